@@ -1,0 +1,316 @@
+// Package config reads .nhigate.yaml, the repo's rules for reviewing specs:
+// where specs live, environment limits, risk tiers and who may approve. It is
+// always read from the base revision, so a pull request cannot loosen the
+// rules that judge it.
+package config
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nhigate/nhigate/spec"
+)
+
+// File is the config's path at the root of the repo.
+const File = ".nhigate.yaml"
+
+// Config is the effective configuration: the file merged over Default.
+type Config struct {
+	// Specs are globs ("**" spans directories) of the files that must be
+	// specs. When empty, every YAML or JSON file that claims apiVersion
+	// nhigate.dev/* is a spec, wherever it sits.
+	Specs []string `yaml:"specs"`
+	// Policies are extra conftest policy directories, read from the base
+	// revision, evaluated beside the built-in policies.
+	Policies []string `yaml:"policies"`
+	Limits   Limits   `yaml:"limits"`
+	// CODEOWNERS says whether CODEOWNERS approvals are required.
+	CODEOWNERS *bool `yaml:"codeowners"`
+	// Generators are the logins of bots that open pull requests. They never
+	// count as approvers.
+	Generators        []string             `yaml:"generators"`
+	Environments      map[string]EnvLimits `yaml:"environments"`
+	Delegated         EnvLimits            `yaml:"delegated"`
+	RiskTiers         map[string]Tier      `yaml:"riskTiers"`
+	HighRiskPlatforms []string             `yaml:"highRiskPlatforms"`
+	MaxExceptionDays  int                  `yaml:"maxExceptionDays"`
+}
+
+// Limits bound the input nhigate reads.
+type Limits struct {
+	MaxFileSize int `yaml:"maxFileSize"` // bytes
+}
+
+// EnvLimits are the longest credential lifetime and grant an environment allows.
+type EnvLimits struct {
+	MaxTTL   spec.Duration `yaml:"maxTTL"`
+	MaxGrant spec.Duration `yaml:"maxGrant"`
+}
+
+// Tier is what a risk level demands of approvals.
+type Tier struct {
+	Approvers    []string `yaml:"approvers"`
+	MinApprovals int      `yaml:"minApprovals"`
+	// OwnerMayApprove lets the owning team approve its own grant. A pointer,
+	// since leaving it out keeps the default rather than meaning false.
+	OwnerMayApprove *bool `yaml:"ownerMayApprove"`
+}
+
+// RiskLevels in increasing order.
+var RiskLevels = []string{"low", "medium", "high", "critical"}
+
+func dur(s string) spec.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		panic(err)
+	}
+	return spec.Duration{Duration: d, Text: s}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Default is the configuration of a repo without .nhigate.yaml. It names no
+// team, since no default can know an organisation's teams: risk tiers demand
+// a number of distinct approvals instead.
+func Default() *Config {
+	return &Config{
+		Limits:     Limits{MaxFileSize: spec.DefaultMaxFileSize},
+		CODEOWNERS: ptr(true),
+		Environments: map[string]EnvLimits{
+			"production":  {MaxTTL: dur("8h"), MaxGrant: dur("720h")},
+			"staging":     {MaxTTL: dur("24h"), MaxGrant: dur("2160h")},
+			"development": {MaxTTL: dur("24h"), MaxGrant: dur("2160h")},
+		},
+		Delegated: EnvLimits{MaxTTL: dur("1h"), MaxGrant: dur("168h")},
+		RiskTiers: map[string]Tier{
+			"critical": {Approvers: []string{}, MinApprovals: 2, OwnerMayApprove: ptr(false)},
+			"high":     {Approvers: []string{}, MinApprovals: 2, OwnerMayApprove: ptr(false)},
+			"medium":   {Approvers: []string{}, MinApprovals: 1, OwnerMayApprove: ptr(true)},
+			"low":      {Approvers: []string{}, MinApprovals: 1, OwnerMayApprove: ptr(true)},
+		},
+		HighRiskPlatforms: []string{"vault", "github", "generic"},
+		MaxExceptionDays:  90,
+	}
+}
+
+// Parse reads a .nhigate.yaml and merges it over Default. Errors are
+// spec.Errors with positions; the CLI exits 2 on them.
+func Parse(file string, data []byte) (*Config, error) {
+	var c Config
+	pos, err := spec.DecodeStrict(file, data, &c, spec.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	merged := Default()
+	set := func(p string) bool { _, ok := pos[p]; return ok }
+	if set("specs") {
+		merged.Specs = c.Specs
+	}
+	if set("policies") {
+		merged.Policies = c.Policies
+	}
+	if set("limits.maxFileSize") {
+		merged.Limits.MaxFileSize = c.Limits.MaxFileSize
+	}
+	if set("codeowners") {
+		merged.CODEOWNERS = c.CODEOWNERS
+	}
+	if set("generators") {
+		merged.Generators = c.Generators
+	}
+	if set("environments") {
+		// A repo that lists its environments lists all of them.
+		merged.Environments = c.Environments
+	}
+	if set("delegated.maxTTL") {
+		merged.Delegated.MaxTTL = c.Delegated.MaxTTL
+	}
+	if set("delegated.maxGrant") {
+		merged.Delegated.MaxGrant = c.Delegated.MaxGrant
+	}
+	for level, t := range c.RiskTiers {
+		d := merged.RiskTiers[level]
+		p := "riskTiers." + level
+		if set(p + ".approvers") {
+			d.Approvers = t.Approvers
+		}
+		if set(p + ".minApprovals") {
+			d.MinApprovals = t.MinApprovals
+		}
+		if set(p + ".ownerMayApprove") {
+			d.OwnerMayApprove = t.OwnerMayApprove
+		}
+		merged.RiskTiers[level] = d
+	}
+	if set("highRiskPlatforms") {
+		merged.HighRiskPlatforms = c.HighRiskPlatforms
+	}
+	if set("maxExceptionDays") {
+		merged.MaxExceptionDays = c.MaxExceptionDays
+	}
+	if errs := merged.validate(file, pos); len(errs) > 0 {
+		return nil, errs
+	}
+	return merged, nil
+}
+
+func (c *Config) validate(file string, pos map[string]spec.Pos) spec.Errors {
+	var errs spec.Errors
+	add := func(p, msg, hint string) {
+		at := pos[p]
+		errs = append(errs, &spec.Error{File: file, Line: at.Line, Col: at.Col, Path: p, Msg: msg, Hint: hint})
+	}
+	for i, g := range c.Specs {
+		if _, err := path.Match(strings.ReplaceAll(g, "**", "x"), ""); err != nil || strings.HasPrefix(g, "/") || g == "" {
+			add(fmt.Sprintf("specs[%d]", i), fmt.Sprintf("%q is not a valid glob", g), `write a repo-relative glob such as "identities/**/*.yaml"`)
+		}
+	}
+	for i, p := range c.Policies {
+		if p == "" || strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
+			add(fmt.Sprintf("policies[%d]", i), fmt.Sprintf("%q is not a directory inside the repo", p), `write a repo-relative directory such as "policy"`)
+		}
+	}
+	if c.Limits.MaxFileSize < 1 {
+		add("limits.maxFileSize", "must be at least 1", "write a size in bytes, e.g. 1048576")
+	}
+	if len(c.Environments) == 0 {
+		add("environments", "lists no environment", `add e.g. "production: {maxTTL: 8h, maxGrant: 720h}"`)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Environments)) {
+		e := c.Environments[name]
+		p := "environments." + name
+		if !e.MaxTTL.IsSet() || !e.MaxGrant.IsSet() {
+			add(p, "needs maxTTL and maxGrant", `write e.g. "{maxTTL: 8h, maxGrant: 720h}"`)
+		}
+	}
+	for _, level := range slices.Sorted(maps.Keys(c.RiskTiers)) {
+		if !slices.Contains(RiskLevels, level) {
+			add("riskTiers."+level, fmt.Sprintf("%q is not a risk level", level), "write one of: "+strings.Join(RiskLevels, ", "))
+			continue
+		}
+		if c.RiskTiers[level].MinApprovals < 0 {
+			add("riskTiers."+level+".minApprovals", "must not be negative", "write 0 or more")
+		}
+	}
+	for i, p := range c.HighRiskPlatforms {
+		if !slices.Contains(spec.Platforms, p) {
+			add(fmt.Sprintf("highRiskPlatforms[%d]", i), fmt.Sprintf("%q is not a platform", p), "write one of: "+strings.Join(spec.Platforms, ", "))
+		}
+	}
+	if c.MaxExceptionDays < 1 {
+		add("maxExceptionDays", "must be at least 1", "write a number of days, e.g. 90")
+	}
+	return errs
+}
+
+// SpecLimits are the loading bounds the config sets for spec files.
+func (c *Config) SpecLimits() spec.Limits {
+	return spec.Limits{MaxFileSize: int64(c.Limits.MaxFileSize)}
+}
+
+// CandidatePath reports whether the file at p (slash-separated, repo-relative)
+// may hold specs, and how to read it. With spec globs, a matching file must
+// hold only specs. Without, any YAML or JSON file is offered in Discover
+// mode.
+func (c *Config) CandidatePath(p string) (ok bool, mode spec.Mode) {
+	if len(c.Specs) == 0 {
+		switch strings.ToLower(path.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+			return !c.IsGovernance(p), spec.Discover
+		}
+		return false, spec.Discover
+	}
+	for _, g := range c.Specs {
+		if Glob(g, p) {
+			return true, spec.Strict
+		}
+	}
+	return false, spec.Strict
+}
+
+// IsGovernance reports whether p is a file that decides how reviews are
+// judged: the config, CODEOWNERS, or a policy. A pull request that changes
+// one is reviewed under the old version, and the change itself is critical.
+func (c *Config) IsGovernance(p string) bool {
+	switch p {
+	case File, "CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS":
+		return true
+	}
+	if strings.HasSuffix(p, ".rego") {
+		return true
+	}
+	for _, dir := range c.Policies {
+		dir = strings.Trim(path.Clean(dir), "/")
+		if dir == "." || strings.HasPrefix(p, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Glob matches a slash-separated path against a pattern in which "*" and "?"
+// stay within one path segment and a "**" segment spans any number of them.
+func Glob(pattern, name string) bool {
+	return globSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func globSegments(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			// Collapse repeated "**" so the search below stays linear.
+			for len(pat) > 1 && pat[1] == "**" {
+				pat = pat[1:]
+			}
+			for i := 0; i <= len(name); i++ {
+				if globSegments(pat[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], name[0]); !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
+}
+
+// Data is the config as policies see it under data.nhigate.config: plain
+// JSON values, with durations as Go duration strings.
+func (c *Config) Data() map[string]any {
+	envs := map[string]any{}
+	for name, e := range c.Environments {
+		envs[name] = map[string]any{"maxTTL": e.MaxTTL.Text, "maxGrant": e.MaxGrant.Text}
+	}
+	tiers := map[string]any{}
+	for level, t := range c.RiskTiers {
+		approvers := make([]any, len(t.Approvers))
+		for i, a := range t.Approvers {
+			approvers[i] = a
+		}
+		tiers[level] = map[string]any{
+			"approvers":       approvers,
+			"minApprovals":    t.MinApprovals,
+			"ownerMayApprove": t.OwnerMayApprove != nil && *t.OwnerMayApprove,
+		}
+	}
+	platforms := make([]any, len(c.HighRiskPlatforms))
+	for i, p := range c.HighRiskPlatforms {
+		platforms[i] = p
+	}
+	return map[string]any{
+		"environments":      envs,
+		"delegated":         map[string]any{"maxTTL": c.Delegated.MaxTTL.Text, "maxGrant": c.Delegated.MaxGrant.Text},
+		"riskTiers":         tiers,
+		"highRiskPlatforms": platforms,
+		"maxExceptionDays":  c.MaxExceptionDays,
+	}
+}

@@ -1,0 +1,156 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhigate/nhigate/spec"
+)
+
+func TestParseMergesOverDefaults(t *testing.T) {
+	c, err := Parse(File, []byte(`
+specs: ["identities/**/*.yaml"]
+generators: ["bot[bot]"]
+environments:
+  prod: {maxTTL: 2h, maxGrant: 48h}
+riskTiers:
+  high: {approvers: ["@acme/security"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"identities/**/*.yaml"}, c.Specs); diff != "" {
+		t.Errorf("Specs (-want +got):\n%s", diff)
+	}
+	if _, ok := c.Environments["production"]; ok {
+		t.Errorf("listing environments must replace the defaults, got %v", c.Environments)
+	}
+	if got := c.Environments["prod"].MaxTTL.Text; got != "2h" {
+		t.Errorf("prod maxTTL = %q, want 2h", got)
+	}
+	high := c.RiskTiers["high"]
+	if diff := cmp.Diff([]string{"@acme/security"}, high.Approvers); diff != "" {
+		t.Errorf("high approvers (-want +got):\n%s", diff)
+	}
+	if high.MinApprovals != 2 || *high.OwnerMayApprove {
+		t.Errorf("fields left out of a tier must keep their defaults, got %+v", high)
+	}
+	if c.Delegated.MaxTTL.Text != "1h" || c.MaxExceptionDays != 90 {
+		t.Errorf("unset fields must keep their defaults, got %+v", c)
+	}
+}
+
+func TestDefaultNamesNoTeam(t *testing.T) {
+	for level, tier := range Default().RiskTiers {
+		if len(tier.Approvers) > 0 {
+			t.Errorf("default tier %s names approvers %v; defaults cannot know an organisation's teams", level, tier.Approvers)
+		}
+		if tier.MinApprovals < 1 {
+			t.Errorf("default tier %s demands no approval", level)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string // substrings of the error, in order
+	}{
+		{"unknown field", "spec: [x]\n", []string{".nhigate.yaml:1:1", `unknown field "spec"`, `did you mean "specs"?`}},
+		{"bad duration", "environments:\n  production: {maxTTL: 8 hours, maxGrant: 720h}\n", []string{".nhigate.yaml:2:24", "is not a duration"}},
+		{"missing limit", "environments:\n  production: {maxTTL: 8h}\n", []string{".nhigate.yaml:2:3", "needs maxTTL and maxGrant"}},
+		{"unknown tier", "riskTiers:\n  severe: {minApprovals: 1}\n", []string{".nhigate.yaml:2:3", `"severe" is not a risk level`}},
+		{"policy dir escapes", "policies: [../elsewhere]\n", []string{".nhigate.yaml:1:12", "is not a directory inside the repo"}},
+		{"unknown platform", "highRiskPlatforms: [vault, oracle]\n", []string{"highRiskPlatforms[1]", `"oracle" is not a platform`}},
+		{"two documents", "specs: []\n---\nspecs: []\n", []string{"more than one YAML document"}},
+		{"wrong type", "codeowners: yes\n", []string{".nhigate.yaml:1:13", "must be true or false"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(File, []byte(tt.yaml))
+			if err == nil {
+				t.Fatal("Parse succeeded, want an error")
+			}
+			msg := err.Error()
+			rest := msg
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("error %q lacks %q (in order)", msg, w)
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+}
+
+func TestCandidatePath(t *testing.T) {
+	withGlobs := &Config{Specs: []string{"identities/**/*.yaml", "extra/*.json"}}
+	tests := []struct {
+		cfg      *Config
+		path     string
+		wantOK   bool
+		wantMode spec.Mode
+	}{
+		{Default(), "anywhere/deep/x.yaml", true, spec.Discover},
+		{Default(), "x.JSON", true, spec.Discover},
+		{Default(), "README.md", false, spec.Discover},
+		{Default(), ".nhigate.yaml", false, spec.Discover},
+		{withGlobs, "identities/x.yaml", true, spec.Strict},
+		{withGlobs, "identities/a/b/c.yaml", true, spec.Strict},
+		{withGlobs, "identities/a/b/c.yml", false, spec.Strict},
+		{withGlobs, "extra/a.json", true, spec.Strict},
+		{withGlobs, "extra/a/b.json", false, spec.Strict},
+		{withGlobs, "other/x.yaml", false, spec.Strict},
+	}
+	for _, tt := range tests {
+		ok, mode := tt.cfg.CandidatePath(tt.path)
+		if ok != tt.wantOK || (ok && mode != tt.wantMode) {
+			t.Errorf("CandidatePath(%q) with specs %v = %v, %v; want %v, %v", tt.path, tt.cfg.Specs, ok, mode, tt.wantOK, tt.wantMode)
+		}
+	}
+}
+
+func TestGlob(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"**/*.yaml", "a.yaml", true},
+		{"**/*.yaml", "a/b/c.yaml", true},
+		{"a/**", "a/b/c", true},
+		{"a/**/c", "a/c", true},
+		{"a/**/c", "a/x/y/c", true},
+		{"a/*/c", "a/x/y/c", false},
+		{"*.yaml", "a/b.yaml", false},
+		{"a/**/**/**/z", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/y", false},
+	}
+	for _, tt := range tests {
+		if got := Glob(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("Glob(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestIsGovernance(t *testing.T) {
+	c := &Config{Policies: []string{"policy/"}}
+	for p, want := range map[string]bool{
+		".nhigate.yaml": true, "CODEOWNERS": true, ".github/CODEOWNERS": true, "docs/CODEOWNERS": true,
+		"policy/extra.rego": true, "policy/data.json": true, "anywhere/x.rego": true,
+		"identities/a.yaml": false, "policyx/a.yaml": false, "src/CODEOWNERS": false,
+	} {
+		if got := c.IsGovernance(p); got != want {
+			t.Errorf("IsGovernance(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestData(t *testing.T) {
+	d := Default().Data()
+	envs := d["environments"].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"maxTTL": "8h", "maxGrant": "720h"}, envs["production"]); diff != "" {
+		t.Errorf("production limits (-want +got):\n%s", diff)
+	}
+}

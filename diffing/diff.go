@@ -1,0 +1,468 @@
+// Package diffing computes what access changes between two revisions of a
+// policy repo: it normalizes workflows into grants, classifies every change
+// (added, widened, narrowed, removed, and changes of identity attributes such
+// as TTL or expiry), and gives each change a risk level with its reason.
+// It is pure: no I/O, no clock.
+package diffing
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nhigate/nhigate/spec"
+)
+
+// Grant is one action on one resource under conditions: the unit in which
+// access is compared.
+type Grant struct {
+	Action     string `json:"action"`
+	Resource   string `json:"resource"`
+	Conditions string `json:"conditions,omitempty"` // canonical JSON; "" for none
+}
+
+func (g Grant) String() string {
+	s := g.Action + " on " + g.Resource
+	if g.Conditions != "" {
+		s += " if " + g.Conditions
+	}
+	return s
+}
+
+// Normalize expands a workflow's entitlements into distinct grants, in the
+// order they are written.
+func Normalize(w *spec.Workflow) []Grant {
+	var out []Grant
+	seen := map[Grant]bool{}
+	for _, e := range w.Spec.Entitlements {
+		cond := canonical(e.Conditions)
+		for _, a := range e.Actions {
+			for _, r := range e.Resources {
+				g := Grant{Action: a, Resource: r, Conditions: cond}
+				if !seen[g] {
+					seen[g] = true
+					out = append(out, g)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func canonical(conditions map[string]any) string {
+	if len(conditions) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(conditions) // map keys come out sorted
+	if err != nil {
+		// Conditions hold only decoded YAML values, which always marshal.
+		panic(fmt.Sprintf("diffing: conditions do not marshal: %v", err))
+	}
+	return string(b)
+}
+
+// covers reports whether outer grants at least everything inner does.
+// Conditions only restrict, so outer covers inner when its conditions are
+// the same or absent.
+func covers(outer, inner Grant) bool {
+	if outer.Conditions != "" && outer.Conditions != inner.Conditions {
+		return false
+	}
+	return ParsePattern(outer.Action, true).Covers(ParsePattern(inner.Action, true)) &&
+		ParsePattern(outer.Resource, false).Covers(ParsePattern(inner.Resource, false))
+}
+
+// Kind names a change.
+type Kind string
+
+// The kinds of change, in the order a report lists them.
+const (
+	Governance         Kind = "governance-changed"
+	IdentityAdded      Kind = "identity-added"
+	IdentityRemoved    Kind = "identity-removed"
+	GrantAdded         Kind = "grant-added"
+	GrantWidened       Kind = "grant-widened"
+	GrantNarrowed      Kind = "grant-narrowed"
+	GrantRemoved       Kind = "grant-removed"
+	EnvironmentChanged Kind = "environment-changed"
+	ConsumerChanged    Kind = "consumer-changed"
+	IdentityChanged    Kind = "identity-changed"
+	CredentialChanged  Kind = "credential-kind-changed"
+	TTLChanged         Kind = "ttl-changed"
+	RotationChanged    Kind = "rotation-changed"
+	ExpiryChanged      Kind = "expiry-changed"
+	RevocationChanged  Kind = "revocation-changed"
+	ApprovalsChanged   Kind = "approvals-changed"
+	ExceptionsChanged  Kind = "exceptions-changed"
+	OwnerChanged       Kind = "owner-changed"
+	ProvenanceChanged  Kind = "provenance-changed"
+)
+
+var kindOrder = []Kind{Governance, IdentityAdded, IdentityRemoved, GrantAdded, GrantWidened, GrantNarrowed, GrantRemoved,
+	EnvironmentChanged, ConsumerChanged, IdentityChanged, CredentialChanged, TTLChanged, RotationChanged, ExpiryChanged,
+	RevocationChanged, ApprovalsChanged, ExceptionsChanged, OwnerChanged, ProvenanceChanged}
+
+// Change is one classified difference.
+type Change struct {
+	Kind Kind `json:"kind"`
+	// Identity is the workflow's metadata.name; "" for governance changes.
+	Identity string `json:"identity,omitempty"`
+	// Grant is set for grant changes; From lists the grants a widened or
+	// narrowed grant replaces.
+	Grant *Grant  `json:"grant,omitempty"`
+	From  []Grant `json:"from,omitempty"`
+	// Field, Old and New describe attribute changes ("spec.credential.ttl",
+	// "1h", "4h").
+	Field string `json:"field,omitempty"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+
+	Risk   Risk   `json:"risk"`
+	Reason string `json:"reason"`
+
+	// Where the change can be seen: the head file, or the base file for
+	// removals, with the line of the field.
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+}
+
+// Identity is one workflow as it stands on either side of the diff.
+type Identity struct {
+	Name       string         `json:"name"`
+	Base, Head *spec.Workflow `json:"-"`
+	Changes    []Change       `json:"changes"`
+	Risk       Risk           `json:"risk"`
+}
+
+// Current is the newest version of the workflow: head, or base if removed.
+func (id *Identity) Current() *spec.Workflow {
+	if id.Head != nil {
+		return id.Head
+	}
+	return id.Base
+}
+
+// Diff is every change between two revisions.
+type Diff struct {
+	Identities []*Identity `json:"identities"` // changed identities, by name
+	Governance []Change    `json:"governance"` // changes to the rules themselves
+}
+
+// Risk is the highest risk of any change.
+func (d *Diff) Risk() Risk {
+	r := None
+	for _, c := range d.Governance {
+		r = max(r, c.Risk)
+	}
+	for _, id := range d.Identities {
+		r = max(r, id.Risk)
+	}
+	return r
+}
+
+// Changes lists every change, governance first.
+func (d *Diff) Changes() []Change {
+	out := slices.Clone(d.Governance)
+	for _, id := range d.Identities {
+		out = append(out, id.Changes...)
+	}
+	return out
+}
+
+// Count returns how many changes are of kind k.
+func (d *Diff) Count(k Kind) int {
+	n := 0
+	for _, c := range d.Changes() {
+		if c.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// Compute compares the workflows of the changed files at base and head.
+// Workflows are matched by metadata.name, so a spec moved to another file is
+// compared with itself. governance lists changed files that decide how
+// reviews are judged (config, CODEOWNERS, policies).
+func Compute(base, head []*spec.Workflow, governance []string) *Diff {
+	d := &Diff{Identities: []*Identity{}, Governance: []Change{}}
+	for _, p := range slices.Sorted(slices.Values(governance)) {
+		d.Governance = append(d.Governance, Change{
+			Kind: Governance, File: p, Risk: Critical,
+			Reason: "changes the rules that judge reviews; this pull request is still judged by the base version",
+		})
+	}
+	byName := map[string]*Identity{}
+	get := func(name string) *Identity {
+		id := byName[name]
+		if id == nil {
+			id = &Identity{Name: name}
+			byName[name] = id
+		}
+		return id
+	}
+	for _, w := range base {
+		get(w.Metadata.Name).Base = w
+	}
+	for _, w := range head {
+		get(w.Metadata.Name).Head = w
+	}
+	for _, name := range slices.Sorted(mapsKeys(byName)) {
+		id := byName[name]
+		id.Changes = compare(id.Base, id.Head)
+		if len(id.Changes) == 0 {
+			continue
+		}
+		for _, c := range id.Changes {
+			id.Risk = max(id.Risk, c.Risk)
+		}
+		d.Identities = append(d.Identities, id)
+	}
+	// Riskiest first: that is where a reviewer's attention belongs.
+	slices.SortStableFunc(d.Identities, func(a, b *Identity) int { return cmp.Compare(b.Risk, a.Risk) })
+	return d
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func compare(base, head *spec.Workflow) []Change {
+	var out []Change
+	switch {
+	case base == nil:
+		out = append(out, change(head, "metadata.name", Change{Kind: IdentityAdded, New: head.Metadata.Name}, rateIdentityAdded(head)))
+		for _, g := range Normalize(head) {
+			out = append(out, grantChange(head, Change{Kind: GrantAdded, Grant: &g}, rateAdded(head, g, nil)))
+		}
+		return out
+	case head == nil:
+		out = append(out, change(base, "metadata.name", Change{Kind: IdentityRemoved, Old: base.Metadata.Name}, rating{Low, "identity and all its access removed"}))
+		for _, g := range Normalize(base) {
+			out = append(out, grantChange(base, Change{Kind: GrantRemoved, Grant: &g}, rating{Low, "access removed"}))
+		}
+		return out
+	}
+	out = append(out, compareGrants(base, head)...)
+	out = append(out, compareAttributes(base, head)...)
+	slices.SortStableFunc(out, func(a, b Change) int {
+		return cmp.Compare(slices.Index(kindOrder, a.Kind), slices.Index(kindOrder, b.Kind))
+	})
+	return out
+}
+
+func compareGrants(base, head *spec.Workflow) []Change {
+	bg, hg := Normalize(base), Normalize(head)
+	inBase := map[Grant]bool{}
+	for _, g := range bg {
+		inBase[g] = true
+	}
+	inHead := map[Grant]bool{}
+	var added, unchanged []Grant
+	for _, g := range hg {
+		inHead[g] = true
+		if inBase[g] {
+			unchanged = append(unchanged, g)
+		} else {
+			added = append(added, g)
+		}
+	}
+	var removed []Grant
+	for _, g := range bg {
+		if !inHead[g] {
+			removed = append(removed, g)
+		}
+	}
+
+	var out []Change
+	consumed := make([]bool, len(removed))
+	for _, a := range added {
+		var wider, narrower []Grant
+		for i, r := range removed {
+			if covers(a, r) {
+				wider = append(wider, r)
+				consumed[i] = true
+			}
+		}
+		if len(wider) == 0 {
+			for i, r := range removed {
+				if covers(r, a) {
+					narrower = append(narrower, r)
+					consumed[i] = true
+				}
+			}
+		}
+		switch {
+		case len(wider) > 0:
+			out = append(out, grantChange(head, Change{Kind: GrantWidened, Grant: &a, From: wider}, rateWidened(head, a)))
+		case len(narrower) > 0:
+			out = append(out, grantChange(head, Change{Kind: GrantNarrowed, Grant: &a, From: narrower}, rating{Low, "access narrowed"}))
+		default:
+			out = append(out, grantChange(head, Change{Kind: GrantAdded, Grant: &a}, rateAdded(head, a, unchanged)))
+		}
+	}
+	for i, r := range removed {
+		if !consumed[i] {
+			out = append(out, grantChange(base, Change{Kind: GrantRemoved, Grant: &r}, rating{Low, "access removed"}))
+		}
+	}
+	return out
+}
+
+// change fills in the identity, file and line of c from the workflow w and
+// the field path.
+func change(w *spec.Workflow, field string, c Change, r rating) Change {
+	c.Identity = w.Metadata.Name
+	c.File = w.Source.File
+	c.Line = w.Source.Position(field).Line
+	c.Risk, c.Reason = r.risk, r.reason
+	return c
+}
+
+func grantChange(w *spec.Workflow, c Change, r rating) Change {
+	c = change(w, grantField(w, *c.Grant), c, r)
+	return c
+}
+
+// grantField finds where a grant's action is written, for annotations.
+func grantField(w *spec.Workflow, g Grant) string {
+	for i, e := range w.Spec.Entitlements {
+		if canonical(e.Conditions) != g.Conditions || !slices.Contains(e.Resources, g.Resource) {
+			continue
+		}
+		if j := slices.Index(e.Actions, g.Action); j >= 0 {
+			return fmt.Sprintf("spec.entitlements[%d].actions[%d]", i, j)
+		}
+	}
+	return "spec.entitlements"
+}
+
+func compareAttributes(base, head *spec.Workflow) []Change {
+	var out []Change
+	add := func(kind Kind, field, old, new string, r rating) {
+		if old == new {
+			return
+		}
+		out = append(out, change(head, field, Change{Kind: kind, Field: field, Old: old, New: new}, r))
+	}
+	b, h := base.Spec, head.Spec
+
+	add(EnvironmentChanged, "spec.environment", b.Environment, h.Environment, rateEnvironment(h.Environment))
+	add(ConsumerChanged, "spec.identity.consumer", b.Identity.Consumer, h.Identity.Consumer, rateConsumer(head))
+	add(IdentityChanged, "spec.identity.name", b.Identity.Name, h.Identity.Name, rating{Medium, "a different identity receives the access"})
+	add(IdentityChanged, "spec.identity.type", b.Identity.Type, h.Identity.Type, rating{Medium, "the kind of identity changes"})
+	add(IdentityChanged, "spec.identity.platform", b.Identity.Platform, h.Identity.Platform, rating{High, "the access moves to another platform"})
+
+	switch {
+	case b.Credential.Kind != "static" && h.Credential.Kind == "static":
+		r := rating{High, "a static credential is introduced"}
+		if production(head) {
+			r = rating{Critical, "a static credential is introduced in production"}
+		}
+		add(CredentialChanged, "spec.credential.kind", b.Credential.Kind, h.Credential.Kind, r)
+	default:
+		add(CredentialChanged, "spec.credential.kind", b.Credential.Kind, h.Credential.Kind, rating{Low, "credential becomes short-lived"})
+	}
+	add(TTLChanged, "spec.credential.ttl", b.Credential.TTL.Text, h.Credential.TTL.Text,
+		longer(b.Credential.TTL, h.Credential.TTL, head, "credential lifetime increased", "credential lifetime reduced"))
+	add(RotationChanged, "spec.credential.rotation", b.Credential.Rotation.Text, h.Credential.Rotation.Text,
+		longer(b.Credential.Rotation, h.Credential.Rotation, head, "rotation period lengthened", "rotation period shortened"))
+
+	switch {
+	case b.ExpiresAt.IsSet() && !h.ExpiresAt.IsSet():
+		add(ExpiryChanged, "spec.expiresAt", b.ExpiresAt.Text, "", rating{Critical, "the grant no longer expires"})
+	case !b.ExpiresAt.IsSet() || h.ExpiresAt.After(b.ExpiresAt.Time):
+		r := rating{Medium, "the grant lasts longer"}
+		if production(head) {
+			r = rating{High, "a production grant lasts longer"}
+		}
+		if !b.ExpiresAt.IsSet() {
+			r = rating{Low, "the grant now expires"}
+		}
+		add(ExpiryChanged, "spec.expiresAt", b.ExpiresAt.Text, h.ExpiresAt.Text, r)
+	default:
+		if !h.ExpiresAt.Equal(b.ExpiresAt.Time) {
+			add(ExpiryChanged, "spec.expiresAt", b.ExpiresAt.Text, h.ExpiresAt.Text, rating{Low, "the grant ends sooner"})
+		}
+	}
+
+	add(RevocationChanged, "spec.revocation.onCompletion", boolText(b.Revocation.OnCompletion), boolText(h.Revocation.OnCompletion),
+		rateFlag(b.Revocation.OnCompletion, h.Revocation.OnCompletion))
+	switch bt, ht := b.Revocation.OnTimeout, h.Revocation.OnTimeout; {
+	case bt.IsSet() && !ht.IsSet():
+		add(RevocationChanged, "spec.revocation.onTimeout", bt.Text, "", rating{High, "revocation on timeout removed"})
+	case bt.IsSet() && ht.Duration > bt.Duration:
+		add(RevocationChanged, "spec.revocation.onTimeout", bt.Text, ht.Text, rating{High, "revocation happens later"})
+	default:
+		add(RevocationChanged, "spec.revocation.onTimeout", bt.Text, ht.Text, rating{Low, "revocation happens sooner"})
+	}
+
+	add(ApprovalsChanged, "spec.approvals.required", strings.Join(b.Approvals.Required, ", "), strings.Join(h.Approvals.Required, ", "),
+		fewer(len(missing(b.Approvals.Required, h.Approvals.Required)) > 0, "an approver is no longer required", "approvers added"))
+	add(ApprovalsChanged, "spec.approvals.minApprovals", intText(b.Approvals.MinApprovals), intText(h.Approvals.MinApprovals),
+		fewer(h.Approvals.MinApprovals < b.Approvals.MinApprovals, "fewer approvals required", "more approvals required"))
+
+	be, he := exceptionIDs(b.Exceptions), exceptionIDs(h.Exceptions)
+	add(ExceptionsChanged, "spec.exceptions", strings.Join(be, ", "), strings.Join(he, ", "),
+		fewer(len(missing(he, be)) > 0, "a policy exception is added or extended", "a policy exception is removed"))
+
+	add(OwnerChanged, "metadata.owner", base.Metadata.Owner, head.Metadata.Owner, rating{Medium, "accountability moves to another owner"})
+	add(OwnerChanged, "metadata.requester", base.Metadata.Requester, head.Metadata.Requester, rating{Low, "requested by someone else"})
+	add(ProvenanceChanged, "metadata.provenance", provenance(base), provenance(head), rating{Low, "regenerated from another prompt or generator"})
+	return out
+}
+
+func production(w *spec.Workflow) bool { return w.Spec.Environment == "production" }
+
+func boolText(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return fmt.Sprint(*b)
+}
+
+func intText(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return fmt.Sprint(i)
+}
+
+// missing lists the elements of a that b lacks.
+func missing(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func exceptionIDs(es []spec.Exception) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = fmt.Sprintf("%s until %s", e.Rule, e.ExpiresAt.Text)
+	}
+	return out
+}
+
+func provenance(w *spec.Workflow) string {
+	p := w.Metadata.Provenance
+	if p.PromptSHA256 == "" && p.Generator == "" {
+		return ""
+	}
+	h := p.PromptSHA256
+	if len(h) > 8 {
+		h = h[:8]
+	}
+	return strings.TrimSpace(p.Generator + " prompt " + h)
+}

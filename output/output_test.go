@@ -1,0 +1,214 @@
+package output
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhigate/nhigate/diffing"
+	"github.com/nhigate/nhigate/reviewer"
+	"github.com/nhigate/nhigate/source"
+	"github.com/nhigate/nhigate/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./output -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got); run go test ./output -update if the change is intended:\n%s", name, diff)
+	}
+}
+
+// exampleReport reviews the bundled example, with findings and approvals
+// made up to exercise every section.
+func exampleReport(t *testing.T, approvals []reviewer.Requirement) *reviewer.Report {
+	t.Helper()
+	base, err := source.Open(".", "../testdata/example/base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := source.Open(".", "../testdata/example/head")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := source.LoadConfig(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := source.Changed(context.Background(), base, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := source.LoadSpecs(base, changed, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := source.LoadSpecs(head, changed, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reviewer.Decide(reviewer.Input{
+		Mode: reviewer.GitHub, Scope: reviewer.ScopeReview, Base: "main (1a2b3c4)", Head: "feature (5d6e7f8)",
+		Files: 5,
+		Diff:  diffing.Compute(b.Workflows, h.Workflows, []string{".github/CODEOWNERS"}),
+		Invalid: spec.Errors{{File: "identities/aws/broken.yaml", Line: 7, Col: 5, Path: "spec.credential.kind",
+			Msg: `"statik" is not allowed`, Hint: "write one of: ephemeral, static"}},
+		Findings: []reviewer.Finding{
+			{Rule: "NHI-CRED-002", Kind: "deny", Severity: "critical", Message: "static credential in production | denied",
+				Fix: "use kind: ephemeral, or add an approved exception", Identity: "finance-bi-export",
+				File: "identities/gcp/finance-bi-export.yaml", Line: 25, Col: 11,
+				Controls: reviewer.Controls{OWASPNHI: []string{"NHI7"}, NISTCSF: []string{"PR.AA-05"}}},
+			{Rule: "NHI-CRED-003", Kind: "warn", Severity: "low", Message: "prefer a workload identity", Identity: "finance-bi-export",
+				File: "identities/gcp/finance-bi-export.yaml", Line: 20, Col: 5},
+			{Rule: "NHI-WILD-001", Kind: "deny", Severity: "high", Message: "wildcard", Identity: "terraform-modules-deploy-key",
+				File: "identities/github/terraform-modules-deploy-key.yaml", Line: 12, Col: 9, Excepted: true},
+		},
+		PolicyDigest: "sha256:0123456789abcdef0123456789abcdef",
+		Approvals:    approvals,
+	})
+}
+
+var someApprovals = []reviewer.Requirement{
+	{Description: "1 approval from @acme/security (CODEOWNERS of .github/CODEOWNERS)", Satisfied: true, By: []string{"carol"}, Reason: "approved on the head commit"},
+	{Description: "2 approvals (risk tier critical)", Candidates: []string{"@acme/security"}, Reason: "1 of 2: bob's approval is on an older commit"},
+}
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		name     string
+		renderer Renderer
+		report   func(t *testing.T) *reviewer.Report
+	}{
+		{"review.txt", Text{}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
+		{"review-color.txt", Text{Color: true}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
+		{"review.md", Markdown{}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
+		{"review.json", JSON{}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
+		{"local.txt", Text{}, func(t *testing.T) *reviewer.Report {
+			r := exampleReport(t, nil)
+			r.Mode = reviewer.Local
+			return r
+		}},
+		{"empty.md", Markdown{}, func(t *testing.T) *reviewer.Report {
+			return reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeReview, Base: "main", Head: "feature"})
+		}},
+		{"huge.md", Markdown{}, hugeReport},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tt.renderer.Render(&buf, tt.report(t)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, buf.Bytes())
+		})
+	}
+}
+
+// hugeReport has far more changes than a comment can hold.
+func hugeReport(t *testing.T) *reviewer.Report {
+	var head []*spec.Workflow
+	for i := range 3000 {
+		w := &spec.Workflow{
+			Metadata: spec.Metadata{Name: fmt.Sprintf("svc-%04d", i)},
+			Spec: spec.Spec{
+				Identity:    spec.Identity{Name: "svc", Type: "service-account", Platform: "gcp", Consumer: "pipeline"},
+				Environment: "staging",
+				Credential:  spec.Credential{Kind: "ephemeral"},
+			},
+			Source: spec.Source{File: fmt.Sprintf("identities/svc-%04d.yaml", i)},
+		}
+		for j := range 5 {
+			w.Spec.Entitlements = append(w.Spec.Entitlements, spec.Entitlement{
+				Actions:   []string{fmt.Sprintf("storage.objects.get%d", j)},
+				Resources: []string{fmt.Sprintf("projects/acme/buckets/data-%03d-%d/objects/*", i, j)},
+			})
+		}
+		head = append(head, w)
+	}
+	return reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeReview, Base: "main", Head: "bulk", Files: 3000,
+		Diff: diffing.Compute(nil, head, nil)})
+}
+
+func TestMarkdownStaysUnderTheCommentLimit(t *testing.T) {
+	r := hugeReport(t)
+	for _, limit := range []int{MaxCommentSize, 20000, 4000} {
+		out := Markdown{Limit: limit}.String(r)
+		if n := runeLen(out); n > limit {
+			t.Errorf("limit %d: comment is %d characters", limit, n)
+		}
+		if !strings.HasPrefix(out, Marker) {
+			t.Errorf("limit %d: comment does not start with the marker", limit)
+		}
+		if !strings.Contains(out, "more changed identities") {
+			t.Errorf("limit %d: the summary does not say how many identities it left out", limit)
+		}
+		// Every table row is whole: it starts and ends with a pipe.
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "|") && !strings.HasSuffix(line, "|") {
+				t.Errorf("limit %d: cut table row %q", limit, line)
+			}
+		}
+	}
+}
+
+func TestJSONHasSchemaVersion(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (JSON{}).Render(&buf, exampleReport(t, nil)); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		SchemaVersion int    `json:"schemaVersion"`
+		Verdict       string `json:"verdict"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.SchemaVersion != reviewer.SchemaVersion || got.Verdict != "blocked" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestGet(t *testing.T) {
+	for _, f := range Formats {
+		if _, err := Get(f, Options{}); err != nil {
+			t.Errorf("Get(%q): %v", f, err)
+		}
+	}
+	if _, err := Get("yaml", Options{}); err == nil || !strings.Contains(err.Error(), "use one of") {
+		t.Errorf("Get(yaml) = %v, want an error listing the formats", err)
+	}
+}
+
+func TestCode(t *testing.T) {
+	for in, want := range map[string]string{
+		"s3:GetObject": "`s3:GetObject`",
+		"a|b":          "`a\\|b`",
+		"x`y":          "``x`y``",
+		"`x":           "`` `x ``",
+		"":             "—",
+	} {
+		if got := code(in); got != want {
+			t.Errorf("code(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sync"
+
+	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/spec"
+)
+
+// ConfigError is an unreadable or invalid .nhigate.yaml. The CLI exits 2 on
+// it: the repo's rules are broken, not the pull request.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return "invalid " + config.File + ": " + e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// LoadConfig reads .nhigate.yaml from t, which must be the base revision.
+// A missing file gives config.Default.
+func LoadConfig(t Tree) (*config.Config, error) {
+	data, err := t.ReadFile(config.File, spec.DefaultMaxFileSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return config.Default(), nil
+	case err != nil:
+		return nil, &ConfigError{err}
+	}
+	c, err := config.Parse(config.File, data)
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	return c, nil
+}
+
+// Loaded is what reading a set of files produced. Errors are problems with
+// the specs themselves (invalid, unsafe to read); they block a review but
+// are not failures of nhigate.
+type Loaded struct {
+	Workflows []*spec.Workflow
+	Errors    spec.Errors
+}
+
+// LoadSpecs reads the workflows in the given paths of t that the config says
+// may hold specs. Paths that do not exist in t are skipped: they were added
+// or removed on the other side.
+func LoadSpecs(t Tree, paths []string, cfg *config.Config) (*Loaded, error) {
+	var jobs []job
+	for _, p := range paths {
+		if ok, mode := cfg.CandidatePath(p); ok {
+			jobs = append(jobs, job{tree: t, path: p, name: p, mode: mode})
+		}
+	}
+	return load(jobs, cfg.SpecLimits())
+}
+
+// job is one file to read.
+type job struct {
+	tree Tree
+	path string // in tree
+	name string // as reported to the user
+	mode spec.Mode
+}
+
+// load parses files in parallel; the result is in job order.
+func load(jobs []job, lim spec.Limits) (*Loaded, error) {
+	type result struct {
+		workflows []*spec.Workflow
+		errs      spec.Errors
+		err       error
+	}
+	results := make([]result, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				ws, errs, err := readSpecs(jobs[i], lim)
+				results[i] = result{ws, errs, err}
+			}
+		})
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	out := &Loaded{}
+	for _, r := range results {
+		if r.err != nil {
+			return nil, r.err
+		}
+		out.Workflows = append(out.Workflows, r.workflows...)
+		out.Errors = append(out.Errors, r.errs...)
+	}
+	out.Errors = append(out.Errors, duplicates(out.Workflows)...)
+	return out, nil
+}
+
+func readSpecs(j job, lim spec.Limits) ([]*spec.Workflow, spec.Errors, error) {
+	data, err := j.tree.ReadFile(j.path, lim.MaxFileSize)
+	var symlink *SymlinkError
+	var tooLarge *TooLargeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil
+	case errors.As(err, &symlink):
+		if j.mode == spec.Discover && !symlink.Escapes {
+			// The target is in the repo and offered on its own.
+			return nil, nil, nil
+		}
+		return nil, spec.Errors{{File: j.name, Msg: symlink.Error(), Hint: "commit the spec itself, not a link to it"}}, nil
+	case errors.As(err, &tooLarge):
+		return nil, spec.Errors{{File: j.name, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", tooLarge.Size, tooLarge.Limit),
+			Hint: "split it into several files, or raise limits.maxFileSize in .nhigate.yaml"}}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	if j.mode == spec.Discover && !spec.Marker(data) {
+		return nil, nil, nil
+	}
+	ws, err := spec.Parse(j.name, data, j.mode, lim)
+	if err != nil {
+		var errs spec.Errors
+		if errors.As(err, &errs) {
+			return nil, errs, nil
+		}
+		return nil, nil, err
+	}
+	return ws, nil, nil
+}
+
+// duplicates reports workflows that share a metadata.name, which must be
+// unique: the diff matches identities by it.
+func duplicates(ws []*spec.Workflow) spec.Errors {
+	var errs spec.Errors
+	first := map[string]*spec.Workflow{}
+	for _, w := range ws {
+		if prev, ok := first[w.Metadata.Name]; ok {
+			pos := w.Source.Position("metadata.name")
+			errs = append(errs, &spec.Error{File: w.Source.File, Line: pos.Line, Col: pos.Col, Path: "metadata.name",
+				Msg:  fmt.Sprintf("%q is already the name of a workflow in %s", w.Metadata.Name, prev.Source.File),
+				Hint: "give each workflow its own name"})
+			continue
+		}
+		first[w.Metadata.Name] = w
+	}
+	return errs
+}

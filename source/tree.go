@@ -1,0 +1,398 @@
+// Package source reads the two sides of a review, each either a git revision
+// (read with go-git, without checking anything out) or a plain directory,
+// and loads the specs and the config from them. It never follows a symlink.
+package source
+
+import (
+	"context"
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Tree is a read-only snapshot of a repo's files.
+type Tree interface {
+	// String names the snapshot for people: "main (1a2b3c4)" or a directory.
+	String() string
+	// ReadFile returns the bytes of the regular file at the slash-separated,
+	// repo-relative path p. It fails with *SymlinkError for a symlink, with
+	// *TooLargeError past limit bytes, and with an error wrapping
+	// fs.ErrNotExist when there is no such file.
+	ReadFile(p string, limit int64) ([]byte, error)
+	// Files lists the regular files below the directory dir, recursively,
+	// sorted. A missing directory has no files.
+	Files(dir string) ([]string, error)
+	// entries lists every file with a hash of its content and its kind.
+	entries(ctx context.Context) (map[string]entry, error)
+}
+
+type entry struct {
+	hash    plumbing.Hash // git blob hash, comparable across git and directories
+	symlink bool
+}
+
+// SymlinkError reports a symlink where a file was expected.
+type SymlinkError struct {
+	Path, Target string
+	Escapes      bool // the target lies outside the repo
+}
+
+func (e *SymlinkError) Error() string {
+	if e.Escapes {
+		return fmt.Sprintf("%s is a symlink to %q, outside the repo; nhigate never follows it", e.Path, e.Target)
+	}
+	return fmt.Sprintf("%s is a symlink to %q; nhigate reads only regular files", e.Path, e.Target)
+}
+
+// TooLargeError reports a file over the size limit.
+type TooLargeError struct {
+	Path        string
+	Size, Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is %d bytes, over the limit of %d", e.Path, e.Size, e.Limit)
+}
+
+func escapes(p, target string) bool {
+	if path.IsAbs(target) || filepath.IsAbs(target) {
+		return true
+	}
+	j := path.Join(path.Dir(p), target)
+	return j == ".." || strings.HasPrefix(j, "../")
+}
+
+// Open returns the snapshot named by rev: a directory if rev is one, and
+// otherwise a git revision (branch, tag or SHA) of the repository at or
+// above repoDir.
+func Open(repoDir, rev string) (Tree, error) {
+	if fi, err := os.Stat(rev); err == nil && fi.IsDir() {
+		return &dirTree{root: rev}, nil
+	}
+	r, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true})
+	if err != nil {
+		return nil, fmt.Errorf("%q is neither a directory nor a revision: open git repository %s: %w", rev, repoDir, err)
+	}
+	h, err := r.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return nil, fmt.Errorf("%q is neither a directory nor a revision in %s: %w", rev, repoDir, err)
+	}
+	c, err := r.CommitObject(*h)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", rev, err)
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read tree of %s: %w", rev, err)
+	}
+	return &gitTree{repo: r, rev: rev, commit: c, tree: t}, nil
+}
+
+type gitTree struct {
+	repo   *git.Repository
+	rev    string
+	commit *object.Commit
+	tree   *object.Tree
+}
+
+func (t *gitTree) String() string {
+	short := t.commit.Hash.String()[:7]
+	if strings.HasPrefix(t.commit.Hash.String(), t.rev) {
+		return short
+	}
+	return fmt.Sprintf("%s (%s)", t.rev, short)
+}
+
+// Commit is the full SHA of the revision.
+func (t *gitTree) Commit() string { return t.commit.Hash.String() }
+
+func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
+	e, err := t.tree.FindEntry(p)
+	if err != nil {
+		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+			return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("find %s: %w", p, err)
+	}
+	switch e.Mode {
+	case filemode.Regular, filemode.Executable, filemode.Deprecated:
+	case filemode.Symlink:
+		target, err := t.blob(p, e.Hash, 4096)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &SymlinkError{Path: p, Target: string(target), Escapes: escapes(p, string(target))}
+	default:
+		return nil, fmt.Errorf("%s: not a regular file: %w", p, fs.ErrNotExist)
+	}
+	return t.blob(p, e.Hash, limit)
+}
+
+func (t *gitTree) blob(p string, h plumbing.Hash, limit int64) ([]byte, error) {
+	b, err := t.repo.BlobObject(h)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if b.Size > limit {
+		return nil, &TooLargeError{Path: p, Size: b.Size, Limit: limit}
+	}
+	r, err := b.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return data, nil
+}
+
+func (t *gitTree) Files(dir string) ([]string, error) {
+	dir = path.Clean(dir)
+	sub := t.tree
+	if dir != "." {
+		var err error
+		if sub, err = t.tree.Tree(dir); err != nil {
+			if errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("list %s: %w", dir, err)
+		}
+	}
+	var out []string
+	w := object.NewTreeWalker(sub, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", dir, err)
+		}
+		if e.Mode.IsFile() && e.Mode != filemode.Symlink {
+			out = append(out, path.Join(dir, name))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (t *gitTree) entries(ctx context.Context) (map[string]entry, error) {
+	out := map[string]entry{}
+	w := object.NewTreeWalker(t.tree, true, nil)
+	defer w.Close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		name, e, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", t, err)
+		}
+		if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
+			continue
+		}
+		out[name] = entry{hash: e.Hash, symlink: e.Mode == filemode.Symlink}
+	}
+}
+
+// Dir returns the snapshot of a directory as it is now.
+func Dir(root string) Tree { return &dirTree{root: root} }
+
+type dirTree struct {
+	root string
+}
+
+func (t *dirTree) String() string { return t.root }
+
+func (t *dirTree) ReadFile(p string, limit int64) ([]byte, error) {
+	if !fs.ValidPath(p) {
+		return nil, fmt.Errorf("%s: invalid path: %w", p, fs.ErrNotExist)
+	}
+	full := filepath.Join(t.root, filepath.FromSlash(p))
+	fi, err := os.Lstat(full)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := os.Readlink(full)
+		if err != nil {
+			return nil, fmt.Errorf("read link %s: %w", p, err)
+		}
+		return nil, &SymlinkError{Path: p, Target: target, Escapes: escapes(p, filepath.ToSlash(target))}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file: %w", p, fs.ErrNotExist)
+	}
+	if fi.Size() > limit {
+		return nil, &TooLargeError{Path: p, Size: fi.Size(), Limit: limit}
+	}
+	f, err := os.Open(full)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if int64(len(data)) > limit { // it grew while we read
+		return nil, &TooLargeError{Path: p, Size: int64(len(data)), Limit: limit}
+	}
+	return data, nil
+}
+
+func (t *dirTree) Files(dir string) ([]string, error) {
+	if !fs.ValidPath(dir) {
+		return nil, fmt.Errorf("list %s: not a path inside the repo", dir)
+	}
+	var out []string
+	root := filepath.Join(t.root, filepath.FromSlash(dir))
+	err := filepath.WalkDir(root, func(full string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			rel, err := filepath.Rel(t.root, full)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (t *dirTree) entries(ctx context.Context) (map[string]entry, error) {
+	out := map[string]entry{}
+	err := filepath.WalkDir(t.root, func(full string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(t.root, full)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		var content []byte
+		symlink := d.Type()&fs.ModeSymlink != 0
+		switch {
+		case symlink:
+			target, err := os.Readlink(full)
+			if err != nil {
+				return err
+			}
+			content = []byte(filepath.ToSlash(target))
+		case d.Type().IsRegular():
+			// Hash the content, as git would, so that a directory compares
+			// with a git revision. Directory mode is for small trees; large
+			// repos are reviewed in git mode, which compares tree hashes.
+			if content, err = os.ReadFile(full); err != nil {
+				return err
+			}
+		default:
+			return nil // sockets, devices: never specs
+		}
+		out[rel] = entry{hash: blobHash(content), symlink: symlink}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", t.root, err)
+	}
+	return out, nil
+}
+
+func blobHash(content []byte) plumbing.Hash {
+	h := sha1.New()
+	h.Write([]byte("blob " + strconv.Itoa(len(content)) + "\x00"))
+	h.Write(content)
+	var out plumbing.Hash
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// Changed lists the paths whose content or kind differs between base and
+// head, sorted. Between two revisions of one repository it diffs trees with
+// go-git, which skips unchanged subtrees, so the cost follows the size of the
+// change rather than the size of the repo. Renames are not detected: a
+// renamed file is a removal and an addition, and both are read.
+func Changed(ctx context.Context, base, head Tree) ([]string, error) {
+	if b, ok := base.(*gitTree); ok {
+		if h, ok := head.(*gitTree); ok && b.repo == h.repo {
+			return b.diff(ctx, h)
+		}
+	}
+	be, err := base.entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	he, err := head.entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for p, e := range be {
+		if he[p] != e {
+			out = append(out, p)
+		}
+	}
+	for p := range he {
+		if _, ok := be[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (t *gitTree) diff(ctx context.Context, head *gitTree) ([]string, error) {
+	changes, err := object.DiffTreeWithOptions(ctx, t.tree, head.tree, &object.DiffTreeOptions{DetectRenames: false})
+	if err != nil {
+		return nil, fmt.Errorf("diff %s..%s: %w", t, head, err)
+	}
+	set := map[string]bool{}
+	for _, c := range changes {
+		for _, name := range []string{c.From.Name, c.To.Name} {
+			if name != "" {
+				set[name] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(set)), nil
+}

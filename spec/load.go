@@ -1,0 +1,255 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits bound the work that one untrusted file can cause.
+type Limits struct {
+	MaxFileSize int64 // bytes; DefaultMaxFileSize when 0
+	MaxDepth    int   // nesting levels; DefaultMaxDepth when 0
+}
+
+// Defaults for Limits. A spec is a few kilobytes and six levels deep, so these
+// leave generous room while keeping a hostile file cheap to reject.
+const (
+	DefaultMaxFileSize = 1 << 20
+	DefaultMaxDepth    = 32
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = DefaultMaxFileSize
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	return l
+}
+
+// Mode says what to do with documents that are not workflows.
+type Mode int
+
+const (
+	// Strict requires every document in the file to be a workflow: the file
+	// was named as a spec, so anything else is a mistake.
+	Strict Mode = iota
+	// Discover skips documents that do not claim to be nhigate documents, so
+	// that any YAML file in a repo can be offered. A document that claims
+	// nhigate.dev but is malformed is still an error: it must not slip past.
+	Discover
+)
+
+// Marker reports whether data may hold a workflow at all. Discovery uses it to
+// avoid parsing files that cannot be specs; it errs on the side of parsing.
+func Marker(data []byte) bool {
+	return bytes.Contains(data, []byte("nhigate.dev")) || bytes.Contains(data, []byte(Kind))
+}
+
+// Parse reads every workflow in one file. YAML (several documents allowed)
+// and JSON (one value) are told apart by the file's extension. The returned
+// error, if any, is Errors: every problem with its position.
+func Parse(file string, data []byte, mode Mode, lim Limits) ([]*Workflow, error) {
+	lim = lim.withDefaults()
+	if int64(len(data)) > lim.MaxFileSize {
+		return nil, Errors{{File: file, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", len(data), lim.MaxFileSize),
+			Hint: "split it into several files, or raise limits.maxFileSize in .nhigate.yaml"}}
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		line, col := invalidUTF8(data)
+		return nil, Errors{{File: file, Line: line, Col: col, Msg: "file is not valid UTF-8", Hint: "save it as UTF-8"}}
+	}
+	var docs []*yaml.Node
+	var err error
+	if strings.EqualFold(pathExt(file), ".json") {
+		var n *yaml.Node
+		n, err = parseJSON(data, lim.MaxDepth)
+		if n != nil {
+			docs = []*yaml.Node{n}
+		}
+	} else {
+		docs, err = parseYAML(data)
+	}
+	if err != nil {
+		return nil, Errors{syntaxError(file, err)}
+	}
+
+	var out []*Workflow
+	var errs Errors
+	for i, doc := range docs {
+		if len(doc.Content) == 0 {
+			continue // an empty document, e.g. after a trailing "---"
+		}
+		w, derrs := decodeDoc(file, i, doc, mode, lim)
+		errs = append(errs, derrs...)
+		if w != nil && len(derrs) == 0 {
+			out = append(out, w)
+		}
+	}
+	if mode == Strict && len(out) == 0 && len(errs) == 0 {
+		errs = append(errs, &Error{File: file, Msg: "file holds no ProvisioningWorkflow",
+			Hint: "start it with \"apiVersion: nhigate.dev/v1\" and \"kind: ProvisioningWorkflow\""})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// DecodeStrict decodes the single YAML or JSON document in data into v (a
+// pointer to a struct with yaml tags) under the same bounds and strictness
+// as specs. It returns where each field was written. Other nhigate files,
+// such as .nhigate.yaml, use it so that every error reads the same way.
+func DecodeStrict(file string, data []byte, v any, lim Limits) (map[string]Pos, error) {
+	lim = lim.withDefaults()
+	if int64(len(data)) > lim.MaxFileSize {
+		return nil, Errors{{File: file, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", len(data), lim.MaxFileSize)}}
+	}
+	if !utf8.Valid(data) {
+		line, col := invalidUTF8(data)
+		return nil, Errors{{File: file, Line: line, Col: col, Msg: "file is not valid UTF-8", Hint: "save it as UTF-8"}}
+	}
+	docs, err := parseYAML(data)
+	if err != nil {
+		return nil, Errors{syntaxError(file, err)}
+	}
+	var nonEmpty []*yaml.Node
+	for _, doc := range docs {
+		if len(doc.Content) > 0 {
+			nonEmpty = append(nonEmpty, doc)
+		}
+	}
+	positions := map[string]Pos{}
+	switch len(nonEmpty) {
+	case 0:
+		return positions, nil
+	case 1:
+	default:
+		return nil, Errors{{File: file, Line: nonEmpty[1].Line, Col: nonEmpty[1].Column, Msg: "holds more than one YAML document", Hint: "remove the \"---\" and merge the documents"}}
+	}
+	d := &decoder{file: file, positions: positions, budget: countNodes(nonEmpty[0]) + 10_000, maxDepth: lim.MaxDepth}
+	d.decode(nonEmpty[0].Content[0], reflect.ValueOf(v).Elem(), "", 0)
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	return positions, nil
+}
+
+func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*Workflow, Errors) {
+	root := doc.Content[0]
+	d := &decoder{
+		file:      file,
+		positions: map[string]Pos{"": {root.Line, root.Column}},
+		// Twice the nodes for the two passes below, and room for honest
+		// anchors; an alias bomb multiplies far beyond this.
+		budget:   2*countNodes(doc) + 10_000,
+		maxDepth: lim.MaxDepth,
+	}
+	raw, ok := d.value(root, "", 0)
+	if !ok {
+		return nil, d.errs
+	}
+	m, isMap := raw.(map[string]any)
+	if !isMap {
+		if mode == Discover {
+			return nil, nil
+		}
+		d.errorf(root, "", "write a mapping starting with \"apiVersion: nhigate.dev/v1\"", "document must be a mapping, not %s", describe(root))
+		return nil, d.errs
+	}
+	apiVersion, _ := m["apiVersion"].(string)
+	kind, _ := m["kind"].(string)
+	if mode == Discover && !strings.HasPrefix(apiVersion, "nhigate.dev/") && kind != Kind {
+		return nil, nil
+	}
+	w := &Workflow{}
+	d.decode(root, reflect.ValueOf(w).Elem(), "", 0)
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	w.Source = Source{File: file, Doc: index, Positions: d.positions, Raw: m}
+	if errs := Validate(w); len(errs) > 0 {
+		return nil, errs
+	}
+	return w, nil
+}
+
+// parseYAML splits data into documents without resolving aliases: expansion
+// is the decoder's job, under its budget.
+func parseYAML(data []byte) (docs []*yaml.Node, err error) {
+	defer func() {
+		// The YAML library has panicked on hostile input before; a panic here
+		// must become a rejected file, not a crashed gate.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("YAML parser failed: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			return nil, err
+		}
+		docs = append(docs, &n)
+	}
+}
+
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
+}
+
+// syntaxError turns a parser error into an Error with a position when the
+// parser gave one ("yaml: line 3: ...").
+func syntaxError(file string, err error) *Error {
+	var je *jsonError
+	if errors.As(err, &je) {
+		return &Error{File: file, Line: je.line, Col: je.col, Msg: je.msg, Hint: "fix the JSON syntax"}
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		return &Error{File: file, Line: line, Col: 1, Msg: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}
+	}
+	return &Error{File: file, Msg: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}
+}
+
+func invalidUTF8(data []byte) (line, col int) {
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return line, col
+}
+
+func pathExt(p string) string {
+	if i := strings.LastIndexByte(p, '.'); i >= 0 && !strings.Contains(p[i:], "/") {
+		return p[i:]
+	}
+	return ""
+}
