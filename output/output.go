@@ -19,13 +19,15 @@ type Renderer interface {
 
 // Options tune renderers that have choices.
 type Options struct {
+	// Version is nhigate's version, for formats that name the tool.
+	Version string
 	// Color enables ANSI colour in the text format. The CLI sets it only for
 	// a terminal without NO_COLOR.
 	Color bool
 }
 
 // Formats lists the format names Get accepts.
-var Formats = []string{"text", "markdown", "json"}
+var Formats = []string{"text", "markdown", "json", "sarif", "github", "junit"}
 
 // Get returns the renderer for a format name.
 func Get(format string, opts Options) (Renderer, error) {
@@ -36,6 +38,12 @@ func Get(format string, opts Options) (Renderer, error) {
 		return Markdown{}, nil
 	case "json":
 		return JSON{}, nil
+	case "sarif":
+		return SARIF{Version: opts.Version}, nil
+	case "github":
+		return GitHub{}, nil
+	case "junit":
+		return JUnit{}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
 }

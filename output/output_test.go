@@ -74,7 +74,7 @@ func exampleReport(t *testing.T, approvals []reviewer.Requirement) *reviewer.Rep
 		Invalid: spec.Errors{{File: "identities/aws/broken.yaml", Line: 7, Col: 5, Path: "spec.credential.kind",
 			Msg: `"statik" is not allowed`, Hint: "write one of: ephemeral, static"}},
 		Findings: []reviewer.Finding{
-			{Rule: "NHI-CRED-002", Kind: "deny", Severity: "critical", Message: "static credential in production | denied",
+			{Rule: "NHI-CRED-002", Title: "Static credential in production", Kind: "deny", Severity: "critical", Message: "static credential in production | denied",
 				Fix: "use kind: ephemeral, or add an approved exception", Identity: "finance-bi-export",
 				File: "identities/gcp/finance-bi-export.yaml", Line: 25, Col: 11,
 				Controls: reviewer.Controls{OWASPNHI: []string{"NHI7"}, NISTCSF: []string{"PR.AA-05"}}},
@@ -103,6 +103,9 @@ func TestRenderGolden(t *testing.T) {
 		{"review-color.txt", Text{Color: true}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
 		{"review.md", Markdown{}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
 		{"review.json", JSON{}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
+		{"review.sarif", SARIF{Version: "test"}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
+		{"review.github", GitHub{}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
+		{"review.junit.xml", JUnit{}, func(t *testing.T) *reviewer.Report { return exampleReport(t, someApprovals) }},
 		{"local.txt", Text{}, func(t *testing.T) *reviewer.Report {
 			r := exampleReport(t, nil)
 			r.Mode = reviewer.Local

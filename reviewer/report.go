@@ -79,7 +79,8 @@ type Report struct {
 // Finding is one policy result about one workflow.
 type Finding struct {
 	Rule     string   `json:"rule"`
-	Kind     string   `json:"kind"` // "deny" or "warn"
+	Title    string   `json:"title,omitempty"` // the rule's title, from the catalog
+	Kind     string   `json:"kind"`            // "deny" or "warn"
 	Severity string   `json:"severity"`
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix,omitempty"`

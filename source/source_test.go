@@ -251,5 +251,3 @@ func TestFiles(t *testing.T) {
 		}
 	}
 }
-
-

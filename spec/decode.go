@@ -95,9 +95,26 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 		}
 	case reflect.Bool:
 		if d.expectScalar(n, path, "!!bool", "true or false") {
-			v.SetBool(n.Value == "true")
+			b, ok := parseBool(n.Value)
+			if !ok {
+				d.errorf(n, path, "write true or false", "%q is not a boolean", n.Value)
+				return
+			}
+			v.SetBool(b)
 		}
 	case reflect.Int:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!float" {
+			// JSON Schema counts 2.0 as an integer, and the schema must
+			// accept what the loader accepts.
+			if f, err := strconv.ParseFloat(n.Value, 64); err == nil && f == math.Trunc(f) {
+				if f < math.MinInt32 || f > math.MaxInt32 {
+					d.errorf(n, path, "", "%q is out of range", n.Value)
+					return
+				}
+				v.SetInt(int64(f))
+				return
+			}
+		}
 		if d.expectScalar(n, path, "!!int", "a whole number") {
 			i, err := strconv.ParseInt(n.Value, 0, 32)
 			if err != nil {
@@ -237,7 +254,9 @@ func (d *decoder) value(n *yaml.Node, path string, depth int) (any, bool) {
 		case "!!null":
 			return nil, true
 		case "!!bool":
-			return n.Value == "true", true
+			if b, ok := parseBool(n.Value); ok {
+				return b, true
+			}
 		case "!!int":
 			if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
 				return float64(i), true
@@ -267,6 +286,19 @@ func (d *decoder) expectScalar(n *yaml.Node, path, tag, want string) bool {
 	}
 	d.errorf(n, path, hint, "must be %s, not %s", want, describe(n))
 	return false
+}
+
+// parseBool reads the booleans of YAML 1.2's core schema. The YAML library
+// also tags "True" and "TRUE" as booleans, and an explicit "!!bool" tag can
+// sit on any text, so comparing with "true" alone read "True" as false.
+func parseBool(s string) (b, ok bool) {
+	switch s {
+	case "true", "True", "TRUE":
+		return true, true
+	case "false", "False", "FALSE":
+		return false, true
+	}
+	return false, false
 }
 
 func describe(n *yaml.Node) string {
@@ -363,16 +395,28 @@ type hinted struct {
 
 func (h hinted) Error() string { return h.msg }
 
-// durationRE accepts whole-number Go durations without a zero lead, so that
-// the JSON Schema can express exactly the same rule.
-var durationRE = regexp.MustCompile(`^[1-9][0-9]*(ms|s|m|h)([0-9]+(ms|s|m|h))*$`)
+// DurationPattern accepts whole-number Go durations without a zero lead, so
+// that the JSON Schema can express exactly the same rule. At most four parts
+// of at most five digits each (up to 399996h, about 45 years) keep every
+// match within time.Duration: with unbounded digits, "9999999h" matched the
+// pattern but overflowed, so the schema accepted what the loader rejected.
+const DurationPattern = `^[1-9][0-9]{0,4}(ms|s|m|h)([0-9]{1,5}(ms|s|m|h)){0,3}$`
 
-// DurationPattern is durationRE's source, shared with the JSON Schema.
-const DurationPattern = `^[1-9][0-9]*(ms|s|m|h)([0-9]+(ms|s|m|h))*$`
+// TimePattern is the shape of an RFC 3339 date-time with upper-case "T" and
+// "Z". time.Parse alone also accepts a decimal comma, an offset of "+24:00"
+// or "+00:60", and JSON Schema's "date-time" format in some validators a bare
+// date; the pattern, shared with the JSON Schema, rules those out on both
+// sides.
+const TimePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+
+var (
+	durationRE = regexp.MustCompile(DurationPattern)
+	timeRE     = regexp.MustCompile(TimePattern)
+)
 
 func (du *Duration) decodeScalar(text string) error {
 	if !durationRE.MatchString(text) {
-		return hinted{fmt.Sprintf("%q is not a duration", text), `write a positive Go duration such as "30m", "1h" or "720h" (there is no "d" unit: 30 days is "720h")`}
+		return hinted{fmt.Sprintf("%q is not a duration", text), `write a positive Go duration such as "30m", "1h" or "720h", at most five digits a unit (there is no "d" unit: 30 days is "720h")`}
 	}
 	v, err := time.ParseDuration(text)
 	if err != nil {
@@ -384,7 +428,7 @@ func (du *Duration) decodeScalar(text string) error {
 
 func (t *Time) decodeScalar(text string) error {
 	v, err := time.Parse(time.RFC3339, text)
-	if err != nil {
+	if err != nil || !timeRE.MatchString(text) {
 		return hinted{fmt.Sprintf("%q is not an RFC 3339 time", text), `write a time such as "2026-11-26T00:00:00Z"`}
 	}
 	*t = Time{Time: v, Text: text}

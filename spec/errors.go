@@ -17,12 +17,17 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
+	loc := e.File
 	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Col)
 	}
-	b.WriteString(": ")
+	return loc + ": " + e.Detail()
+}
+
+// Detail is the error without its location, for formats that carry the
+// location separately (annotations, SARIF).
+func (e *Error) Detail() string {
+	var b strings.Builder
 	if e.Path != "" {
 		b.WriteString(e.Path)
 		b.WriteString(": ")

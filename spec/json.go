@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -30,8 +31,9 @@ func parseJSON(data []byte, maxDepth int) (*yaml.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	end := p.start() // where the extra data begins, not where its first token ends
 	if _, err := p.dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, p.errAt(p.dec.InputOffset(), "unexpected data after the JSON value")
+		return nil, p.errAt(end, "unexpected data after the JSON value")
 	}
 	return &yaml.Node{Kind: yaml.DocumentNode, Line: n.Line, Column: n.Column, Content: []*yaml.Node{n}}, nil
 }
@@ -40,6 +42,12 @@ type jsonParser struct {
 	data     []byte
 	dec      *json.Decoder
 	maxDepth int
+
+	// pos scans forward from where it last stopped, so that finding the
+	// position of every token costs one pass over the file, not one pass per
+	// token (which made a 1 MiB one-line array take a minute).
+	scanned   int64
+	line, col int
 }
 
 // start returns the offset where the next token begins: between tokens there
@@ -62,14 +70,25 @@ func (p *jsonParser) errAt(off int64, msg string) *jsonError {
 	return &jsonError{line: line, col: col, msg: msg}
 }
 
+// pos returns the 1-based line and column of off. Columns count characters,
+// as the YAML parser's do.
 func (p *jsonParser) pos(off int64) (line, col int) {
-	if off > int64(len(p.data)) {
-		off = int64(len(p.data))
+	off = min(off, int64(len(p.data)))
+	if off < p.scanned || p.line == 0 {
+		p.scanned, p.line, p.col = 0, 1, 1
 	}
-	before := p.data[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
-	return line, col
+	for _, b := range p.data[p.scanned:off] {
+		switch {
+		case b == '\n':
+			p.line, p.col = p.line+1, 1
+		case !utf8.RuneStart(b):
+			// a continuation byte of the character already counted
+		default:
+			p.col++
+		}
+	}
+	p.scanned = off
+	return p.line, p.col
 }
 
 func (p *jsonParser) node(depth int) (*yaml.Node, error) {

@@ -77,16 +77,19 @@ func Parse(file string, data []byte, mode Mode, lim Limits) ([]*Workflow, error)
 			docs = []*yaml.Node{n}
 		}
 	} else {
+		if e := hiddenBreak(file, data); e != nil {
+			return nil, Errors{e}
+		}
 		docs, err = parseYAML(data)
 	}
 	if err != nil {
-		return nil, Errors{syntaxError(file, err)}
+		return nil, Errors{syntaxError(file, data, err)}
 	}
 
 	var out []*Workflow
 	var errs Errors
 	for i, doc := range docs {
-		if len(doc.Content) == 0 {
+		if empty(doc) {
 			continue // an empty document, e.g. after a trailing "---"
 		}
 		w, derrs := decodeDoc(file, i, doc, mode, lim)
@@ -118,13 +121,16 @@ func DecodeStrict(file string, data []byte, v any, lim Limits) (map[string]Pos, 
 		line, col := invalidUTF8(data)
 		return nil, Errors{{File: file, Line: line, Col: col, Msg: "file is not valid UTF-8", Hint: "save it as UTF-8"}}
 	}
+	if e := hiddenBreak(file, data); e != nil {
+		return nil, Errors{e}
+	}
 	docs, err := parseYAML(data)
 	if err != nil {
-		return nil, Errors{syntaxError(file, err)}
+		return nil, Errors{syntaxError(file, data, err)}
 	}
 	var nonEmpty []*yaml.Node
 	for _, doc := range docs {
-		if len(doc.Content) > 0 {
+		if !empty(doc) {
 			nonEmpty = append(nonEmpty, doc)
 		}
 	}
@@ -146,6 +152,11 @@ func DecodeStrict(file string, data []byte, v any, lim Limits) (map[string]Pos, 
 
 func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*Workflow, Errors) {
 	root := doc.Content[0]
+	if mode == Discover && !claimsNhigate(root) {
+		// Decided before any conversion, so that another tool's document is
+		// skipped even when it uses what specs may not (merge keys, .inf).
+		return nil, nil
+	}
 	d := &decoder{
 		file:      file,
 		positions: map[string]Pos{"": {root.Line, root.Column}},
@@ -166,11 +177,6 @@ func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*
 		d.errorf(root, "", "write a mapping starting with \"apiVersion: nhigate.dev/v1\"", "document must be a mapping, not %s", describe(root))
 		return nil, d.errs
 	}
-	apiVersion, _ := m["apiVersion"].(string)
-	kind, _ := m["kind"].(string)
-	if mode == Discover && !strings.HasPrefix(apiVersion, "nhigate.dev/") && kind != Kind {
-		return nil, nil
-	}
 	w := &Workflow{}
 	d.decode(root, reflect.ValueOf(w).Elem(), "", 0)
 	if len(d.errs) > 0 {
@@ -181,6 +187,38 @@ func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*
 		return nil, errs
 	}
 	return w, nil
+}
+
+// claimsNhigate reports whether a document says it is an nhigate document:
+// its apiVersion starts with "nhigate.dev/" or its kind is
+// ProvisioningWorkflow. It reads only the root's own keys. A merge key could
+// bring in the claim, so it counts as one and the decoder then rejects it.
+func claimsNhigate(root *yaml.Node) bool {
+	root = unalias(root)
+	if root.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], unalias(root.Content[i+1])
+		if k.Tag == "!!merge" {
+			return true
+		}
+		if v.Kind != yaml.ScalarNode {
+			continue
+		}
+		if k.Value == "apiVersion" && strings.HasPrefix(v.Value, "nhigate.dev/") || k.Value == "kind" && v.Value == Kind {
+			return true
+		}
+	}
+	return false
+}
+
+func unalias(n *yaml.Node) *yaml.Node {
+	// An anchor cannot sit on an alias, so one step always reaches a value.
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
 }
 
 // parseYAML splits data into documents without resolving aliases: expansion
@@ -206,6 +244,16 @@ func parseYAML(data []byte) (docs []*yaml.Node, err error) {
 	}
 }
 
+// empty reports whether a document holds nothing. The YAML library gives a
+// document with nothing after "---" a null value rather than no content.
+func empty(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	n := doc.Content[0]
+	return len(doc.Content) == 1 && n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == "" && n.Style == 0
+}
+
 func countNodes(n *yaml.Node) int {
 	c := 1
 	for _, k := range n.Content {
@@ -216,7 +264,7 @@ func countNodes(n *yaml.Node) int {
 
 // syntaxError turns a parser error into an Error with a position when the
 // parser gave one ("yaml: line 3: ...").
-func syntaxError(file string, err error) *Error {
+func syntaxError(file string, data []byte, err error) *Error {
 	var je *jsonError
 	if errors.As(err, &je) {
 		return &Error{File: file, Line: je.line, Col: je.col, Msg: je.msg, Hint: "fix the JSON syntax"}
@@ -225,9 +273,67 @@ func syntaxError(file string, err error) *Error {
 	var line int
 	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		if yamlParserProblem(msg) {
+			line++
+		}
+		// The end of the stream sits on a line of its own when the last
+		// line has no newline; point at the last line instead.
+		line = min(line, bytes.Count(data, []byte("\n"))+1)
 		return &Error{File: file, Line: line, Col: 1, Msg: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}
 	}
 	return &Error{File: file, Msg: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}
+}
+
+// yamlParserProblem reports whether msg comes from the YAML library's parser,
+// as opposed to its scanner. The parser reports its line 0-based, so that
+// "did not find expected key" pointed at the line above the mistake.
+func yamlParserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected <stream-start>",
+		"did not find expected <document start>",
+		"did not find expected node content",
+		"did not find expected '-' indicator",
+		"did not find expected key",
+		"did not find expected ',' or ']'",
+		"did not find expected ',' or '}'",
+		"found undefined tag handle",
+		"found duplicate %YAML directive",
+		"found incompatible YAML document",
+		"found duplicate %TAG directive":
+		return true
+	}
+	return false
+}
+
+// hiddenBreak rejects the characters that the YAML library, like other YAML
+// 1.1 parsers, reads as line breaks but that editors, diffs and YAML 1.2 do
+// not: a carriage return without a line feed, NEL, LS and PS. After one,
+// what a reviewer sees as the rest of a comment is a field to the parser
+// ("ttl: 1h # was 720h<LS>rotation: 8760h"), and every later position is
+// off by a line. data must be valid UTF-8.
+func hiddenBreak(file string, data []byte) *Error {
+	for i := 0; i < len(data); i++ {
+		var name string
+		switch {
+		case data[i] == '\r' && (i+1 == len(data) || data[i+1] != '\n'):
+			name = "a carriage return without a line feed"
+		case data[i] == 0xc2 && i+1 < len(data) && data[i+1] == 0x85:
+			name = "a U+0085 next line character"
+		case data[i] == 0xe2 && i+2 < len(data) && data[i+1] == 0x80 && data[i+2] == 0xa8:
+			name = "a U+2028 line separator"
+		case data[i] == 0xe2 && i+2 < len(data) && data[i+1] == 0x80 && data[i+2] == 0xa9:
+			name = "a U+2029 paragraph separator"
+		default:
+			continue
+		}
+		before := data[:i]
+		line := bytes.Count(before, []byte("\n")) + 1
+		col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+		return &Error{File: file, Line: line, Col: col,
+			Msg:  "file holds " + name + ", which YAML reads as a line break but editors and diffs may not",
+			Hint: "use LF or CRLF line endings; inside a double-quoted string, write the character as an escape such as \"\\u2028\""}
+	}
+	return nil
 }
 
 func invalidUTF8(data []byte) (line, col int) {

@@ -15,8 +15,13 @@ const (
 	OwnerPattern        = `^@[A-Za-z0-9]([A-Za-z0-9-]{0,38})(/[A-Za-z0-9_.-]+)?$`
 	IdentityNamePattern = `^[A-Za-z0-9][A-Za-z0-9._@:/-]{0,252}$`
 	SHA256Pattern       = `^[0-9a-f]{64}$`
-	PatternPattern      = `^\S+$` // action and resource patterns: no white space
 	RuleIDPattern       = `^NHI-[A-Z]+-[0-9]{3}$`
+
+	// PatternPattern is for action and resource patterns: no white space.
+	// It lists the white space of ECMA-262's \s, which editors apply to the
+	// JSON Schema, because Go's \s is ASCII only and omits \v: with `^\S+$`
+	// the loader accepted a no-break space that editors rejected.
+	PatternPattern = "^[^\\t\\n\\v\\f\\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$"
 )
 
 var (

@@ -1,0 +1,70 @@
+package output
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nhigate/nhigate/reviewer"
+)
+
+// GitHub writes workflow commands that Actions turns into annotations on
+// the spec lines: ::error for failures and invalid specs, ::warning for
+// warnings and governance changes, ::notice for waived findings.
+type GitHub struct{}
+
+// Render implements Renderer.
+func (GitHub) Render(w io.Writer, r *reviewer.Report) error {
+	ew := &errWriter{w: w}
+	for _, e := range r.Invalid {
+		annotate(ew, "error", e.File, e.Line, e.Col, "invalid spec", e.Detail())
+	}
+	for _, c := range r.Diff.Governance {
+		annotate(ew, "warning", c.File, 0, 0, "governance file changed", c.Reason)
+	}
+	for _, f := range r.Findings {
+		level := "error"
+		msg := f.Message
+		switch {
+		case f.Excepted:
+			level, msg = "notice", "waived by exception: "+msg
+		case f.Kind == "warn":
+			level = "warning"
+		}
+		if f.Fix != "" {
+			msg += "\nFix: " + f.Fix
+		}
+		if ids := f.Controls.All(); len(ids) > 0 {
+			msg += "\nControls: " + strings.Join(ids, ", ")
+		}
+		annotate(ew, level, f.File, f.Line, f.Col, f.Rule, msg)
+	}
+	level, msg := "notice", "nhigate: pass"
+	if r.Verdict != reviewer.Pass {
+		level, msg = "error", "nhigate: blocked: "+strings.Join(r.Reasons, "; ")
+	}
+	fmt.Fprintf(ew, "::%s title=nhigate::%s\n", level, escapeData(msg))
+	return ew.err
+}
+
+func annotate(w io.Writer, level, file string, line, col int, title, msg string) {
+	props := []string{"file=" + escapeProperty(file)}
+	if line > 0 {
+		props = append(props, fmt.Sprintf("line=%d", line))
+		if col > 0 {
+			props = append(props, fmt.Sprintf("col=%d", col))
+		}
+	}
+	props = append(props, "title="+escapeProperty(title))
+	fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), escapeData(msg))
+}
+
+// escapeData and escapeProperty follow the runner's rules, so that a
+// message can neither end the command early nor inject another one.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

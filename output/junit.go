@@ -1,0 +1,114 @@
+package output
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/nhigate/nhigate/reviewer"
+)
+
+// JUnit writes JUnit XML, one test suite per spec file and one test case
+// per finding, for CI systems that chart test results.
+type JUnit struct{}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// Render implements Renderer.
+func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
+	suites := map[string]*junitSuite{}
+	suite := func(file string) *junitSuite {
+		s := suites[file]
+		if s == nil {
+			s = &junitSuite{Name: file}
+			suites[file] = s
+		}
+		return s
+	}
+	for _, e := range r.Invalid {
+		s := suite(e.File)
+		s.Errors++
+		s.Cases = append(s.Cases, junitCase{Name: invalidRule, Classname: e.File,
+			Error: &junitProblem{Message: e.Msg, Type: "invalid", Text: e.Error()}})
+	}
+	for _, f := range r.Findings {
+		s := suite(f.File)
+		c := junitCase{Name: fmt.Sprintf("%s %s", f.Rule, f.Identity), Classname: f.File}
+		text := fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Col, f.Message)
+		if f.Fix != "" {
+			text += "\nFix: " + f.Fix
+		}
+		switch {
+		case f.Excepted:
+			s.Skipped++
+			c.Skipped = &junitProblem{Message: "waived by exception: " + f.Message}
+		case f.Kind == "warn":
+			c.SystemOut = "warning: " + text
+		default:
+			s.Failures++
+			c.Failure = &junitProblem{Message: f.Message, Type: f.Severity, Text: text}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	out := junitSuites{Name: "nhigate"}
+	for _, file := range slices.Sorted(mapKeys(suites)) {
+		s := suites[file]
+		s.Tests = len(s.Cases)
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Errors += s.Errors
+		out.Suites = append(out.Suites, *s)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
