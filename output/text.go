@@ -67,6 +67,8 @@ func (t Text) render(w io.Writer, r *reviewer.Report) {
 	switch {
 	case r.Scope == reviewer.ScopeDiff && len(r.Invalid) == 0:
 		fmt.Fprintf(w, "%s  risk %s\n", t.paint(bold, "DIFF"), t.risk(r.Diff.Risk()))
+	case r.Verdict == reviewer.Pass && r.Scope == reviewer.ScopeCheck:
+		fmt.Fprintf(w, "%s\n", t.paint(bold+green, "PASS"))
 	case r.Verdict == reviewer.Pass:
 		fmt.Fprintf(w, "%s  risk %s\n", t.paint(bold+green, "PASS"), t.risk(r.Diff.Risk()))
 	default:
@@ -144,7 +146,7 @@ func (t Text) finding(w io.Writer, f reviewer.Finding) {
 	mark, state := t.paint(red, "✗"), ""
 	switch {
 	case f.Excepted:
-		mark, state = t.paint(dim, "○"), " (waived by exception)"
+		mark, state = t.paint(dim, "○"), " waived by exception"
 	case f.Kind == "warn":
 		mark = t.paint(yellow, "!")
 	}
@@ -152,16 +154,13 @@ func (t Text) finding(w io.Writer, f reviewer.Finding) {
 	if f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Col)
 	}
-	fmt.Fprintf(w, "  %s %s %s%s %s\n", mark, t.paint(bold, f.Rule), f.Message, state, t.paint(dim, loc))
-	var extra []string
+	fmt.Fprintf(w, "  %s %s %s %s%s\n", mark, t.paint(bold, f.Rule), f.Severity, loc, state)
+	fmt.Fprintf(w, "      %s\n", f.Message)
 	if f.Fix != "" {
-		extra = append(extra, "fix: "+f.Fix)
+		fmt.Fprintf(w, "      %s\n", t.paint(dim, "fix: "+f.Fix))
 	}
 	if ids := f.Controls.All(); len(ids) > 0 {
-		extra = append(extra, "controls: "+strings.Join(ids, ", "))
-	}
-	if len(extra) > 0 {
-		fmt.Fprintf(w, "      %s\n", t.paint(dim, strings.Join(extra, " · ")))
+		fmt.Fprintf(w, "      %s\n", t.paint(dim, "controls: "+strings.Join(ids, ", ")))
 	}
 }
 

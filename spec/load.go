@@ -162,7 +162,7 @@ func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*
 		positions: map[string]Pos{"": {root.Line, root.Column}},
 		// Twice the nodes for the two passes below, and room for honest
 		// anchors; an alias bomb multiplies far beyond this.
-		budget:   2*countNodes(doc) + 10_000,
+		budget:   2*countNodes(doc) + 100_000,
 		maxDepth: lim.MaxDepth,
 	}
 	raw, ok := d.value(root, "", 0)
@@ -175,6 +175,12 @@ func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*
 			return nil, nil
 		}
 		d.errorf(root, "", "write a mapping starting with \"apiVersion: nhigate.dev/v1\"", "document must be a mapping, not %s", describe(root))
+		return nil, d.errs
+	}
+	if _, hasVersion := m["apiVersion"]; !hasVersion && m["kind"] == nil {
+		// Listing every unknown field of another kind of document helps no
+		// one: say what the file should be.
+		d.errorf(root, "", `start it with "apiVersion: nhigate.dev/v1" and "kind: ProvisioningWorkflow"`, "document is not a ProvisioningWorkflow: it has no apiVersion or kind")
 		return nil, d.errs
 	}
 	w := &Workflow{}

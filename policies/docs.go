@@ -1,0 +1,132 @@
+package policies
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes the policy reference (docs/POLICIES.md) for rules,
+// normally Catalog(): how to run the policies, their definitions, and per
+// rule its id, severity, title, controls and fix.
+func WriteMarkdown(w io.Writer, rules []Rule) error {
+	data, err := builtin.ReadFile(defaultData)
+	if err != nil {
+		return fmt.Errorf("read default data: %w", err)
+	}
+	b := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+
+	p("# nhigate policies\n\n")
+	p("<!-- Generated from policies/nhigate/lib/catalog.rego by `go test ./policies -run TestPoliciesDoc -update`. Do not edit. -->\n\n")
+	p("nhigate embeds these Rego policies and evaluates them on every spec. They use the conftest layout, so the same files run with conftest:\n\n")
+	p("```sh\n")
+	p("conftest test --all-namespaces -p policies/nhigate -d policies/data spec.yaml\n")
+	p("conftest verify -p policies/nhigate\n")
+	p("```\n\n")
+	p("- `--all-namespaces` is required: conftest tests only the `main` namespace by default, and every rule here lives in a `nhigate.*` namespace.\n")
+	p("- `-d policies/data` loads the configuration as `data.nhigate.config`; without it NHI-CFG-001 denies. nhigate passes the merged `.nhigate.yaml` of the base revision in the same shape.\n")
+	p("- Set `data.nhigate.now` (RFC3339) to freeze the clock, e.g. with a second `-d` directory holding `nhigate: {now: \"2026-11-25T12:00:00Z\"}`.\n")
+	p("- User policies are added with more `-p` directories; nhigate evaluates every namespace, as `--all-namespaces` does. Packages under `data.nhigate` are reserved.\n\n")
+	p("Every result is an object: `{msg, rule, severity, field, fix, controls}`. The message starts with the rule id and says what to write instead. `field` is a path into the document, like `spec.entitlements[0].actions[1]`, pointing at the offending value or at its deepest existing parent when the value is missing; it is empty when the result is about the whole document or the configuration.\n\n")
+
+	p("## Default configuration\n\n")
+	p("`policies/data/nhigate.yaml`; durations are Go durations (`8h`, `90m`, no `d`):\n\n")
+	p("```yaml\n%s```\n\n", data)
+
+	p("## Definitions\n\n")
+	p("- **Production** is the environment named `production`. A missing or unconfigured environment also counts as production and gets the strictest configured limits (NHI-ENV-001 denies it too).\n")
+	p("- **Delegated automation** is an identity whose `spec.identity.consumer` is `agent` or `scheduled-job`. A missing or unknown consumer counts as delegated. Its limits (`delegated.maxTTL`, `delegated.maxGrant`, no wildcards) apply in every environment, on top of the environment's.\n")
+	p("- **Risk tier** of a spec:\n")
+	p("  - `critical`: production with a credential that is not `ephemeral`, or with any wildcard action or resource;\n")
+	p("  - `high`: any other production grant, or a platform listed in `highRiskPlatforms` (or no platform) in any environment;\n")
+	p("  - `medium`: `staging`;\n")
+	p("  - `low`: everything else.\n\n")
+	p("  The tier's `approvers` must be in `spec.approvals.required`, `spec.approvals.minApprovals` must reach its `minApprovals`, and with `ownerMayApprove: false` someone other than the owner and the requester must be required. Approvers compare case-insensitively, without a leading `@`.\n")
+	p("- **Wildcards**: a pattern containing `*` or `?`. Its literal prefix is the text before the first `*` or `?`.\n")
+	p("  - An action is **service-wide** when its literal prefix is empty, a service name with at most one separator (`:` `.` `/`), or an Azure-style provider namespace: `*`, `s3:*`, `s3*`, `iam:*Policy`, `storage.*`, `Microsoft.Storage/*`. Not service-wide: `s3:Get*`, `storage.objects.*`.\n")
+	p("  - A resource is **account- or service-wide** when its literal prefix is empty (`*`); an ARN cut before its resource part (`arn:aws:*`, `arn:aws:s3:*:*:x`); an ARN whose resource part is empty or, except for S3 where it starts with the bucket name, only a resource type (`arn:aws:s3:::*`, `arn:aws:iam::123456789012:role/*`, `arn:aws:lambda:us-east-1:123456789012:function:*`); or a path ending at `/` with at most two named segments (`secret/*`, `projects/my-project/*`, `namespaces/payments/*`). Not account-wide: `arn:aws:s3:::payments-artifacts/*`, `arn:aws:iam::123456789012:role/ci-*`, `projects/p/buckets/b/*`, `secret/data/payments/*`.\n")
+	p("  - Production denies service-wide actions (NHI-ENT-001) and account-wide resources (NHI-ENT-002); delegated automation denies every wildcard (NHI-DEL-003).\n")
+	p("- **Exceptions**: an entry of `spec.exceptions` waives one rule for its document when the rule is known and waivable, `reason` and `approvedBy` are set, the approver is not the requester, and `expiresAt` is in the future and at most `maxExceptionDays` away. The waiver is conftest's own mechanism: each package declares `exception contains [name]`, e.g. `nhi_cred_001` for rule `deny_nhi_cred_001`, and conftest and nhigate report the result as an exception instead of a failure. An entry that is not valid waives nothing and is reported by NHI-EXC-001..005.\n\n")
+
+	p("## Where nhigate and conftest differ\n\n")
+	p("nhigate evaluates every namespace with one prepared query per document (namespaces that never read the input, like the configuration check, once per run) and reports the same failures, warnings and exceptions as `conftest test --all-namespaces`; a test runs conftest's own engine on the fixtures in `policies/testdata` to keep it so. Where conftest would pass silently, nhigate fails closed:\n\n")
+	p("- A deny, violation or warn rule whose value is not a set (or array) of messages, a message that is empty or neither a string nor an object with a string `msg`, a `severity` other than critical, high, medium or low, or malformed `controls` is an error, not a pass.\n")
+	p("- User policies cannot call `http.send` or `net.lookup_ip_addr` (evaluation stays off the network), nor conftest's `parse_config*` builtins; `opa.runtime()` carries no environment, and `data.conftest.file` is not set.\n")
+	p("- conftest also prints an exception for a waived rule that did not fire; nhigate reports waived findings only, as results with `Excepted` set.\n")
+	p("- A user rule without `rule` and `severity` keys gets its Rego rule name as its id, and severity high (deny, violation) or medium (warn).\n\n")
+	p("OWASP NHI9 (NHI Reuse) needs a view across specs and has no per-document rule.\n\n")
+
+	p("## Rules\n\n")
+	p("| Rule | Severity | Kind | Title | Waivable |\n")
+	p("|---|---|---|---|---|\n")
+	for _, r := range rules {
+		p("| [%s](#%s) | %s | %s | %s | %s |\n", r.ID, strings.ToLower(r.ID), r.Severity, r.Kind, r.Title, yesNo(r.Waivable))
+	}
+	p("\n")
+	for _, r := range rules {
+		p("### %s\n\n", r.ID)
+		p("**%s**\n\n", r.Title)
+		p("- Severity: %s (%s), rule `%s` in package `%s`\n", r.Severity, r.Kind, r.Name(), r.Namespace)
+		p("- Waivable by a spec exception: %s\n", yesNo(r.Waivable))
+		p("- Fix: %s\n", r.Fix)
+		p("- OWASP Non-Human Identities Top 10 (2025): %s\n", owaspList(r.Controls.OWASP))
+		p("- NIST CSF 2.0: %s\n", list(r.Controls.CSF))
+		p("- CSA MAESTRO: %s\n", list(r.Controls.MAESTRO))
+		p("- NIST AI RMF 1.0: %s\n\n", list(r.Controls.AIRMF))
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("write policy reference: %w", err)
+	}
+	return nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func list(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
+}
+
+func owaspList(ids []string) string {
+	named := make([]string, len(ids))
+	for i, id := range ids {
+		named[i] = id + " " + owaspName(id)
+	}
+	return list(named)
+}
+
+// owaspName is the title of an OWASP Non-Human Identities Top 10 (2025) risk.
+func owaspName(id string) string {
+	switch id {
+	case "NHI1":
+		return "Improper Offboarding"
+	case "NHI2":
+		return "Secret Leakage"
+	case "NHI3":
+		return "Vulnerable Third-Party NHI"
+	case "NHI4":
+		return "Insecure Authentication"
+	case "NHI5":
+		return "Overprivileged NHI"
+	case "NHI6":
+		return "Insecure Cloud Deployment Configurations"
+	case "NHI7":
+		return "Long-Lived Secrets"
+	case "NHI8":
+		return "Environment Isolation"
+	case "NHI9":
+		return "NHI Reuse"
+	case "NHI10":
+		return "Human Use of NHI"
+	}
+	return "(unknown)"
+}

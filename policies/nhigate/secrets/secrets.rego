@@ -1,0 +1,42 @@
+# Package nhigate.secrets denies secret values written into a spec. A spec,
+# and its prompt, end up in pull requests, logs and signed attestations, so
+# a secret there is leaked. Messages never repeat the secret.
+package nhigate.secrets
+
+import data.nhigate.lib
+
+# exception waives deny_<name> in this package (see lib.waived).
+exception contains [name] if some name in lib.waived
+
+secret_kinds := {
+	"an AWS access key id": `(^|[^A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}([^A-Z0-9]|$)`,
+	"a private key": `-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`,
+	"a GitHub token": `(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})`,
+	"a Slack token": `xox[abposr]-[A-Za-z0-9-]{10,}`,
+	"a Google API key": `AIza[0-9A-Za-z_-]{35}`,
+	"a JSON Web Token": `eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`,
+	"a Stripe secret key": `[rs]k_live_[0-9A-Za-z]{20,}`,
+	"a password in a URL": `[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@${}]+@`,
+}
+
+# markers holds a literal that every kind of secret contains. The JSON text
+# of a document contains one whenever one of its strings holds a secret, so
+# clean documents cost one marshal and a few substring searches, not a
+# regex per string.
+markers := ["AKIA", "ASIA", "ABIA", "ACCA", "PRIVATE KEY", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "eyJ", "k_live_", "://"]
+
+suspicious if {
+	text := json.marshal(input)
+	some marker in markers
+	contains(text, marker)
+}
+
+deny_nhi_sec_001 contains lib.result_at("NHI-SEC-001", f, msg) if {
+	suspicious
+	walk(input, [path, value])
+	is_string(value)
+	some kind, pattern in secret_kinds
+	regex.match(pattern, value)
+	f := lib.fmt_path(path)
+	msg := sprintf("%s holds what looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", [f, kind])
+}

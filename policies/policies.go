@@ -1,0 +1,698 @@
+// Package policies checks specs against nhigate's built-in Rego policies and
+// any user policies, with the semantics of `conftest test --all-namespaces`:
+// deny, violation and warn rules, exception rules and namespaces. The
+// policies are compiled once; one prepared query per document evaluates
+// every namespace that reads the input, in parallel, and the namespaces
+// that do not (the configuration check) are evaluated once per Check.
+//
+// The built-in policies and their default data are embedded; the same files
+// run with conftest:
+//
+//	conftest test --all-namespaces -p policies/nhigate -d policies/data spec.yaml
+//	conftest verify -p policies/nhigate -d policies/data
+package policies
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"maps"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/util"
+)
+
+// builtin holds the built-in policies (with their Rego unit tests) and the
+// default configuration.
+//
+//go:embed nhigate data/nhigate.yaml
+var builtin embed.FS
+
+const (
+	builtinDir  = "nhigate"
+	defaultData = "data/nhigate.yaml"
+)
+
+// Result kinds. A violation rule reports as KindDeny, as in conftest.
+const (
+	KindDeny = "deny"
+	KindWarn = "warn"
+)
+
+// Options configures an Engine. The zero value runs the built-in policies
+// with the default configuration on the real clock.
+type Options struct {
+	// Extra holds user policies, path -> Rego v1 source, already read by
+	// the caller from the base revision. Paths only name the modules in
+	// errors. Packages under data.nhigate are reserved for the built-ins.
+	Extra map[string]string
+
+	// Data replaces data.nhigate.config when non-nil: the complete
+	// configuration (the defaults merged with .nhigate.yaml), shaped like
+	// nhigate.config in policies/data/nhigate.yaml. It must be
+	// JSON-compatible; a missing or malformed key makes every document
+	// fail NHI-CFG-001.
+	Data map[string]any
+
+	// Now freezes the clock (data.nhigate.now and time.now_ns) for tests
+	// and audits. The zero value uses the real clock.
+	Now time.Time
+}
+
+// Engine evaluates compiled policies. It is safe for concurrent use.
+type Engine struct {
+	digest     string
+	namespaces []namespace // sorted by name
+	// perDoc queries the namespaces that read the input, for each document;
+	// once queries the others once per Check (see inputIndependent).
+	perDoc, once query
+	now          time.Time
+}
+
+// namespace is one Rego package with deny, violation or warn rules.
+type namespace struct {
+	name  string   // as conftest names it: the package path without "data."
+	rules []string // rule names, sorted
+	once  bool     // in the once query
+	index int      // position in its query's result
+}
+
+// query is a prepared query of some namespaces; see buildQuery.
+type query struct {
+	prepared rego.PreparedEvalQuery
+	size     int // number of namespaces
+}
+
+// Input is one file to check.
+type Input struct {
+	// File names the file in results.
+	File string
+	// Docs are its documents, already parsed into JSON-compatible values
+	// (map[string]any, []any, string, float64, json.Number, bool, nil).
+	// A multi-document YAML file has one entry per document.
+	Docs []any
+}
+
+// Result is one message of a deny, violation or warn rule for one document.
+type Result struct {
+	File      string `json:"file"`
+	Doc       int    `json:"doc"`       // index in Input.Docs
+	Namespace string `json:"namespace"` // e.g. nhigate.credential
+	Kind      string `json:"kind"`      // KindDeny or KindWarn
+	// Rule is the rule id (e.g. NHI-CRED-001), or the Rego rule name
+	// (e.g. deny_latest_tag) when a user rule gives none.
+	Rule string `json:"rule"`
+	// Severity is critical, high, medium or low. A user rule without one
+	// gets high for deny and medium for warn.
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	// Field is a path into the document, like spec.entitlements[0].actions[1],
+	// or empty when the result is about the whole document.
+	Field string `json:"field,omitempty"`
+	Fix   string `json:"fix,omitempty"`
+	// Excepted reports that an exception rule waived the result, as
+	// conftest's "exceptions". An excepted result does not fail a check.
+	Excepted bool     `json:"excepted,omitempty"`
+	Controls Controls `json:"controls"`
+}
+
+var (
+	warningRule = regexp.MustCompile("^warn(_[a-zA-Z0-9]+)*$")
+	failureRule = regexp.MustCompile("^(deny|violation)(_[a-zA-Z0-9]+)*$")
+)
+
+// New compiles the built-in policies and opts.Extra and prepares their
+// query. It fails when a policy does not compile, when a user policy uses
+// a reserved package, the network, or `deny if` without `contains`.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	modules, err := builtinModules(false)
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range slices.Sorted(maps.Keys(opts.Extra)) {
+		m, err := parseModule(path, opts.Extra[path])
+		if err != nil {
+			return nil, fmt.Errorf("parse user policy: %w", err)
+		}
+		if reserved(m) {
+			return nil, fmt.Errorf("user policy %s: package %s is reserved for the built-in policies; use a package outside data.nhigate", path, m.Package.Path)
+		}
+		if _, dup := modules[path]; dup {
+			return nil, fmt.Errorf("user policy %s: path is used twice", path)
+		}
+		modules[path] = m
+	}
+
+	compiler, err := compile(modules)
+	if err != nil {
+		return nil, err
+	}
+	store, err := newStore(opts.Data, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+
+	sum, err := digest(opts.Extra, opts.Data)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
+	var perDoc, once []namespace
+	for i, ns := range e.namespaces {
+		if inputIndependent(compiler, ns) {
+			e.namespaces[i].once, e.namespaces[i].index = true, len(once)
+			once = append(once, ns)
+		} else {
+			e.namespaces[i].index = len(perDoc)
+			perDoc = append(perDoc, ns)
+		}
+	}
+	if e.perDoc, err = prepare(ctx, compiler, store, perDoc); err != nil {
+		return nil, err
+	}
+	if e.once, err = prepare(ctx, compiler, store, once); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, namespaces []namespace) (query, error) {
+	pq, err := rego.New(
+		rego.Query(buildQuery(namespaces)),
+		rego.Compiler(compiler),
+		rego.Store(store),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return query{}, fmt.Errorf("prepare policy query: %w", err)
+	}
+	return query{prepared: pq, size: len(namespaces)}, nil
+}
+
+// eval runs q and returns one []any per namespace. input may be nil.
+func (q query) eval(ctx context.Context, input ast.Value, now time.Time) ([]any, error) {
+	opts := []rego.EvalOption{rego.EvalTime(now)}
+	if input != nil {
+		opts = append(opts, rego.EvalParsedInput(input))
+	}
+	rs, err := q.prepared.Eval(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("evaluate policies: query returned %d results, want 1", len(rs))
+	}
+	all, ok := rs[0].Bindings[resultVar].([]any)
+	if !ok || len(all) != q.size {
+		return nil, fmt.Errorf("evaluate policies: query returned %T", rs[0].Bindings[resultVar])
+	}
+	return all, nil
+}
+
+// Check evaluates every document of inputs against every namespace, in
+// parallel on GOMAXPROCS workers. Results come in input, document,
+// namespace and rule order. Any evaluation error, timeout or malformed
+// result fails the whole check: nothing is dropped.
+func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	now := e.now
+	if now.IsZero() {
+		now = time.Now()
+	}
+
+	type job struct{ in, doc int }
+	var jobs []job
+	for i, in := range inputs {
+		for d := range in.Docs {
+			jobs = append(jobs, job{i, d})
+		}
+	}
+	out := make([][]Result, len(jobs))
+	var once []any
+	if len(jobs) > 0 && e.once.size > 0 {
+		var err error
+		if once, err = e.once.eval(ctx, nil, now); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				j := jobs[i]
+				in := inputs[j.in]
+				res, err := e.checkDoc(ctx, in.File, j.doc, in.Docs[j.doc], once, now)
+				if err != nil {
+					cancel(err)
+					return
+				}
+				out[i] = res
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+
+	var results []Result
+	for _, r := range out {
+		results = append(results, r...)
+	}
+	return results, nil
+}
+
+// checkDoc evaluates one document; once holds the results of the
+// namespaces that do not depend on it.
+func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once []any, now time.Time) ([]Result, error) {
+	input, err := ast.InterfaceToValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: document %d: convert input: %w", file, doc, err)
+	}
+	perDoc, err := e.perDoc.eval(ctx, input, now)
+	if err != nil {
+		return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
+	}
+
+	var results []Result
+	for _, ns := range e.namespaces {
+		all := perDoc
+		if ns.once {
+			all = once
+		}
+		values, ok := all[ns.index].([]any)
+		if !ok || len(values) != len(ns.rules)+1 {
+			return nil, fmt.Errorf("%s: document %d: namespace %s: malformed query result", file, doc, ns.name)
+		}
+		exceptions := values[len(ns.rules)]
+		for k, rule := range ns.rules {
+			found, err := ruleResults(ns.name, rule, values[k])
+			if err != nil {
+				return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
+			}
+			excepted := len(found) > 0 && hasException(exceptions, ruleSuffix(rule))
+			for _, r := range found {
+				r.File, r.Doc, r.Excepted = file, doc, excepted
+				results = append(results, r)
+			}
+		}
+	}
+	return results, nil
+}
+
+// inputIndependent reports whether the rules of ns, and every rule they
+// use, neither read the input nor call a nondeterministic builtin (but
+// time.now_ns, which Check fixes). Such a namespace, like the check of the
+// configuration, gives every document the same results, so Check
+// evaluates it once instead of once per document.
+func inputIndependent(c *ast.Compiler, ns namespace) bool {
+	var stack []*ast.Rule
+	for _, name := range append(slices.Clone(ns.rules), "exception") {
+		ref, err := ast.ParseRef("data." + ns.name + "." + name)
+		if err != nil {
+			return false
+		}
+		stack = append(stack, c.GetRulesExact(ref)...)
+	}
+	seen := map[*ast.Rule]bool{}
+	for len(stack) > 0 {
+		r := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		if readsInput(r) {
+			return false
+		}
+		for dep := range c.Graph.Dependencies(r) {
+			stack = append(stack, dep.(*ast.Rule))
+		}
+		if r.Else != nil {
+			stack = append(stack, r.Else)
+		}
+	}
+	return true
+}
+
+// readsInput reports whether r refers to input, uses `with`, or calls a
+// nondeterministic builtin other than time.now_ns.
+func readsInput(r *ast.Rule) bool {
+	found := false
+	nondeterministic := func(op ast.Ref) bool {
+		b, ok := ast.BuiltinMap[op.String()]
+		return ok && b.Nondeterministic && b.Name != "time.now_ns"
+	}
+	ast.NewGenericVisitor(func(x any) bool {
+		switch x := x.(type) {
+		case ast.Ref:
+			found = found || x.HasPrefix(ast.InputRootRef)
+		case *ast.With:
+			found = true
+		case *ast.Expr:
+			found = found || (x.IsCall() && nondeterministic(x.Operator()))
+		case ast.Call:
+			found = found || nondeterministic(x[0].Value.(ast.Ref))
+		}
+		return found
+	}).Walk(r)
+	return found
+}
+
+// resultVar binds the query result: per namespace, an array holding for each
+// rule, then for exception, [value] when defined and [] when undefined.
+const resultVar = "nhigate_results"
+
+func buildQuery(namespaces []namespace) string {
+	var b strings.Builder
+	b.WriteString(resultVar + " := [")
+	for i, ns := range namespaces {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("[")
+		for _, rule := range ns.rules {
+			fmt.Fprintf(&b, "[x | x := data.%s.%s], ", ns.name, rule)
+		}
+		fmt.Fprintf(&b, "[x | x := data.%s.exception]]", ns.name)
+	}
+	b.WriteString("]")
+	return b.String()
+}
+
+// ruleResults turns the value of one rule (in [] or [value] form) into
+// results. conftest reads a set or array of strings or of objects with a
+// string "msg"; anything else would be a silent pass there, so it is an
+// error here.
+func ruleResults(ns, rule string, v any) ([]Result, error) {
+	defined, ok := v.([]any)
+	if !ok || len(defined) > 1 {
+		return nil, fmt.Errorf("rule data.%s.%s: malformed query result", ns, rule)
+	}
+	if len(defined) == 0 {
+		return nil, nil
+	}
+	msgs, ok := defined[0].([]any)
+	if !ok {
+		return nil, fmt.Errorf("rule data.%s.%s is %s, want a set of messages: write `%s contains msg if { ... }`", ns, rule, typeName(defined[0]), rule)
+	}
+	kind := KindDeny
+	if warningRule.MatchString(rule) {
+		kind = KindWarn
+	}
+	results := make([]Result, 0, len(msgs))
+	for _, m := range msgs {
+		r, err := newResult(kind, rule, m)
+		if err != nil {
+			return nil, fmt.Errorf("rule data.%s.%s: %w", ns, rule, err)
+		}
+		r.Namespace = ns
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func newResult(kind, rule string, v any) (Result, error) {
+	r := Result{Kind: kind, Rule: rule, Severity: "high"}
+	if kind == KindWarn {
+		r.Severity = "medium"
+	}
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return Result{}, fmt.Errorf("empty message")
+		}
+		r.Message = v
+		return r, nil
+	case map[string]any:
+		msg, ok := v["msg"].(string)
+		if !ok || msg == "" {
+			return Result{}, fmt.Errorf("result object needs a non-empty string \"msg\", got %s", typeName(v["msg"]))
+		}
+		r.Message = msg
+		for key, dst := range map[string]*string{"rule": &r.Rule, "field": &r.Field, "fix": &r.Fix} {
+			if err := optionalString(v, key, dst); err != nil {
+				return Result{}, err
+			}
+		}
+		if err := optionalString(v, "severity", &r.Severity); err != nil {
+			return Result{}, err
+		}
+		r.Severity = strings.ToLower(r.Severity)
+		if !slices.Contains([]string{"critical", "high", "medium", "low"}, r.Severity) {
+			return Result{}, fmt.Errorf("severity %q: write critical, high, medium or low", r.Severity)
+		}
+		if c, ok := v["controls"]; ok {
+			controls, err := decodeControls(c)
+			if err != nil {
+				return Result{}, err
+			}
+			r.Controls = controls
+		}
+		return r, nil
+	default:
+		return Result{}, fmt.Errorf("result is %s, want a string or an object with \"msg\"", typeName(v))
+	}
+}
+
+func optionalString(m map[string]any, key string, dst *string) error {
+	v, ok := m[key]
+	if !ok {
+		return nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("result %q is %s, want a string", key, typeName(v))
+	}
+	*dst = s
+	return nil
+}
+
+func decodeControls(v any) (Controls, error) {
+	var c Controls
+	bs, err := json.Marshal(v)
+	if err == nil {
+		d := json.NewDecoder(strings.NewReader(string(bs)))
+		d.DisallowUnknownFields()
+		err = d.Decode(&c)
+	}
+	if err != nil {
+		return Controls{}, fmt.Errorf("result \"controls\": want an object of string lists (owasp_nhi, nist_csf, csa_maestro, nist_ai_rmf): %w", err)
+	}
+	return c, nil
+}
+
+// hasException reports whether conftest's query
+// `data.<ns>.exception[_][_] == name` succeeds. exceptions is [] or [value].
+func hasException(exceptions any, name string) bool {
+	for _, set := range elements(exceptions) {
+		for _, e := range elements(set) {
+			for _, n := range elements(e) {
+				if s, ok := n.(string); ok && s == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// elements iterates a collection like Rego's x[_].
+func elements(v any) []any {
+	switch v := v.(type) {
+	case []any:
+		return v
+	case map[string]any:
+		return slices.Collect(maps.Values(v))
+	}
+	return nil
+}
+
+// ruleSuffix is the name an exception uses for a rule: deny_foo -> foo.
+func ruleSuffix(rule string) string {
+	if rule == "violation" || rule == "deny" || rule == "warn" {
+		return ""
+	}
+	rule = strings.TrimPrefix(rule, "violation_")
+	rule = strings.TrimPrefix(rule, "deny_")
+	return strings.TrimPrefix(rule, "warn_")
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64, int:
+		return "a number"
+	case []any:
+		return "a collection"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// builtinModules parses the embedded policies, with or without their
+// *_test.rego files.
+func builtinModules(withTests bool) (map[string]*ast.Module, error) {
+	modules := map[string]*ast.Module{}
+	err := fs.WalkDir(builtin, builtinDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".rego") {
+			return err
+		}
+		if !withTests && strings.HasSuffix(path, "_test.rego") {
+			return nil
+		}
+		src, err := builtin.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		m, err := parseModule(path, string(src))
+		if err != nil {
+			return err
+		}
+		modules[path] = m
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load built-in policies: %w", err)
+	}
+	return modules, nil
+}
+
+func parseModule(path, src string) (*ast.Module, error) {
+	return ast.ParseModuleWithOpts(path, src, ast.ParserOptions{
+		RegoVersion:       ast.RegoV1,
+		ProcessAnnotation: true,
+	})
+}
+
+func reserved(m *ast.Module) bool {
+	p := m.Package.Path
+	return len(p) > 1 && p[1].Value.Compare(ast.String("nhigate")) == 0
+}
+
+// capabilities are OPA's, minus the builtins that reach the network: policy
+// evaluation stays pure.
+func capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	caps.Builtins = slices.DeleteFunc(slices.Clone(caps.Builtins), func(b *ast.Builtin) bool {
+		return b.Name == "http.send" || b.Name == "net.lookup_ip_addr"
+	})
+	return caps
+}
+
+func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
+	compiler := ast.NewCompiler().WithCapabilities(capabilities())
+	compiler.Compile(modules)
+	if compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+	if err := problematicIf(modules); err != nil {
+		return nil, err
+	}
+	return compiler, nil
+}
+
+// problematicIf rejects `deny if { ... }`, which makes deny a boolean, as
+// conftest does (https://github.com/open-policy-agent/opa/issues/6509).
+func problematicIf(modules map[string]*ast.Module) error {
+	for _, path := range slices.Sorted(maps.Keys(modules)) {
+		for _, rule := range modules[path].Rules {
+			h := rule.Head
+			if h == nil || h.Name != "" || h.Value == nil || len(h.Reference) == 0 {
+				continue
+			}
+			name := h.Reference[0].Value.String()
+			if (failureRule.MatchString(name) || warningRule.MatchString(name)) && h.Value.String() == "true" {
+				return fmt.Errorf("%s:%d: rule %s uses `if` without `contains`: write `%s contains msg if { ... }`", path, h.Location.Row, name, name)
+			}
+		}
+	}
+	return nil
+}
+
+// findNamespaces lists, like conftest, every package with deny, violation
+// or warn rules. Rule names that differ only in case count once.
+func findNamespaces(modules map[string]*ast.Module) []namespace {
+	rules := map[string][]string{}
+	for _, path := range slices.Sorted(maps.Keys(modules)) {
+		m := modules[path]
+		ns := strings.Replace(m.Package.Path.String(), "data.", "", 1)
+		for _, r := range m.Rules {
+			name := r.Head.Name.String()
+			if !failureRule.MatchString(name) && !warningRule.MatchString(name) {
+				continue
+			}
+			if !slices.ContainsFunc(rules[ns], func(s string) bool { return strings.EqualFold(s, name) }) {
+				rules[ns] = append(rules[ns], name)
+			}
+		}
+	}
+	var namespaces []namespace
+	for _, name := range slices.Sorted(maps.Keys(rules)) {
+		sort.Strings(rules[name])
+		namespaces = append(namespaces, namespace{name: name, rules: rules[name]})
+	}
+	return namespaces
+}
+
+// newStore holds the data of the policies: the embedded defaults, with
+// nhigate.config replaced by config and nhigate.now set from now.
+func newStore(config map[string]any, now time.Time) (storage.Store, error) {
+	raw, err := builtin.ReadFile(defaultData)
+	if err != nil {
+		return nil, fmt.Errorf("read default data: %w", err)
+	}
+	var data map[string]any
+	if err := util.Unmarshal(raw, &data); err != nil {
+		return nil, fmt.Errorf("parse default data: %w", err)
+	}
+	nhigate, ok := data["nhigate"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("parse default data: %s has no nhigate key", defaultData)
+	}
+	if config != nil {
+		// A JSON round trip copies the caller's map and rejects values
+		// that Rego cannot hold.
+		bs, err := json.Marshal(config)
+		if err != nil {
+			return nil, fmt.Errorf("encode config data: %w", err)
+		}
+		var c map[string]any
+		if err := util.UnmarshalJSON(bs, &c); err != nil {
+			return nil, fmt.Errorf("decode config data: %w", err)
+		}
+		nhigate["config"] = c
+	}
+	if !now.IsZero() {
+		nhigate["now"] = now.UTC().Format(time.RFC3339Nano)
+	}
+	return inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)), nil
+}
