@@ -13,10 +13,11 @@ import (
 )
 
 // LoadPaths reads the specs in files and directories named on a command
-// line, for "nhigate check". A file named explicitly must hold only specs; in
-// a directory every YAML or JSON file that claims nhigate.dev is read.
+// line, for "nhigate check". A file named explicitly is read in mode named
+// (Strict: it must hold only specs); in a directory every YAML or JSON file
+// that claims nhigate.dev is read.
 // Symlinks are never followed. Paths in results are as given, slash-separated.
-func LoadPaths(paths []string, cfg *config.Config) (*Loaded, error) {
+func LoadPaths(paths []string, named spec.Mode, cfg *config.Config) (*Loaded, error) {
 	type item struct {
 		path string
 		mode spec.Mode
@@ -49,7 +50,7 @@ func LoadPaths(paths []string, cfg *config.Config) (*Loaded, error) {
 				return nil, fmt.Errorf("walk %s: %w", arg, err)
 			}
 		default:
-			items = append(items, item{filepath.ToSlash(arg), spec.Strict})
+			items = append(items, item{filepath.ToSlash(arg), named})
 		}
 	}
 	jobs := make([]job, 0, len(items))

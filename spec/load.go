@@ -185,11 +185,22 @@ func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*
 	}
 	w := &Workflow{}
 	d.decode(root, reflect.ValueOf(w).Elem(), "", 0)
-	if len(d.errs) > 0 {
+	w.Source = Source{File: file, Doc: index, Positions: d.positions, Raw: m}
+	if d.exhausted {
 		return nil, d.errs
 	}
-	w.Source = Source{File: file, Doc: index, Positions: d.positions, Raw: m}
-	if errs := Validate(w); len(errs) > 0 {
+	// Validate even after decoding errors, so that one run reports every
+	// wrong value. After such errors, a "missing" field is most often the
+	// same mistake again (a misspelt key, a value that did not decode), so
+	// only values actually written are judged.
+	errs := d.errs
+	for _, e := range Validate(w) {
+		_, written := d.positions[e.Path]
+		if len(d.errs) == 0 || written && !coveredBy(e.Path, d.errs) {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
 		return nil, errs
 	}
 	return w, nil
@@ -225,6 +236,17 @@ func unalias(n *yaml.Node) *yaml.Node {
 		return n.Alias
 	}
 	return n
+}
+
+// coveredBy reports whether an error was already reported at path or
+// around it.
+func coveredBy(path string, errs Errors) bool {
+	for _, e := range errs {
+		if e.Path == path || strings.HasPrefix(path, e.Path+".") || strings.HasPrefix(path, e.Path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // parseYAML splits data into documents without resolving aliases: expansion

@@ -267,7 +267,13 @@ func TestParseMultiDocumentErrors(t *testing.T) {
 
 	// In a file named as a spec, every document must be a workflow.
 	got = parseErrors(t, "w.yaml", valid+"---\napiVersion: v1\nkind: ConfigMap\ndata: {}\n", spec.Strict)
-	want = spec.Errors{{File: "w.yaml", Line: lines + 4, Col: 1, Path: "data", Msg: `unknown field "data" in the document`, Hint: "known fields: apiVersion, kind, metadata, spec"}}
+	want = spec.Errors{
+		{File: "w.yaml", Line: lines + 4, Col: 1, Path: "data", Msg: `unknown field "data" in the document`, Hint: "known fields: apiVersion, kind, metadata, spec"},
+		// The values that were written are judged too; missing fields are not
+		// reported after a decoding error, being most often the same mistake.
+		{File: "w.yaml", Line: lines + 2, Col: 1, Path: "apiVersion", Msg: `"v1" is not supported`, Hint: `write "nhigate.dev/v1"`},
+		{File: "w.yaml", Line: lines + 3, Col: 1, Path: "kind", Msg: `"ConfigMap" is not supported`, Hint: `write "ProvisioningWorkflow"`},
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/source"
+	"github.com/nhigate/nhigate/spec"
 )
 
 const checkExamples = `  # Check every spec under a directory
@@ -17,6 +18,9 @@ const checkExamples = `  # Check every spec under a directory
 
   # Check the files a generator just wrote, failing on warnings too
   nhigate check --fail-on-warn new-spec.yaml
+
+  # In pre-commit, which passes every staged YAML file
+  nhigate check --discover .github/workflows/ci.yaml identities/new.yaml
 
   # Machine-readable results for a bot
   nhigate check --format json identities/
@@ -28,6 +32,7 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	out.register(fs)
 	configFile := fs.String("config", config.File, "repo config to apply; defaults apply when the default file is absent")
 	failOnWarn := fs.Bool("fail-on-warn", false, "block on warnings as well as on failures")
+	discover := fs.Bool("discover", false, "skip named files that are not nhigate specs, as in directories (for pre-commit, which passes every YAML file)")
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -46,7 +51,11 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	if err != nil {
 		return err
 	}
-	loaded, err := source.LoadPaths(fs.Args(), cfg)
+	named := spec.Strict
+	if *discover {
+		named = spec.Discover
+	}
+	loaded, err := source.LoadPaths(fs.Args(), named, cfg)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return usageErrorf("%v", err)
