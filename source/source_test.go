@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,5 +250,26 @@ func TestFiles(t *testing.T) {
 		if got, err := tr.Files("missing"); err != nil || len(got) != 0 {
 			t.Errorf("%s: Files(missing) = %v, %v", name, got, err)
 		}
+	}
+}
+
+// TestLoadSpecsInParallelFromGit reads many files of one revision at once,
+// as LoadSpecs does; go-git's trees are not safe for concurrent use, so this
+// crashed before reads were serialised.
+func TestLoadSpecsInParallelFromGit(t *testing.T) {
+	files := map[string]string{}
+	var paths []string
+	for i := range 300 {
+		p := fmt.Sprintf("identities/team-%d/svc-%d.yaml", i%7, i)
+		files[p] = specNamed(fmt.Sprintf("svc-%d", i))
+		paths = append(paths, p)
+	}
+	repo, _, _ := fixture(t, files, map[string]string{})
+	l, err := LoadSpecs(open(t, repo, "feature"), paths, config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Workflows) != 300 || len(l.Errors) != 0 {
+		t.Errorf("got %d workflows, errors %v", len(l.Workflows), l.Errors)
 	}
 }

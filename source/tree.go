@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -103,6 +104,9 @@ func Open(repoDir, rev string) (Tree, error) {
 }
 
 type gitTree struct {
+	// mu serialises reads: go-git's trees and object storage are not safe
+	// for concurrent use. Parsing, the costly part, still runs in parallel.
+	mu     sync.Mutex
 	repo   *git.Repository
 	rev    string
 	commit *object.Commit
@@ -121,6 +125,8 @@ func (t *gitTree) String() string {
 func (t *gitTree) Commit() string { return t.commit.Hash.String() }
 
 func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	e, err := t.tree.FindEntry(p)
 	if err != nil {
 		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
@@ -163,6 +169,8 @@ func (t *gitTree) blob(p string, h plumbing.Hash, limit int64) ([]byte, error) {
 }
 
 func (t *gitTree) Files(dir string) ([]string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	dir = path.Clean(dir)
 	sub := t.tree
 	if dir != "." {
@@ -194,6 +202,8 @@ func (t *gitTree) Files(dir string) ([]string, error) {
 }
 
 func (t *gitTree) entries(ctx context.Context) (map[string]entry, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	out := map[string]entry{}
 	w := object.NewTreeWalker(t.tree, true, nil)
 	defer w.Close()
@@ -354,7 +364,9 @@ func blobHash(content []byte) plumbing.Hash {
 // renamed file is a removal and an addition, and both are read.
 func Changed(ctx context.Context, base, head Tree) ([]string, error) {
 	if b, ok := base.(*gitTree); ok {
-		if h, ok := head.(*gitTree); ok && b.repo == h.repo {
+		// Object hashes name content, so trees compare by hash even when
+		// they come from two opened copies of a repository.
+		if h, ok := head.(*gitTree); ok {
 			return b.diff(ctx, h)
 		}
 	}
@@ -382,6 +394,12 @@ func Changed(ctx context.Context, base, head Tree) ([]string, error) {
 }
 
 func (t *gitTree) diff(ctx context.Context, head *gitTree) ([]string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if head != t {
+		head.mu.Lock()
+		defer head.mu.Unlock()
+	}
 	changes, err := object.DiffTreeWithOptions(ctx, t.tree, head.tree, &object.DiffTreeOptions{DetectRenames: false})
 	if err != nil {
 		return nil, fmt.Errorf("diff %s..%s: %w", t, head, err)
