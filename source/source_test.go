@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/gittest"
 )
 
 const validSpec = `apiVersion: nhigate.dev/v1
@@ -52,17 +52,6 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-func runGit(t *testing.T, dir string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
-		"GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-}
-
 // fixture builds the same base and head twice: as two directories and as
 // two branches of a git repository.
 func fixture(t *testing.T, base, head map[string]string) (repo, baseDir, headDir string) {
@@ -81,18 +70,18 @@ func fixture(t *testing.T, base, head map[string]string) (repo, baseDir, headDir
 	if err := os.MkdirAll(repo, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	runGit(t, repo, "init", "-q", "-b", "main")
-	runGit(t, repo, "add", "-A")
-	runGit(t, repo, "commit", "-q", "--allow-empty", "-m", "base")
-	runGit(t, repo, "checkout", "-q", "-b", "feature")
+	gittest.Run(t, repo, "init", "-q", "-b", "main")
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "--allow-empty", "-m", "base")
+	gittest.Run(t, repo, "checkout", "-q", "-b", "feature")
 	writeTree(t, repo, head)
 	for p, c := range head {
 		if c == "" {
 			os.Remove(filepath.Join(repo, p))
 		}
 	}
-	runGit(t, repo, "add", "-A")
-	runGit(t, repo, "commit", "-q", "--allow-empty", "-m", "head")
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "--allow-empty", "-m", "head")
 	return repo, baseDir, headDir
 }
 

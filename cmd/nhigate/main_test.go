@@ -3,13 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/nhigate/nhigate/internal/gittest"
 )
 
 func TestMain(m *testing.M) {
@@ -23,12 +25,10 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("GIT_AUTHOR_NAME", "Alice")
-			env.Setenv("GIT_AUTHOR_EMAIL", "alice@example.com")
-			env.Setenv("GIT_COMMITTER_NAME", "Alice")
-			env.Setenv("GIT_COMMITTER_EMAIL", "alice@example.com")
-			env.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
-			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			for _, kv := range gittest.Env {
+				k, v, _ := strings.Cut(kv, "=")
+				env.Setenv(k, v)
+			}
 			env.Setenv("NO_COLOR", "1")
 			example, err := filepath.Abs("../../testdata/example")
 			if err != nil {

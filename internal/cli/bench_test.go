@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhigate/nhigate/internal/gittest"
 	"github.com/nhigate/nhigate/internal/synth"
 )
 
@@ -26,14 +27,14 @@ func BenchmarkReview(b *testing.B) {
 			if err := synth.Write(repo, n, 0, now); err != nil {
 				b.Fatal(err)
 			}
-			git(b, repo, "init", "-q", "-b", "main")
-			git(b, repo, "add", "-A")
-			git(b, repo, "commit", "-q", "-m", "base")
-			git(b, repo, "checkout", "-q", "-b", "feature")
+			gittest.Run(b, repo, "init", "-q", "-b", "main")
+			gittest.Run(b, repo, "add", "-A")
+			gittest.Run(b, repo, "commit", "-q", "-m", "base")
+			gittest.Run(b, repo, "checkout", "-q", "-b", "feature")
 			if err := synth.Rewrite(repo, 100, now); err != nil {
 				b.Fatal(err)
 			}
-			git(b, repo, "commit", "-q", "-am", "head")
+			gittest.Run(b, repo, "commit", "-q", "-am", "head")
 			for _, cmd := range []string{"diff", "review"} {
 				b.Run(cmd, func(b *testing.B) {
 					for b.Loop() {

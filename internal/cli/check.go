@@ -39,11 +39,7 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	if fs.NArg() == 0 {
 		return usageErrorf("name the spec files or directories to check, e.g. \"nhigate check identities/\"")
 	}
-	now, err := out.clock()
-	if err != nil {
-		return err
-	}
-	renderer, err := out.renderer(p)
+	now, renderer, err := out.resolve(p)
 	if err != nil {
 		return err
 	}

@@ -200,15 +200,18 @@ func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.now, "now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
 }
 
-func (o *outputFlags) clock() (time.Time, error) {
-	if o.now == "" {
-		return time.Time{}, nil
+// resolve validates the flags once parsed: the clock to judge by (zero for
+// the real one) and the renderer.
+func (o *outputFlags) resolve(p *program) (time.Time, output.Renderer, error) {
+	var now time.Time
+	if o.now != "" {
+		var err error
+		if now, err = time.Parse(time.RFC3339, o.now); err != nil {
+			return time.Time{}, nil, usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", o.now)
+		}
 	}
-	t, err := time.Parse(time.RFC3339, o.now)
-	if err != nil {
-		return time.Time{}, usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", o.now)
-	}
-	return t, nil
+	r, err := o.renderer(p)
+	return now, r, err
 }
 
 func (o *outputFlags) renderer(p *program) (output.Renderer, error) {

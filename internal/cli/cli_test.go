@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nhigate/nhigate/internal/gittest"
 )
 
 const frozen = "2026-11-25T12:00:00Z"
@@ -44,30 +44,19 @@ func copyDir(t *testing.T, from, to string) {
 	}
 }
 
-func git(t testing.TB, dir string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
-		"GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-}
-
 // exampleRepo commits the bundled example's base on main and its head on
 // feature.
 func exampleRepo(t *testing.T) string {
 	t.Helper()
 	repo := t.TempDir()
 	copyDir(t, "../../testdata/example/base", repo)
-	git(t, repo, "init", "-q", "-b", "main")
-	git(t, repo, "add", "-A")
-	git(t, repo, "commit", "-q", "-m", "base")
-	git(t, repo, "checkout", "-q", "-b", "feature")
+	gittest.Run(t, repo, "init", "-q", "-b", "main")
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "-m", "base")
+	gittest.Run(t, repo, "checkout", "-q", "-b", "feature")
 	copyDir(t, "../../testdata/example/head", repo)
-	git(t, repo, "add", "-A")
-	git(t, repo, "commit", "-q", "-m", "head")
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "-m", "head")
 	return repo
 }
 

@@ -63,11 +63,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	if rev.base == "" || rev.head == "" {
 		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
 	}
-	now, err := out.clock()
-	if err != nil {
-		return err
-	}
-	renderer, err := out.renderer(p)
+	now, renderer, err := out.resolve(p)
 	if err != nil {
 		return err
 	}
