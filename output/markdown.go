@@ -242,6 +242,10 @@ func approvals(b *strings.Builder, r *reviewer.Report) {
 		return
 	}
 	b.WriteString("### Approvals\n")
+	if r.Mode == reviewer.MergeQueue {
+		b.WriteString("Enforced on each pull request before it joined the merge queue.\n")
+		return
+	}
 	if r.Approvals == nil {
 		b.WriteString("Not checked: this is a local review. In GitHub Actions nhigate also requires the CODEOWNERS, risk-tier and spec approvers.\n")
 		return

@@ -169,9 +169,16 @@ func (t Text) approvals(w io.Writer, r *reviewer.Report) {
 		return
 	}
 	fmt.Fprintf(w, "\n%s\n", t.paint(bold, "Approvals"))
-	if r.Approvals == nil {
+	switch {
+	case r.Mode == reviewer.MergeQueue:
+		fmt.Fprintln(w, "  enforced on each pull request before it joined the merge queue.")
+		return
+	case r.Approvals == nil:
 		fmt.Fprintln(w, "  not checked: this is a local review. In GitHub Actions nhigate also requires the CODEOWNERS,")
 		fmt.Fprintln(w, "  risk-tier and spec approvers; that gate is the one that counts.")
+		return
+	case len(r.Approvals) == 0:
+		fmt.Fprintln(w, "  none required.")
 		return
 	}
 	for _, a := range r.Approvals {

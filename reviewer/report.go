@@ -36,6 +36,9 @@ const (
 	Local Mode = "local"
 	// GitHub reviews a pull request with its reviews and team memberships.
 	GitHub Mode = "github"
+	// MergeQueue reviews a merge group: the diff and the policies again,
+	// while approvals were enforced on each pull request before it joined.
+	MergeQueue Mode = "merge-queue"
 )
 
 // Scope is what a report covers.

@@ -1,0 +1,551 @@
+package reviewer_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/reviewer"
+	"github.com/nhigate/nhigate/reviewer/pulltest"
+	"github.com/nhigate/nhigate/spec"
+)
+
+const (
+	head = "1111111111111111111111111111111111111111"
+	old  = "abc1234def5678abc1234def5678abc1234def56"
+)
+
+var info = reviewer.PRInfo{Number: 7, Author: "alice", HeadSHA: head, BaseSHA: "b0b0"}
+
+// teams are the memberships every case sees.
+var teams = map[string][]string{
+	"acme/security": {"carol", "erin"},
+	"acme/payments": {"frank"},
+}
+
+func review(user, state, commit string) reviewer.Review {
+	return reviewer.Review{User: user, State: state, CommitID: commit}
+}
+
+func approve(user string) reviewer.Review { return review(user, reviewer.StateApproved, head) }
+
+// workflow is a changed spec requested by dana and owned by @acme/payments.
+func workflow(edit func(*spec.Workflow)) *spec.Workflow {
+	w := &spec.Workflow{
+		APIVersion: spec.APIVersion,
+		Kind:       spec.Kind,
+		Metadata:   spec.Metadata{Name: "payments-ci-deploy", Owner: "@acme/payments", Requester: "dana"},
+		Source:     spec.Source{File: "identities/aws/payments-ci-deploy.yaml"},
+	}
+	if edit != nil {
+		edit(w)
+	}
+	return w
+}
+
+func owned(path string, owners ...string) reviewer.OwnedFile {
+	return reviewer.OwnedFile{Path: path, Owners: owners}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// security is the CODEOWNERS rule most cases use.
+var security = []reviewer.OwnedFile{owned("identities/vault/db.yaml", "@acme/security")}
+
+const securityDesc = "1 approval from @acme/security (CODEOWNERS of identities/vault/db.yaml)"
+
+func TestApprovals(t *testing.T) {
+	tests := []struct {
+		name    string
+		info    *reviewer.PRInfo // default: info
+		reviews []reviewer.Review
+		rules   reviewer.ApprovalRules
+		want    []reviewer.Requirement
+	}{
+		{
+			name:  "team member approves on head",
+			rules: reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{
+				approve("dave"), // not in the team
+				approve("carol"),
+			},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Satisfied: true, By: []string{"carol"},
+				Reason: "approved on the head commit by carol (@acme/security)",
+			}},
+		},
+		{
+			name:    "non-member approval does not satisfy a team",
+			rules:   reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{approve("dave")},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; dave approved but is not a member of @acme/security",
+			}},
+		},
+		{
+			name:    "author self-approval",
+			rules:   reviewer.ApprovalRules{Files: []reviewer.OwnedFile{owned("a.yaml", "@alice", "@bob")}},
+			reviews: []reviewer.Review{approve("alice")},
+			want: []reviewer.Requirement{{
+				Description: "1 approval from one of @alice, @bob (CODEOWNERS of a.yaml)",
+				Candidates:  []string{"@bob"},
+				Reason:      "pending: needs 1 approval from one of @alice, @bob; alice is the PR author",
+			}},
+		},
+		{
+			name:  "the author is not a candidate even before reviewing",
+			rules: reviewer.ApprovalRules{Files: []reviewer.OwnedFile{owned("a.yaml", "@alice")}},
+			want: []reviewer.Requirement{{
+				Description: "1 approval from @alice (CODEOWNERS of a.yaml)",
+				Reason:      "pending: needs 1 approval from @alice; alice is the PR author, no listed owner can approve it",
+			}},
+		},
+		{
+			name: "bot and generator approvals",
+			rules: reviewer.ApprovalRules{
+				Tier:       "low",
+				TierRule:   config.Tier{MinApprovals: 1, OwnerMayApprove: ptr(true)},
+				Generators: []string{"ACME-ChatOps[bot]", "@gen-svc"},
+			},
+			reviews: []reviewer.Review{approve("acme-chatops[bot]"), approve("renovate[bot]"), approve("gen-svc")},
+			want: []reviewer.Requirement{{
+				Description: "1 approval (risk tier low)",
+				Reason:      "pending: needs 1 approval; acme-chatops[bot] is a generator bot, gen-svc is a generator bot, renovate[bot] is a bot",
+			}},
+		},
+		{
+			name: "requester approval does not count for their spec",
+			rules: reviewer.ApprovalRules{Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+				w.Spec.Approvals.Required = []string{"@dana", "@acme/security"}
+			})}},
+			reviews: []reviewer.Review{approve("dana")},
+			want: []reviewer.Requirement{
+				{
+					Description: "1 approval from @dana (approvals.required of payments-ci-deploy)",
+					Reason:      "pending: needs 1 approval from @dana; dana is the requester of payments-ci-deploy, no listed owner can approve it",
+				},
+				{
+					Description: "1 approval from @acme/security (approvals.required of payments-ci-deploy)",
+					Candidates:  []string{"@acme/security"},
+					Reason:      "pending: needs 1 approval from @acme/security",
+				},
+			},
+		},
+		{
+			name: "the requester of any changed spec never counts",
+			rules: reviewer.ApprovalRules{
+				Files: []reviewer.OwnedFile{owned("identities/gcp/other.yaml", "@acme/security")},
+				Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) { w.Metadata.Requester = "erin" })},
+			},
+			reviews: []reviewer.Review{approve("erin")}, // erin is in @acme/security
+			want: []reviewer.Requirement{{
+				Description: "1 approval from @acme/security (CODEOWNERS of identities/gcp/other.yaml)",
+				Candidates:  []string{"@acme/security"},
+				Reason:      "pending: needs 1 approval from @acme/security; erin is the requester of payments-ci-deploy",
+			}},
+		},
+		{
+			name:    "stale approval",
+			rules:   reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{review("carol", reviewer.StateApproved, old)},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; carol's approval is on an older commit (abc1234)",
+			}},
+		},
+		{
+			name:    "stale approval by a non-member is not worth mentioning",
+			rules:   reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{review("dave", reviewer.StateApproved, old)},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security",
+			}},
+		},
+		{
+			name:    "dismissed review",
+			rules:   reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{review("carol", reviewer.StateDismissed, head)},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; carol's review was dismissed",
+			}},
+		},
+		{
+			name:  "later CHANGES_REQUESTED overrides an approval",
+			rules: reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{
+				approve("carol"),
+				review("carol", reviewer.StateChangesRequested, head),
+				review("carol", reviewer.StateCommented, head),
+			},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; carol requested changes",
+			}},
+		},
+		{
+			name:  "later approval overrides CHANGES_REQUESTED",
+			rules: reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{
+				review("carol", reviewer.StateChangesRequested, old),
+				approve("carol"),
+			},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Satisfied: true, By: []string{"carol"},
+				Reason: "approved on the head commit by carol (@acme/security)",
+			}},
+		},
+		{
+			name:  "later COMMENTED and PENDING do not override",
+			rules: reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{
+				approve("carol"),
+				review("carol", reviewer.StateCommented, head),
+				review("carol", reviewer.StatePending, ""),
+			},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Satisfied: true, By: []string{"carol"},
+				Reason: "approved on the head commit by carol (@acme/security)",
+			}},
+		},
+		{
+			name:  "an unknown state overrides an approval",
+			rules: reviewer.ApprovalRules{Files: security},
+			reviews: []reviewer.Review{
+				approve("carol"),
+				review("carol", "REVOKED", head),
+			},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; carol's latest review is REVOKED, which does not count",
+			}},
+		},
+		{
+			name: "minApprovals counts distinct people, not reviews",
+			rules: reviewer.ApprovalRules{Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+				w.Spec.Approvals.MinApprovals = 2
+			})}},
+			reviews: []reviewer.Review{approve("erin"), approve("erin"), approve("Erin")},
+			want: []reviewer.Requirement{{
+				Description: "2 approvals from different people (approvals.minApprovals of payments-ci-deploy)",
+				By:          []string{"erin"},
+				Reason:      "pending: needs 1 more approval from a different person (1 of 2 so far: erin)",
+			}},
+		},
+		{
+			name: "minApprovals met",
+			rules: reviewer.ApprovalRules{Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+				w.Spec.Approvals.MinApprovals = 2
+			})}},
+			reviews: []reviewer.Review{approve("erin"), approve("bob"), approve("erin")},
+			want: []reviewer.Requirement{{
+				Description: "2 approvals from different people (approvals.minApprovals of payments-ci-deploy)",
+				Satisfied:   true, By: []string{"bob", "erin"},
+				Reason: "approved on the head commit by bob, erin (2 needed)",
+			}},
+		},
+		{
+			name: "case-insensitive logins",
+			info: &reviewer.PRInfo{Author: "Alice", HeadSHA: strings.ToUpper(head)},
+			rules: reviewer.ApprovalRules{
+				Files: []reviewer.OwnedFile{owned("a.yaml", "@Bob"), owned("b.yaml", "@ACME/Security")},
+				Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+					w.Metadata.Requester = "Dana"
+					w.Spec.Approvals.MinApprovals = 3
+				})},
+			},
+			reviews: []reviewer.Review{approve("BOB"), approve("CAROL"), approve("ALICE"), approve("dANA")},
+			want: []reviewer.Requirement{
+				{
+					Description: "1 approval from @Bob (CODEOWNERS of a.yaml)",
+					Satisfied:   true, By: []string{"BOB"},
+					Reason: "approved on the head commit by BOB",
+				},
+				{
+					Description: "1 approval from @ACME/Security (CODEOWNERS of b.yaml)",
+					Satisfied:   true, By: []string{"CAROL"},
+					Reason: "approved on the head commit by CAROL (@ACME/Security)",
+				},
+				{
+					Description: "3 approvals from different people (approvals.minApprovals of payments-ci-deploy)",
+					By:          []string{"BOB", "CAROL"},
+					Reason:      "pending: needs 1 more approval from a different person (2 of 3 so far: BOB, CAROL); ALICE is the PR author, dANA is the requester of payments-ci-deploy",
+				},
+			},
+		},
+		{
+			name: "risk tier whose owner may not approve",
+			rules: reviewer.ApprovalRules{
+				Tier:     "high",
+				TierRule: config.Tier{Approvers: []string{"@acme/security"}, MinApprovals: 2, OwnerMayApprove: ptr(false)},
+				Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+					w.Spec.Approvals = spec.Approvals{Required: []string{"@ACME/security"}, MinApprovals: 2}
+				})},
+			},
+			reviews: []reviewer.Review{approve("frank"), approve("carol"), review("erin", reviewer.StateApproved, old)},
+			want: []reviewer.Requirement{
+				{
+					Description: "1 approval from @acme/security (risk tier high; approvals.required of payments-ci-deploy)",
+					Satisfied:   true, By: []string{"carol"},
+					Reason: "approved on the head commit by carol (@acme/security)",
+				},
+				{
+					Description: "2 approvals from different people, not counting the owner @acme/payments (risk tier high)",
+					By:          []string{"carol"},
+					Reason:      "pending: needs 1 more approval from a different person (1 of 2 so far: carol); erin's approval is on an older commit (abc1234), frank is a member of the owner @acme/payments",
+				},
+				{
+					Description: "2 approvals from different people (approvals.minApprovals of payments-ci-deploy)",
+					Satisfied:   true, By: []string{"carol", "frank"},
+					Reason: "approved on the head commit by carol, frank (2 needed)",
+				},
+			},
+		},
+		{
+			name: "risk tier whose owner may approve merges with the spec's count",
+			rules: reviewer.ApprovalRules{
+				Tier:     "high",
+				TierRule: config.Tier{MinApprovals: 2, OwnerMayApprove: ptr(true)},
+				Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+					w.Spec.Approvals.MinApprovals = 2
+				})},
+			},
+			reviews: []reviewer.Review{approve("frank"), approve("carol")},
+			want: []reviewer.Requirement{{
+				Description: "2 approvals from different people (risk tier high; approvals.minApprovals of payments-ci-deploy)",
+				Satisfied:   true, By: []string{"carol", "frank"},
+				Reason: "approved on the head commit by carol, frank (2 needed)",
+			}},
+		},
+		{
+			name: "a user owner may not approve when the tier says so",
+			rules: reviewer.ApprovalRules{
+				Tier:     "critical",
+				TierRule: config.Tier{MinApprovals: 1}, // unset ownerMayApprove reads as false
+				Specs:    []*spec.Workflow{workflow(func(w *spec.Workflow) { w.Metadata.Owner = "@bob" })},
+			},
+			reviews: []reviewer.Review{approve("bob")},
+			want: []reviewer.Requirement{{
+				Description: "1 approval, not counting the owner @bob (risk tier critical)",
+				Reason:      "pending: needs 1 approval; bob is the owner",
+			}},
+		},
+		{
+			name: "files with the same owners merge into one requirement",
+			rules: reviewer.ApprovalRules{Files: []reviewer.OwnedFile{
+				owned("a.yaml", "@acme/security"),
+				owned("b.yaml", "@bob", "@acme/security"),
+				owned("c.yaml", "@ACME/Security"),
+				owned("d.yaml"), // unowned
+				owned("e.yaml", "@acme/security", "@Bob"),
+				owned("f.yaml", "@acme/security"),
+				owned("g.yaml", "@acme/security"),
+			}},
+			reviews: []reviewer.Review{approve("bob")},
+			want: []reviewer.Requirement{
+				{
+					Description: "1 approval from @acme/security (CODEOWNERS of a.yaml, c.yaml, f.yaml and 1 more)",
+					Candidates:  []string{"@acme/security"},
+					Reason:      "pending: needs 1 approval from @acme/security; bob approved but is not a member of @acme/security",
+				},
+				{
+					Description: "1 approval from one of @bob, @acme/security (CODEOWNERS of b.yaml, e.yaml)",
+					Satisfied:   true, By: []string{"bob"},
+					Reason: "approved on the head commit by bob",
+				},
+			},
+		},
+		{
+			name: "email and malformed owners cannot be verified",
+			rules: reviewer.ApprovalRules{
+				Files:    []reviewer.OwnedFile{owned("a.yaml", "ops@example.com")},
+				Tier:     "medium",
+				TierRule: config.Tier{Approvers: []string{"security-team"}},
+			},
+			reviews: []reviewer.Review{approve("carol")},
+			want: []reviewer.Requirement{
+				{
+					Description: "1 approval from ops@example.com (CODEOWNERS of a.yaml)",
+					Reason:      "pending: needs 1 approval from ops@example.com; ops@example.com is an email address, which nhigate cannot match to a GitHub login (name the owner as @login or @org/team), no listed owner can approve it",
+				},
+				{
+					Description: "1 approval from security-team (risk tier medium)",
+					Reason:      `pending: needs 1 approval from security-team; "security-team" is not an @login, @org/team or email address, no listed owner can approve it`,
+				},
+			},
+		},
+		{
+			name: "an email beside a team leaves the team to approve",
+			rules: reviewer.ApprovalRules{Files: []reviewer.OwnedFile{
+				owned("a.yaml", "ops@example.com", "@acme/security"),
+			}},
+			reviews: []reviewer.Review{approve("erin")},
+			want: []reviewer.Requirement{{
+				Description: "1 approval from one of ops@example.com, @acme/security (CODEOWNERS of a.yaml)",
+				Satisfied:   true, By: []string{"erin"},
+				Reason: "approved on the head commit by erin (@acme/security)",
+			}},
+		},
+		{
+			name: "a review without a user (a deleted account) never counts",
+			rules: reviewer.ApprovalRules{
+				Tier:     "low",
+				TierRule: config.Tier{MinApprovals: 1, OwnerMayApprove: ptr(true)},
+			},
+			reviews: []reviewer.Review{approve("")},
+			want: []reviewer.Requirement{{
+				Description: "1 approval (risk tier low)",
+				Reason:      "pending: needs 1 approval",
+			}},
+		},
+		{
+			name: "tier none requires nothing",
+			rules: reviewer.ApprovalRules{
+				Tier:     "none",
+				TierRule: config.Tier{Approvers: []string{"@acme/security"}, MinApprovals: 2},
+				Files:    []reviewer.OwnedFile{owned("a.yaml")},
+			},
+			want: []reviewer.Requirement{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := pulltest.Context{InfoValue: info, ReviewsValue: tt.reviews, Teams: teams}
+			if tt.info != nil {
+				pr.InfoValue = *tt.info
+			}
+			got, err := reviewer.Approvals(context.Background(), pr, tt.rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Approvals mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An empty rule set requires nothing and asks GitHub nothing: every method
+// of the fake fails, so a call would show as an error.
+func TestApprovalsEmpty(t *testing.T) {
+	boom := errors.New("unexpected call")
+	pr := pulltest.Context{InfoError: boom, ReviewsError: boom, TeamError: boom}
+	got, err := reviewer.Approvals(context.Background(), pr, reviewer.ApprovalRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Empty, not nil: nil means "not checked" to reviewer.Decide.
+	if got == nil || len(got) != 0 {
+		t.Errorf("Approvals = %#v, want an empty, non-nil slice", got)
+	}
+}
+
+func TestApprovalsErrors(t *testing.T) {
+	boom := errors.New("502 Bad Gateway")
+	rules := reviewer.ApprovalRules{Files: security}
+	tests := []struct {
+		name  string
+		pr    pulltest.Context
+		rules reviewer.ApprovalRules
+		is    error  // the error must wrap this, if set
+		want  string // and contain this
+	}{
+		{
+			name: "pull request",
+			pr:   pulltest.Context{InfoError: boom},
+			is:   boom, want: "get pull request: 502 Bad Gateway",
+		},
+		{
+			name: "reviews",
+			pr:   pulltest.Context{InfoValue: info, ReviewsError: boom},
+			is:   boom, want: "list reviews: 502 Bad Gateway",
+		},
+		{
+			name: "team membership",
+			pr:   pulltest.Context{InfoValue: info, ReviewsValue: []reviewer.Review{approve("carol")}, TeamError: boom},
+			is:   boom, want: "check whether carol is a member of @acme/security: 502 Bad Gateway",
+		},
+		{
+			name: "team membership while explaining a pending requirement",
+			pr: pulltest.Context{
+				InfoValue: info, TeamError: boom,
+				ReviewsValue: []reviewer.Review{review("carol", reviewer.StateApproved, old)},
+			},
+			is: boom, want: "check whether carol is a member of @acme/security",
+		},
+		{
+			name: "no head commit",
+			pr:   pulltest.Context{InfoValue: reviewer.PRInfo{Author: "alice"}},
+			want: "no head commit",
+		},
+		{
+			name:  "head moved",
+			pr:    pulltest.Context{InfoValue: info, ReviewsValue: []reviewer.Review{approve("carol")}, Teams: teams},
+			rules: reviewer.ApprovalRules{Files: security, Head: old},
+			want:  "moved from abc1234 to 1111111",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.rules
+			if r.Files == nil {
+				r = rules
+			}
+			got, err := reviewer.Approvals(context.Background(), tt.pr, r)
+			if err == nil {
+				t.Fatalf("Approvals = %+v, want an error", got)
+			}
+			if got != nil {
+				t.Errorf("Approvals returned requirements with an error: %+v", got)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %v does not wrap %v", err, tt.is)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestApprovalsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	pr := pulltest.Context{InfoValue: info, Teams: teams}
+	if _, err := reviewer.Approvals(ctx, pr, reviewer.ApprovalRules{Files: security}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// countingPR counts membership questions, to show they are asked once.
+type countingPR struct {
+	pulltest.Context
+	calls *int
+}
+
+func (c countingPR) IsTeamMember(ctx context.Context, org, team, login string) (bool, error) {
+	*c.calls++
+	return c.Context.IsTeamMember(ctx, org, team, login)
+}
+
+func TestApprovalsAsksMembershipOnce(t *testing.T) {
+	var calls int
+	pr := countingPR{pulltest.Context{InfoValue: info, Teams: teams, ReviewsValue: []reviewer.Review{approve("dave")}}, &calls}
+	rules := reviewer.ApprovalRules{
+		Files:    []reviewer.OwnedFile{owned("a.yaml", "@acme/security"), owned("b.yaml", "@acme/security", "@bob")},
+		Tier:     "high",
+		TierRule: config.Tier{Approvers: []string{"@acme/security"}},
+	}
+	if _, err := reviewer.Approvals(context.Background(), pr, rules); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("IsTeamMember called %d times for one team and one reviewer, want 1", calls)
+	}
+}
