@@ -2,15 +2,20 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/nhigate/nhigate/internal/ghtest"
 	"github.com/nhigate/nhigate/internal/gittest"
 )
 
@@ -35,10 +40,22 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("EXAMPLE", example)
+			// A fake GitHub for the scripts that review in GitHub mode.
+			srv := ghtest.NewServer()
+			env.Defer(srv.Close)
+			env.Values[serverKey{}] = srv
+			env.Setenv("GITHUB_API_URL", srv.URL)
+			env.Setenv("GH_TEST_TOKEN", srv.Token)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":      cmdExits,
+			"ghpr":       cmdPR,
+			"ghevent":    cmdEvent,
+			"ghreview":   cmdReview,
+			"ghteam":     cmdTeam,
+			"ghcomments": cmdComments,
+			"ghstatus":   cmdStatus,
 		},
 	})
 }
@@ -57,8 +74,12 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(args[1], args[2:]...)
 	cmd.Dir = ts.MkAbs(".")
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "NO_COLOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "EXAMPLE"} {
-		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "EXAMPLE",
+		"GITHUB_ACTIONS", "GITHUB_API_URL", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_TOKEN",
+		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID"} {
+		if v := ts.Getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -75,5 +96,145 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Stderr().Write(stderr.Bytes())
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d\nstdout:\n%s\nstderr:\n%s", args[1], got, want, stdout.String(), stderr.String())
+	}
+}
+
+type serverKey struct{}
+
+func server(ts *testscript.TestScript) *ghtest.Server {
+	return ts.Value(serverKey{}).(*ghtest.Server)
+}
+
+// The fake pull request lives in acme/policies.
+const owner, repo = "acme", "policies"
+
+// revParse resolves a git revision in the script's directory.
+func revParse(ts *testscript.TestScript, rev string) string {
+	cmd := exec.Command("git", "rev-parse", rev)
+	cmd.Dir = ts.MkAbs(".")
+	out, err := cmd.Output()
+	if err != nil {
+		ts.Fatalf("git rev-parse %s: %v", rev, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func number(ts *testscript.TestScript, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		ts.Fatalf("%q is not a pull request number", s)
+	}
+	return n
+}
+
+// cmdPR opens pull request NUMBER by AUTHOR from HEAD into BASE (git
+// revisions of the script's repository); "fork" as a fifth argument makes
+// it come from a fork: ghpr 7 alice main feature [fork]
+func cmdPR(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 {
+		ts.Fatalf("usage: ghpr NUMBER AUTHOR BASE HEAD [fork]")
+	}
+	pr := ghtest.PullRequest{Owner: owner, Repo: repo, Number: number(ts, args[0]), Title: "nhigate test", Author: args[1],
+		BaseSHA: revParse(ts, args[2]), BaseRef: args[2], HeadSHA: revParse(ts, args[3]), HeadRef: args[3],
+		HeadOwner: owner, HeadRepo: repo}
+	if len(args) > 4 && args[4] == "fork" {
+		pr.HeadOwner = "mallory"
+	}
+	server(ts).AddPullRequest(pr)
+}
+
+// cmdEvent writes the payload GitHub gives the job for an event on a pull
+// request: ghevent pull_request synchronize 7 event.json
+func cmdEvent(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: ghevent NAME ACTION NUMBER FILE")
+	}
+	srv := server(ts)
+	srv.Mu.Lock()
+	pr := srv.PRs[ghtest.IssueKey{Owner: owner, Repo: repo, Number: number(ts, args[2])}]
+	srv.Mu.Unlock()
+	if pr == nil {
+		ts.Fatalf("no pull request %s; open it with ghpr first", args[2])
+	}
+	repoJSON := func(o, r string) map[string]any {
+		return map[string]any{"name": r, "full_name": o + "/" + r, "owner": map[string]any{"login": o, "type": "Organization"}, "fork": o != owner}
+	}
+	pull := map[string]any{
+		"number": pr.Number, "state": "open", "draft": pr.Draft, "title": pr.Title,
+		"user": map[string]any{"login": pr.Author, "type": "User"},
+		"head": map[string]any{"sha": pr.HeadSHA, "ref": pr.HeadRef, "repo": repoJSON(pr.HeadOwner, pr.HeadRepo)},
+		"base": map[string]any{"sha": pr.BaseSHA, "ref": pr.BaseRef, "repo": repoJSON(owner, repo)},
+	}
+	payload := map[string]any{
+		"action": args[1], "number": pr.Number, "pull_request": pull,
+		"repository": repoJSON(owner, repo), "sender": map[string]any{"login": pr.Author, "type": "User"},
+	}
+	if args[0] == "pull_request_review" {
+		payload["review"] = map[string]any{"id": 1, "state": "approved", "user": map[string]any{"login": "carol"}, "commit_id": pr.HeadSHA}
+	}
+	data, err := json.MarshalIndent(payload, "", "  ")
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	if err := os.WriteFile(ts.MkAbs(args[3]), data, 0o644); err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
+
+// cmdReview submits a review on a revision: ghreview 7 carol APPROVED feature
+func cmdReview(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: ghreview NUMBER USER STATE REVISION")
+	}
+	srv := server(ts)
+	srv.AddReviews(owner, repo, number(ts, args[0]), ghtest.Review{User: args[1], State: args[2], CommitID: revParse(ts, args[3]), SubmittedAt: time.Now()})
+}
+
+// cmdTeam makes users active members of a team: ghteam acme security carol
+func cmdTeam(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: ghteam ORG SLUG [USER...]")
+	}
+	srv := server(ts)
+	srv.AddTeam(args[0], args[1])
+	for _, u := range args[2:] {
+		srv.SetTeamMember(args[0], args[1], u, "active")
+	}
+}
+
+// cmdComments asserts how many comments the pull request has and prints
+// the last one for stdout to check: ghcomments 7 1
+func cmdComments(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ghcomments NUMBER COUNT")
+	}
+	comments := server(ts).CommentsOn(owner, repo, number(ts, args[0]))
+	if want := number(ts, args[1]); len(comments) != want {
+		ts.Fatalf("pull request has %d comments, want %d", len(comments), want)
+	}
+	if len(comments) > 0 {
+		fmt.Fprint(ts.Stdout(), comments[len(comments)-1].Body)
+	}
+}
+
+// cmdStatus asserts the latest nhigate/review status of a revision:
+// ghstatus feature success, or ghstatus feature none.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ghstatus REVISION STATE")
+	}
+	var got []ghtest.Status
+	for _, st := range server(ts).StatusesOf(owner, repo, revParse(ts, args[0])) {
+		if st.Context == "nhigate/review" {
+			got = append(got, st)
+		}
+	}
+	state := "none"
+	if len(got) > 0 {
+		state = got[len(got)-1].State
+		fmt.Fprintln(ts.Stdout(), got[len(got)-1].Description)
+	}
+	if state != args[1] {
+		ts.Fatalf("status of %s is %s, want %s", args[0], state, args[1])
 	}
 }

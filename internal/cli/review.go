@@ -17,6 +17,10 @@ const reviewExamples = `  # Review the bundled example (two directories)
   # Review a branch against main in the current repository, as a PR comment
   nhigate review --base main --head feature --format markdown --output comment.md
 
+  # In GitHub Actions: the pull request of the event, with approvals,
+  # the comment, the commit status and the job summary
+  nhigate review --github --format json --output report.json
+
   # The same for a repository elsewhere, judged as of a fixed time
   nhigate review --repo ../policy-repo --base origin/main --head HEAD --now 2026-11-25T12:00:00Z
 `
@@ -54,29 +58,64 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	fs := p.flags(string(scope), usage, examples)
 	rev.register(fs)
 	out.register(fs)
+	var forceGitHub, forceLocal bool
+	if scope == reviewer.ScopeReview {
+		fs.BoolVar(&forceGitHub, "github", false, "review the pull request of the GitHub Actions event (the default when GITHUB_ACTIONS and GITHUB_EVENT_PATH are set)")
+		fs.BoolVar(&forceLocal, "local", false, "review locally even inside GitHub Actions: approvals are not checked")
+	}
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q; name the revisions with --base and --head", fs.Arg(0))
 	}
-	if rev.base == "" || rev.head == "" {
-		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
+	if forceGitHub && forceLocal {
+		return usageErrorf("--github and --local exclude each other")
 	}
 	now, renderer, err := out.resolve(p)
 	if err != nil {
 		return err
 	}
-	in, err := prepare(ctx, rev, scope, now)
+	var gh *githubRun
+	if forceGitHub || !forceLocal && scope == reviewer.ScopeReview && p.env["GITHUB_ACTIONS"] == "true" && p.env["GITHUB_EVENT_PATH"] != "" {
+		if gh, err = p.githubEvent(&rev); err != nil {
+			return err
+		}
+	}
+	if rev.base == "" || rev.head == "" {
+		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
+	}
+	prep, err := prepare(ctx, rev, scope, now)
 	if err != nil {
 		return err
 	}
-	return out.write(p, renderer, reviewer.Decide(*in))
+	if gh != nil {
+		if err := gh.approvals(ctx, prep); err != nil {
+			return err
+		}
+	}
+	rep := reviewer.Decide(*prep.in)
+	if gh != nil {
+		if err := gh.publish(ctx, p, rep, out.output); err != nil {
+			return err
+		}
+	}
+	return out.write(p, renderer, rep)
+}
+
+// prepared is a review before its decision: the input, and what GitHub
+// mode needs to add approvals to it.
+type prepared struct {
+	in      *reviewer.Input
+	cfg     *config.Config
+	base    source.Tree
+	changed []string
+	head    []*spec.Workflow
 }
 
 // prepare reads both sides, diffs them and, for a review, runs the
 // policies. Everything that judges the change comes from base.
-func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now time.Time) (*reviewer.Input, error) {
+func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now time.Time) (*prepared, error) {
 	base, err := source.Open(rev.repo, rev.base)
 	if err != nil {
 		return nil, usageErrorf("--base: %v", err)
@@ -124,7 +163,7 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 			return nil, err
 		}
 	}
-	return in, nil
+	return &prepared{in: in, cfg: cfg, base: base, changed: changed, head: headSpecs.Workflows}, nil
 }
 
 func specFiles(loaded ...*source.Loaded) int {
@@ -139,7 +178,3 @@ func specFiles(loaded ...*source.Loaded) int {
 	}
 	return len(files)
 }
-
-// unused until policies land
-var _ = config.File
-var _ = spec.APIVersion

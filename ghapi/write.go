@@ -1,0 +1,210 @@
+package ghapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// maxListedFiles is where GitHub stops listing a pull request's files.
+const maxListedFiles = 3000
+
+// UpsertComment keeps one comment on issue or pull request number that
+// carries marker, a hidden string such as "<!-- nhigate:review -->": it
+// updates the first comment whose body contains marker, leaving any others,
+// or creates one. A body without the marker gets it appended, so the next
+// run finds the comment. created says whether a comment was created; an
+// unchanged comment is not written again.
+//
+// Creating a comment is not retried blindly, since a 5xx may come after
+// GitHub posted it: after such a failure it looks for the marker again
+// before posting.
+func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number int, marker, body string) (created bool, err error) {
+	op := fmt.Sprintf("upsert comment on %s/%s#%d", owner, repo, number)
+	if err := checkIssue(owner, repo, number); err != nil {
+		return false, c.fail(op, err)
+	}
+	if strings.TrimSpace(marker) == "" {
+		return false, c.fail(op, errors.New("empty marker: it would match every comment"))
+	}
+	if !strings.Contains(body, marker) {
+		body += "\n\n" + marker
+	}
+	if n := utf8.RuneCountInString(body); n > maxCommentLen {
+		return false, c.fail(op, fmt.Errorf("the comment has %d characters, more than GitHub's limit of %d: summarize the report", n, maxCommentLen))
+	}
+
+	posted := false
+	for attempt := 0; ; attempt++ {
+		comment, err := c.findComment(ctx, owner, repo, number, marker)
+		if err != nil {
+			return false, c.fail(op, err)
+		}
+		if comment != nil {
+			if comment.GetBody() == body {
+				return posted, nil
+			}
+			_, _, err := c.gh.Issues.EditComment(ctx, owner, repo, comment.GetID(), &github.IssueComment{Body: &body})
+			return posted, c.fail(op, err)
+		}
+		_, _, err = c.gh.Issues.CreateComment(ctx, owner, repo, number, &github.IssueComment{Body: &body})
+		if err == nil {
+			return true, nil
+		}
+		if attempt >= c.retries || ctx.Err() != nil || !uncertain(err) {
+			return false, c.fail(op, err)
+		}
+		posted = true
+		if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
+			return false, c.fail(op, err)
+		}
+	}
+}
+
+// findComment returns the first comment containing marker, or nil.
+func (c *Client) findComment(ctx context.Context, owner, repo string, number int, marker string) (*github.IssueComment, error) {
+	var found *github.IssueComment
+	err := paginate(func(opts github.ListOptions) (*github.Response, error) {
+		page, resp, err := c.gh.Issues.ListComments(ctx, owner, repo, number, &github.IssueListCommentsOptions{ListOptions: opts})
+		for _, cm := range page {
+			if found == nil && strings.Contains(cm.GetBody(), marker) {
+				found = cm
+			}
+		}
+		if found != nil && err == nil {
+			return nil, nil // no need for later pages
+		}
+		return resp, err
+	})
+	return found, err
+}
+
+// uncertain reports whether a failed write may have happened all the same:
+// a 5xx, a timeout or a lost connection.
+func uncertain(err error) bool {
+	var ger *github.ErrorResponse
+	if errors.As(err, &ger) {
+		return ger.Response != nil && ger.Response.StatusCode >= 500
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
+}
+
+// The commit status states GitHub accepts.
+const (
+	StatusSuccess = "success"
+	StatusFailure = "failure"
+	StatusError   = "error"
+	StatusPending = "pending"
+)
+
+// SetStatus sets the commit status named statusContext (empty means
+// "nhigate/review") on sha. A description longer than GitHub's 140
+// characters is shortened with an ellipsis; targetURL may be empty.
+func (c *Client) SetStatus(ctx context.Context, owner, repo, sha, state, statusContext, description, targetURL string) error {
+	if statusContext == "" {
+		statusContext = defaultStatusContext
+	}
+	op := fmt.Sprintf("set status %s on %s/%s@%.12s", statusContext, owner, repo, sha)
+	if err := checkRepo(owner, repo); err != nil {
+		return c.fail(op, err)
+	}
+	if !validSHA(sha) {
+		return c.fail(op, fmt.Errorf("%q is not a full commit SHA", sha))
+	}
+	switch state {
+	case StatusSuccess, StatusFailure, StatusError, StatusPending:
+	default:
+		return c.fail(op, fmt.Errorf("state %q is not one of success, failure, error, pending", state))
+	}
+	status := &github.RepoStatus{
+		State:       &state,
+		Context:     &statusContext,
+		Description: github.String(truncate(description, maxStatusDescLen)),
+	}
+	if targetURL != "" {
+		u, err := url.Parse(targetURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return c.fail(op, fmt.Errorf("target URL %q is not an http(s) URL", sanitizeURL(targetURL)))
+		}
+		status.TargetURL = &targetURL
+	}
+	// Repeating a status is harmless, so the transport may retry it.
+	_, _, err := c.gh.Repositories.CreateStatus(withIdempotent(ctx), owner, repo, sha, status)
+	return c.fail(op, err)
+}
+
+// truncate shortens s to at most n characters, ending in "…" if cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRight(string(r[:n-1]), " ") + "…"
+}
+
+// ListFiles returns the paths pull request number changes, all pages, in
+// GitHub's order; for a renamed file both the new and the old path, since
+// the rename removes the old one. GitHub lists at most 3,000 files: beyond
+// that ListFiles returns the paths it got and a *TruncatedError. Git is the
+// authority on changed files; use this as a cross-check.
+func (c *Client) ListFiles(ctx context.Context, owner, repo string, number int) ([]string, error) {
+	op := fmt.Sprintf("list files of %s/%s#%d", owner, repo, number)
+	if err := checkIssue(owner, repo, number); err != nil {
+		return nil, c.fail(op, err)
+	}
+	files := []string{}
+	seen := map[string]bool{}
+	add := func(path string) {
+		if path != "" && !seen[path] {
+			seen[path] = true
+			files = append(files, path)
+		}
+	}
+	listed := 0
+	err := paginate(func(opts github.ListOptions) (*github.Response, error) {
+		page, resp, err := c.gh.PullRequests.ListFiles(ctx, owner, repo, number, &opts)
+		for _, f := range page {
+			listed++
+			add(f.GetFilename())
+			add(f.GetPreviousFilename())
+		}
+		return resp, err
+	})
+	if err != nil {
+		return nil, c.fail(op, err)
+	}
+	if listed >= maxListedFiles {
+		pr, _, err := c.gh.PullRequests.Get(ctx, owner, repo, number)
+		if err != nil || pr.GetChangedFiles() > listed {
+			return files, &TruncatedError{Op: c.redact(op), Listed: listed, Changed: pr.GetChangedFiles()}
+		}
+	}
+	return files, nil
+}
+
+// statusCode returns the HTTP status of a failed call, or 0.
+func statusCode(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.StatusCode
+	}
+	var ger *github.ErrorResponse
+	if errors.As(err, &ger) && ger.Response != nil {
+		return ger.Response.StatusCode
+	}
+	return 0
+}
+
+// IsForbidden reports whether err is GitHub refusing the token's access,
+// as with the read-only token of a pull request from a fork. The caller can
+// then skip writing and say why.
+func IsForbidden(err error) bool {
+	return statusCode(err) == http.StatusForbidden
+}

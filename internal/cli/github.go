@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/nhigate/nhigate/codeowners"
+	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/output"
+	"github.com/nhigate/nhigate/reviewer"
+)
+
+// maxEventSize bounds the event payload GitHub writes for the job.
+const maxEventSize = 25 << 20
+
+// maxCODEOWNERS is GitHub's own limit: a larger CODEOWNERS is ignored.
+const maxCODEOWNERS = 3 << 20
+
+// statusContext names nhigate's commit status.
+const statusContext = "nhigate/review"
+
+// githubRun is a review of the pull request of a GitHub Actions event.
+type githubRun struct {
+	event        *ghapi.Event
+	client       *ghapi.Client
+	stepSummary  string // file to append the Markdown report to
+	outputFile   string // file to write step outputs to
+	runURL       string
+	owner, repo  string
+	mergeQueue   bool
+	readOnlyFork bool
+}
+
+// githubEvent reads the Actions environment and the event, and fills in
+// the revisions the event names unless flags named them.
+func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
+	path, name := p.env["GITHUB_EVENT_PATH"], p.env["GITHUB_EVENT_NAME"]
+	if path == "" || name == "" {
+		return nil, usageErrorf("--github needs GITHUB_EVENT_NAME and GITHUB_EVENT_PATH, which GitHub Actions sets; outside Actions, use --base and --head")
+	}
+	payload, err := readBounded(path, maxEventSize)
+	if err != nil {
+		return nil, usageErrorf("read the event payload: %v", err)
+	}
+	ev, err := ghapi.ParseEvent(name, payload)
+	if err != nil {
+		return nil, usageErrorf("GitHub event: %v", err)
+	}
+	token := p.env["GITHUB_TOKEN"]
+	if token == "" {
+		return nil, usageErrorf("GITHUB_TOKEN is not set; pass the workflow's token to the step, e.g. env: GITHUB_TOKEN: ${{ github.token }}")
+	}
+	client, err := ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]})
+	if err != nil {
+		return nil, usageErrorf("GitHub client: %v", err)
+	}
+	if rev.base == "" {
+		rev.base = ev.BaseSHA
+	}
+	if rev.head == "" {
+		rev.head = ev.HeadSHA
+	}
+	run := &githubRun{
+		event: ev, client: client, owner: ev.Owner, repo: ev.Repo,
+		stepSummary: p.env["GITHUB_STEP_SUMMARY"], outputFile: p.env["GITHUB_OUTPUT"],
+		mergeQueue: ev.Number == 0,
+		// A pull request from a fork runs with a read-only token: it can
+		// read reviews but not comment or set a status.
+		readOnlyFork: ev.Fork,
+	}
+	if server, id := p.env["GITHUB_SERVER_URL"], p.env["GITHUB_RUN_ID"]; server != "" && id != "" {
+		run.runURL = fmt.Sprintf("%s/%s/%s/actions/runs/%s", server, ev.Owner, ev.Repo, id)
+	}
+	return run, nil
+}
+
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+// approvals adds the approval state to the review. CODEOWNERS comes from
+// the base revision, like the policies and the config.
+func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
+	in := prep.in
+	if g.mergeQueue {
+		// A merge group has no pull request of its own: each pull request
+		// in it passed this gate, approvals included, before it could join
+		// the queue. The diff and the policies are judged again here.
+		in.Mode = reviewer.MergeQueue
+		return nil
+	}
+	in.Mode = reviewer.GitHub
+	rules := reviewer.ApprovalRules{
+		Specs:      prep.head,
+		Generators: prep.cfg.Generators,
+		Head:       g.event.HeadSHA,
+	}
+	if prep.cfg.CODEOWNERS == nil || *prep.cfg.CODEOWNERS {
+		file, err := codeowners.Find(func(p string) ([]byte, error) { return prep.base.ReadFile(p, maxCODEOWNERS) })
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("read CODEOWNERS from the base revision: %w", err)
+		}
+		rules.Files = []reviewer.OwnedFile{}
+		if file != nil {
+			for _, path := range prep.changed {
+				owners, _ := file.Owners(path)
+				rules.Files = append(rules.Files, reviewer.OwnedFile{Path: path, Owners: owners})
+			}
+		}
+	}
+	if risk := in.Diff.Risk(); risk > 0 {
+		rules.Tier = risk.String()
+		rules.TierRule = prep.cfg.RiskTiers[rules.Tier]
+	}
+	pr := pullRequest{g.client.PullRequest(g.owner, g.repo, g.event.Number)}
+	reqs, err := reviewer.Approvals(ctx, pr, rules)
+	if err != nil {
+		return fmt.Errorf("check approvals of pull request #%d: %w", g.event.Number, err)
+	}
+	in.Approvals = reqs
+	return nil
+}
+
+// publish puts the report where reviewers and the workflow see it: the
+// sticky comment, the commit status, the job summary, annotations and the
+// step outputs. reportFile is where the main report goes ("" = stdout).
+func (g *githubRun) publish(ctx context.Context, p *program, rep *reviewer.Report, reportFile string) error {
+	comment := output.Markdown{}.String(rep)
+	if g.stepSummary != "" {
+		if err := appendFile(g.stepSummary, comment+"\n"); err != nil {
+			return fmt.Errorf("write the job summary: %w", err)
+		}
+	}
+	if reportFile != "" {
+		// Annotations are workflow commands on standard output; when the
+		// report itself goes there, they would corrupt it.
+		if err := (output.GitHub{}).Render(p.stdout, rep); err != nil {
+			return err
+		}
+	}
+	switch {
+	case g.mergeQueue:
+		fmt.Fprintln(p.stderr, "nhigate: merge group: approvals were enforced on each pull request; no comment")
+	case g.readOnlyFork:
+		fmt.Fprintln(p.stderr, "nhigate: pull request from a fork: the token is read-only, so there is no comment or status; the job summary and the exit code carry the result")
+	default:
+		created, err := g.client.UpsertComment(ctx, g.owner, g.repo, g.event.Number, output.Marker, comment)
+		if err != nil {
+			return fmt.Errorf("write the pull request comment: %w", err)
+		}
+		verb := "updated"
+		if created {
+			verb = "created"
+		}
+		fmt.Fprintf(p.stderr, "nhigate: %s the comment on pull request #%d\n", verb, g.event.Number)
+	}
+	if !g.readOnlyFork {
+		state, desc := "success", "pass"
+		if rep.Verdict != reviewer.Pass {
+			state, desc = "failure", "blocked: "+strings.Join(rep.Reasons, "; ")
+		}
+		if err := g.client.SetStatus(ctx, g.owner, g.repo, g.event.HeadSHA, state, statusContext, desc, g.runURL); err != nil {
+			return fmt.Errorf("set the %s status: %w", statusContext, err)
+		}
+	}
+	if g.outputFile != "" {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "verdict=%s\n", rep.Verdict)
+		if reportFile != "" {
+			fmt.Fprintf(&b, "report-path=%s\n", strings.ReplaceAll(reportFile, "\n", ""))
+		}
+		if err := appendFile(g.outputFile, b.String()); err != nil {
+			return fmt.Errorf("write the step outputs: %w", err)
+		}
+	}
+	return nil
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// pullRequest presents the GitHub adapter's pull request to the approval
+// engine, whose types the adapter mirrors field for field.
+type pullRequest struct{ *ghapi.PullRequest }
+
+func (p pullRequest) Info(ctx context.Context) (reviewer.PRInfo, error) {
+	info, err := p.PullRequest.Info(ctx)
+	return reviewer.PRInfo(info), err
+}
+
+func (p pullRequest) Reviews(ctx context.Context) ([]reviewer.Review, error) {
+	rs, err := p.PullRequest.Reviews(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reviewer.Review, len(rs))
+	for i, r := range rs {
+		out[i] = reviewer.Review(r)
+	}
+	return out, nil
+}

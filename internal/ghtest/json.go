@@ -1,0 +1,225 @@
+package ghtest
+
+import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The JSON below follows the response schemas in GitHub's REST reference,
+// trimmed to the fields a client might read, so that a client decoding them
+// is tested against GitHub's names and nesting rather than our own.
+
+func nodeID(prefix string, id int64) string {
+	return prefix + "_" + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprint(id)))
+}
+
+func stableID(s string) int64 {
+	sum := sha1.Sum([]byte(s))
+	var id int64
+	for _, b := range sum[:6] {
+		id = id<<8 | int64(b)
+	}
+	return id
+}
+
+func timestamp(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (s *Server) userJSON(login string) map[string]any {
+	if login == "" {
+		return nil
+	}
+	typ := "User"
+	if strings.HasSuffix(login, "[bot]") {
+		typ = "Bot"
+	}
+	id := stableID("user:" + login)
+	return map[string]any{
+		"login":      login,
+		"id":         id,
+		"node_id":    nodeID("U", id),
+		"avatar_url": "https://avatars.githubusercontent.com/u/" + fmt.Sprint(id) + "?v=4",
+		"url":        s.URL + "/users/" + login,
+		"html_url":   "https://github.com/" + login,
+		"type":       typ,
+		"site_admin": false,
+	}
+}
+
+func (s *Server) repoJSON(owner, repo string, fork bool) map[string]any {
+	id := stableID("repo:" + owner + "/" + repo)
+	return map[string]any{
+		"id":             id,
+		"node_id":        nodeID("R", id),
+		"name":           repo,
+		"full_name":      owner + "/" + repo,
+		"owner":          s.userJSON(owner),
+		"private":        false,
+		"html_url":       "https://github.com/" + owner + "/" + repo,
+		"fork":           fork,
+		"url":            s.URL + "/repos/" + owner + "/" + repo,
+		"default_branch": "main",
+		"visibility":     "public",
+	}
+}
+
+func (s *Server) pullJSON(pr *PullRequest) map[string]any {
+	k := IssueKey{pr.Owner, pr.Repo, pr.Number}
+	id := stableID(fmt.Sprint("pr:", k))
+	state := pr.State
+	if state == "" {
+		state = "open"
+	}
+	headOwner, headRepo := pr.HeadOwner, pr.HeadRepo
+	if headOwner == "" {
+		headOwner = pr.Owner
+	}
+	if headRepo == "" {
+		headRepo = pr.Repo
+	}
+	fork := headOwner != pr.Owner || headRepo != pr.Repo
+	changed := pr.ChangedFiles
+	if changed == 0 {
+		changed = len(s.Files[k])
+	}
+	base := fmt.Sprintf("%s/repos/%s/%s", s.URL, pr.Owner, pr.Repo)
+	return map[string]any{
+		"url":                 fmt.Sprintf("%s/pulls/%d", base, pr.Number),
+		"id":                  id,
+		"node_id":             nodeID("PR", id),
+		"html_url":            fmt.Sprintf("https://github.com/%s/%s/pull/%d", pr.Owner, pr.Repo, pr.Number),
+		"issue_url":           fmt.Sprintf("%s/issues/%d", base, pr.Number),
+		"comments_url":        fmt.Sprintf("%s/issues/%d/comments", base, pr.Number),
+		"review_comments_url": fmt.Sprintf("%s/pulls/%d/comments", base, pr.Number),
+		"statuses_url":        fmt.Sprintf("%s/statuses/%s", base, pr.HeadSHA),
+		"number":              pr.Number,
+		"state":               state,
+		"locked":              false,
+		"title":               pr.Title,
+		"user":                s.userJSON(pr.Author),
+		"body":                nil,
+		"created_at":          "2026-11-25T10:00:00Z",
+		"updated_at":          "2026-11-25T10:00:00Z",
+		"closed_at":           nil,
+		"merged_at":           nil,
+		"merge_commit_sha":    nil,
+		"draft":               pr.Draft,
+		"head": map[string]any{
+			"label": headOwner + ":" + pr.HeadRef,
+			"ref":   pr.HeadRef,
+			"sha":   pr.HeadSHA,
+			"user":  s.userJSON(headOwner),
+			"repo":  s.repoJSON(headOwner, headRepo, fork),
+		},
+		"base": map[string]any{
+			"label": pr.Owner + ":" + pr.BaseRef,
+			"ref":   pr.BaseRef,
+			"sha":   pr.BaseSHA,
+			"user":  s.userJSON(pr.Owner),
+			"repo":  s.repoJSON(pr.Owner, pr.Repo, false),
+		},
+		"author_association": "CONTRIBUTOR",
+		"merged":             false,
+		"mergeable":          nil,
+		"mergeable_state":    "unknown",
+		"comments":           len(s.Comments[k]),
+		"review_comments":    0,
+		"commits":            1,
+		"additions":          0,
+		"deletions":          0,
+		"changed_files":      changed,
+	}
+}
+
+func (s *Server) reviewJSON(k IssueKey, r Review) map[string]any {
+	html := fmt.Sprintf("https://github.com/%s/%s/pull/%d#pullrequestreview-%d", k.Owner, k.Repo, k.Number, r.ID)
+	pull := fmt.Sprintf("%s/repos/%s/%s/pulls/%d", s.URL, k.Owner, k.Repo, k.Number)
+	return map[string]any{
+		"id":                 r.ID,
+		"node_id":            nodeID("PRR", r.ID),
+		"user":               s.userJSON(r.User),
+		"body":               r.Body,
+		"state":              r.State,
+		"html_url":           html,
+		"pull_request_url":   pull,
+		"author_association": "MEMBER",
+		"_links": map[string]any{
+			"html":         map[string]string{"href": html},
+			"pull_request": map[string]string{"href": pull},
+		},
+		"submitted_at": timestamp(r.SubmittedAt),
+		"commit_id":    r.CommitID,
+	}
+}
+
+func (s *Server) commentJSON(k IssueKey, c Comment) map[string]any {
+	return map[string]any{
+		"id":                 c.ID,
+		"node_id":            nodeID("IC", c.ID),
+		"url":                fmt.Sprintf("%s/repos/%s/%s/issues/comments/%d", s.URL, k.Owner, k.Repo, c.ID),
+		"html_url":           fmt.Sprintf("https://github.com/%s/%s/pull/%d#issuecomment-%d", k.Owner, k.Repo, k.Number, c.ID),
+		"issue_url":          fmt.Sprintf("%s/repos/%s/%s/issues/%d", s.URL, k.Owner, k.Repo, k.Number),
+		"body":               c.Body,
+		"user":               s.userJSON(c.User),
+		"created_at":         timestamp(c.CreatedAt),
+		"updated_at":         timestamp(c.UpdatedAt),
+		"author_association": "NONE",
+	}
+}
+
+func (s *Server) statusJSON(k CommitKey, st Status) map[string]any {
+	var target any
+	if st.TargetURL != "" {
+		target = st.TargetURL
+	}
+	var desc any
+	if st.Description != "" {
+		desc = st.Description
+	}
+	return map[string]any{
+		"url":         fmt.Sprintf("%s/repos/%s/%s/statuses/%s", s.URL, k.Owner, k.Repo, k.SHA),
+		"avatar_url":  "https://avatars.githubusercontent.com/in/15368?v=4",
+		"id":          st.ID,
+		"node_id":     nodeID("SC", st.ID),
+		"state":       st.State,
+		"description": desc,
+		"target_url":  target,
+		"context":     st.Context,
+		"created_at":  timestamp(st.CreatedAt),
+		"updated_at":  timestamp(st.CreatedAt),
+		"creator":     s.userJSON(st.Creator),
+	}
+}
+
+func (s *Server) fileJSON(k IssueKey, f File) map[string]any {
+	sum := sha1.Sum([]byte(f.Filename))
+	sha := hex.EncodeToString(sum[:])
+	status := f.Status
+	if status == "" {
+		status = "modified"
+	}
+	v := map[string]any{
+		"sha":          sha,
+		"filename":     f.Filename,
+		"status":       status,
+		"additions":    f.Additions,
+		"deletions":    f.Deletions,
+		"changes":      f.Additions + f.Deletions,
+		"blob_url":     fmt.Sprintf("https://github.com/%s/%s/blob/%s/%s", k.Owner, k.Repo, sha, f.Filename),
+		"raw_url":      fmt.Sprintf("https://github.com/%s/%s/raw/%s/%s", k.Owner, k.Repo, sha, f.Filename),
+		"contents_url": fmt.Sprintf("%s/repos/%s/%s/contents/%s?ref=%s", s.URL, k.Owner, k.Repo, f.Filename, sha),
+		"patch":        "",
+	}
+	if f.PreviousFilename != "" {
+		v["previous_filename"] = f.PreviousFilename
+	}
+	return v
+}
