@@ -8,29 +8,20 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/nhigate/nhigate/reviewer"
 )
 
-// PRInfo is what the approval engine needs to know about a pull request.
-type PRInfo struct {
-	Number           int
-	Author           string
-	HeadSHA, BaseSHA string
-	Draft            bool
-}
+// PRInfo and Review are the approval engine's types, returned as they are
+// so that *PullRequest is a reviewer.PullRequest.
+type (
+	PRInfo = reviewer.PRInfo
+	Review = reviewer.Review
+)
 
-// Review is one pull request review. State is GitHub's: APPROVED,
-// CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING. User is empty for a
-// deleted account.
-type Review struct {
-	ID          int64
-	User        string
-	State       string
-	CommitID    string
-	SubmittedAt time.Time
-}
+// PullRequest must stay usable as the engine's view of a pull request.
+var _ reviewer.PullRequest = (*PullRequest)(nil)
 
 // PullRequest reads one pull request. It fetches lazily and caches what it
 // read for the rest of the run; failed reads are not cached. It is safe for
@@ -105,8 +96,10 @@ func (p *PullRequest) IsFork(ctx context.Context) (bool, error) {
 	return head == "" || !strings.EqualFold(head, pr.GetBase().GetRepo().GetFullName()), nil
 }
 
-// Reviews returns every review of the pull request, all pages, oldest
-// submission first; reviews not yet submitted come last.
+// Reviews returns every review of the pull request, all pages, in GitHub's
+// order: oldest first. It does not re-sort by submitted_at: a user can have
+// only one pending review, so GitHub's order is each user's own order, and a
+// review without submitted_at must not move.
 func (p *PullRequest) Reviews(ctx context.Context) ([]Review, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -134,20 +127,6 @@ func (p *PullRequest) Reviews(ctx context.Context) ([]Review, error) {
 	if err != nil {
 		return nil, p.c.fail(op, err)
 	}
-	// GitHub lists reviews in order of creation; a review started early and
-	// submitted late belongs where it was submitted.
-	slices.SortStableFunc(reviews, func(a, b Review) int {
-		switch {
-		case a.SubmittedAt.IsZero() != b.SubmittedAt.IsZero():
-			if a.SubmittedAt.IsZero() {
-				return 1
-			}
-			return -1
-		case !a.SubmittedAt.Equal(b.SubmittedAt):
-			return a.SubmittedAt.Compare(b.SubmittedAt)
-		}
-		return 0
-	})
 	p.reviews = reviews
 	return slices.Clone(reviews), nil
 }

@@ -148,8 +148,8 @@ func TestReviewsShape(t *testing.T) {
 			t.Errorf("per_page = %q, want 100", got)
 		}
 		// From GitHub's "List reviews for a pull request" example, with a
-		// review started before and submitted after another, and one
-		// still pending.
+		// review created before and submitted after another, one still
+		// pending, and one by a deleted user. GitHub's order is kept.
 		fmt.Fprint(w, `[
 		  {"id": 80, "node_id": "MDE3OlB1bGxSZXF1ZXN0UmV2aWV3ODA=",
 		   "user": {"login": "octocat", "id": 1, "node_id": "MDQ6VXNlcjE=", "type": "User", "site_admin": false},
@@ -173,10 +173,10 @@ func TestReviewsShape(t *testing.T) {
 	}
 	sha := "ecdd80bb57125d7ba9641ffaa4d7d2c19d3f3091"
 	want := []Review{
-		{ID: 81, User: "hubot", State: "CHANGES_REQUESTED", CommitID: sha, SubmittedAt: time.Date(2019, 11, 17, 17, 40, 0, 0, time.UTC)},
 		{ID: 80, User: "octocat", State: "APPROVED", CommitID: sha, SubmittedAt: time.Date(2019, 11, 17, 17, 43, 43, 0, time.UTC)},
-		{ID: 83, User: "", State: "COMMENTED", CommitID: sha, SubmittedAt: time.Date(2019, 11, 18, 8, 0, 0, 0, time.UTC)},
+		{ID: 81, User: "hubot", State: "CHANGES_REQUESTED", CommitID: sha, SubmittedAt: time.Date(2019, 11, 17, 17, 40, 0, 0, time.UTC)},
 		{ID: 82, User: "monalisa", State: "PENDING", CommitID: sha},
+		{ID: 83, User: "", State: "COMMENTED", CommitID: sha, SubmittedAt: time.Date(2019, 11, 18, 8, 0, 0, 0, time.UTC)},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("Reviews (-want +got):\n%s", diff)

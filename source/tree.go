@@ -414,3 +414,38 @@ func (t *gitTree) diff(ctx context.Context, head *gitTree) ([]string, error) {
 	}
 	return slices.Sorted(maps.Keys(set)), nil
 }
+
+// MergeBase returns the snapshot to diff head against: the best common
+// ancestor of base and head when both are revisions, as "git diff
+// base...head" and a pull request's own diff use, so that what the base
+// branch gained since the branch point does not show as the pull request
+// taking it away. Anything else returns base itself. The rules of the review
+// (policies, config, CODEOWNERS) are still read from base.
+func MergeBase(base, head Tree) (Tree, error) {
+	b, ok := base.(*gitTree)
+	if !ok {
+		return base, nil
+	}
+	h, ok := head.(*gitTree)
+	if !ok {
+		return base, nil
+	}
+	b.mu.Lock()
+	bases, err := b.commit.MergeBase(h.commit)
+	b.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("find the merge base of %s and %s: %w", b, h, err)
+	}
+	if len(bases) == 0 {
+		return nil, fmt.Errorf("%s and %s have no common ancestor; is the clone shallow? Fetch with fetch-depth: 0", b, h)
+	}
+	mb := bases[0]
+	if mb.Hash == b.commit.Hash {
+		return base, nil
+	}
+	t, err := mb.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read tree of merge base %s: %w", mb.Hash, err)
+	}
+	return &gitTree{repo: b.repo, rev: "merge base of " + b.rev, commit: mb, tree: t}, nil
+}

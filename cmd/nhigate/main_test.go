@@ -56,6 +56,7 @@ func TestScripts(t *testing.T) {
 			"ghteam":     cmdTeam,
 			"ghcomments": cmdComments,
 			"ghstatus":   cmdStatus,
+			"ghfile":     cmdFile,
 		},
 	})
 }
@@ -141,6 +142,18 @@ func cmdPR(ts *testscript.TestScript, neg bool, args []string) {
 		pr.HeadOwner = "mallory"
 	}
 	server(ts).AddPullRequest(pr)
+	// The files GitHub lists, as its three-dot diff finds them.
+	cmd := exec.Command("git", "diff", "--name-only", args[2]+"..."+args[3])
+	cmd.Dir = ts.MkAbs(".")
+	out, err := cmd.Output()
+	if err != nil {
+		ts.Fatalf("git diff: %v", err)
+	}
+	var files []ghtest.File
+	for _, f := range strings.Fields(string(out)) {
+		files = append(files, ghtest.File{Filename: f, Status: "modified"})
+	}
+	server(ts).SetFiles(owner, repo, pr.Number, files...)
 }
 
 // cmdEvent writes the payload GitHub gives the job for an event on a pull
@@ -237,4 +250,18 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if state != args[1] {
 		ts.Fatalf("status of %s is %s, want %s", args[0], state, args[1])
 	}
+}
+
+// cmdFile adds a file to those GitHub lists for a pull request, as if git
+// lacked the commit that changed it: ghfile 9 identities/hidden.yaml
+func cmdFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ghfile NUMBER PATH")
+	}
+	srv := server(ts)
+	n := number(ts, args[0])
+	srv.Mu.Lock()
+	files := append([]ghtest.File{}, srv.Files[ghtest.IssueKey{Owner: owner, Repo: repo, Number: n}]...)
+	srv.Mu.Unlock()
+	srv.SetFiles(owner, repo, n, append(files, ghtest.File{Filename: args[1], Status: "added"})...)
 }

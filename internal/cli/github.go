@@ -108,6 +108,9 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 		return nil
 	}
 	in.Mode = reviewer.GitHub
+	if err := g.crossCheck(ctx, prep.changed); err != nil {
+		return err
+	}
 	rules := reviewer.ApprovalRules{
 		Specs:      prep.head,
 		Generators: prep.cfg.Generators,
@@ -136,6 +139,35 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 		return fmt.Errorf("check approvals of pull request #%d: %w", g.event.Number, err)
 	}
 	in.Approvals = reqs
+	return nil
+}
+
+// crossCheck compares git's list of changed files, which the review reads,
+// with GitHub's. A file GitHub lists that git does not show means the
+// clone lacks history, and the review would judge less than the pull
+// request changes.
+func (g *githubRun) crossCheck(ctx context.Context, changed []string) error {
+	files, err := g.client.ListFiles(ctx, g.owner, g.repo, g.event.Number)
+	var truncated *ghapi.TruncatedError
+	switch {
+	case errors.As(err, &truncated):
+		return nil // over GitHub's 3,000-file limit: git's list is the only whole one
+	case err != nil:
+		return fmt.Errorf("list the files of pull request #%d: %w", g.event.Number, err)
+	}
+	inGit := map[string]bool{}
+	for _, p := range changed {
+		inGit[p] = true
+	}
+	var missing []string
+	for _, f := range files {
+		if !inGit[f] {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("GitHub lists %d changed files that git does not show between the event's commits, e.g. %s: check out the full history (actions/checkout with fetch-depth: 0)", len(missing), missing[0])
+	}
 	return nil
 }
 

@@ -128,7 +128,13 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 	if err != nil {
 		return nil, err
 	}
-	changed, err := source.Changed(ctx, base, head)
+	// The change is what head adds since it branched from base; the rules
+	// that judge it are base's own.
+	from, err := source.MergeBase(base, head)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := source.Changed(ctx, from, head)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +146,7 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 	}
 	// Base specs were judged when they merged; a broken one must not block
 	// the pull request that fixes it, so only head errors count.
-	baseSpecs, err := source.LoadSpecs(base, changed, cfg)
+	baseSpecs, err := source.LoadSpecs(from, changed, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +154,14 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 	if err != nil {
 		return nil, err
 	}
+	name := base.String()
+	if from != base {
+		name += ", diffed from " + from.String()
+	}
 	in := &reviewer.Input{
 		Mode:    reviewer.Local,
 		Scope:   scope,
-		Base:    base.String(),
+		Base:    name,
 		Head:    head.String(),
 		Files:   specFiles(baseSpecs, headSpecs),
 		Diff:    diffing.Compute(baseSpecs.Workflows, headSpecs.Workflows, governance),
