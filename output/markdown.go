@@ -1,8 +1,10 @@
 package output
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/nhigate/nhigate/diffing"
@@ -331,7 +333,7 @@ func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
 	intro := "This pull request is too large to show in full here; each identity is summarised. Run `nhigate review --format json` or see the job summary for every change.\n\n"
 	header := "| Identity | Status | Changes | Risk | Policy failures |\n|---|---|---|---|---|\n"
 	var rows strings.Builder
-	rest := budget - runeLen(intro) - runeLen(header) - 300 // room for the closing line
+	rest := budget - runeLen(intro) - runeLen(failureSummary(r)) - runeLen(header) - 300 // room for the closing line
 	shown := 0
 	for _, id := range r.Diff.Identities {
 		failures := 0
@@ -348,7 +350,7 @@ func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
 		rows.WriteString(row)
 		shown++
 	}
-	b.WriteString(intro + header + rows.String())
+	b.WriteString(intro + failureSummary(r) + header + rows.String())
 	if more := len(r.Diff.Identities) - shown; more > 0 {
 		counts := map[diffing.Risk]int{}
 		for _, id := range r.Diff.Identities[shown:] {
@@ -358,4 +360,34 @@ func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
 			more, counts[diffing.Critical], counts[diffing.High], counts[diffing.Medium], counts[diffing.Low])
 	}
 	b.WriteString("\n")
+}
+
+// failureSummary counts the blocking findings by rule, so that a summarised
+// comment still says which policies fail. It names at most maxRules rules.
+func failureSummary(r *reviewer.Report) string {
+	const maxRules = 20
+	counts := map[string]int{}
+	var rules []string
+	for _, f := range r.Findings {
+		if !f.Blocking() {
+			continue
+		}
+		if counts[f.Rule] == 0 {
+			rules = append(rules, f.Rule)
+		}
+		counts[f.Rule]++
+	}
+	if len(rules) == 0 {
+		return ""
+	}
+	slices.SortFunc(rules, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), strings.Compare(a, b)) })
+	parts := make([]string, 0, len(rules))
+	for i, id := range rules {
+		if i == maxRules {
+			parts = append(parts, fmt.Sprintf("and %d more rules", len(rules)-maxRules))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("**%s** ×%d", cell(id), counts[id]))
+	}
+	return "Policy failures: " + strings.Join(parts, ", ") + ".\n\n"
 }

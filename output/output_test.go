@@ -148,8 +148,13 @@ func hugeReport(t *testing.T) *reviewer.Report {
 		}
 		head = append(head, w)
 	}
+	var findings []reviewer.Finding
+	for i := range 50 {
+		findings = append(findings, reviewer.Finding{Rule: "NHI-EXP-001", Kind: "deny", Severity: "high", Message: "no expiry",
+			Identity: fmt.Sprintf("svc-%04d", i), File: fmt.Sprintf("identities/svc-%04d.yaml", i), Line: 1, Col: 1})
+	}
 	return reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeReview, Base: "main", Head: "bulk", Files: 3000,
-		Diff: diffing.Compute(nil, head, nil)})
+		Diff: diffing.Compute(nil, head, nil), Findings: findings})
 }
 
 func TestMarkdownStaysUnderTheCommentLimit(t *testing.T) {
@@ -161,6 +166,9 @@ func TestMarkdownStaysUnderTheCommentLimit(t *testing.T) {
 		}
 		if !strings.HasPrefix(out, Marker) {
 			t.Errorf("limit %d: comment does not start with the marker", limit)
+		}
+		if !strings.Contains(out, "Policy failures: **NHI-EXP-001** ×50.") {
+			t.Errorf("limit %d: the summary does not count the failing rules", limit)
 		}
 		if !strings.Contains(out, "more changed identities") {
 			t.Errorf("limit %d: the summary does not say how many identities it left out", limit)
