@@ -22,6 +22,10 @@ const maxEventSize = 25 << 20
 // maxCODEOWNERS is GitHub's own limit: a larger CODEOWNERS is ignored.
 const maxCODEOWNERS = 3 << 20
 
+// maxStepSummary keeps the job summary under GitHub's 1 MiB limit, with
+// room for other steps' summaries.
+const maxStepSummary = 512 << 10
+
 // statusContext names nhigate's commit status.
 const statusContext = "nhigate/review"
 
@@ -177,7 +181,10 @@ func (g *githubRun) crossCheck(ctx context.Context, changed []string) error {
 func (g *githubRun) publish(ctx context.Context, p *program, rep *reviewer.Report, reportFile string) error {
 	comment := output.Markdown{}.String(rep)
 	if g.stepSummary != "" {
-		if err := appendFile(g.stepSummary, comment+"\n"); err != nil {
+		// The job summary holds up to 1 MiB, so it keeps the detail a large
+		// comment has to summarise.
+		summary := output.Markdown{Limit: maxStepSummary}.String(rep)
+		if err := appendFile(g.stepSummary, summary+"\n"); err != nil {
 			return fmt.Errorf("write the job summary: %w", err)
 		}
 	}
