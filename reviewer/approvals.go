@@ -396,7 +396,8 @@ type standing struct {
 	login    string // as GitHub spells it
 	state    string // their latest review that changes their state
 	commit   string
-	excluded string // why they never count, or ""
+	at       time.Time // when the latest such review was submitted
+	excluded string    // why they never count, or ""
 }
 
 // standings replays the reviews in order. COMMENTED and PENDING reviews
@@ -419,7 +420,7 @@ func standings(reviews []Review, excluded func(string) string) []*standing {
 			byLogin[k] = s
 			out = append(out, s)
 		}
-		s.state, s.commit = state, r.CommitID
+		s.state, s.commit, s.at = state, r.CommitID, r.SubmittedAt
 	}
 	slices.SortFunc(out, func(a, b *standing) int {
 		return cmp.Compare(strings.ToLower(a.login), strings.ToLower(b.login))
@@ -522,6 +523,7 @@ func (r *approvalRun) oneOf(n *need) (Requirement, error) {
 			continue
 		}
 		by = append(by, p.login)
+		req.Approvals = append(req.Approvals, Approval{Login: p.login, Satisfies: o.raw, CommitID: r.head, At: p.at})
 		if o.kind == teamOwner {
 			credits = append(credits, fmt.Sprintf("%s (%s)", p.login, o.raw))
 		} else {
@@ -618,6 +620,7 @@ func (r *approvalRun) atLeast(n *need) (Requirement, error) {
 			continue
 		}
 		req.By = append(req.By, p.login)
+		req.Approvals = append(req.Approvals, Approval{Login: p.login, CommitID: r.head, At: p.at})
 	}
 	have := len(req.By)
 	if have >= n.count {

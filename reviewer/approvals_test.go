@@ -5,8 +5,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/reviewer"
@@ -424,7 +426,8 @@ func TestApprovals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			// The structured approvals are checked on their own below.
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(reviewer.Requirement{}, "Approvals")); diff != "" {
 				t.Errorf("Approvals mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -547,5 +550,39 @@ func TestApprovalsAsksMembershipOnce(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("IsTeamMember called %d times for one team and one reviewer, want 1", calls)
+	}
+}
+
+// TestApprovalRecords checks the structured record of each counted review,
+// which attestations carry: who, for which owner, on which commit, when.
+func TestApprovalRecords(t *testing.T) {
+	head := "1111111111111111111111111111111111111111"
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	pr := pulltest.Context{
+		InfoValue: reviewer.PRInfo{Number: 7, Author: "alice", HeadSHA: head},
+		ReviewsValue: []reviewer.Review{
+			{ID: 1, User: "carol", State: reviewer.StateApproved, CommitID: head, SubmittedAt: at},
+			{ID: 2, User: "bob", State: reviewer.StateApproved, CommitID: head, SubmittedAt: at.Add(time.Minute)},
+		},
+		Teams: map[string][]string{"acme/security": {"carol"}},
+	}
+	got, err := reviewer.Approvals(context.Background(), pr, reviewer.ApprovalRules{
+		Files:    []reviewer.OwnedFile{{Path: "identities/a.yaml", Owners: []string{"@acme/security"}}},
+		Tier:     "medium",
+		TierRule: config.Tier{MinApprovals: 2},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]reviewer.Approval{
+		{{Login: "carol", Satisfies: "@acme/security", CommitID: head, At: at}},
+		{{Login: "bob", CommitID: head, At: at.Add(time.Minute)}, {Login: "carol", CommitID: head, At: at}},
+	}
+	var records [][]reviewer.Approval
+	for _, r := range got {
+		records = append(records, r.Approvals)
+	}
+	if diff := cmp.Diff(want, records); diff != "" {
+		t.Errorf("approval records (-want +got):\n%s", diff)
 	}
 }

@@ -7,6 +7,7 @@ package reviewer
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/spec"
@@ -123,6 +124,18 @@ type Requirement struct {
 	By         []string `json:"by,omitempty"`
 	Candidates []string `json:"candidates,omitempty"`
 	Reason     string   `json:"reason"`
+	// Approvals are the reviews that count toward it, for attestations.
+	Approvals []Approval `json:"approvals,omitempty"`
+}
+
+// Approval is one review that counts toward a requirement.
+type Approval struct {
+	Login string `json:"login"`
+	// Satisfies is the owner the approver stands for ("@acme/security"),
+	// empty for a requirement that only counts people.
+	Satisfies string    `json:"satisfies,omitempty"`
+	CommitID  string    `json:"commitId"`
+	At        time.Time `json:"at,omitzero"`
 }
 
 // Input is what a review decides on.
