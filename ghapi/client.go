@@ -3,6 +3,13 @@
 // sticky comment and the commit status, and parses Actions event payloads.
 // It wraps go-github with retries, rate-limit handling and per-request
 // timeouts, and keeps the token out of every error.
+//
+// Retries happen in an http.RoundTripper below go-github, so go-github sees
+// only each request's final answer: 5xx answers and timeouts are retried
+// with exponential backoff when repeating the request is harmless, and rate
+// limits are waited out when GitHub says they clear within
+// Options.MaxRateLimitWait. Otherwise a call fails with a *RateLimitError or
+// an *Error; no error carries the token or credentials in a URL.
 package ghapi
 
 import (

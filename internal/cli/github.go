@@ -137,7 +137,7 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 		rules.Tier = risk.String()
 		rules.TierRule = prep.cfg.RiskTiers[rules.Tier]
 	}
-	pr := pullRequest{g.client.PullRequest(g.owner, g.repo, g.event.Number)}
+	pr := g.client.PullRequest(g.owner, g.repo, g.event.Number)
 	reqs, err := reviewer.Approvals(ctx, pr, rules)
 	if err != nil {
 		return fmt.Errorf("check approvals of pull request #%d: %w", g.event.Number, err)
@@ -245,23 +245,3 @@ func appendFile(path, text string) error {
 	return f.Close()
 }
 
-// pullRequest presents the GitHub adapter's pull request to the approval
-// engine, whose types the adapter mirrors field for field.
-type pullRequest struct{ *ghapi.PullRequest }
-
-func (p pullRequest) Info(ctx context.Context) (reviewer.PRInfo, error) {
-	info, err := p.PullRequest.Info(ctx)
-	return reviewer.PRInfo(info), err
-}
-
-func (p pullRequest) Reviews(ctx context.Context) ([]reviewer.Review, error) {
-	rs, err := p.PullRequest.Reviews(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]reviewer.Review, len(rs))
-	for i, r := range rs {
-		out[i] = reviewer.Review(r)
-	}
-	return out, nil
-}
