@@ -244,4 +244,3 @@ func appendFile(path, text string) error {
 	}
 	return f.Close()
 }
-
