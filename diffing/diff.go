@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -209,7 +210,7 @@ func Compute(base, head []*spec.Workflow, governance []string) *Diff {
 	for _, w := range head {
 		get(w.Metadata.Name).Head = w
 	}
-	for _, name := range slices.Sorted(mapsKeys(byName)) {
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		id := byName[name]
 		id.Changes = compare(id.Base, id.Head)
 		if len(id.Changes) == 0 {
@@ -225,15 +226,6 @@ func Compute(base, head []*spec.Workflow, governance []string) *Diff {
 	return d
 }
 
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
 
 func compare(base, head *spec.Workflow) []Change {
 	var out []Change

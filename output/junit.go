@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"github.com/nhigate/nhigate/reviewer"
@@ -83,7 +84,7 @@ func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 		s.Cases = append(s.Cases, c)
 	}
 	out := junitSuites{Name: "nhigate"}
-	for _, file := range slices.Sorted(mapKeys(suites)) {
+	for _, file := range slices.Sorted(maps.Keys(suites)) {
 		s := suites[file]
 		s.Tests = len(s.Cases)
 		out.Tests += s.Tests
@@ -103,12 +104,3 @@ func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 	return err
 }
 
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
