@@ -226,7 +226,6 @@ func Compute(base, head []*spec.Workflow, governance []string) *Diff {
 	return d
 }
 
-
 func compare(base, head *spec.Workflow) []Change {
 	var out []Change
 	switch {

@@ -103,4 +103,3 @@ func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 	_, err := io.WriteString(w, "\n")
 	return err
 }
-
