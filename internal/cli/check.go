@@ -84,7 +84,7 @@ func explicitlySet(fs *flag.FlagSet, name string) bool {
 
 // readConfig reads a config file from the working tree for check.
 func readConfig(path string, required bool) (*config.Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path, spec.DefaultMaxFileSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !required:
 		return config.Default(), nil
