@@ -1,0 +1,295 @@
+package attest
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	intoto "github.com/in-toto/attestation/go/v1"
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// MaxBundleSize bounds the bundle Verify reads; a real one is a few KiB.
+const MaxBundleSize = 4 << 20
+
+// Reason names why a bundle was refused. Callers act on it; people read
+// VerificationError's message.
+type Reason string
+
+// The reasons.
+const (
+	ReasonMalformed          Reason = "malformed-bundle"
+	ReasonMediaType          Reason = "unsupported-media-type"
+	ReasonSignature          Reason = "signature"
+	ReasonSubject            Reason = "subject-mismatch"
+	ReasonPredicateType      Reason = "predicate-type"
+	ReasonPredicate          Reason = "malformed-predicate"
+	ReasonNotPassed          Reason = "not-passed"
+	ReasonUnapproved         Reason = "unapproved"
+	ReasonApprovalsUnchecked Reason = "approvals-unchecked"
+	ReasonExpired            Reason = "expired"
+)
+
+// VerificationError says why a bundle does not vouch for a spec.
+type VerificationError struct {
+	Reason Reason
+	Msg    string
+	Err    error // the underlying cause, if any
+}
+
+func (e *VerificationError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Reason, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Reason, e.Msg)
+}
+
+func (e *VerificationError) Unwrap() error { return e.Err }
+
+func refuse(r Reason, err error, format string, args ...any) *VerificationError {
+	return &VerificationError{Reason: r, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Trust is whom a bundle must be signed by. There is no default: build one
+// with TrustKeyWithoutTimestampsUnsafe.
+type Trust struct {
+	material root.TrustedMaterial
+	verifier []verify.VerifierOption
+	policy   verify.PolicyOption
+	name     string
+}
+
+// TrustKeyWithoutTimestampsUnsafe trusts bundles signed by pub (ECDSA
+// P-256 or Ed25519). It requires no transparency-log entry and no signed
+// timestamp, so it cannot tell when a signature was made: if the key
+// leaks, bundles signed after the leak verify too. Rotate the key to
+// revoke.
+func TrustKeyWithoutTimestampsUnsafe(pub crypto.PublicKey) (*Trust, error) {
+	v, err := signature.LoadDefaultVerifier(pub)
+	if err != nil {
+		return nil, fmt.Errorf("trusted key: %w", err)
+	}
+	key := root.NewExpiringKey(v, time.Time{}, time.Time{})
+	material := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return key, nil })
+	return &Trust{
+		material: material,
+		verifier: []verify.VerifierOption{verify.WithNoObserverTimestamps()},
+		policy:   verify.WithKey(),
+		name:     "key",
+	}, nil
+}
+
+// Artifact is the spec file a deployer is about to apply.
+type Artifact struct {
+	// Path names the file; the subject's repo-relative path must equal it
+	// or be its trailing path elements (the file sits in a checkout).
+	Path    string
+	Content []byte
+}
+
+// Options are the checks' parameters. Now is required.
+type Options struct {
+	// Now is the time expiry is judged at.
+	Now time.Time
+	// AcceptUncheckedApprovalsUnsafe accepts a bundle signed in local mode,
+	// where nobody's approval was verified.
+	AcceptUncheckedApprovalsUnsafe bool
+}
+
+// Result is what a verified bundle proves.
+type Result struct {
+	Subject   string
+	Signer    string // "key", or the certificate identity
+	Predicate *Predicate
+}
+
+// Verify checks that bundleJSON is a Sigstore bundle signed by trust over
+// an nhigate statement about art, whose review passed with every approval
+// and whose grants have not expired at opts.Now. Any other outcome is a
+// *VerificationError naming the reason.
+func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Result, error) {
+	if trust == nil {
+		return nil, errors.New("verify: no trust decision: pass the key (or identity) the bundle must be signed by")
+	}
+	if opts.Now.IsZero() {
+		return nil, errors.New("verify: Options.Now is required")
+	}
+	if art.Path == "" {
+		return nil, errors.New("verify: the artifact has no path")
+	}
+	b, err := parseBundle(bundleJSON)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(art.Content)
+	digest := hex.EncodeToString(sum[:])
+	// Name a mismatched file before checking the signature: either way
+	// the bundle is refused, and this says why in the terms a deployer
+	// acts on. Only the signed statement is trusted below.
+	if st, err := unverifiedStatement(b); err == nil {
+		if err := checkSubject(st, art, digest); err != nil {
+			return nil, err
+		}
+	}
+	v, err := verify.NewVerifier(trust.material, trust.verifier...)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	res, err := v.Verify(b, verify.NewPolicy(verify.WithArtifactDigest("sha256", sum[:]), trust.policy))
+	if err != nil {
+		return nil, refuse(ReasonSignature, err, "the bundle is not validly signed by the trusted %s", trust.name)
+	}
+	st := res.Statement
+	if st == nil {
+		return nil, refuse(ReasonMalformed, nil, "the bundle carries no in-toto statement")
+	}
+	if err := checkSubject(st, art, digest); err != nil {
+		return nil, err
+	}
+	if st.GetPredicateType() != PredicateType {
+		return nil, refuse(ReasonPredicateType, nil, "predicate type is %q, want %q", st.GetPredicateType(), PredicateType)
+	}
+	p, err := decodePredicate(st)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPredicate(p, opts); err != nil {
+		return nil, err
+	}
+	signer := trust.name
+	if res.VerifiedIdentity != nil {
+		signer = res.VerifiedIdentity.SubjectAlternativeName.SubjectAlternativeName
+	}
+	return &Result{Subject: st.GetSubject()[0].GetName(), Signer: signer, Predicate: p}, nil
+}
+
+func parseBundle(data []byte) (*bundle.Bundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, refuse(ReasonMalformed, nil, "the bundle is %d bytes, over the limit of %d", len(data), MaxBundleSize)
+	}
+	// Read the media type first so that another version is named as such
+	// rather than as a parse failure.
+	var head struct {
+		MediaType string `json:"mediaType"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, refuse(ReasonMalformed, err, "the bundle is not JSON")
+	}
+	if head.MediaType != BundleMediaType {
+		return nil, refuse(ReasonMediaType, nil, "media type %q; nhigate reads only %s", head.MediaType, BundleMediaType)
+	}
+	pb := &protobundle.Bundle{}
+	if err := protojson.Unmarshal(data, pb); err != nil {
+		return nil, refuse(ReasonMalformed, err, "the bundle is not a Sigstore bundle")
+	}
+	b, err := bundle.NewBundle(pb)
+	if err != nil {
+		return nil, refuse(ReasonMalformed, err, "invalid Sigstore bundle")
+	}
+	if b.GetDsseEnvelope() == nil {
+		return nil, refuse(ReasonMalformed, nil, "the bundle holds no DSSE envelope")
+	}
+	return b, nil
+}
+
+func unverifiedStatement(b *bundle.Bundle) (*intoto.Statement, error) {
+	env := b.GetDsseEnvelope()
+	if env.GetPayloadType() != inTotoPayloadType {
+		return nil, fmt.Errorf("payload type %q", env.GetPayloadType())
+	}
+	st := &intoto.Statement{}
+	if err := protojson.Unmarshal(env.GetPayload(), st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func checkSubject(st *intoto.Statement, art Artifact, digest string) error {
+	subjects := st.GetSubject()
+	if len(subjects) != 1 {
+		return refuse(ReasonSubject, nil, "the statement has %d subjects; nhigate signs exactly one file per bundle", len(subjects))
+	}
+	s := subjects[0]
+	if got := s.GetDigest()["sha256"]; got != digest {
+		return refuse(ReasonSubject, nil, "%s has sha256 %s, but the bundle is for %s with sha256 %s: the file changed since it was signed, or the bundle is for another file",
+			art.Path, short(digest), s.GetName(), short(got))
+	}
+	if !samePath(s.GetName(), art.Path) {
+		return refuse(ReasonSubject, nil, "the bundle is for %s, not %s", s.GetName(), art.Path)
+	}
+	return nil
+}
+
+// samePath reports whether the repo-relative subject names the file at p,
+// which may be inside a checkout elsewhere.
+func samePath(subject, p string) bool {
+	if subject == "" || strings.HasPrefix(subject, "/") {
+		return false
+	}
+	p = path.Clean(strings.ReplaceAll(p, "\\", "/"))
+	return p == subject || strings.HasSuffix(p, "/"+subject)
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+func decodePredicate(st *intoto.Statement) (*Predicate, error) {
+	raw, err := st.GetPredicate().MarshalJSON()
+	if err != nil {
+		return nil, refuse(ReasonPredicate, err, "cannot read the predicate")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	p := &Predicate{}
+	if err := dec.Decode(p); err != nil {
+		return nil, refuse(ReasonPredicate, err, "the predicate is not an nhigate review predicate")
+	}
+	return p, nil
+}
+
+func checkPredicate(p *Predicate, opts Options) error {
+	if p.Policy.Verdict != "pass" {
+		return refuse(ReasonNotPassed, nil, "the review verdict was %q, not pass", p.Policy.Verdict)
+	}
+	if !p.Approvals.Checked && !opts.AcceptUncheckedApprovalsUnsafe {
+		return refuse(ReasonApprovalsUnchecked, nil, "the bundle was signed in local mode, where approvals were not checked; accept that only deliberately")
+	}
+	for _, r := range p.Approvals.Requirements {
+		if !r.Satisfied {
+			return refuse(ReasonUnapproved, nil, "approval requirement not satisfied: %s", r.Description)
+		}
+	}
+	if len(p.Workflows) == 0 {
+		return refuse(ReasonPredicate, nil, "the predicate lists no workflow")
+	}
+	if p.ExpiresAt.IsZero() {
+		return refuse(ReasonPredicate, nil, "the predicate has no expiresAt")
+	}
+	for _, w := range p.Workflows {
+		// The top-level expiry must be the earliest: a signer that
+		// understated it would be caught here.
+		if w.ExpiresAt.IsZero() || w.ExpiresAt.Before(p.ExpiresAt) {
+			return refuse(ReasonPredicate, nil, "workflow %s expires at %s, before the attested expiresAt %s", w.Name, w.ExpiresAt.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339))
+		}
+	}
+	if !opts.Now.Before(p.ExpiresAt) {
+		return refuse(ReasonExpired, nil, "the grants expired at %s", p.ExpiresAt.Format(time.RFC3339))
+	}
+	return nil
+}

@@ -1,0 +1,662 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/lifecycle"
+	"github.com/nhigate/nhigate/source"
+	"github.com/nhigate/nhigate/spec"
+)
+
+const sweepExamples = `  # What has expired or expires within a week, at HEAD of the current repository
+  nhigate sweep
+
+  # The default branch of another clone, looking 30 days ahead, as Markdown
+  nhigate sweep --repo ../policy-repo --rev origin/main --within 720h --format markdown
+
+  # An audit as of a past moment (--now is for tests and audits)
+  nhigate sweep --rev v1.4.0 --now 2026-11-25T12:00:00Z --format json
+
+  # In a scheduled workflow: open one revocation pull request
+  nhigate sweep --open-pr
+`
+
+// maxHistory bounds the commits walked to date the spec files; a file
+// whose last change lies further back has an unknown age.
+const maxHistory = 100000
+
+// sweepFormats are the formats of a sweep report.
+var sweepFormats = []string{"text", "markdown", "json"}
+
+// sweepResult is a sweep with what it read.
+type sweepResult struct {
+	lifecycle.Report
+	Revision string `json:"revision"`
+	Within   string `json:"within"`
+	// Files is the number of spec files swept.
+	Files int `json:"files"`
+	// Invalid specs could not be judged; they block like overdue items.
+	Invalid spec.Errors `json:"invalid"`
+	// workflows and tree are what was read, for a revocation pull request.
+	workflows []*spec.Workflow
+	tree      source.Tree
+}
+
+func (r *sweepResult) blocked() bool { return r.Overdue() > 0 || len(r.Invalid) > 0 }
+
+func runSweep(ctx context.Context, p *program, args []string) error {
+	fs := p.flags("sweep", "sweep [flags]", sweepExamples)
+	repo := fs.String("repo", ".", "git repository to sweep")
+	rev := fs.String("rev", "HEAD", "revision (branch, tag, SHA) to sweep; a directory is swept too, but without history the age of static credentials is unknown")
+	within := fs.Duration("within", 7*24*time.Hour, "also list grants expiring and credentials due for rotation within this long")
+	format := fs.String("format", "text", "output format: "+strings.Join(sweepFormats, ", "))
+	outFile := fs.String("output", "", "write the report to this file instead of standard output")
+	nowFlag := fs.String("now", "", "judge as of this RFC 3339 time instead of the clock (for tests and audits)")
+	openPR := fs.Bool("open-pr", false, "open one revocation pull request that removes expired specs and expired exceptions (needs GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL)")
+	base := fs.String("base-branch", "", "branch the revocation pull request targets; default: the branch --rev names, else main")
+	if err := p.parse(fs, args); err != nil {
+		return ignoreHelp(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q; name the revision with --rev", fs.Arg(0))
+	}
+	if *within < 0 {
+		return usageErrorf("--within %s is negative; give how far ahead to look, e.g. 168h", *within)
+	}
+	if !slices.Contains(sweepFormats, *format) {
+		return usageErrorf("--format: unknown format %q: use one of %s", *format, strings.Join(sweepFormats, ", "))
+	}
+	now := time.Now()
+	if *nowFlag != "" {
+		var err error
+		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
+			return usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", *nowFlag)
+		}
+	}
+	var gh *revocationTarget
+	if *openPR {
+		var err error
+		if gh, err = p.revocationTarget(*base, *rev); err != nil {
+			return err
+		}
+	}
+
+	res, err := sweep(ctx, *repo, *rev, now, *within)
+	if err != nil {
+		return err
+	}
+
+	w := p.stdout
+	if *outFile != "" {
+		f, err := os.Create(*outFile)
+		if err != nil {
+			return usageErrorf("--output: %v", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := renderSweep(w, *format, res); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if *outFile != "" {
+		fmt.Fprintf(p.stderr, "nhigate: sweep: %d overdue: wrote %s\n", res.Overdue(), *outFile)
+	}
+	if gh != nil {
+		if err := gh.open(ctx, p, res); err != nil {
+			return err
+		}
+	}
+	if res.blocked() {
+		return errBlocked
+	}
+	return nil
+}
+
+// sweep reads every spec of rev and judges it as of now.
+func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.Duration) (*sweepResult, error) {
+	tree, err := source.Open(repoDir, rev)
+	if err != nil {
+		return nil, usageErrorf("--rev: %v", err)
+	}
+	cfg, err := source.LoadConfig(tree)
+	if err != nil {
+		return nil, err
+	}
+	files, err := tree.Files(".")
+	if err != nil {
+		return nil, fmt.Errorf("list files of %s: %w", tree, err)
+	}
+	loaded, err := source.LoadSpecs(tree, files, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var lastChanged map[string]time.Time
+	if c, ok := tree.(interface{ Commit() string }); ok {
+		var paths []string
+		for _, w := range loaded.Workflows {
+			paths = append(paths, w.Source.File)
+		}
+		if lastChanged, err = lastChanges(ctx, repoDir, c.Commit(), paths, maxHistory); err != nil {
+			return nil, err
+		}
+	}
+	return &sweepResult{
+		Report:    lifecycle.Sweep(loaded.Workflows, lastChanged, now, within),
+		Revision:  tree.String(),
+		Within:    within.String(),
+		Files:     specFiles(loaded),
+		Invalid:   loaded.Errors,
+		workflows: loaded.Workflows,
+		tree:      tree,
+	}, nil
+}
+
+// lastChanges returns, for each path, the committer time of the last commit
+// that changed it on the first-parent history of commit. The walk stops
+// after limit commits and at a shallow clone's boundary; paths not dated by
+// then are left out, and their age is unknown.
+func lastChanges(ctx context.Context, repoDir, commit string, paths []string, limit int) (map[string]time.Time, error) {
+	r, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true})
+	if err != nil {
+		return nil, fmt.Errorf("open git repository %s: %w", repoDir, err)
+	}
+	shallow := map[plumbing.Hash]bool{}
+	hs, err := r.Storer.Shallow()
+	if err != nil {
+		return nil, fmt.Errorf("read shallow commits: %w", err)
+	}
+	for _, h := range hs {
+		shallow[h] = true
+	}
+	want := map[string]bool{}
+	for _, p := range paths {
+		want[p] = true
+	}
+	out := map[string]time.Time{}
+	c, err := r.CommitObject(plumbing.NewHash(commit))
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", commit, err)
+	}
+	for n := 0; len(want) > 0 && n < limit; n++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tree, err := c.Tree()
+		if err != nil {
+			return nil, fmt.Errorf("read tree of %s: %w", c.Hash, err)
+		}
+		if c.NumParents() == 0 {
+			// The root commit added whatever is still undated.
+			for p := range want {
+				if _, err := tree.FindEntry(p); err == nil {
+					out[p] = c.Committer.When
+				}
+			}
+			break
+		}
+		if shallow[c.Hash] {
+			break
+		}
+		parent, err := c.Parent(0)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			break // a shallow clone without a shallow file: history ends here
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read parent of %s: %w", c.Hash, err)
+		}
+		if parent.TreeHash != c.TreeHash {
+			ptree, err := parent.Tree()
+			if err != nil {
+				return nil, fmt.Errorf("read tree of %s: %w", parent.Hash, err)
+			}
+			changes, err := object.DiffTreeWithOptions(ctx, ptree, tree, nil)
+			if err != nil {
+				return nil, fmt.Errorf("diff %s: %w", c.Hash, err)
+			}
+			for _, ch := range changes {
+				for _, name := range []string{ch.From.Name, ch.To.Name} {
+					if want[name] {
+						out[name] = c.Committer.When
+						delete(want, name)
+					}
+				}
+			}
+		}
+		c = parent
+	}
+	return out, nil
+}
+
+func renderSweep(w io.Writer, format string, r *sweepResult) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(struct {
+			SchemaVersion int `json:"schemaVersion"`
+			*sweepResult
+			OverdueCount int `json:"overdue"`
+		}{1, r, r.Overdue()})
+	case "markdown":
+		return sweepMarkdown(w, r)
+	}
+	return sweepText(w, r)
+}
+
+func (r *sweepResult) headline() string {
+	soon := len(r.Items) - r.Overdue()
+	parts := []string{fmt.Sprintf("%d overdue", r.Overdue()), fmt.Sprintf("%d due soon", soon)}
+	if len(r.Invalid) > 0 {
+		parts = append(parts, fmt.Sprintf("%d unreadable", len(r.Invalid)))
+	}
+	parts = append(parts, fmt.Sprintf("%d spec files swept", r.Files))
+	return strings.Join(parts, " · ")
+}
+
+func (r *sweepResult) verdict() string {
+	switch {
+	case r.blocked():
+		return "ACTION NEEDED"
+	case len(r.Items) > 0:
+		return "OK, with deadlines ahead"
+	}
+	return "OK"
+}
+
+func sweepWhen(it lifecycle.Item) string {
+	if it.When.IsZero() {
+		return "-"
+	}
+	return it.When.UTC().Format(time.RFC3339)
+}
+
+func sweepStatus(it lifecycle.Item) string {
+	if it.Overdue {
+		return "overdue"
+	}
+	return "soon"
+}
+
+func sweepText(w io.Writer, r *sweepResult) error {
+	ew := &errorWriter{w: w}
+	fmt.Fprintf(ew, "nhigate sweep: %s as of %s, looking %s ahead\n", r.Revision, r.Now.UTC().Format(time.RFC3339), r.Within)
+	fmt.Fprintf(ew, "%s: %s\n", r.verdict(), r.headline())
+	if len(r.Items) > 0 {
+		fmt.Fprintln(ew)
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		for _, it := range r.Items {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\t%s\n", sweepStatus(it), it.Kind, it.Identity, it.File, it.Line, sweepWhen(it))
+			fmt.Fprintf(tw, "\t→ %s\n", it.Action)
+		}
+		tw.Flush()
+	}
+	for _, e := range r.Invalid {
+		fmt.Fprintf(ew, "\nunreadable %s\n  → fix the spec: a sweep cannot judge what it cannot read\n", e)
+	}
+	return ew.err
+}
+
+func sweepMarkdown(w io.Writer, r *sweepResult) error {
+	ew := &errorWriter{w: w}
+	fmt.Fprintf(ew, "## nhigate sweep: %s\n\n%s, as of `%s`, looking %s ahead at `%s`.\n", r.verdict(), r.headline(),
+		r.Now.UTC().Format(time.RFC3339), r.Within, r.Revision)
+	if len(r.Items) > 0 {
+		fmt.Fprint(ew, "\n| | finding | identity | where | when | what to do |\n|---|---|---|---|---|---|\n")
+		for _, it := range r.Items {
+			fmt.Fprintf(ew, "| %s | `%s` | `%s` | `%s:%d` | %s | %s |\n", sweepStatus(it), it.Kind, mdCell(it.Identity), mdCell(it.File), it.Line, sweepWhen(it), mdCell(it.Action))
+		}
+	}
+	if len(r.Invalid) > 0 {
+		fmt.Fprint(ew, "\n### Unreadable specs\n\n")
+		for _, e := range r.Invalid {
+			fmt.Fprintf(ew, "- `%s`\n", mdCell(e.Error()))
+		}
+	}
+	return ew.err
+}
+
+// mdCell keeps text inside one table cell.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'").Replace(s)
+}
+
+// errorWriter remembers the first write error, so a renderer can write
+// freely and check once.
+type errorWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errorWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return len(p), nil
+	}
+	_, e.err = e.w.Write(p)
+	return len(p), nil
+}
+
+// revocationTarget is where --open-pr opens the revocation pull request.
+type revocationTarget struct {
+	client      *ghapi.Client
+	owner, repo string
+	base        string // empty: the default branch
+}
+
+// revocationTarget reads the GitHub settings once, before any work, so a
+// missing token fails fast.
+func (p *program) revocationTarget(base, rev string) (*revocationTarget, error) {
+	token := p.env["GITHUB_TOKEN"]
+	if token == "" {
+		return nil, usageErrorf("--open-pr needs GITHUB_TOKEN: in Actions, pass ${{ github.token }} with contents: write and pull-requests: write")
+	}
+	owner, name, ok := strings.Cut(p.env["GITHUB_REPOSITORY"], "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return nil, usageErrorf("--open-pr needs GITHUB_REPOSITORY as OWNER/NAME, e.g. acme/policies (Actions sets it)")
+	}
+	client, err := ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]})
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return &revocationTarget{client: client, owner: owner, repo: name, base: base}, nil
+}
+
+// revocation is what a revocation pull request changes: files to delete,
+// files rewritten without their expired exceptions, and what it had to
+// leave for a person.
+type revocation struct {
+	files   map[string][]byte // nil deletes
+	removed []lifecycle.Item  // what the change revokes
+	manual  []string          // overdue items it cannot fix, with why
+}
+
+// plan decides the revocation from the sweep: a file goes when every
+// workflow in it has expired; an expired exception is cut out of its file
+// when the cut can be verified to change nothing else.
+func plan(res *sweepResult) *revocation {
+	rv := &revocation{files: map[string][]byte{}}
+	byFile := map[string][]*spec.Workflow{}
+	for _, w := range res.workflows {
+		byFile[w.Source.File] = append(byFile[w.Source.File], w)
+	}
+	expired := map[string]map[int]bool{} // file → docs expired
+	exceptions := map[string]map[int][]int{}
+	var exceptionItems = map[string][]lifecycle.Item{}
+	docOf := map[string]int{}
+	for _, w := range res.workflows {
+		docOf[w.Source.File+"\x00"+w.Metadata.Name] = w.Source.Doc
+	}
+	for _, it := range res.Items {
+		doc := docOf[it.File+"\x00"+it.Identity]
+		switch it.Kind {
+		case lifecycle.GrantExpired:
+			if expired[it.File] == nil {
+				expired[it.File] = map[int]bool{}
+			}
+			expired[it.File][doc] = true
+		case lifecycle.ExceptionExpired:
+			if exceptions[it.File] == nil {
+				exceptions[it.File] = map[int][]int{}
+			}
+			exceptions[it.File][doc] = append(exceptions[it.File][doc], it.Exception)
+			exceptionItems[it.File] = append(exceptionItems[it.File], it)
+		}
+	}
+	for _, file := range slices.Sorted(maps.Keys(expired)) {
+		if len(expired[file]) == len(byFile[file]) {
+			rv.files[file] = nil
+			for _, it := range res.Items {
+				if it.File == file && it.Kind == lifecycle.GrantExpired {
+					rv.removed = append(rv.removed, it)
+				}
+			}
+			continue
+		}
+		rv.manual = append(rv.manual, fmt.Sprintf("%s holds expired and live workflows: remove the expired ones by hand", file))
+	}
+	for _, file := range slices.Sorted(maps.Keys(exceptions)) {
+		if _, deleted := rv.files[file]; deleted {
+			continue
+		}
+		data, err := res.tree.ReadFile(file, spec.DefaultMaxFileSize)
+		if err == nil {
+			data, err = removeExceptions(file, data, exceptions[file], byFile[file])
+		}
+		if err != nil {
+			rv.manual = append(rv.manual, fmt.Sprintf("%s: remove the expired exceptions by hand (%v)", file, err))
+			continue
+		}
+		rv.files[file] = data
+		rv.removed = append(rv.removed, exceptionItems[file]...)
+	}
+	return rv
+}
+
+// removeExceptions cuts the exceptions at the given indices (per document)
+// out of data line by line, keeping everything else byte for byte, and
+// proves it by parsing the result: each workflow must equal the original
+// without those exceptions.
+func removeExceptions(file string, data []byte, cut map[int][]int, before []*spec.Workflow) ([]byte, error) {
+	lines := strings.SplitAfter(string(data), "\n")
+	drop := make([]bool, len(lines)+1) // 1-based line numbers
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for doc := 0; ; doc++ {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, err
+		}
+		idx := cut[doc]
+		if len(idx) == 0 {
+			continue
+		}
+		root := mapping(&n)
+		specKey, specVal, specNext := field(root, "spec")
+		_, seq, seqNext := field(specVal, "exceptions")
+		if specKey == nil || seq == nil || seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
+			return nil, errors.New("the exceptions are not a block list")
+		}
+		// A list's last item runs to the next key, of spec or of the document.
+		end := len(lines)
+		switch {
+		case seqNext != nil:
+			end = seqNext.Line - 1
+		case specNext != nil:
+			end = specNext.Line - 1
+		default:
+			for i := seq.Line; i < len(lines); i++ {
+				if strings.HasPrefix(lines[i], "---") || strings.HasPrefix(lines[i], "...") {
+					end = i
+					break
+				}
+			}
+		}
+		for _, i := range idx {
+			item := seq.Content[i]
+			start := item.Line
+			if item.Column < 3 || !strings.HasPrefix(lines[start-1][item.Column-3:], "- ") {
+				return nil, errors.New("an exception does not start its line with \"- \"")
+			}
+			stop := end
+			if i+1 < len(seq.Content) {
+				stop = seq.Content[i+1].Line - 1
+			}
+			for l := start; l <= stop; l++ {
+				drop[l] = true
+			}
+		}
+		if len(idx) == len(seq.Content) {
+			// No exception is left: the key goes too.
+			for l := seq.Line - 1; l <= end; l++ {
+				if strings.TrimSpace(lines[l-1]) == "exceptions:" {
+					drop[l] = true
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if !drop[i+1] {
+			b.WriteString(l)
+		}
+	}
+	out := []byte(b.String())
+
+	after, err := spec.Parse(file, out, spec.Discover, spec.Limits{})
+	if err != nil || len(after) != len(before) {
+		return nil, fmt.Errorf("the edited file does not read back: %v", err)
+	}
+	for i, w := range before {
+		want := cloneRaw(w.Source.Raw)
+		if idx := cut[w.Source.Doc]; len(idx) > 0 {
+			s := want["spec"].(map[string]any)
+			var kept []any
+			for j, e := range s["exceptions"].([]any) {
+				if !slices.Contains(idx, j) {
+					kept = append(kept, e)
+				}
+			}
+			if len(kept) == 0 {
+				delete(s, "exceptions")
+			} else {
+				s["exceptions"] = kept
+			}
+		}
+		if !reflect.DeepEqual(want, after[i].Source.Raw) {
+			return nil, errors.New("the edit would change more than the expired exceptions")
+		}
+	}
+	return out, nil
+}
+
+func mapping(doc *yaml.Node) *yaml.Node {
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return nil
+	}
+	return doc
+}
+
+// field returns the key and value of name in mapping m, and the key after
+// it, if any.
+func field(m *yaml.Node, name string) (key, value, next *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == name {
+			if i+2 < len(m.Content) {
+				next = m.Content[i+2]
+			}
+			return m.Content[i], m.Content[i+1], next
+		}
+	}
+	return nil, nil, nil
+}
+
+// cloneRaw deep-copies the maps and slices of a decoded document.
+func cloneRaw(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return cloneRaw(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = cloneValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// open opens the revocation pull request, if there is anything to revoke.
+func (t *revocationTarget) open(ctx context.Context, p *program, res *sweepResult) error {
+	commit, ok := res.tree.(interface{ Commit() string })
+	if !ok {
+		return usageErrorf("--open-pr needs --rev to be a git revision, not a directory")
+	}
+	rv := plan(res)
+	for _, m := range rv.manual {
+		fmt.Fprintf(p.stderr, "nhigate: sweep: not in the pull request: %s\n", m)
+	}
+	if len(rv.files) == 0 {
+		fmt.Fprintln(p.stderr, "nhigate: sweep: nothing to revoke automatically; no pull request opened")
+		return nil
+	}
+	date := res.Now.UTC().Format("2006-01-02")
+	grants, exceptions := 0, 0
+	for _, it := range rv.removed {
+		if it.Kind == lifecycle.GrantExpired {
+			grants++
+		} else {
+			exceptions++
+		}
+	}
+	title := fmt.Sprintf("nhigate: revoke %d expired grants and %d expired exceptions", grants, exceptions)
+	opened, err := t.client.OpenChange(ctx, ghapi.Change{
+		Owner: t.owner, Repo: t.repo, Base: t.base, BaseSHA: commit.Commit(),
+		Branch:  "nhigate/sweep-" + date,
+		Files:   rv.files,
+		Message: title + "\n\nOpened by nhigate sweep as of " + res.Now.UTC().Format(time.RFC3339) + ".",
+		Title:   title,
+		Body:    revocationBody(res, rv),
+		Labels:  []string{"nhigate:revocation"},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(p.stderr, "nhigate: sweep: opened revocation pull request #%d: %s\n", opened.Number, opened.URL)
+	return nil
+}
+
+func revocationBody(res *sweepResult, rv *revocation) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nhigate sweep found access that has ended, as of `%s` at `%s`. This pull request only removes access, so the diff rates it low risk.\n\n",
+		res.Now.UTC().Format(time.RFC3339), res.Revision)
+	b.WriteString("| finding | identity | where | expired | |\n|---|---|---|---|---|\n")
+	for _, it := range rv.removed {
+		what := "spec file removed"
+		if it.Kind == lifecycle.ExceptionExpired {
+			what = "exception to `" + it.Rule + "` removed"
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | `%s:%d` | %s | %s |\n", it.Kind, mdCell(it.Identity), mdCell(it.File), it.Line, sweepWhen(it), what)
+	}
+	if len(rv.manual) > 0 {
+		b.WriteString("\n**Left for a person** (not in this pull request):\n\n")
+		for _, m := range rv.manual {
+			fmt.Fprintf(&b, "- %s\n", mdCell(m))
+		}
+	}
+	b.WriteString("\nMerging revokes the grants at the next deploy; the deployer's `nhigate verify` already refuses expired specs.\n")
+	return b.String()
+}

@@ -1,0 +1,261 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhigate/nhigate/internal/ghtest"
+	"github.com/nhigate/nhigate/internal/gittest"
+	"github.com/nhigate/nhigate/spec"
+)
+
+const sweepHead = `apiVersion: nhigate.dev/v1
+kind: ProvisioningWorkflow
+metadata:
+  name: %s
+  owner: "@acme/platform"
+  requester: alice
+spec:
+  identity: {name: ci, type: workload-identity, platform: aws, consumer: pipeline}
+  environment: staging
+  entitlements:
+    - actions: ["s3:GetObject"]
+      resources: ["arn:aws:s3:::artifacts/*"]
+  credential: {kind: ephemeral, ttl: 1h}
+`
+
+func workflowYAML(name, rest string) string {
+	return strings.Replace(sweepHead, "%s", name, 1) + rest
+}
+
+var vendorYAML = workflowYAML("vendor-sync", `  expiresAt: "2027-01-20T00:00:00Z"
+  revocation: {onTimeout: 2h}
+  # Waivers, reviewed by security.
+  exceptions:
+    - rule: NHI-CRED-001
+      reason: "vendor API only supports static keys"
+      approvedBy: "@acme/security"
+      expiresAt: "2026-11-01T00:00:00Z"
+      ticket: SEC-1234
+    - rule: NHI-ENT-001   # kept: still valid
+      reason: "migration"
+      approvedBy: "@acme/security"
+      expiresAt: "2026-12-31T00:00:00Z"
+`)
+
+var sweepFiles = map[string]string{
+	".nhigate.yaml":          "specs: [\"identities/*.yaml\"]\n",
+	"identities/old.yaml":    workflowYAML("old-release", "  expiresAt: \"2026-11-20T00:00:00Z\"\n  revocation: {onCompletion: true}\n"),
+	"identities/vendor.yaml": vendorYAML,
+	"identities/mixed.yaml": workflowYAML("mixed-old", "  expiresAt: \"2026-11-20T00:00:00Z\"\n  revocation: {onCompletion: true}\n") +
+		"---\n" + workflowYAML("mixed-live", "  expiresAt: \"2026-12-20T00:00:00Z\"\n  revocation: {onCompletion: true}\n"),
+	"identities/live.yaml": workflowYAML("live", "  expiresAt: \"2026-12-20T00:00:00Z\"\n  revocation: {onCompletion: true}\n"),
+}
+
+func sweepRepo(t *testing.T) (dir, head string) {
+	t.Helper()
+	dir = t.TempDir()
+	for p, c := range sweepFiles {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Run(t, dir, "init", "-q", "-b", "main")
+	gittest.Run(t, dir, "add", "-A")
+	gittest.Run(t, dir, "commit", "-q", "-m", "base")
+	var out bytes.Buffer
+	if err := Run(context.Background(), []string{"sweep", "--repo", dir, "--format", "json", "--now", frozen}, nil, nil, &out, &out); ExitCode(err) != ExitBlocked {
+		t.Fatalf("sweep without --open-pr: %v\n%s", err, out.String())
+	}
+	tree, err := openHead(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, tree
+}
+
+func openHead(dir string) (string, error) {
+	res, err := sweep(context.Background(), dir, "HEAD", time.Now(), 0)
+	if err != nil {
+		return "", err
+	}
+	return res.tree.(interface{ Commit() string }).Commit(), nil
+}
+
+// The revocation pull request removes the expired spec file, cuts the
+// expired exception out of its file and nothing else, and leaves a file
+// that mixes expired and live workflows to a person.
+func TestSweepOpenPR(t *testing.T) {
+	dir, head := sweepRepo(t)
+	srv := ghtest.NewServer()
+	defer srv.Close()
+	gd := srv.EnableGitData()
+	gd.AddRepoAt("acme", "policies", "main", head, sweepFiles)
+
+	var stdout, stderr bytes.Buffer
+	env := []string{"GITHUB_TOKEN=" + srv.Token, "GITHUB_REPOSITORY=acme/policies", "GITHUB_API_URL=" + srv.URL}
+	err := Run(context.Background(), []string{"sweep", "--repo", dir, "--now", frozen, "--open-pr"}, env, nil, &stdout, &stderr)
+	if code := ExitCode(err); code != ExitBlocked {
+		t.Fatalf("exit %d, want %d (overdue items remain until the pull request merges)\n%s", code, ExitBlocked, stderr.String())
+	}
+	for _, want := range []string{
+		"not in the pull request: identities/mixed.yaml holds expired and live workflows: remove the expired ones by hand",
+		"opened revocation pull request #1: https://github.com/acme/policies/pull/1",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+
+	// The fake's loopback URL counts as GitHub Enterprise Server: /api/v3.
+	wantCalls := []string{
+		"GET /api/v3/repos/acme/policies",
+		"GET /api/v3/repos/acme/policies/git/ref/heads/main",
+		"GET /api/v3/repos/acme/policies/git/commits/" + head,
+		"POST /api/v3/repos/acme/policies/git/blobs",
+		"POST /api/v3/repos/acme/policies/git/trees",
+		"POST /api/v3/repos/acme/policies/git/commits",
+		"POST /api/v3/repos/acme/policies/git/refs",
+		"POST /api/v3/repos/acme/policies/pulls",
+		"POST /api/v3/repos/acme/policies/issues/1/labels",
+	}
+	if diff := cmp.Diff(wantCalls, srv.Requests()); diff != "" {
+		t.Fatalf("API calls (-want +got):\n%s", diff)
+	}
+
+	files := gd.Files("acme", "policies", "nhigate/sweep-2026-11-25")
+	if _, ok := files["identities/old.yaml"]; ok {
+		t.Error("the expired spec is still on the branch")
+	}
+	wantVendor := strings.Replace(vendorYAML, `    - rule: NHI-CRED-001
+      reason: "vendor API only supports static keys"
+      approvedBy: "@acme/security"
+      expiresAt: "2026-11-01T00:00:00Z"
+      ticket: SEC-1234
+`, "", 1)
+	if diff := cmp.Diff(wantVendor, files["identities/vendor.yaml"]); diff != "" {
+		t.Errorf("vendor.yaml (-want +got):\n%s", diff)
+	}
+	for _, p := range []string{"identities/mixed.yaml", "identities/live.yaml", ".nhigate.yaml"} {
+		if files[p] != sweepFiles[p] {
+			t.Errorf("%s changed on the branch", p)
+		}
+	}
+	if diff := cmp.Diff(sweepFiles, gd.Files("acme", "policies", "main")); diff != "" {
+		t.Errorf("main changed (-want +got):\n%s", diff)
+	}
+
+	pulls := gd.Pulls("acme", "policies")
+	if len(pulls) != 1 {
+		t.Fatalf("%d pull requests", len(pulls))
+	}
+	pr := pulls[0]
+	if pr.Title != "nhigate: revoke 1 expired grants and 1 expired exceptions" || pr.Base != "main" ||
+		pr.Head != "nhigate/sweep-2026-11-25" || pr.Draft || !cmp.Equal(pr.Labels, []string{"nhigate:revocation"}) {
+		t.Errorf("pull request = %+v", pr)
+	}
+	for _, want := range []string{
+		"| `grant-expired` | `old-release` | `identities/old.yaml:14` | 2026-11-20T00:00:00Z | spec file removed |",
+		"| `exception-expired` | `vendor-sync` | `identities/vendor.yaml:21` | 2026-11-01T00:00:00Z | exception to `NHI-CRED-001` removed |",
+		"- identities/mixed.yaml holds expired and live workflows: remove the expired ones by hand",
+		"only removes access, so the diff rates it low risk",
+	} {
+		if !strings.Contains(pr.Body, want) {
+			t.Errorf("body lacks %q:\n%s", want, pr.Body)
+		}
+	}
+}
+
+// A clone behind GitHub must not rewrite files from a stale copy.
+func TestSweepOpenPRBaseMoved(t *testing.T) {
+	dir, _ := sweepRepo(t)
+	srv := ghtest.NewServer()
+	defer srv.Close()
+	gd := srv.EnableGitData()
+	gd.AddRepo("acme", "policies", "main", sweepFiles)
+	var stdout, stderr bytes.Buffer
+	env := []string{"GITHUB_TOKEN=" + srv.Token, "GITHUB_REPOSITORY=acme/policies", "GITHUB_API_URL=" + srv.URL}
+	err := Run(context.Background(), []string{"sweep", "--repo", dir, "--now", frozen, "--open-pr"}, env, nil, &stdout, &stderr)
+	if ExitCode(err) != ExitInternal || !strings.Contains(stderr.String(), "fetch and run again") {
+		t.Fatalf("err = %v\n%s", err, stderr.String())
+	}
+	if got := gd.Branches("acme", "policies"); !cmp.Equal(got, []string{"main"}) {
+		t.Errorf("branches = %v", got)
+	}
+}
+
+func TestRemoveExceptions(t *testing.T) {
+	base := workflowYAML("w", "  expiresAt: \"2027-01-20T00:00:00Z\"\n")
+	tests := []struct {
+		name, in string
+		cut      map[int][]int
+		want     string // "" when the edit is refused
+		err      string
+	}{{
+		name: "the only exception takes its key along",
+		in: base + `  exceptions:
+    - rule: NHI-CRED-001
+      reason: r
+      approvedBy: "@acme/security"
+      expiresAt: "2026-11-01T00:00:00Z"
+  revocation: {onCompletion: true}
+`,
+		cut:  map[int][]int{0: {0}},
+		want: base + "  revocation: {onCompletion: true}\n",
+	}, {
+		name: "the last of two, at the end of the document",
+		in: base + `  exceptions:
+    - rule: NHI-CRED-001
+      reason: r
+      approvedBy: "@acme/security"
+      expiresAt: "2026-12-01T00:00:00Z"
+    - rule: NHI-ENT-001
+      reason: r
+      approvedBy: "@acme/security"
+      expiresAt: "2026-11-01T00:00:00Z"
+`,
+		cut: map[int][]int{0: {1}},
+		want: base + `  exceptions:
+    - rule: NHI-CRED-001
+      reason: r
+      approvedBy: "@acme/security"
+      expiresAt: "2026-12-01T00:00:00Z"
+`,
+	}, {
+		name: "a flow list is left to a person",
+		in:   base + "  exceptions: [{rule: NHI-CRED-001, reason: r, approvedBy: \"@acme/security\", expiresAt: \"2026-11-01T00:00:00Z\"}]\n",
+		cut:  map[int][]int{0: {0}},
+		err:  "the exceptions are not a block list",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := spec.Parse("a.yaml", []byte(tt.in), spec.Strict, spec.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := removeExceptions("a.yaml", []byte(tt.in), tt.cut, before)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
