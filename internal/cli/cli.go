@@ -177,11 +177,20 @@ func (p *program) flags(name, usage, examples string) *flag.FlagSet {
 
 // parse parses flags; --help is not an error.
 func (p *program) parse(fs *flag.FlagSet, args []string) error {
+	// Help asked for goes to standard output, once; flag would print it to
+	// the error stream first.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
+	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(p.stdout)
 		fs.Usage()
 		return errHelp
+	}
+	if err != nil {
+		fmt.Fprintln(out, err)
+		fs.Usage()
 	}
 	if err != nil {
 		return &exitError{code: ExitUsage} // flag already printed the problem
