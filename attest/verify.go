@@ -169,8 +169,10 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 		return nil, err
 	}
 	signer := trust.name
-	if res.VerifiedIdentity != nil {
-		signer = res.VerifiedIdentity.SubjectAlternativeName.SubjectAlternativeName
+	// The certificate's own name: a policy given as a regexp names a
+	// pattern, not the signer.
+	if res.VerifiedIdentity != nil && res.Signature != nil && res.Signature.Certificate != nil {
+		signer = res.Signature.Certificate.SubjectAlternativeName
 	}
 	return &Result{Subject: st.GetSubject()[0].GetName(), Signer: signer, Predicate: p}, nil
 }

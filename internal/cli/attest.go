@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
-	"github.com/sigstore/sigstore-go/pkg/sign"
+	intoto "github.com/in-toto/attestation/go/v1"
+	sigstoresign "github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/nhigate/nhigate/attest"
 	"github.com/nhigate/nhigate/reviewer"
@@ -20,16 +23,30 @@ const attestExamples = `  # Sign every spec a branch changes, after a passing lo
 
   # The key may be cosign's encrypted format; its password comes from
   # the COSIGN_PASSWORD environment variable.
+
+  # Keyless, in a GitHub Actions job with "permissions: id-token: write":
+  # a Fulcio certificate for the workflow, recorded in Rekor
+  nhigate attest --keyless --base main~1 --head main --out attestations/ --allow-unapproved-local
 `
 
 // keyPasswordEnv holds the password of an encrypted (cosign) key.
 const keyPasswordEnv = "COSIGN_PASSWORD"
 
+// GitHub Actions sets these in a job allowed to request OIDC tokens.
+const (
+	idTokenURLEnv   = "ACTIONS_ID_TOKEN_REQUEST_URL"
+	idTokenTokenEnv = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+)
+
 func runAttest(ctx context.Context, p *program, args []string) error {
 	var rev revisionFlags
-	fs := p.flags("attest", "attest --key KEY --base REV --head REV --out DIR --allow-unapproved-local [flags]", attestExamples)
+	fs := p.flags("attest", "attest (--key KEY | --keyless) --base REV --head REV --out DIR --allow-unapproved-local [flags]", attestExamples)
 	rev.register(fs)
 	keyFile := fs.String("key", "", "PEM private key to sign with: ECDSA P-256, Ed25519, or cosign's encrypted format (password in $"+keyPasswordEnv+")")
+	keyless := fs.Bool("keyless", false, "sign with a short-lived Fulcio certificate for this GitHub Actions job's OIDC identity (needs \"permissions: id-token: write\")")
+	fulcioURL := fs.String("fulcio-url", attest.PublicFulcioURL, "with --keyless: the Fulcio certificate authority")
+	rekorURL := fs.String("rekor-url", attest.PublicRekorURL, "with --keyless: the Rekor transparency log to record signatures in; empty for none (then --tsa-url is required)")
+	tsaURL := fs.String("tsa-url", "", "with --keyless: the full URL of an RFC 3161 timestamp authority, e.g. https://timestamp.sigstore.dev/api/v1/timestamp")
 	outDir := fs.String("out", "", "directory to write <spec path>.sigstore.json bundles into")
 	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
 	unapproved := fs.Bool("allow-unapproved-local", false, "sign after a local review, which checks no approvals; the bundles say so, and verify refuses them without --accept-unchecked-approvals")
@@ -40,8 +57,16 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		return usageErrorf("unexpected argument %q; name the revisions with --base and --head", fs.Arg(0))
 	}
 	switch {
-	case *keyFile == "":
-		return usageErrorf("--key is required: the private key to sign with (keyless signing is not available yet)")
+	case *keyFile == "" && !*keyless:
+		return usageErrorf("--key is required, or --keyless in GitHub Actions: how to sign")
+	case *keyFile != "" && *keyless:
+		return usageErrorf("pass either --key or --keyless, not both")
+	case !*keyless && (*tsaURL != "" || *fulcioURL != attest.PublicFulcioURL || *rekorURL != attest.PublicRekorURL):
+		return usageErrorf("--fulcio-url, --rekor-url and --tsa-url apply only to --keyless signing")
+	case *keyless && *rekorURL == "" && *tsaURL == "":
+		return usageErrorf("--keyless needs --rekor-url or --tsa-url (or both): without a log entry or a signed timestamp, the bundle stops verifying when its certificate expires, minutes after signing")
+	case *keyless && (p.env[idTokenURLEnv] == "" || p.env[idTokenTokenEnv] == ""):
+		return usageErrorf("--keyless runs in a GitHub Actions job with \"permissions: id-token: write\", which sets %s and %s; elsewhere, sign with --key", idTokenURLEnv, idTokenTokenEnv)
 	case *outDir == "":
 		return usageErrorf("--out is required: the directory to write bundles into")
 	case rev.base == "" || rev.head == "":
@@ -53,19 +78,37 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	if err != nil {
 		return err
 	}
-	pemBytes, err := os.ReadFile(*keyFile)
-	if err != nil {
-		return usageErrorf("--key: %v", err)
-	}
-	key, err := attest.LoadKey(pemBytes, func() ([]byte, error) {
-		pw, ok := p.env[keyPasswordEnv]
-		if !ok {
-			return nil, fmt.Errorf("the key is encrypted: set %s to its password", keyPasswordEnv)
+	var sign signer
+	if *keyless {
+		k := attest.Keyless{FulcioURL: *fulcioURL, RekorURL: *rekorURL, TSAURL: *tsaURL}
+		sign = func(ctx context.Context, st *intoto.Statement) ([]byte, error) {
+			// A token lives for minutes: fetch one for each bundle, just
+			// before it is needed.
+			tok, err := attest.GitHubIDToken(ctx, &http.Client{Timeout: 30 * time.Second}, p.env[idTokenURLEnv], p.env[idTokenTokenEnv])
+			if err != nil {
+				return nil, err
+			}
+			k.IDToken = tok
+			return attest.SignKeyless(ctx, st, k)
 		}
-		return []byte(pw), nil
-	})
-	if err != nil {
-		return usageErrorf("--key %s: %v", *keyFile, err)
+	} else {
+		pemBytes, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return usageErrorf("--key: %v", err)
+		}
+		key, err := attest.LoadKey(pemBytes, func() ([]byte, error) {
+			pw, ok := p.env[keyPasswordEnv]
+			if !ok {
+				return nil, fmt.Errorf("the key is encrypted: set %s to its password", keyPasswordEnv)
+			}
+			return []byte(pw), nil
+		})
+		if err != nil {
+			return usageErrorf("--key %s: %v", *keyFile, err)
+		}
+		sign = func(ctx context.Context, st *intoto.Statement) ([]byte, error) {
+			return attest.Sign(ctx, st, key, sigstoresign.BundleOptions{})
+		}
 	}
 
 	prep, err := prepare(ctx, rev, reviewer.ScopeReview, now)
@@ -100,7 +143,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		return nil
 	}
 	for _, file := range files {
-		out, err := signFile(ctx, head, file, rep, prep.head, origin, key, prep.cfg.SpecLimits())
+		out, err := signFile(ctx, head, file, rep, prep.head, origin, sign, prep.cfg.SpecLimits())
 		if err != nil {
 			return err
 		}
@@ -116,10 +159,13 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	return nil
 }
 
+// signer signs a statement into a bundle.
+type signer func(context.Context, *intoto.Statement) ([]byte, error)
+
 // signFile signs the statement about one file, read again from head so
 // that the subject is its exact committed bytes.
 func signFile(ctx context.Context, head source.Tree, file string, rep *reviewer.Report, workflows []*spec.Workflow,
-	origin attest.Origin, key sign.Keypair, lim spec.Limits) ([]byte, error) {
+	origin attest.Origin, sign signer, lim spec.Limits) ([]byte, error) {
 	content, err := head.ReadFile(file, lim.MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", file, err)
@@ -132,7 +178,7 @@ func signFile(ctx context.Context, head source.Tree, file string, rep *reviewer.
 	if err != nil {
 		return nil, err
 	}
-	return attest.Sign(ctx, st, key, sign.BundleOptions{})
+	return sign(ctx, st)
 }
 
 // commitOf returns the commit SHA of a git snapshot.
