@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	intoto "github.com/in-toto/attestation/go/v1"
 	sigstoresign "github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/ghapi"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
@@ -24,9 +26,14 @@ const attestExamples = `  # Sign every spec a branch changes, after a passing lo
   # The key may be cosign's encrypted format; its password comes from
   # the COSIGN_PASSWORD environment variable.
 
-  # Keyless, in a GitHub Actions job with "permissions: id-token: write":
-  # a Fulcio certificate for the workflow, recorded in Rekor
-  nhigate attest --keyless --base main~1 --head main --out attestations/ --allow-unapproved-local
+  # In GitHub Actions, on a push to the default branch (the default mode
+  # there): find the pull request merged as $GITHUB_SHA, check its
+  # approvals again, and sign keyless with the workflow's identity
+  # (needs "permissions: id-token: write")
+  nhigate attest --keyless --out attestations/
+
+  # The same, naming the merge commit and signing with a key
+  nhigate attest --github --key cosign.key --head "$GITHUB_SHA" --out attestations/
 `
 
 // keyPasswordEnv holds the password of an encrypted (cosign) key.
@@ -40,8 +47,9 @@ const (
 
 func runAttest(ctx context.Context, p *program, args []string) error {
 	var rev revisionFlags
-	fs := p.flags("attest", "attest (--key KEY | --keyless) --base REV --head REV --out DIR --allow-unapproved-local [flags]", attestExamples)
+	fs := p.flags("attest", "attest (--key KEY | --keyless) --out DIR (--github | --base REV --head REV --allow-unapproved-local) [flags]", attestExamples)
 	rev.register(fs)
+	forceGitHub := fs.Bool("github", false, "attest a merge to the default branch: --head (default $GITHUB_SHA) against its first parent, with the approvals of the pull request merged as it (the default in GitHub Actions on a push event)")
 	keyFile := fs.String("key", "", "PEM private key to sign with: ECDSA P-256, Ed25519, or cosign's encrypted format (password in $"+keyPasswordEnv+")")
 	keyless := fs.Bool("keyless", false, "sign with a short-lived Fulcio certificate for this GitHub Actions job's OIDC identity (needs \"permissions: id-token: write\")")
 	fulcioURL := fs.String("fulcio-url", attest.PublicFulcioURL, "with --keyless: the Fulcio certificate authority")
@@ -69,10 +77,23 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		return usageErrorf("--keyless runs in a GitHub Actions job with \"permissions: id-token: write\", which sets %s and %s; elsewhere, sign with --key", idTokenURLEnv, idTokenTokenEnv)
 	case *outDir == "":
 		return usageErrorf("--out is required: the directory to write bundles into")
-	case rev.base == "" || rev.head == "":
+	case *forceGitHub && *unapproved:
+		return usageErrorf("--allow-unapproved-local is for local mode; --github checks the approvals of the merged pull request")
+	}
+	// Inside Actions, a push is attested against GitHub unless the caller
+	// named local mode by its opt-out.
+	var gh *pushRun
+	if *forceGitHub || !*unapproved && p.env["GITHUB_ACTIONS"] == "true" && p.env["GITHUB_EVENT_NAME"] == "push" {
+		var err error
+		if gh, err = p.githubPush(&rev); err != nil {
+			return err
+		}
+	}
+	switch {
+	case gh == nil && (rev.base == "" || rev.head == ""):
 		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
-	case !*unapproved:
-		return usageErrorf("attest runs locally, where approvals are not checked. To sign anyway, pass --allow-unapproved-local; the bundles record it, and nhigate verify refuses them unless given --accept-unchecked-approvals")
+	case gh == nil && !*unapproved:
+		return usageErrorf("attest runs locally, where approvals are not checked. To sign anyway, pass --allow-unapproved-local; the bundles record it, and nhigate verify refuses them unless given --accept-unchecked-approvals. In GitHub Actions, attest a push with --github")
 	}
 	now, err := parseNow(*nowFlag)
 	if err != nil {
@@ -111,19 +132,6 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		}
 	}
 
-	prep, err := prepare(ctx, rev, reviewer.ScopeReview, now)
-	if err != nil {
-		return err
-	}
-	rep := reviewer.Decide(*prep.in)
-	if rep.Verdict != reviewer.Pass {
-		fmt.Fprintf(p.stderr, "nhigate: the review of %s does not pass; nothing was signed:\n", rep.Head)
-		for _, r := range rep.Reasons {
-			fmt.Fprintf(p.stderr, "  - %s\n", r)
-		}
-		fmt.Fprintf(p.stderr, "Run \"nhigate review --base %s --head %s\" for the details.\n", rev.base, rev.head)
-		return errBlocked
-	}
 	head, err := source.Open(rev.repo, rev.head)
 	if err != nil {
 		return usageErrorf("--head: %v", err)
@@ -132,11 +140,60 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	if !ok {
 		return usageErrorf("--head %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.head)
 	}
+	origin := attest.Origin{Repo: p.env["GITHUB_REPOSITORY"], Commit: headCommit, Version: Version}
+	var merged ghapi.Merged
+	if gh != nil {
+		if rev.base == "" {
+			// The merge's first parent is the default branch before it: the
+			// first-parent diff is what the merge changed there.
+			rev.base = headCommit + "^1"
+		}
+		var found bool
+		merged, found, err = gh.client.MergedPullRequest(ctx, gh.owner, gh.repo, headCommit)
+		if err != nil {
+			return fmt.Errorf("find the pull request merged as %s: %w", short(headCommit), err)
+		}
+		if !found {
+			fmt.Fprintf(p.stderr, "nhigate: %s was pushed without a pull request: nothing to attest; an admin push is exactly what the gate must not sign\n", short(headCommit))
+			return errBlocked
+		}
+		origin.Repo = gh.owner + "/" + gh.repo
+		origin.PullRequest = attest.PullRequest{Number: merged.Number, URL: merged.URL, Author: merged.Author, MergedBy: merged.MergedBy}
+	}
+
+	prep, err := prepare(ctx, rev, reviewer.ScopeReview, now)
+	if err != nil {
+		return err
+	}
+	if gh != nil {
+		// The approvals counted on the pull request's last head commit; the
+		// rules that judge them come from the first parent, like the rest.
+		run := &githubRun{
+			event:  &ghapi.Event{Name: "push", Owner: gh.owner, Repo: gh.repo, Number: merged.Number, HeadSHA: merged.HeadSHA, BaseSHA: merged.BaseSHA},
+			client: gh.client, owner: gh.owner, repo: gh.repo,
+		}
+		if err := run.approvals(ctx, prep); err != nil {
+			return err
+		}
+	}
+	rep := reviewer.Decide(*prep.in)
+	if rep.Verdict != reviewer.Pass {
+		fmt.Fprintf(p.stderr, "nhigate: the review of %s does not pass; nothing was signed:\n", rep.Head)
+		for _, r := range rep.Reasons {
+			fmt.Fprintf(p.stderr, "  - %s\n", r)
+		}
+		if gh != nil {
+			fmt.Fprintf(p.stderr, "Pull request #%d was merged by %s without passing the gate, e.g. by an admin override. Its specs stay unsigned; fix them in a new pull request that passes.\n", merged.Number, merged.MergedBy)
+		} else {
+			fmt.Fprintf(p.stderr, "Run \"nhigate review --base %s --head %s\" for the details.\n", rev.base, rev.head)
+		}
+		return errBlocked
+	}
 	baseCommit, ok := commitOf(prep.base)
 	if !ok {
 		return usageErrorf("--base %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.base)
 	}
-	origin := attest.Origin{Repo: p.env["GITHUB_REPOSITORY"], Commit: headCommit, BaseCommit: baseCommit, Version: Version}
+	origin.BaseCommit = baseCommit
 	files := attest.Files(prep.head)
 	if len(files) == 0 {
 		fmt.Fprintf(p.stderr, "nhigate: %s changes no spec; nothing to sign\n", rep.Head)
@@ -157,6 +214,37 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		fmt.Fprintf(p.stdout, "signed %s → %s\n", file, dest)
 	}
 	return nil
+}
+
+// pushRun is the GitHub side of attesting a push: where to find the pull
+// request that was merged.
+type pushRun struct {
+	client      *ghapi.Client
+	owner, repo string
+}
+
+// githubPush reads the Actions environment of a push, and fills in the
+// merge commit unless --head named it.
+func (p *program) githubPush(rev *revisionFlags) (*pushRun, error) {
+	owner, repo, ok := strings.Cut(p.env["GITHUB_REPOSITORY"], "/")
+	if !ok || owner == "" || repo == "" {
+		return nil, usageErrorf("--github needs GITHUB_REPOSITORY (OWNER/REPO), which GitHub Actions sets; outside Actions, attest locally with --base, --head and --allow-unapproved-local")
+	}
+	if rev.head == "" {
+		rev.head = p.env["GITHUB_SHA"]
+	}
+	if rev.head == "" {
+		return nil, usageErrorf("--github needs the merge commit: GitHub Actions sets GITHUB_SHA, or pass --head")
+	}
+	token := p.env["GITHUB_TOKEN"]
+	if token == "" {
+		return nil, usageErrorf("GITHUB_TOKEN is not set; pass the workflow's token to the step, e.g. env: GITHUB_TOKEN: ${{ github.token }}")
+	}
+	client, err := ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]})
+	if err != nil {
+		return nil, usageErrorf("GitHub client: %v", err)
+	}
+	return &pushRun{client: client, owner: owner, repo: repo}, nil
 }
 
 // signer signs a statement into a bundle.

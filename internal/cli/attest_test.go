@@ -7,11 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
@@ -23,6 +26,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/internal/ghtest"
+	"github.com/nhigate/nhigate/internal/gittest"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
 )
@@ -242,4 +247,209 @@ func virtualBundle(t *testing.T, vs *ca.VirtualSigstore, san, issuer string, pay
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Test keys only: they sign nothing real.
+const (
+	testKey = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgu6Tt6TeRnuH/gZdp
+zfMJT8Ieysj4Q/+rDTR0GBtq1DChRANCAASI2i2M0kxqBwLzO1Ve8Ra1B/fGXcaR
+0kt9B8kpDFfxwWQ1FmFSIJMVxC5NOiJ8cZAmxuAKu+fRBBBr8kOx0UtL
+-----END PRIVATE KEY-----
+`
+	testPub = `-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEiNotjNJMagcC8ztVXvEWtQf3xl3G
+kdJLfQfJKQxX8cFkNRZhUiCTFcQuTToifHGQJsbgCrvn0QQQa/JDsdFLSw==
+-----END PUBLIC KEY-----
+`
+	deploySpec = `apiVersion: nhigate.dev/v1
+kind: ProvisioningWorkflow
+metadata:
+  name: release-artifacts
+  owner: "@acme/release"
+  requester: dave
+  provenance:
+    generator: release-bot@1.0
+    prompt: "Let the release pipeline read the staging artifacts"
+    promptSha256: a23a22f35df22f4b203255f584412447eeec0dbc4a6cd4a06249818fd91f0ac1
+    generatedAt: "2026-11-25T09:00:00Z"
+spec:
+  identity: {name: release, type: workload-identity, platform: aws, consumer: pipeline}
+  environment: staging
+  entitlements:
+    - actions: ["s3:GetObject"]
+      resources: ["arn:aws:s3:::staging-artifacts/*"]
+  credential: {kind: ephemeral, ttl: 1h}
+  expiresAt: "2026-12-20T00:00:00Z"
+  revocation: {onCompletion: true, onTimeout: 2h}
+  approvals: {required: ["@acme/security"], minApprovals: 1}
+`
+)
+
+// mergedRepo commits a base on main, adds a spec on feature and merges it
+// with --no-ff, as GitHub's merge button does. It returns the repository
+// and the SHAs of the merge, its first parent and the feature's head.
+func mergedRepo(t *testing.T) (repo, merge, base, feature string) {
+	t.Helper()
+	repo = t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		path := filepath.Join(repo, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".nhigate.yaml", "specs: [\"identities/*.yaml\"]\ngenerators: [\"release-bot[bot]\"]\n")
+	write(".github/CODEOWNERS", "/identities/ @acme/security\n")
+	write("identities/.keep", "")
+	gittest.Run(t, repo, "init", "-q", "-b", "main")
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "-m", "base")
+	gittest.Run(t, repo, "checkout", "-q", "-b", "feature")
+	write("identities/deploy.yaml", deploySpec)
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "-m", "add deploy")
+	gittest.Run(t, repo, "checkout", "-q", "main")
+	gittest.Run(t, repo, "merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+	return repo, revParse(t, repo, "main"), revParse(t, repo, "main^1"), revParse(t, repo, "feature")
+}
+
+func revParse(t *testing.T, repo, rev string) string {
+	t.Helper()
+	cmd := exec.Command("git", "rev-parse", rev)
+	cmd.Dir = repo
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git rev-parse %s: %v", rev, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestAttestGitHub attests a push to main against a fake GitHub: only a
+// merge of a pull request whose approvals pass at the merge commit is
+// signed, and its bundle verifies without accepting unchecked approvals.
+func TestAttestGitHub(t *testing.T) {
+	tests := []struct {
+		name string
+		// merged makes pull request 7 merged as the merge commit.
+		merged bool
+		// approved adds carol's approval of the feature's head.
+		approved bool
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{name: "approved merge", merged: true, approved: true, wantCode: ExitPass},
+		{name: "admin merge without approvals", merged: true, wantCode: ExitBlocked,
+			wantErr: "Pull request #7 was merged by bob without passing the gate"},
+		{name: "direct push", approved: true, wantCode: ExitBlocked,
+			wantErr: "pushed without a pull request: nothing to attest; an admin push is exactly what the gate must not sign"},
+		{name: "opting out of the approval check", merged: true, approved: true, args: []string{"--github", "--allow-unapproved-local"},
+			wantCode: ExitUsage, wantErr: "--allow-unapproved-local is for local mode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			repo, merge, base, feature := mergedRepo(t)
+			srv := ghtest.NewServer()
+			t.Cleanup(srv.Close)
+			merges := srv.EnableMerges()
+			srv.AddPullRequest(ghtest.PullRequest{Owner: "acme", Repo: "policies", Number: 7, Title: "add deploy", Author: "alice",
+				HeadSHA: feature, HeadRef: "feature", BaseSHA: base, BaseRef: "main"})
+			srv.SetFiles("acme", "policies", 7, ghtest.File{Filename: "identities/deploy.yaml", Status: "added"})
+			srv.SetTeamMember("acme", "security", "carol", "active")
+			// A pull request that merely contains the commit is not the one
+			// merged as it.
+			srv.AddPullRequest(ghtest.PullRequest{Owner: "acme", Repo: "policies", Number: 9, Author: "mallory", HeadSHA: merge, BaseSHA: base})
+			merges.AddCommit("acme", "policies", merge, 9)
+			if tt.merged {
+				merges.SetMerged("acme", "policies", 7, ghtest.Merge{Commit: merge, MergedBy: "bob"})
+			}
+			if tt.approved {
+				srv.AddReviews("acme", "policies", 7, ghtest.Review{User: "carol", State: "APPROVED", CommitID: feature, SubmittedAt: time.Now()})
+			}
+			dir := t.TempDir()
+			key, pub, out := filepath.Join(dir, "test.key"), filepath.Join(dir, "test.pub"), filepath.Join(dir, "att")
+			if err := os.WriteFile(key, []byte(testKey), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(pub, []byte(testPub), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			environ := []string{"NO_COLOR=1", "GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=push", "GITHUB_SHA=" + merge,
+				"GITHUB_REPOSITORY=acme/policies", "GITHUB_TOKEN=" + srv.Token, "GITHUB_API_URL=" + srv.URL}
+			args := append([]string{"attest", "--repo", repo, "--key", key, "--out", out, "--now", frozen}, tt.args...)
+			var stdout, stderr bytes.Buffer
+			err := Run(context.Background(), args, environ, nil, &stdout, &stderr)
+			if got := ExitCode(err); got != tt.wantCode {
+				t.Fatalf("exit %d, want %d (err %v)\nstderr:\n%s", got, tt.wantCode, err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Errorf("stderr %q does not say %q", stderr.String(), tt.wantErr)
+			}
+			if strings.Contains(stdout.String()+stderr.String(), srv.Token) {
+				t.Error("the token was printed")
+			}
+			bundle := filepath.Join(out, "identities", "deploy.yaml.sigstore.json")
+			if tt.wantCode != ExitPass {
+				if _, err := os.Stat(out); !os.IsNotExist(err) {
+					t.Errorf("a refused attest wrote %s (stat: %v)", out, err)
+				}
+				return
+			}
+
+			verify := []string{"verify", "--key", pub, "--bundle", bundle, "--format", "json", "--now", frozen, filepath.Join(repo, "identities", "deploy.yaml")}
+			stdout.Reset()
+			stderr.Reset()
+			if err := Run(context.Background(), verify, []string{"NO_COLOR=1"}, nil, &stdout, &stderr); err != nil {
+				t.Fatalf("verify without --accept-unchecked-approvals: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+			}
+
+			data, err := os.ReadFile(bundle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pred := predicateOf(t, data)
+			want := attest.PullRequest{Number: 7, URL: "https://github.com/acme/policies/pull/7", Author: "alice", MergedBy: "bob"}
+			if diff := cmp.Diff(want, pred.PullRequest); diff != "" {
+				t.Errorf("pull request (-want +got):\n%s", diff)
+			}
+			if pred.Repo != "acme/policies" || pred.Commit != merge || pred.BaseCommit != base {
+				t.Errorf("repo %q, commit %q, base %q; want acme/policies, %s, %s", pred.Repo, pred.Commit, pred.BaseCommit, merge, base)
+			}
+			if !pred.Approvals.Checked {
+				t.Error("approvals are not marked checked")
+			}
+			var logins []string
+			for _, r := range pred.Approvals.Requirements {
+				if !r.Satisfied {
+					t.Errorf("requirement %q is not satisfied", r.Description)
+				}
+				for _, a := range r.Approvals {
+					logins = append(logins, a.Login+"@"+a.Commit)
+				}
+			}
+			if len(logins) == 0 || !slices.Contains(logins, "carol@"+feature) {
+				t.Errorf("approvals %q, want carol's on the pull request's head %s", logins, feature)
+			}
+		})
+	}
+}
+
+// predicateOf reads the review predicate out of a bundle's DSSE payload.
+func predicateOf(t *testing.T, bundle []byte) *attest.Predicate {
+	t.Helper()
+	var b protobundle.Bundle
+	if err := protojson.Unmarshal(bundle, &b); err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Predicate attest.Predicate `json:"predicate"`
+	}
+	if err := json.Unmarshal(b.GetDsseEnvelope().GetPayload(), &st); err != nil {
+		t.Fatal(err)
+	}
+	return &st.Predicate
 }
