@@ -44,6 +44,7 @@ func TestScripts(t *testing.T) {
 			srv := ghtest.NewServer()
 			env.Defer(srv.Close)
 			env.Values[serverKey{}] = srv
+			env.Values[mergesKey{}] = srv.EnableMerges()
 			env.Setenv("GITHUB_API_URL", srv.URL)
 			env.Setenv("GH_TEST_TOKEN", srv.Token)
 			return nil
@@ -57,6 +58,7 @@ func TestScripts(t *testing.T) {
 			"ghcomments": cmdComments,
 			"ghstatus":   cmdStatus,
 			"ghfile":     cmdFile,
+			"ghmerged":   cmdMerged,
 		},
 	})
 }
@@ -77,7 +79,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "NO_COLOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
 		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "EXAMPLE",
 		"GITHUB_ACTIONS", "GITHUB_API_URL", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_TOKEN",
-		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID"} {
+		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
@@ -264,4 +266,16 @@ func cmdFile(ts *testscript.TestScript, neg bool, args []string) {
 	files := append([]ghtest.File{}, srv.Files[ghtest.IssueKey{Owner: owner, Repo: repo, Number: n}]...)
 	srv.Mu.Unlock()
 	srv.SetFiles(owner, repo, n, append(files, ghtest.File{Filename: args[1], Status: "added"})...)
+}
+
+type mergesKey struct{}
+
+// cmdMerged records that a pull request was merged as a commit, by whom:
+// ghmerged 7 main carol
+func cmdMerged(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: ghmerged NUMBER REVISION MERGER")
+	}
+	merges := ts.Value(mergesKey{}).(*ghtest.Merges)
+	merges.SetMerged(owner, repo, number(ts, args[0]), ghtest.Merge{Commit: revParse(ts, args[1]), MergedBy: args[2], MergedAt: time.Now()})
 }

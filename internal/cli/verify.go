@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,7 +117,7 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	} else {
 		for _, r := range results {
 			if r.Verified {
-				fmt.Fprintf(p.stdout, "ok    %s: signed by %s at %s, approved by %v, expires %s\n", r.Spec, r.Signer, short(r.Commit), r.Approvers, r.ExpiresAt.Format(time.RFC3339))
+				fmt.Fprintf(p.stdout, "ok    %s: signed by %s at %s, approved by %s, expires %s\n", r.Spec, r.Signer, short(r.Commit), approvers(r.Approvers), r.ExpiresAt.Format(time.RFC3339))
 			} else {
 				fmt.Fprintf(p.stdout, "FAIL  %s: %s\n", r.Spec, r.Error)
 			}
@@ -234,7 +235,9 @@ func verifyOne(specPath, bundlePath string, trust *attest.Trust, opts attest.Opt
 	r.Approvers = []string{}
 	for _, req := range res.Predicate.Approvals.Requirements {
 		for _, a := range req.Approvals {
-			r.Approvers = append(r.Approvers, a.Login)
+			if !slices.Contains(r.Approvers, a.Login) { // one person may meet several requirements
+				r.Approvers = append(r.Approvers, a.Login)
+			}
 		}
 	}
 	return r
@@ -257,4 +260,11 @@ func short(sha string) string {
 		return sha[:7]
 	}
 	return sha
+}
+
+func approvers(logins []string) string {
+	if len(logins) == 0 {
+		return "no one (approvals unchecked)"
+	}
+	return strings.Join(logins, ", ")
 }
