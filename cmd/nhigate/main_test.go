@@ -45,6 +45,7 @@ func TestScripts(t *testing.T) {
 			env.Defer(srv.Close)
 			env.Values[serverKey{}] = srv
 			env.Values[mergesKey{}] = srv.EnableMerges()
+			env.Values[attestationsKey{}] = srv.EnableAttestations()
 			env.Setenv("GITHUB_API_URL", srv.URL)
 			env.Setenv("GH_TEST_TOKEN", srv.Token)
 			return nil
@@ -59,6 +60,7 @@ func TestScripts(t *testing.T) {
 			"ghstatus":   cmdStatus,
 			"ghfile":     cmdFile,
 			"ghmerged":   cmdMerged,
+			"ghattested": cmdAttested,
 		},
 	})
 }
@@ -278,4 +280,18 @@ func cmdMerged(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	merges := ts.Value(mergesKey{}).(*ghtest.Merges)
 	merges.SetMerged(owner, repo, number(ts, args[0]), ghtest.Merge{Commit: revParse(ts, args[1]), MergedBy: args[2], MergedAt: time.Now()})
+}
+
+type attestationsKey struct{}
+
+// cmdAttested asserts how many bundles were uploaded to the repository's
+// attestations: ghattested 1
+func cmdAttested(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ghattested COUNT")
+	}
+	stored := ts.Value(attestationsKey{}).(*ghtest.Attestations).Stored(owner, repo)
+	if want := number(ts, args[0]); len(stored) != want {
+		ts.Fatalf("%d attestations uploaded, want %d", len(stored), want)
+	}
 }

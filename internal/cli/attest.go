@@ -57,6 +57,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	tsaURL := fs.String("tsa-url", "", "with --keyless: the full URL of an RFC 3161 timestamp authority, e.g. https://timestamp.sigstore.dev/api/v1/timestamp")
 	outDir := fs.String("out", "", "directory to write <spec path>.sigstore.json bundles into")
 	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+	upload := fs.Bool("upload", false, "also store each bundle with the repository's attestations on GitHub, where \"gh attestation verify\" finds it (GitHub mode; needs \"permissions: attestations: write\")")
 	unapproved := fs.Bool("allow-unapproved-local", false, "sign after a local review, which checks no approvals; the bundles say so, and verify refuses them without --accept-unchecked-approvals")
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
@@ -90,6 +91,8 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		}
 	}
 	switch {
+	case gh == nil && *upload:
+		return usageErrorf("--upload stores bundles on GitHub: it needs GitHub mode (--github, or a push event in Actions)")
 	case gh == nil && (rev.base == "" || rev.head == ""):
 		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
 	case gh == nil && !*unapproved:
@@ -212,6 +215,13 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 			return fmt.Errorf("write bundle: %w", err)
 		}
 		fmt.Fprintf(p.stdout, "signed %s → %s\n", file, dest)
+		if *upload {
+			id, err := gh.client.UploadAttestation(ctx, gh.owner, gh.repo, out)
+			if err != nil {
+				return fmt.Errorf("upload the bundle of %s: %w", file, err)
+			}
+			fmt.Fprintf(p.stdout, "uploaded %s as attestation %d of %s/%s\n", file, id, gh.owner, gh.repo)
+		}
 	}
 	return nil
 }
