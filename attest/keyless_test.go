@@ -22,18 +22,13 @@ import (
 	"testing"
 	"time"
 
-	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
-	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
-	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
-	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/internal/sigtest"
 )
 
 const (
@@ -84,86 +79,6 @@ func statementJSON(t testing.TB) []byte {
 	return b
 }
 
-// keylessBundle has vs sign payload as DSSE with a leaf certificate for
-// san and issuer, and returns the v0.3 bundle as JSON: the certificate,
-// the Rekor entry (with its inclusion proof and promise) and the RFC 3161
-// timestamp, as a real keyless signing records them.
-func keylessBundle(t testing.TB, vs *ca.VirtualSigstore, san, issuer string, payload []byte) []byte {
-	t.Helper()
-	entity, err := vs.AttestAtTime(san, issuer, payload, time.Now().Add(5*time.Minute), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc, err := entity.VerificationContent()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := entity.SignatureContent()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := sc.EnvelopeContent().RawEnvelope()
-	body, err := base64.StdEncoding.DecodeString(env.Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pe := &protodsse.Envelope{Payload: body, PayloadType: env.PayloadType}
-	for _, s := range env.Signatures {
-		sig, err := base64.StdEncoding.DecodeString(s.Sig)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pe.Signatures = append(pe.Signatures, &protodsse.Signature{Sig: sig, Keyid: s.KeyID})
-	}
-	timestamps, err := entity.Timestamps()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := entity.TlogEntries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	vm := &protobundle.VerificationMaterial{
-		Content:                   &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: vc.Certificate().Raw}},
-		TimestampVerificationData: &protobundle.TimestampVerificationData{},
-	}
-	for _, ts := range timestamps {
-		vm.TimestampVerificationData.Rfc3161Timestamps = append(vm.TimestampVerificationData.Rfc3161Timestamps, &protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
-	}
-	for _, e := range entries {
-		vm.TlogEntries = append(vm.TlogEntries, withPromise(t, vs, e))
-	}
-	out, err := protojson.Marshal(&protobundle.Bundle{
-		MediaType:            attest.BundleMediaType,
-		VerificationMaterial: vm,
-		Content:              &protobundle.Bundle_DsseEnvelope{DsseEnvelope: pe},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// withPromise is the entry as Rekor returns it: tlog.Entry keeps its
-// signed entry timestamp private, so vs signs it again (over the same
-// fields, so it verifies the same way), and the kind is named.
-func withPromise(t testing.TB, vs *ca.VirtualSigstore, e *tlog.Entry) *protorekor.TransparencyLogEntry {
-	t.Helper()
-	tle := proto.Clone(e.TransparencyLogEntry()).(*protorekor.TransparencyLogEntry)
-	set, err := vs.RekorSignPayload(tlog.RekorPayload{
-		Body:           base64.StdEncoding.EncodeToString(tle.GetCanonicalizedBody()),
-		IntegratedTime: tle.GetIntegratedTime(),
-		LogIndex:       tle.GetLogIndex(),
-		LogID:          hex.EncodeToString(tle.GetLogId().GetKeyId()),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tle.InclusionPromise = &protorekor.InclusionPromise{SignedEntryTimestamp: set}
-	tle.KindVersion = &protorekor.KindVersion{Kind: "dsse", Version: "0.0.1"}
-	return tle
-}
-
 func newVirtualSigstore(t testing.TB) *ca.VirtualSigstore {
 	t.Helper()
 	vs, err := ca.NewVirtualSigstore()
@@ -192,7 +107,7 @@ func TestVerifyKeyless(t *testing.T) {
 	vs := newVirtualSigstore(t)
 	other := newVirtualSigstore(t)
 	payload := statementJSON(t)
-	good := keylessBundle(t, vs, signerSAN, signerIssuer, payload)
+	good := sigtest.KeylessBundle(t, vs, signerSAN, signerIssuer, payload)
 	k, pub := newKey(t)
 	keySigned := signed(t, k, passed(), nil)
 	tampered := []byte(strings.Replace(string(specBytes), "s3:GetObject", "s3:*", 1))
@@ -216,7 +131,7 @@ func TestVerifyKeyless(t *testing.T) {
 		{name: "identity regexp is anchored", bundle: good, id: attest.Identity{SANRegexp: `ci@acme`, Issuer: signerIssuer}, want: attest.ReasonSignature},
 		{name: "GitHub pin absent from the certificate", bundle: good, id: attest.Identity{SAN: signerSAN, Issuer: signerIssuer, SourceRepositoryURI: "https://github.com/acme/policies"}, want: attest.ReasonSignature},
 		{name: "tampered spec", bundle: good, content: tampered, want: attest.ReasonSubject, wantMsg: "the file changed since it was signed"},
-		{name: "another Sigstore's certificate", bundle: keylessBundle(t, other, signerSAN, signerIssuer, payload), want: attest.ReasonSignature},
+		{name: "another Sigstore's certificate", bundle: sigtest.KeylessBundle(t, other, signerSAN, signerIssuer, payload), want: attest.ReasonSignature},
 		{name: "key trust, keyless bundle", bundle: good, trust: trust(t, pub), want: attest.ReasonSignature},
 		{name: "keyless trust, key-signed bundle", bundle: keySigned, want: attest.ReasonSignature},
 		{name: "no tlog entry", bundle: editBundle(t, good, func(m map[string]any) {
@@ -285,7 +200,7 @@ func TestVerifyKeyless(t *testing.T) {
 // also when the trust matched them by a pattern.
 func TestKeylessSignerIsTheCertificatesSAN(t *testing.T) {
 	vs := newVirtualSigstore(t)
-	b := keylessBundle(t, vs, signerSAN, signerIssuer, statementJSON(t))
+	b := sigtest.KeylessBundle(t, vs, signerSAN, signerIssuer, statementJSON(t))
 	tr, err := attest.TrustCertificateIdentity(trusting(vs, false), attest.Identity{SANRegexp: `ci@acme\.example`, Issuer: signerIssuer})
 	if err != nil {
 		t.Fatal(err)
@@ -573,7 +488,7 @@ func rekorServer(t *testing.T, vs *ca.VirtualSigstore) *httptest.Server {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tle := withPromise(t, vs, entry)
+		tle := sigtest.WithPromise(t, vs, entry)
 		hashes := []string{}
 		for _, h := range tle.GetInclusionProof().GetHashes() {
 			hashes = append(hashes, hex.EncodeToString(h))

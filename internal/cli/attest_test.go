@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -16,18 +15,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
-	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
-	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
-	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/nhigate/nhigate/attest"
 	"github.com/nhigate/nhigate/internal/ghtest"
 	"github.com/nhigate/nhigate/internal/gittest"
+	"github.com/nhigate/nhigate/internal/sigtest"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
 )
@@ -138,7 +133,7 @@ func TestVerifyKeyless(t *testing.T) {
 		t.Fatal(err)
 	}
 	bundleFile := filepath.Join(dir, "ci.yaml.sigstore.json")
-	if err := os.WriteFile(bundleFile, virtualBundle(t, vs, san, issuer, payload), 0o644); err != nil {
+	if err := os.WriteFile(bundleFile, sigtest.KeylessBundle(t, vs, san, issuer, payload), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// VirtualSigstore names its log by the hex of its key ID; a trusted
@@ -188,65 +183,6 @@ func TestVerifyKeyless(t *testing.T) {
 			}
 		})
 	}
-}
-
-// virtualBundle has vs sign payload with a certificate for san and
-// issuer, and returns the v0.3 bundle JSON with the certificate, the
-// Rekor entry and the RFC 3161 timestamp.
-func virtualBundle(t *testing.T, vs *ca.VirtualSigstore, san, issuer string, payload []byte) []byte {
-	t.Helper()
-	entity, err := vs.AttestAtTime(san, issuer, payload, time.Now().Add(5*time.Minute), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc, err := entity.VerificationContent()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := entity.SignatureContent()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := sc.EnvelopeContent().RawEnvelope()
-	body, err := base64.StdEncoding.DecodeString(env.Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	timestamps, err := entity.Timestamps()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := entity.TlogEntries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tle := proto.Clone(entries[0].TransparencyLogEntry()).(*protorekor.TransparencyLogEntry)
-	// tlog.Entry keeps its signed entry timestamp private: sign it again.
-	set, err := vs.RekorSignPayload(tlog.RekorPayload{Body: base64.StdEncoding.EncodeToString(tle.GetCanonicalizedBody()),
-		IntegratedTime: tle.GetIntegratedTime(), LogIndex: tle.GetLogIndex(), LogID: hex.EncodeToString(tle.GetLogId().GetKeyId())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tle.InclusionPromise = &protorekor.InclusionPromise{SignedEntryTimestamp: set}
-	tle.KindVersion = &protorekor.KindVersion{Kind: "dsse", Version: "0.0.1"}
-	out, err := protojson.Marshal(&protobundle.Bundle{
-		MediaType: attest.BundleMediaType,
-		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content:                   &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: vc.Certificate().Raw}},
-			TlogEntries:               []*protorekor.TransparencyLogEntry{tle},
-			TimestampVerificationData: &protobundle.TimestampVerificationData{Rfc3161Timestamps: []*protocommon.RFC3161SignedTimestamp{{SignedTimestamp: timestamps[0]}}},
-		},
-		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{Payload: body, PayloadType: env.PayloadType,
-			Signatures: []*protodsse.Signature{{Sig: sig}}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // Test keys only: they sign nothing real.
