@@ -161,7 +161,7 @@ func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.
 	return &sweepResult{
 		Report:    lifecycle.Sweep(loaded.Workflows, lastChanged, now, within),
 		Revision:  tree.String(),
-		Within:    within.String(),
+		Within:    shortDuration(within),
 		Files:     specFiles(loaded),
 		Invalid:   loaded.Errors,
 		workflows: loaded.Workflows,
@@ -659,4 +659,16 @@ func revocationBody(res *sweepResult, rv *revocation) string {
 	}
 	b.WriteString("\nMerging revokes the grants at the next deploy; the deployer's `nhigate verify` already refuses expired specs.\n")
 	return b.String()
+}
+
+// shortDuration writes a duration as people write it: 168h, not 168h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
