@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,6 +48,7 @@ func TestScripts(t *testing.T) {
 			env.Values[serverKey{}] = srv
 			env.Values[mergesKey{}] = srv.EnableMerges()
 			env.Values[attestationsKey{}] = srv.EnableAttestations()
+			env.Values[gitDataKey{}] = srv.EnableGitData()
 			env.Setenv("GITHUB_API_URL", srv.URL)
 			env.Setenv("GH_TEST_TOKEN", srv.Token)
 			return nil
@@ -61,6 +64,8 @@ func TestScripts(t *testing.T) {
 			"ghfile":     cmdFile,
 			"ghmerged":   cmdMerged,
 			"ghattested": cmdAttested,
+			"ghrepo":     cmdRepo,
+			"ghpulls":    cmdPulls,
 		},
 	})
 }
@@ -293,5 +298,55 @@ func cmdAttested(ts *testscript.TestScript, neg bool, args []string) {
 	stored := ts.Value(attestationsKey{}).(*ghtest.Attestations).Stored(owner, repo)
 	if want := number(ts, args[0]); len(stored) != want {
 		ts.Fatalf("%d attestations uploaded, want %d", len(stored), want)
+	}
+}
+
+type gitDataKey struct{}
+
+// cmdRepo mirrors a branch of the script's repository into the fake
+// GitHub's Git Data API, as the default branch: ghrepo main
+func cmdRepo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ghrepo BRANCH")
+	}
+	cmd := exec.Command("git", "ls-tree", "-r", "--name-only", args[0])
+	cmd.Dir = ts.MkAbs(".")
+	out, err := cmd.Output()
+	if err != nil {
+		ts.Fatalf("git ls-tree: %v", err)
+	}
+	files := map[string]string{}
+	for _, p := range strings.Fields(string(out)) {
+		show := exec.Command("git", "show", args[0]+":"+p)
+		show.Dir = ts.MkAbs(".")
+		content, err := show.Output()
+		if err != nil {
+			ts.Fatalf("git show %s: %v", p, err)
+		}
+		files[p] = string(content)
+	}
+	ts.Value(gitDataKey{}).(*ghtest.GitData).AddRepoAt(owner, repo, args[0], revParse(ts, args[0]), files)
+}
+
+// cmdPulls asserts how many pull requests were opened through the Git Data
+// API and prints the last one's branch, labels, title and body, then the
+// files of its branch, for stdout to check: ghpulls 1
+func cmdPulls(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ghpulls COUNT")
+	}
+	gd := ts.Value(gitDataKey{}).(*ghtest.GitData)
+	pulls := gd.Pulls(owner, repo)
+	if want := number(ts, args[0]); len(pulls) != want {
+		ts.Fatalf("%d pull requests opened, want %d", len(pulls), want)
+	}
+	if len(pulls) == 0 {
+		return
+	}
+	pr := pulls[len(pulls)-1]
+	fmt.Fprintf(ts.Stdout(), "branch %s into %s\nlabels %s\ntitle %s\n%s\n", pr.Head, pr.Base, strings.Join(pr.Labels, ","), pr.Title, pr.Body)
+	files := gd.Files(owner, repo, pr.Head)
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(ts.Stdout(), "== %s\n%s", p, files[p])
 	}
 }

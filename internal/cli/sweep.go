@@ -622,7 +622,14 @@ func (t *revocationTarget) open(ctx context.Context, p *program, res *sweepResul
 			exceptions++
 		}
 	}
-	title := fmt.Sprintf("nhigate: revoke %d expired grants and %d expired exceptions", grants, exceptions)
+	var what []string
+	if grants > 0 {
+		what = append(what, plural(grants, "expired grant", "expired grants"))
+	}
+	if exceptions > 0 {
+		what = append(what, plural(exceptions, "expired exception", "expired exceptions"))
+	}
+	title := "nhigate: revoke " + strings.Join(what, " and ")
 	opened, err := t.client.OpenChange(ctx, ghapi.Change{
 		Owner: t.owner, Repo: t.repo, Base: t.base, BaseSHA: commit.Commit(),
 		Branch:  "nhigate/sweep-" + date,

@@ -160,7 +160,7 @@ func TestSweepOpenPR(t *testing.T) {
 		t.Fatalf("%d pull requests", len(pulls))
 	}
 	pr := pulls[0]
-	if pr.Title != "nhigate: revoke 1 expired grants and 1 expired exceptions" || pr.Base != "main" ||
+	if pr.Title != "nhigate: revoke 1 expired grant and 1 expired exception" || pr.Base != "main" ||
 		pr.Head != "nhigate/sweep-2026-11-25" || pr.Draft || !cmp.Equal(pr.Labels, []string{"nhigate:revocation"}) {
 		t.Errorf("pull request = %+v", pr)
 	}
