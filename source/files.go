@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -26,6 +27,10 @@ func LoadPaths(paths []string, named spec.Mode, cfg *config.Config) (*Loaded, er
 	for _, arg := range paths {
 		fi, err := os.Lstat(arg)
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is named once, first
+			}
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
 		switch {
