@@ -246,13 +246,9 @@ func (p *program) githubPush(rev *revisionFlags) (*pushRun, error) {
 	if rev.head == "" {
 		return nil, usageErrorf("--github needs the merge commit: GitHub Actions sets GITHUB_SHA, or pass --head")
 	}
-	token := p.env["GITHUB_TOKEN"]
-	if token == "" {
-		return nil, usageErrorf("GITHUB_TOKEN is not set; pass the workflow's token to the step, e.g. env: GITHUB_TOKEN: ${{ github.token }}")
-	}
-	client, err := ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]})
+	client, err := p.githubClient("GITHUB_TOKEN is not set; pass the workflow's token to the step, e.g. env: GITHUB_TOKEN: ${{ github.token }}")
 	if err != nil {
-		return nil, usageErrorf("GitHub client: %v", err)
+		return nil, err
 	}
 	return &pushRun{client: client, owner: owner, repo: repo}, nil
 }

@@ -56,13 +56,9 @@ func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
 	if err != nil {
 		return nil, usageErrorf("GitHub event: %v", err)
 	}
-	token := p.env["GITHUB_TOKEN"]
-	if token == "" {
-		return nil, usageErrorf("GITHUB_TOKEN is not set; pass the workflow's token to the step, e.g. env: GITHUB_TOKEN: ${{ github.token }}")
-	}
-	client, err := ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]})
+	client, err := p.githubClient("GITHUB_TOKEN is not set; pass the workflow's token to the step, e.g. env: GITHUB_TOKEN: ${{ github.token }}")
 	if err != nil {
-		return nil, usageErrorf("GitHub client: %v", err)
+		return nil, err
 	}
 	if rev.base == "" {
 		rev.base = ev.BaseSHA
@@ -82,6 +78,21 @@ func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
 		run.runURL = fmt.Sprintf("%s/%s/%s/actions/runs/%s", server, ev.Owner, ev.Repo, id)
 	}
 	return run, nil
+}
+
+// githubClient is the one way commands reach GitHub: the token from
+// GITHUB_TOKEN, the API from GITHUB_API_URL (GitHub Enterprise Server).
+// missing is the usage error to give when there is no token.
+func (p *program) githubClient(missing string) (*ghapi.Client, error) {
+	token := p.env["GITHUB_TOKEN"]
+	if token == "" {
+		return nil, usageErrorf("%s", missing)
+	}
+	client, err := ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]})
+	if err != nil {
+		return nil, usageErrorf("GitHub client: %v", err)
+	}
+	return client, nil
 }
 
 func readBounded(path string, limit int64) ([]byte, error) {

@@ -165,13 +165,9 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	// calls nothing until a pull request is opened.
 	var client *ghapi.Client
 	if f.repo != "" && !f.dryRun {
-		token := p.env["GITHUB_TOKEN"]
-		if token == "" {
-			return usageErrorf("--repo needs GITHUB_TOKEN with contents: write and pull-requests: write; or pass --dry-run to see what would be opened")
-		}
 		var err error
-		if client, err = ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]}); err != nil {
-			return usageErrorf("%v", err)
+		if client, err = p.githubClient("--repo needs GITHUB_TOKEN with contents: write and pull-requests: write; or pass --dry-run to see what would be opened"); err != nil {
+			return err
 		}
 	}
 	prompt := promptSource{noText: f.noPromptText}

@@ -364,17 +364,13 @@ type revocationTarget struct {
 // revocationTarget reads the GitHub settings once, before any work, so a
 // missing token fails fast.
 func (p *program) revocationTarget(base, rev string) (*revocationTarget, error) {
-	token := p.env["GITHUB_TOKEN"]
-	if token == "" {
-		return nil, usageErrorf("--open-pr needs GITHUB_TOKEN: in Actions, pass ${{ github.token }} with contents: write and pull-requests: write")
+	client, err := p.githubClient("--open-pr needs GITHUB_TOKEN: in Actions, pass ${{ github.token }} with contents: write and pull-requests: write")
+	if err != nil {
+		return nil, err
 	}
 	owner, name, ok := strings.Cut(p.env["GITHUB_REPOSITORY"], "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return nil, usageErrorf("--open-pr needs GITHUB_REPOSITORY as OWNER/NAME, e.g. acme/policies (Actions sets it)")
-	}
-	client, err := ghapi.New(ghapi.Options{Token: token, BaseURL: p.env["GITHUB_API_URL"]})
-	if err != nil {
-		return nil, usageErrorf("%v", err)
 	}
 	return &revocationTarget{client: client, owner: owner, repo: name, base: base}, nil
 }
