@@ -15,7 +15,7 @@ type GitHub struct{}
 
 // Render implements Renderer.
 func (GitHub) Render(w io.Writer, r *reviewer.Report) error {
-	ew := &errWriter{w: w}
+	ew := &ErrWriter{W: w}
 	for _, e := range r.Invalid {
 		annotate(ew, "error", e.File, e.Line, e.Col, "invalid spec", e.Detail())
 	}
@@ -44,7 +44,7 @@ func (GitHub) Render(w io.Writer, r *reviewer.Report) error {
 		level, msg = "error", "nhigate: blocked: "+strings.Join(r.Reasons, "; ")
 	}
 	fmt.Fprintf(ew, "::%s title=nhigate::%s\n", level, escapeData(msg))
-	return ew.err
+	return ew.Err
 }
 
 func annotate(w io.Writer, level, file string, line, col int, title, msg string) {

@@ -248,3 +248,18 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// ErrWriter keeps the first write error, so that a renderer can write
+// freely and check once, at the end, in Err.
+type ErrWriter struct {
+	W   io.Writer
+	Err error
+}
+
+func (e *ErrWriter) Write(p []byte) (int, error) {
+	if e.Err != nil {
+		return len(p), nil
+	}
+	_, e.Err = e.W.Write(p)
+	return len(p), nil
+}

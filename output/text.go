@@ -52,9 +52,9 @@ func (t Text) risk(r diffing.Risk) string {
 
 // Render implements Renderer.
 func (t Text) Render(w io.Writer, r *reviewer.Report) error {
-	ew := &errWriter{w: w}
+	ew := &ErrWriter{W: w}
 	t.render(ew, r)
-	return ew.err
+	return ew.Err
 }
 
 func (t Text) render(w io.Writer, r *reviewer.Report) {
@@ -188,19 +188,4 @@ func (t Text) approvals(w io.Writer, r *reviewer.Report) {
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", t.paint(red, "✗"), a.Description, a.Reason)
 	}
-}
-
-// errWriter keeps the first write error so renderers can write freely.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return len(p), nil
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, nil
 }

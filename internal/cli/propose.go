@@ -701,7 +701,7 @@ func writePropose(w io.Writer, format string, res *proposeResult) error {
 		}
 		return nil
 	}
-	ew := &errorWriter{w: w}
+	ew := &output.ErrWriter{W: w}
 	fmt.Fprintf(ew, "nhigate propose: judged by the %s\n", res.Policies)
 	for _, pr := range res.Proposals {
 		verdict := "pass"
@@ -732,7 +732,7 @@ func writePropose(w io.Writer, format string, res *proposeResult) error {
 			fmt.Fprintln(ew, "  nothing opened: name the repository with --repo")
 		}
 	}
-	return ew.err
+	return ew.Err
 }
 
 func orNone(s string) string {

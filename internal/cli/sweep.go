@@ -22,6 +22,7 @@ import (
 
 	"github.com/nhigate/nhigate/ghapi"
 	"github.com/nhigate/nhigate/lifecycle"
+	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
@@ -297,7 +298,7 @@ func sweepStatus(it lifecycle.Item) string {
 }
 
 func sweepText(w io.Writer, r *sweepResult) error {
-	ew := &errorWriter{w: w}
+	ew := &output.ErrWriter{W: w}
 	fmt.Fprintf(ew, "nhigate sweep: %s as of %s, looking %s ahead\n", r.Revision, r.Now.UTC().Format(time.RFC3339), r.Within)
 	fmt.Fprintf(ew, "%s: %s\n", r.verdict(), r.headline())
 	if len(r.Items) > 0 {
@@ -312,11 +313,11 @@ func sweepText(w io.Writer, r *sweepResult) error {
 	for _, e := range r.Invalid {
 		fmt.Fprintf(ew, "\nunreadable %s\n  → fix the spec: a sweep cannot judge what it cannot read\n", e)
 	}
-	return ew.err
+	return ew.Err
 }
 
 func sweepMarkdown(w io.Writer, r *sweepResult) error {
-	ew := &errorWriter{w: w}
+	ew := &output.ErrWriter{W: w}
 	fmt.Fprintf(ew, "## nhigate sweep: %s\n\n%s, as of `%s`, looking %s ahead at `%s`.\n", r.verdict(), r.headline(),
 		r.Now.UTC().Format(time.RFC3339), r.Within, r.Revision)
 	if len(r.Items) > 0 {
@@ -331,27 +332,12 @@ func sweepMarkdown(w io.Writer, r *sweepResult) error {
 			fmt.Fprintf(ew, "- `%s`\n", mdCell(e.Error()))
 		}
 	}
-	return ew.err
+	return ew.Err
 }
 
 // mdCell keeps text inside one table cell.
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'").Replace(s)
-}
-
-// errorWriter remembers the first write error, so a renderer can write
-// freely and check once.
-type errorWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errorWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return len(p), nil
-	}
-	_, e.err = e.w.Write(p)
-	return len(p), nil
 }
 
 // revocationTarget is where --open-pr opens the revocation pull request.
