@@ -267,6 +267,17 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, items []T) []T {
 
 // decodeBody reads a JSON request body, answering 400 like GitHub when it
 // is not JSON.
+// writePage answers a list request with one page of items, each as its
+// JSON shape, and the Link header paginate sets.
+func writePage[T any](w http.ResponseWriter, r *http.Request, items []T, toJSON func(T) map[string]any) {
+	page := paginate(w, r, items)
+	out := make([]map[string]any, len(page))
+	for i, x := range page {
+		out[i] = toJSON(x)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON", docsRest)
@@ -301,12 +312,7 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", docsRest)
 		return
 	}
-	page := paginate(w, r, reviews)
-	out := make([]map[string]any, len(page))
-	for i, rv := range page {
-		out[i] = s.reviewJSON(k, rv)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, r, reviews, func(x Review) map[string]any { return s.reviewJSON(k, x) })
 }
 
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
@@ -322,12 +328,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 	if len(files) > maxFiles {
 		files = files[:maxFiles]
 	}
-	page := paginate(w, r, files)
-	out := make([]map[string]any, len(page))
-	for i, f := range page {
-		out[i] = s.fileJSON(k, f)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, r, files, func(x File) map[string]any { return s.fileJSON(k, x) })
 }
 
 func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
@@ -341,12 +342,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", docsRest)
 		return
 	}
-	page := paginate(w, r, comments)
-	out := make([]map[string]any, len(page))
-	for i, c := range page {
-		out[i] = s.commentJSON(k, c)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, r, comments, func(x Comment) map[string]any { return s.commentJSON(k, x) })
 }
 
 func (s *Server) createComment(w http.ResponseWriter, r *http.Request) {
