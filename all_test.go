@@ -82,3 +82,62 @@ func TestReadmeQuickstart(t *testing.T) {
 		t.Error(".ci/run does not run the README's test command, go test ./...")
 	}
 }
+
+// clockReaders are the only files that may read the real clock. A test that
+// reads it must use it relative to itself (now plus or minus), never
+// against a fixed date, or the suite breaks on some future day; production
+// code reads it in one place that --now can set. Each entry says why.
+var clockReaders = map[string]string{
+	// Production.
+	"policies/policies.go":        "the library's default clock when Options.Now is zero; the CLI always sets it",
+	"internal/ghtest/handlers.go": "the fake GitHub stamps comments and statuses as GitHub would",
+	"internal/sigtest/sigtest.go": "VirtualSigstore certificates must be valid when the test signs",
+	// Tests.
+	"policies/engine_test.go":        "TestRealClock checks the real-clock path with dates relative to now",
+	"policies/bench_test.go":         "benchmarks report specs per second",
+	"ghapi/transport_test.go":        "rate-limit reset headers are Unix times relative to now",
+	"ghapi/token_test.go":            "rate-limit reset headers are Unix times relative to now",
+	"ghapi/merged_test.go":           "a merge time the code under test only passes through",
+	"internal/ghtest/server_test.go": "review times the code under test only passes through",
+	"internal/cli/attest_test.go":    "review times the code under test only passes through",
+	"cmd/nhigate/main_test.go":       "review and merge times the fake GitHub only passes through",
+	"attest/keyless_test.go":         "certificates valid from a minute before now, as Fulcio issues them",
+}
+
+// TestClockReads keeps the real clock out of the code: see clockReaders.
+func TestClockReads(t *testing.T) {
+	seen := map[string]bool{}
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && p != "." {
+			return filepath.SkipDir
+		}
+		if !strings.HasSuffix(p, ".go") || p == "all_test.go" {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(src, []byte("time.Now()")) && !bytes.Contains(src, []byte("time.Since(")) {
+			return nil
+		}
+		p = filepath.ToSlash(p)
+		seen[p] = true
+		if _, ok := clockReaders[p]; !ok {
+			t.Errorf("%s reads the real clock (time.Now or time.Since). Inject the clock instead (--now, Options.Now, a now argument), "+
+				"or, if it must, add it to clockReaders in all_test.go with the reason", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range clockReaders {
+		if !seen[p] {
+			t.Errorf("clockReaders lists %s, which no longer reads the clock; remove it", p)
+		}
+	}
+}

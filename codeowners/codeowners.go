@@ -43,9 +43,15 @@ type LineError struct {
 //
 // The owners slice belongs to the rule; do not modify it.
 func (f *File) Owners(path string) (owners []string, rule *Rule) {
+	owners, rule, _ = f.owners(path)
+	return owners, rule
+}
+
+// owners is Owners, also counting the matching steps it took.
+func (f *File) owners(path string) (owners []string, rule *Rule, steps int) {
 	path = strings.TrimPrefix(path, "/")
 	if f == nil || path == "" {
-		return nil, nil
+		return nil, nil, steps
 	}
 	segs := strings.Split(path, "/")
 	for i := len(f.Rules) - 1; i >= 0; i-- {
@@ -57,11 +63,11 @@ func (f *File) Owners(path string) (owners []string, rule *Rule) {
 			// A File built by hand, or edited after Parse.
 			p, _ = compile(r.Pattern)
 		}
-		if p.match(segs) {
-			return r.Owners, r
+		if p.match(segs, &steps) {
+			return r.Owners, r, steps
 		}
 	}
-	return nil, nil
+	return nil, nil, steps
 }
 
 // Locations in search order, as GitHub looks them up.

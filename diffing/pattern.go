@@ -39,6 +39,13 @@ func (p Pattern) IsWildcard() bool {
 // Match reports whether the concrete string s is one p grants. Inputs are
 // untrusted, so it runs in O(len(p)·len(s)) time at worst, never exponential.
 func (p Pattern) Match(s string) bool {
+	ok, _ := p.match(s)
+	return ok
+}
+
+// match is Match, also counting the steps of its loop, so that tests can
+// hold it to its bound without timing it.
+func (p Pattern) match(s string) (ok bool, steps int) {
 	// The classic greedy algorithm: on a mismatch, let the most recent star
 	// absorb one more character. Backtracking to earlier stars is never
 	// needed, because a later star can absorb anything an earlier one could.
@@ -46,6 +53,7 @@ func (p Pattern) Match(s string) bool {
 	pi, si := 0, 0
 	star, starS := -1, 0
 	for si < len(s) {
+		steps++
 		c, size := decodeToken(s[si:], p.fold)
 		if pi < len(toks) {
 			switch t := toks[pi]; {
@@ -60,7 +68,7 @@ func (p Pattern) Match(s string) bool {
 			}
 		}
 		if star < 0 {
-			return false
+			return false, steps
 		}
 		_, size = decodeToken(s[starS:], p.fold)
 		starS += size
@@ -69,7 +77,7 @@ func (p Pattern) Match(s string) bool {
 	for pi < len(toks) && toks[pi] == tokStar {
 		pi++
 	}
-	return pi == len(toks)
+	return pi == len(toks), steps
 }
 
 // Covers reports whether every string q matches is also matched by p, so that

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -59,12 +58,13 @@ func TestPatternMatchLongInput(t *testing.T) {
 	// The shape that makes backtracking matchers exponential.
 	p := ParsePattern(strings.Repeat("a*", 5000)+"b", false)
 	s := strings.Repeat("a", 10000)
-	start := time.Now()
-	if p.Match(s) {
+	ok, steps := p.match(s)
+	if ok {
 		t.Errorf("Match = true for a string without b")
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Match took %v on 10k characters", d)
+	// The bound Match promises: O(len(p)·len(s)), never exponential.
+	if bound := (len(p.toks) + 1) * (len(s) + 1); steps > bound {
+		t.Errorf("Match took %d steps on 10k characters, over the bound %d", steps, bound)
 	}
 }
 
@@ -374,12 +374,10 @@ func TestPatternCoversPathological(t *testing.T) {
 	if _, decided := coversSearch(p.toks, q.toks, searchBudget(p.toks, q.toks)); decided {
 		t.Fatalf("the search decided within budget; the case no longer exercises the fallback")
 	}
-	start := time.Now()
+	// The search stopped at its budget, which bounds its work; the
+	// structural fallback runs in O(len(p)·len(q)).
 	if p.Covers(q) {
 		t.Errorf("Covers = true, want the structural answer false")
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("Covers took %v", d)
 	}
 }
 

@@ -71,6 +71,8 @@ type Client struct {
 	sleep   func(context.Context, time.Duration) error
 	retries int
 	baseURL string
+	// now is the wall clock, for rate-limit waits; the transport shares it.
+	now func() time.Time
 }
 
 // New returns a Client for opts.
@@ -121,13 +123,14 @@ func New(opts Options) (*Client, error) {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
+	now := time.Now
 	hc.Transport = &transport{
 		base:       inner,
 		maxRetries: retries,
 		maxWait:    maxWait,
 		timeout:    timeout,
 		sleep:      sleep,
-		now:        time.Now,
+		now:        now,
 	}
 
 	gh := github.NewClient(hc).WithAuthToken(opts.Token)
@@ -145,6 +148,7 @@ func New(opts Options) (*Client, error) {
 		sleep:   sleep,
 		retries: retries,
 		baseURL: gh.BaseURL.String(),
+		now:     now,
 	}, nil
 }
 

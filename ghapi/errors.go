@@ -215,7 +215,7 @@ func (c *Client) responseError(op string, ger *github.ErrorResponse) error {
 		}
 		// go-github knows a 403 secondary limit only by its documentation
 		// URL; GitHub documents Retry-After and the message too.
-		d, hasRetryAfter := retryAfter(resp.Header, time.Now())
+		d, hasRetryAfter := retryAfter(resp.Header, c.now())
 		if resp.StatusCode == http.StatusTooManyRequests || hasRetryAfter ||
 			strings.Contains(strings.ToLower(ger.Message), "secondary rate limit") {
 			return &RateLimitError{Op: op, Secondary: true, RetryAfter: d}

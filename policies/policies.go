@@ -16,6 +16,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -246,10 +247,11 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 	if len(jobs) > 0 && e.once.size > 0 {
 		var err error
 		if once, err = e.once.eval(ctx, nil, now); err != nil {
-			return nil, fmt.Errorf("check: %w", err)
+			return nil, checkError(ctx, err)
 		}
 	}
 
+	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var next atomic.Int64
@@ -274,7 +276,7 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return nil, fmt.Errorf("check: %w", err)
+		return nil, checkError(parent, err)
 	}
 
 	var results []Result
@@ -282,6 +284,16 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 		results = append(results, r...)
 	}
 	return results, nil
+}
+
+// checkError wraps an evaluation error. OPA reports a cancelled evaluation
+// in its own error type, so the deadline or cancellation of ctx that caused
+// it is named too: callers can tell a timeout from a broken policy.
+func checkError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("check: %w: %v", cerr, err)
+	}
+	return fmt.Errorf("check: %w", err)
 }
 
 // checkDoc evaluates one document; once holds the results of the

@@ -98,7 +98,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	case gh == nil && !*unapproved:
 		return usageErrorf("attest runs locally, where approvals are not checked. To sign anyway, pass --allow-unapproved-local; the bundles record it, and nhigate verify refuses them unless given --accept-unchecked-approvals. In GitHub Actions, attest a push with --github")
 	}
-	now, err := parseNow(*nowFlag)
+	now, err := p.clock(*nowFlag)
 	if err != nil {
 		return err
 	}

@@ -83,6 +83,9 @@ type program struct {
 	env            env
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// now is the clock. It is read here and nowhere else in production
+	// code, through clock, so that --now judges a whole run.
+	now func() time.Time
 }
 
 type command struct {
@@ -110,7 +113,7 @@ const Version = "0.1.0-dev"
 // Run runs nhigate with args (without the program name). It never calls
 // os.Exit; ExitCode turns its error into the exit status.
 func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	p := &program{env: parseEnv(environ), stdin: stdin, stdout: stdout, stderr: stderr}
+	p := &program{env: parseEnv(environ), stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	err := p.run(ctx, args)
 	var e *exitError
 	switch {
@@ -213,18 +216,28 @@ func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.now, "now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
 }
 
-// resolve validates the flags once parsed: the clock to judge by (zero for
-// the real one) and the renderer.
+// resolve validates the flags once parsed: the time to judge by and the
+// renderer.
 func (o *outputFlags) resolve(p *program) (time.Time, output.Renderer, error) {
-	var now time.Time
-	if o.now != "" {
-		var err error
-		if now, err = time.Parse(time.RFC3339, o.now); err != nil {
-			return time.Time{}, nil, usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", o.now)
-		}
+	now, err := p.clock(o.now)
+	if err != nil {
+		return time.Time{}, nil, err
 	}
 	r, err := o.renderer(p)
 	return now, r, err
+}
+
+// clock is the time a run judges by: --now when given (for tests and
+// audits), and otherwise the program's clock, read once.
+func (p *program) clock(nowFlag string) (time.Time, error) {
+	if nowFlag == "" {
+		return p.now().UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, nowFlag)
+	if err != nil {
+		return time.Time{}, usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", nowFlag)
+	}
+	return t.UTC(), nil
 }
 
 func (o *outputFlags) renderer(p *program) (output.Renderer, error) {

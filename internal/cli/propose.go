@@ -145,14 +145,11 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	if !slices.Contains(proposeFormats, f.format) {
 		return usageErrorf("--format: unknown format %q: use one of %s", f.format, strings.Join(proposeFormats, ", "))
 	}
-	now := time.Now().UTC().Truncate(time.Second)
-	if f.now != "" {
-		t, err := time.Parse(time.RFC3339, f.now)
-		if err != nil {
-			return usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", f.now)
-		}
-		now = t.UTC()
+	now, err := p.clock(f.now)
+	if err != nil {
+		return err
 	}
+	now = now.Truncate(time.Second)
 	var owner, name string
 	if f.repo != "" {
 		var ok bool

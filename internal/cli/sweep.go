@@ -85,12 +85,9 @@ func runSweep(ctx context.Context, p *program, args []string) error {
 	if !slices.Contains(sweepFormats, *format) {
 		return usageErrorf("--format: unknown format %q: use one of %s", *format, strings.Join(sweepFormats, ", "))
 	}
-	now := time.Now()
-	if *nowFlag != "" {
-		var err error
-		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
-			return usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", *nowFlag)
-		}
+	now, err := p.clock(*nowFlag)
+	if err != nil {
+		return err
 	}
 	var gh *revocationTarget
 	if *openPR {

@@ -85,7 +85,11 @@ func sweepRepo(t *testing.T) (dir, head string) {
 }
 
 func openHead(dir string) (string, error) {
-	res, err := sweep(context.Background(), dir, "HEAD", time.Now(), 0)
+	at, err := time.Parse(time.RFC3339, frozen)
+	if err != nil {
+		return "", err
+	}
+	res, err := sweep(context.Background(), dir, "HEAD", at, 0)
 	if err != nil {
 		return "", err
 	}

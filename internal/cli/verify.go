@@ -78,12 +78,9 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	case *format != "text" && *format != "json":
 		return usageErrorf("--format %q: use text or json", *format)
 	}
-	now, err := parseNow(*nowFlag)
+	now, err := p.clock(*nowFlag)
 	if err != nil {
 		return err
-	}
-	if now.IsZero() {
-		now = time.Now()
 	}
 	var trust *attest.Trust
 	if *keyFile != "" {
@@ -241,18 +238,6 @@ func verifyOne(specPath, bundlePath string, trust *attest.Trust, opts attest.Opt
 		}
 	}
 	return r
-}
-
-// parseNow reads a --now flag; zero means the clock.
-func parseNow(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", s)
-	}
-	return t, nil
 }
 
 func short(sha string) string {
