@@ -143,7 +143,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	if !ok {
 		return usageErrorf("--head %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.head)
 	}
-	origin := attest.Origin{Repo: p.env["GITHUB_REPOSITORY"], Commit: headCommit, Version: Version}
+	origin := attest.Origin{Repo: p.env["GITHUB_REPOSITORY"], Commit: headCommit, Version: version()}
 	var merged ghapi.Merged
 	if gh != nil {
 		if rev.base == "" {

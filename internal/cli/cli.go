@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -107,8 +109,49 @@ func commands() []command {
 	}
 }
 
-// Version is the nhigate version, stamped into reports and attestations.
+// Version is the nhigate version of a build from a source checkout. A build
+// of a tagged module version (go install …@v1.2.3) reports that version
+// instead; see version.
 const Version = "0.1.0-dev"
+
+// version is the version stamped into reports and attestations: the
+// module's version from the build info when it has one, else Version.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
+	}
+	return Version
+}
+
+// buildInfo describes the binary: version, commit and Go version.
+func buildInfo() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nhigate %s\n", version())
+	commit, when, modified := "unknown", "", false
+	goVersion := runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if modified {
+		commit += " (modified)"
+	}
+	fmt.Fprintf(&b, "commit: %s\n", commit)
+	if when != "" {
+		fmt.Fprintf(&b, "committed: %s\n", when)
+	}
+	fmt.Fprintf(&b, "go: %s %s/%s\n", goVersion, runtime.GOOS, runtime.GOARCH)
+	return b.String()
+}
 
 // Run runs nhigate with args (without the program name). It never calls
 // os.Exit; ExitCode turns its error into the exit status.
@@ -134,6 +177,8 @@ func (p *program) run(ctx context.Context, args []string) error {
 	}
 	name := args[0]
 	switch name {
+	case "--version", "-version":
+		return runVersion(ctx, p, args[1:])
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			return p.run(ctx, []string{args[1], "--help"})
@@ -146,7 +191,46 @@ func (p *program) run(ctx context.Context, args []string) error {
 			return c.run(ctx, p, args[1:])
 		}
 	}
+	if s := suggest(name); s != "" {
+		return usageErrorf("unknown command %q; did you mean %q? Run \"nhigate help\" for the list of commands", name, s)
+	}
 	return usageErrorf("unknown command %q. Run \"nhigate help\" for the list of commands", name)
+}
+
+// suggest returns the command nearest to a mistyped name, or "" when none
+// is close: at most two edits, or a prefix of a command.
+func suggest(name string) string {
+	best, bestDist := "", 3
+	for _, c := range commands() {
+		if len(name) >= 2 && strings.HasPrefix(c.name, name) {
+			return c.name
+		}
+		if d := editDistance(strings.ToLower(name), c.name); d < bestDist {
+			best, bestDist = c.name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (p *program) usage(w io.Writer) {
@@ -185,7 +269,7 @@ func (p *program) parse(fs *flag.FlagSet, args []string) error {
 	// the error stream first.
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
+	err := parseInterspersed(fs, args)
 	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(p.stdout)
@@ -200,6 +284,32 @@ func (p *program) parse(fs *flag.FlagSet, args []string) error {
 		return &exitError{code: ExitUsage} // flag already printed the problem
 	}
 	return nil
+}
+
+// parseInterspersed parses flags wherever they stand among the arguments,
+// so that "nhigate check identities/ --format json" works as users expect
+// of command-line tools. A "--" ends the flags: what follows is positional.
+// The positional arguments are left in fs.Args, in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Parsing "--" alone sets fs.Args without reading any flag.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // errHelp stops a command after --help; it is not a failure.
@@ -286,7 +396,7 @@ func runVersion(_ context.Context, p *program, args []string) error {
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
-	fmt.Fprintln(p.stdout, "nhigate", Version)
+	fmt.Fprint(p.stdout, buildInfo())
 	return nil
 }
 
