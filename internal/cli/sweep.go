@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -67,20 +69,25 @@ func runSweep(ctx context.Context, p *program, args []string) error {
 	fs := p.flags("sweep", "sweep [flags]", sweepExamples)
 	repo := fs.String("repo", ".", "git repository to sweep")
 	rev := fs.String("rev", "HEAD", "revision (branch, tag, SHA) to sweep; a directory is swept too, but without history the age of static credentials is unknown")
-	within := fs.Duration("within", 7*24*time.Hour, "also list grants expiring and credentials due for rotation within this long")
+	withinFlag := fs.String("within", "168h", "also list grants expiring and credentials due for rotation within this long: hours or days, e.g. 168h or 7d")
 	format := fs.String("format", "text", "output format: "+strings.Join(sweepFormats, ", "))
 	outFile := fs.String("output", "", "write the report to this file instead of standard output")
 	nowFlag := fs.String("now", "", "judge as of this RFC 3339 time instead of the clock (for tests and audits)")
 	openPR := fs.Bool("open-pr", false, "open one revocation pull request that removes expired specs and expired exceptions (needs GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL)")
 	base := fs.String("base-branch", "", "branch the revocation pull request targets; default: the branch --rev names, else main")
+	dryRun := fs.Bool("dry-run", false, "with --open-pr: print the revocation pull request that would be opened, and call nothing")
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q; name the revision with --rev", fs.Arg(0))
 	}
-	if *within < 0 {
-		return usageErrorf("--within %s is negative; give how far ahead to look, e.g. 168h", *within)
+	within, err := parseLookahead(*withinFlag)
+	if err != nil {
+		return err
+	}
+	if *dryRun && !*openPR {
+		return usageErrorf("--dry-run goes with --open-pr: it shows the revocation pull request without opening it")
 	}
 	if !slices.Contains(sweepFormats, *format) {
 		return usageErrorf("--format: unknown format %q: use one of %s", *format, strings.Join(sweepFormats, ", "))
@@ -90,14 +97,13 @@ func runSweep(ctx context.Context, p *program, args []string) error {
 		return err
 	}
 	var gh *revocationTarget
-	if *openPR {
-		var err error
-		if gh, err = p.revocationTarget(*base, *rev); err != nil {
+	if *openPR && !*dryRun {
+		if gh, err = p.revocationTarget(); err != nil {
 			return err
 		}
 	}
 
-	res, err := sweep(ctx, *repo, *rev, now, *within)
+	res, err := sweep(ctx, *repo, *rev, now, within)
 	if err != nil {
 		return err
 	}
@@ -117,8 +123,8 @@ func runSweep(ctx context.Context, p *program, args []string) error {
 	if *outFile != "" {
 		fmt.Fprintf(p.stderr, "nhigate: sweep: %d overdue: wrote %s\n", res.Overdue(), *outFile)
 	}
-	if gh != nil {
-		if err := gh.open(ctx, p, res); err != nil {
+	if *openPR {
+		if err := openRevocation(ctx, p, gh, *base, res); err != nil {
 			return err
 		}
 	}
@@ -341,12 +347,11 @@ func mdCell(s string) string {
 type revocationTarget struct {
 	client      *ghapi.Client
 	owner, repo string
-	base        string // empty: the default branch
 }
 
 // revocationTarget reads the GitHub settings once, before any work, so a
 // missing token fails fast.
-func (p *program) revocationTarget(base, rev string) (*revocationTarget, error) {
+func (p *program) revocationTarget() (*revocationTarget, error) {
 	client, err := p.githubClient("--open-pr needs GITHUB_TOKEN: in Actions, pass ${{ github.token }} with contents: write and pull-requests: write")
 	if err != nil {
 		return nil, err
@@ -355,7 +360,7 @@ func (p *program) revocationTarget(base, rev string) (*revocationTarget, error) 
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return nil, usageErrorf("--open-pr needs GITHUB_REPOSITORY as OWNER/NAME, e.g. acme/policies (Actions sets it)")
 	}
-	return &revocationTarget{client: client, owner: owner, repo: name, base: base}, nil
+	return &revocationTarget{client: client, owner: owner, repo: name}, nil
 }
 
 // revocation is what a revocation pull request changes: files to delete,
@@ -578,8 +583,28 @@ func cloneValue(v any) any {
 	return v
 }
 
-// open opens the revocation pull request, if there is anything to revoke.
-func (t *revocationTarget) open(ctx context.Context, p *program, res *sweepResult) error {
+// parseLookahead reads --within: a Go duration, or a whole number of days
+// ("7d"), which is how people say how far ahead to look.
+func parseLookahead(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok && err != nil {
+		n, perr := strconv.Atoi(days)
+		if perr == nil && n >= 0 && n <= 36500 {
+			d, err = time.Duration(n)*24*time.Hour, nil
+		}
+	}
+	switch {
+	case err != nil:
+		return 0, usageErrorf("--within %q is not a duration; write hours or days, e.g. 168h or 7d", s)
+	case d < 0:
+		return 0, usageErrorf("--within %s is negative; give how far ahead to look, e.g. 168h or 7d", s)
+	}
+	return d, nil
+}
+
+// openRevocation opens the revocation pull request, if there is anything
+// to revoke; with t nil (--dry-run) it prints the pull request instead.
+func openRevocation(ctx context.Context, p *program, t *revocationTarget, base string, res *sweepResult) error {
 	commit, ok := res.tree.(interface{ Commit() string })
 	if !ok {
 		return usageErrorf("--open-pr needs --rev to be a git revision, not a directory")
@@ -592,7 +617,54 @@ func (t *revocationTarget) open(ctx context.Context, p *program, res *sweepResul
 		fmt.Fprintln(p.stderr, "nhigate: sweep: nothing to revoke automatically; no pull request opened")
 		return nil
 	}
+	change := revocationChange(res, rv, commit.Commit(), base)
+	if t == nil {
+		return printChange(p.stderr, change)
+	}
+	change.Owner, change.Repo = t.owner, t.repo
+	opened, err := t.client.OpenChange(ctx, change)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(p.stderr, "nhigate: sweep: opened revocation pull request #%d: %s\n", opened.Number, opened.URL)
+	return nil
+}
+
+// printChange shows a revocation pull request that --dry-run did not open.
+func printChange(w io.Writer, c ghapi.Change) error {
+	fmt.Fprintf(w, "nhigate: sweep: --dry-run: would open a pull request from %s onto %s (at %s):\n", c.Branch, orDefault(c.Base), short(c.BaseSHA))
+	fmt.Fprintf(w, "title: %s\nlabels: %s\nfiles:\n", c.Title, strings.Join(c.Labels, ", "))
+	for _, path := range slices.Sorted(maps.Keys(c.Files)) {
+		if c.Files[path] == nil {
+			fmt.Fprintf(w, "  delete %s\n", path)
+		} else {
+			fmt.Fprintf(w, "  rewrite %s\n", path)
+		}
+	}
+	_, err := fmt.Fprintf(w, "body:\n%s", c.Body)
+	return err
+}
+
+func orDefault(branch string) string {
+	if branch == "" {
+		return "the default branch"
+	}
+	return branch
+}
+
+// revocationChange is the pull request a revocation plan becomes. Its
+// branch names the day and a digest of the change, so that a second sweep
+// on the same day that revokes something else gets a branch of its own.
+func revocationChange(res *sweepResult, rv *revocation, baseSHA, base string) ghapi.Change {
 	date := res.Now.UTC().Format("2006-01-02")
+	digest := sha256.New()
+	for _, path := range slices.Sorted(maps.Keys(rv.files)) {
+		fmt.Fprintf(digest, "%s\x00%d\x00", path, len(rv.files[path]))
+		digest.Write(rv.files[path])
+		if rv.files[path] == nil {
+			digest.Write([]byte("\x00deleted"))
+		}
+	}
 	grants, exceptions := 0, 0
 	for _, it := range rv.removed {
 		if it.Kind == lifecycle.GrantExpired {
@@ -609,20 +681,15 @@ func (t *revocationTarget) open(ctx context.Context, p *program, res *sweepResul
 		what = append(what, plural(exceptions, "expired exception", "expired exceptions"))
 	}
 	title := "nhigate: revoke " + strings.Join(what, " and ")
-	opened, err := t.client.OpenChange(ctx, ghapi.Change{
-		Owner: t.owner, Repo: t.repo, Base: t.base, BaseSHA: commit.Commit(),
-		Branch:  "nhigate/sweep-" + date,
+	return ghapi.Change{
+		Base: base, BaseSHA: baseSHA,
+		Branch:  fmt.Sprintf("nhigate/sweep-%s-%x", date, digest.Sum(nil)[:4]),
 		Files:   rv.files,
 		Message: title + "\n\nOpened by nhigate sweep as of " + res.Now.UTC().Format(time.RFC3339) + ".",
 		Title:   title,
 		Body:    revocationBody(res, rv),
 		Labels:  []string{"nhigate:revocation"},
-	})
-	if err != nil {
-		return err
 	}
-	fmt.Fprintf(p.stderr, "nhigate: sweep: opened revocation pull request #%d: %s\n", opened.Number, opened.URL)
-	return nil
 }
 
 func revocationBody(res *sweepResult, rv *revocation) string {

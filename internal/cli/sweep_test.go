@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -137,7 +138,16 @@ func TestSweepOpenPR(t *testing.T) {
 		t.Fatalf("API calls (-want +got):\n%s", diff)
 	}
 
-	files := gd.Files("acme", "policies", "nhigate/sweep-2026-11-25")
+	pulls := gd.Pulls("acme", "policies")
+	if len(pulls) != 1 {
+		t.Fatalf("%d pull requests", len(pulls))
+	}
+	pr := pulls[0]
+	// The branch names the day and a digest of the change.
+	if !regexp.MustCompile(`^nhigate/sweep-2026-11-25-[0-9a-f]{8}$`).MatchString(pr.Head) {
+		t.Errorf("branch %q, want nhigate/sweep-2026-11-25-<digest>", pr.Head)
+	}
+	files := gd.Files("acme", "policies", pr.Head)
 	if _, ok := files["identities/old.yaml"]; ok {
 		t.Error("the expired spec is still on the branch")
 	}
@@ -159,13 +169,7 @@ func TestSweepOpenPR(t *testing.T) {
 		t.Errorf("main changed (-want +got):\n%s", diff)
 	}
 
-	pulls := gd.Pulls("acme", "policies")
-	if len(pulls) != 1 {
-		t.Fatalf("%d pull requests", len(pulls))
-	}
-	pr := pulls[0]
-	if pr.Title != "nhigate: revoke 1 expired grant and 1 expired exception" || pr.Base != "main" ||
-		pr.Head != "nhigate/sweep-2026-11-25" || pr.Draft || !cmp.Equal(pr.Labels, []string{"nhigate:revocation"}) {
+	if pr.Title != "nhigate: revoke 1 expired grant and 1 expired exception" || pr.Base != "main" || pr.Draft || !cmp.Equal(pr.Labels, []string{"nhigate:revocation"}) {
 		t.Errorf("pull request = %+v", pr)
 	}
 	for _, want := range []string{
