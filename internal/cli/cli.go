@@ -101,6 +101,7 @@ func commands() []command {
 		{"diff", "show the entitlement diff between two revisions or directories", runDiff},
 		{"review", "diff, policy checks and approvals for a change: the gate", runReview},
 		{"policies", "list the built-in policy rules and the controls they map to", runPolicies},
+		{"owners", "print the CODEOWNERS owners of paths, with the rule that matched", runOwners},
 		{"propose", "validate a generated spec and open it as a pull request for review", runPropose},
 		{"sweep", "find expired grants and stale exceptions; open a revocation PR", runSweep},
 		{"attest", "sign the specs of a passing review into Sigstore bundles", runAttest},
