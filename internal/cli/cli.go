@@ -9,12 +9,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/nhigate/nhigate/ghapi"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/source"
@@ -65,6 +69,41 @@ func ExitCode(err error) int {
 		return ExitUsage
 	}
 	return ExitInternal
+}
+
+// outside says what to do about an error whose cause lies outside nhigate
+// (GitHub refused or failed, the network, a timeout); "" for any other.
+func outside(err error) string {
+	var apiErr *ghapi.Error
+	var rateErr *ghapi.RateLimitError
+	var truncErr *ghapi.TruncatedError
+	var netErr net.Error
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &rateErr):
+		return "GitHub's rate limit stopped the run; re-run the job after the time above."
+	case errors.As(err, &truncErr):
+		return "Fetch the full history (actions/checkout with fetch-depth: 0) so nhigate reads the changes from git."
+	case errors.As(err, &apiErr):
+		switch {
+		case apiErr.StatusCode == http.StatusUnauthorized:
+			return "Pass a valid token: in Actions, GITHUB_TOKEN: ${{ github.token }}."
+		case apiErr.StatusCode == http.StatusForbidden:
+			return "Grant the workflow the permission this endpoint needs (pull-requests: write, statuses: write, contents: read; members: read for team approvals, which needs a token that can read the organisation's teams)."
+		case apiErr.StatusCode == http.StatusNotFound:
+			return "Check GITHUB_REPOSITORY, GITHUB_API_URL and the pull request number, and that the token can see the repository."
+		case apiErr.StatusCode == http.StatusUnprocessableEntity:
+			return "GitHub refused the request as invalid, as its message says; re-run after fixing what it names (a branch that already exists, a moved base)."
+		case apiErr.StatusCode >= 500:
+			return "GitHub failed; re-run the job, and check GitHub's status page if it persists."
+		}
+		return "GitHub refused the call; its message above says why."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "A call did not answer in time; re-run the job, or check the network to GitHub."
+	case errors.As(err, &netErr), errors.As(err, &urlErr):
+		return "The network failed; check that GITHUB_API_URL is reachable from the runner and re-run the job."
+	}
+	return ""
 }
 
 // env is the process environment, parsed once.
@@ -163,6 +202,10 @@ func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	switch {
 	case err == nil:
 	case errors.As(err, &e) && e.err == nil:
+	case ExitCode(err) == ExitInternal && outside(err) != "":
+		// Still no pass, and still exit 3, but not nhigate's fault: say
+		// what to do instead of asking for a bug report.
+		fmt.Fprintf(stderr, "nhigate: %v\nNothing passed. %s\n", err, outside(err))
 	case ExitCode(err) == ExitInternal:
 		fmt.Fprintf(stderr, "nhigate: internal error: %v\nNothing passed. If this persists, report it with the command you ran.\n", err)
 	default:
