@@ -78,6 +78,22 @@ type Report struct {
 	PolicyDigest string `json:"policyDigest,omitempty"`
 	// Approvals is nil when approvals were not checked (local mode).
 	Approvals []Requirement `json:"approvals"`
+	// Merge is the policy check of the merge result of the pull request
+	// with its base branch, when it ran (GitHub mode on a pull request).
+	Merge *MergeReport `json:"merge,omitempty"`
+}
+
+// MergeReport is what the policies found on the merge result: the
+// refs/pull/N/merge commit, which is what merging deploys.
+type MergeReport struct {
+	// Commit is the merge commit; Base the base branch it merges into.
+	Commit string `json:"commit"`
+	Base   string `json:"base"`
+	// Failures are the blocking findings on the merge result that the
+	// head alone does not have.
+	Failures []Finding `json:"failures"`
+	// Invalid lists merged specs that cannot be read.
+	Invalid []*spec.Error `json:"invalid"`
 }
 
 // Finding is one policy result about one workflow.
@@ -95,7 +111,15 @@ type Finding struct {
 	Field    string   `json:"field,omitempty"`
 	Controls Controls `json:"controls"`
 	// Excepted is set when a valid exception in the spec waives the rule.
+	// In GitHub mode an exception waives only once its approver approved
+	// the head commit (or it is unchanged since base); until then
+	// Excepted is false and Exception says whom it waits for.
 	Excepted bool `json:"excepted,omitempty"`
+	// Exception is the spec exception that waives, or would waive, the
+	// rule: set by Decide when the review knows the specs.
+	Exception *Exception `json:"exception,omitempty"`
+	// Doc is the document of File the finding is about (0-based).
+	Doc int `json:"-"`
 }
 
 // Blocking reports whether the finding stops the review.
@@ -126,6 +150,8 @@ type Requirement struct {
 	Reason     string   `json:"reason"`
 	// Approvals are the reviews that count toward it, for attestations.
 	Approvals []Approval `json:"approvals,omitempty"`
+	// Exceptions are the spec exceptions whose approvedBy it asks for.
+	Exceptions []ExceptionRef `json:"exceptions,omitempty"`
 }
 
 // Approval is one review that counts toward a requirement.
@@ -153,6 +179,29 @@ type Input struct {
 	Approvals []Requirement
 	// Strict blocks on warnings too.
 	Strict bool
+
+	// Specs are the workflows the findings are about, and BaseSpecs the
+	// base versions of the changed ones (none for a check, which has no
+	// base). With Specs, Decide links each waived finding to its
+	// exception and decides whether the waiver holds (see Exception);
+	// without, findings stay as the policies left them.
+	Specs, BaseSpecs []*spec.Workflow
+	// Now is the time exceptions are judged at; zero skips the check of
+	// their expiry here (the policies made it).
+	Now time.Time
+	// Merge is the policy check of the merge result, when one ran.
+	Merge *MergeInput
+}
+
+// MergeInput is the policy check of a pull request's merge result.
+type MergeInput struct {
+	// Commit is the merge commit, Base the base branch (e.g. "main").
+	Commit, Base string
+	Findings     []Finding
+	Invalid      spec.Errors
+	// Specs are the specs the merge changes on the base branch, and
+	// BaseSpecs their versions there (the merge's first parent).
+	Specs, BaseSpecs []*spec.Workflow
 }
 
 // Decide builds the report. It fails closed: anything it cannot vouch for
@@ -181,11 +230,26 @@ func Decide(in Input) *Report {
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
+	var judged map[exceptionKey]*Exception
+	if in.Specs != nil {
+		j := newJudge(in.Mode, in.Now, in.BaseSpecs, in.Approvals)
+		r.Findings = j.resolve(r.Findings, in.Specs)
+		judged = j.all(in.Specs)
+	}
+	if in.Merge != nil {
+		r.Merge = merge(in, judged, r.Findings)
+	}
 	if n := len(r.Invalid); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "spec is invalid or unsafe to read", "specs are invalid or unsafe to read"))
 	}
 	if n := r.PolicyFailures(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "policy check failed", "policy checks failed"))
+	}
+	if n := r.WaitingExceptions(); n > 0 {
+		r.Reasons = append(r.Reasons, plural(n, "exception waits for its approver", "exceptions wait for their approvers"))
+	}
+	if m := r.Merge; m != nil {
+		r.Reasons = append(r.Reasons, m.reasons()...)
 	}
 	if n := r.Warnings(); in.Strict && n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "warning (--fail-on-warn)", "warnings (--fail-on-warn)"))
@@ -208,6 +272,18 @@ func (r *Report) PolicyFailures() int {
 	n := 0
 	for _, f := range r.Findings {
 		if f.Blocking() {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitingExceptions counts the findings whose exception waits for its
+// approver.
+func (r *Report) WaitingExceptions() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Exception != nil && f.Exception.Status == ExceptionWaiting {
 			n++
 		}
 	}
@@ -252,4 +328,65 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// merge judges the merge result: its findings, with their exceptions
+// approved only as the head's (judged) or the base branch's are, and
+// keeps the blocking ones that the head's findings do not have.
+func merge(in Input, judged map[exceptionKey]*Exception, head []Finding) *MergeReport {
+	m := in.Merge
+	out := &MergeReport{Commit: m.Commit, Base: m.Base, Failures: []Finding{}, Invalid: m.Invalid}
+	if out.Invalid == nil {
+		out.Invalid = spec.Errors{}
+	}
+	j := newJudge(in.Mode, in.Now, m.BaseSpecs, nil)
+	j.relied, j.merge = judged, true
+	merged := j.resolve(m.Findings, m.Specs)
+	type key struct{ rule, identity, message string }
+	atHead := map[key]bool{}
+	for i, f := range head {
+		if f.Blocking() {
+			atHead[key{f.Rule, f.Identity, in.Findings[i].Message}] = true
+		}
+	}
+	for i, f := range merged {
+		if f.Blocking() && !atHead[key{f.Rule, f.Identity, m.Findings[i].Message}] {
+			out.Failures = append(out.Failures, f)
+		}
+	}
+	return out
+}
+
+// maxMergeReasons bounds the merge failures the reasons name one by one.
+const maxMergeReasons = 3
+
+func (m *MergeReport) reasons() []string {
+	var out []string
+	where := fmt.Sprintf("the merge result with %s (%s)", cmpOr(m.Base, "the base branch"), short(m.Commit))
+	for i, e := range m.Invalid {
+		if i == maxMergeReasons {
+			out = append(out, fmt.Sprintf("%d more invalid specs on %s", len(m.Invalid)-i, where))
+			break
+		}
+		out = append(out, fmt.Sprintf("invalid on %s: %s", where, e.Error()))
+	}
+	for i, f := range m.Failures {
+		if i == maxMergeReasons {
+			out = append(out, fmt.Sprintf("%d more policy failures on %s", len(m.Failures)-i, where))
+			break
+		}
+		loc := f.File
+		if f.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+		out = append(out, fmt.Sprintf("fails on %s: %s at %s: %s", where, f.Rule, loc, f.Message))
+	}
+	return out
+}
+
+func cmpOr(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }
