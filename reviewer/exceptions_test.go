@@ -2,6 +2,7 @@ package reviewer_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -446,8 +447,15 @@ func TestMergeResult(t *testing.T) {
 			if (rep.Verdict == reviewer.Blocked) != blocked {
 				t.Errorf("verdict %s (%v)", rep.Verdict, rep.Reasons)
 			}
-			if len(tt.want) > 0 && !strings.Contains(strings.Join(rep.Reasons, "; "), "fails on the merge result with main (9999999): "+tt.want[0]) {
-				t.Errorf("reasons %q do not name the merge failure", rep.Reasons)
+			if len(tt.want) > 0 {
+				if !slices.Contains(rep.Reasons, "1 policy check fails on the merge result with main (9999999)") {
+					t.Errorf("reasons %q do not name the merge failure", rep.Reasons)
+				}
+				// The failure joins the findings, so that every format shows it.
+				last := rep.Findings[len(rep.Findings)-1]
+				if last.Rule != tt.want[0] || !last.Blocking() || !strings.HasPrefix(last.Message, "fails on the merge result with main (9999999): ") {
+					t.Errorf("last finding %+v is not the merge failure", last)
+				}
 			}
 		})
 	}

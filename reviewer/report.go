@@ -236,20 +236,31 @@ func Decide(in Input) *Report {
 		r.Findings = j.resolve(r.Findings, in.Specs)
 		judged = j.all(in.Specs)
 	}
+	waiting := r.WaitingExceptions()
+	var merged *MergeReport
 	if in.Merge != nil {
-		r.Merge = merge(in, judged, r.Findings)
+		// What fails only on the merge result joins the findings and the
+		// invalid specs, so that every format shows it; the reasons count
+		// it on its own.
+		merged = merge(in, judged, r.Findings)
+		r.Merge = merged
+		r.Findings = slices.Concat(r.Findings, merged.Failures)
+		r.Invalid = slices.Concat(r.Invalid, merged.Invalid)
 	}
-	if n := len(r.Invalid); n > 0 {
+	if n := len(r.Invalid) - merged.invalid(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "spec is invalid or unsafe to read", "specs are invalid or unsafe to read"))
 	}
-	if n := r.PolicyFailures(); n > 0 {
+	if n := r.PolicyFailures() - merged.failures(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "policy check failed", "policy checks failed"))
 	}
-	if n := r.WaitingExceptions(); n > 0 {
-		r.Reasons = append(r.Reasons, plural(n, "exception waits for its approver", "exceptions wait for their approvers"))
+	if waiting > 0 {
+		r.Reasons = append(r.Reasons, plural(waiting, "exception waits for its approver", "exceptions wait for their approvers"))
 	}
-	if m := r.Merge; m != nil {
-		r.Reasons = append(r.Reasons, m.reasons()...)
+	if n := merged.failures(); n > 0 {
+		r.Reasons = append(r.Reasons, plural(n, "policy check fails on "+merged.where(), "policy checks fail on "+merged.where()))
+	}
+	if n := merged.invalid(); n > 0 {
+		r.Reasons = append(r.Reasons, plural(n, "spec is invalid on "+merged.where(), "specs are invalid on "+merged.where()))
 	}
 	if n := r.Warnings(); in.Strict && n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "warning (--fail-on-warn)", "warnings (--fail-on-warn)"))
@@ -335,9 +346,14 @@ func plural(n int, one, many string) string {
 // keeps the blocking ones that the head's findings do not have.
 func merge(in Input, judged map[exceptionKey]*Exception, head []Finding) *MergeReport {
 	m := in.Merge
-	out := &MergeReport{Commit: m.Commit, Base: m.Base, Failures: []Finding{}, Invalid: m.Invalid}
-	if out.Invalid == nil {
-		out.Invalid = spec.Errors{}
+	out := &MergeReport{Commit: m.Commit, Base: m.Base, Failures: []Finding{}, Invalid: spec.Errors{}}
+	for _, e := range m.Invalid {
+		if slices.ContainsFunc(in.Invalid, func(h *spec.Error) bool { return *h == *e }) {
+			continue // invalid at head already
+		}
+		c := *e
+		c.Msg = "on " + out.where() + ": " + c.Msg
+		out.Invalid = append(out.Invalid, &c)
 	}
 	j := newJudge(in.Mode, in.Now, m.BaseSpecs, nil)
 	j.relied, j.merge = judged, true
@@ -351,37 +367,31 @@ func merge(in Input, judged map[exceptionKey]*Exception, head []Finding) *MergeR
 	}
 	for i, f := range merged {
 		if f.Blocking() && !atHead[key{f.Rule, f.Identity, m.Findings[i].Message}] {
+			f.Message = "fails on " + out.where() + ": " + f.Message
 			out.Failures = append(out.Failures, f)
 		}
 	}
 	return out
 }
 
-// maxMergeReasons bounds the merge failures the reasons name one by one.
-const maxMergeReasons = 3
+// where names the merge result for people: "the merge result with main
+// (1a2b3c4)". Both parts are trusted: a commit SHA and the base branch.
+func (m *MergeReport) where() string {
+	return fmt.Sprintf("the merge result with %s (%s)", cmpOr(m.Base, "the base branch"), short(m.Commit))
+}
 
-func (m *MergeReport) reasons() []string {
-	var out []string
-	where := fmt.Sprintf("the merge result with %s (%s)", cmpOr(m.Base, "the base branch"), short(m.Commit))
-	for i, e := range m.Invalid {
-		if i == maxMergeReasons {
-			out = append(out, fmt.Sprintf("%d more invalid specs on %s", len(m.Invalid)-i, where))
-			break
-		}
-		out = append(out, fmt.Sprintf("invalid on %s: %s", where, e.Error()))
+func (m *MergeReport) failures() int {
+	if m == nil {
+		return 0
 	}
-	for i, f := range m.Failures {
-		if i == maxMergeReasons {
-			out = append(out, fmt.Sprintf("%d more policy failures on %s", len(m.Failures)-i, where))
-			break
-		}
-		loc := f.File
-		if f.Line > 0 {
-			loc = fmt.Sprintf("%s:%d", f.File, f.Line)
-		}
-		out = append(out, fmt.Sprintf("fails on %s: %s at %s: %s", where, f.Rule, loc, f.Message))
+	return len(m.Failures)
+}
+
+func (m *MergeReport) invalid() int {
+	if m == nil {
+		return 0
 	}
-	return out
+	return len(m.Invalid)
 }
 
 func cmpOr(s, fallback string) string {
