@@ -234,7 +234,7 @@ func (j *exceptionJudge) judge(w *spec.Workflow, i int) *Exception {
 		x.Status, x.Approvals = ExceptionApproved, approvalsOf(req, e.ApprovedBy)
 		x.Note = fmt.Sprintf("waived by %s, approved by %s", name, credits(x.Approvals))
 	case len(req.Candidates) == 0:
-		x.Note += ", which can never happen: " + notes(req.Reason)
+		x.Note += ", which can never happen: " + neverNotes(req.Reason)
 	}
 	return x
 }
@@ -285,12 +285,22 @@ func credits(approvals []Approval) string {
 	return strings.Join(s, ", ")
 }
 
-// notes is what a pending requirement's reason says after "pending: ...;".
-func notes(reason string) string {
+// neverNotes says why no one the requirement names can ever approve it,
+// from the notes of its pending reason ("pending: ...; note, note"),
+// leaving out those about other reviewers.
+func neverNotes(reason string) string {
+	var keep []string
 	if _, after, ok := strings.Cut(reason, "; "); ok {
-		return after
+		for _, n := range strings.Split(after, ", ") {
+			if !strings.Contains(n, " approved but is not ") && n != "no listed owner can approve it" {
+				keep = append(keep, n)
+			}
+		}
 	}
-	return "no one it names can approve it"
+	if len(keep) == 0 {
+		return "no one it names can approve it"
+	}
+	return strings.Join(keep, ", ")
 }
 
 // resolve links each finding that an exception waives to that exception
