@@ -83,8 +83,8 @@ func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
 		readOnlyFork: ev.Fork,
 		repoDir:      rev.repo,
 	}
-	if ev.Number > 0 && p.env["GITHUB_REF"] == fmt.Sprintf("refs/pull/%d/merge", ev.Number) {
-		run.checkoutSHA = p.env["GITHUB_SHA"]
+	if sha := p.env["GITHUB_SHA"]; ev.Number > 0 && p.env["GITHUB_REF"] == fmt.Sprintf("refs/pull/%d/merge", ev.Number) && isSHA(sha) {
+		run.checkoutSHA = sha
 	}
 	if server, id := p.env["GITHUB_SERVER_URL"], p.env["GITHUB_RUN_ID"]; server != "" && id != "" {
 		run.runURL = fmt.Sprintf("%s/%s/%s/actions/runs/%s", server, ev.Owner, ev.Repo, id)
@@ -252,6 +252,12 @@ func (g *githubRun) mergeCommit() (merged, first source.Tree, sha string, err er
 		return t, parent, c, nil
 	}
 	return nil, nil, "", fmt.Errorf("pull request #%d: cannot read its merge result with %s (%s): %s", g.event.Number, g.event.BaseRef, strings.Join(problems, "; "), fetch)
+}
+
+// isSHA reports whether s is a full hex commit SHA, not a revision
+// expression that git would evaluate.
+func isSHA(s string) bool {
+	return (len(s) == 40 || len(s) == 64) && strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
 }
 
 // crossCheck compares git's list of changed files, which the review reads,
