@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -573,4 +574,65 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bundles/s")
+}
+
+// TestPredicateSchema keeps docs/ATTESTATION.md's JSON Schema and the
+// predicate in agreement: every field the predicate writes is a property
+// of the schema, every required property is written, at the top level and
+// for the listed exceptions.
+func TestPredicateSchema(t *testing.T) {
+	doc, err := os.ReadFile("../docs/ATTESTATION.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "### JSON Schema\n\n```json\n")
+	block, _, ok2 := strings.Cut(rest, "\n```")
+	if !ok || !ok2 {
+		t.Fatal("docs/ATTESTATION.md has no JSON Schema block")
+	}
+	type object struct {
+		Required   []string                   `json:"required"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	var schema object
+	if err := json.Unmarshal([]byte(block), &schema); err != nil {
+		t.Fatalf("the schema is not JSON: %v", err)
+	}
+	var exc struct {
+		Items object `json:"items"`
+	}
+	if err := json.Unmarshal(schema.Properties["exceptions"], &exc); err != nil {
+		t.Fatal(err)
+	}
+
+	p, err := attest.NewPredicate(specPath, waived(), workflows(t), origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	var gotExc []map[string]json.RawMessage
+	if err := json.Unmarshal(got["exceptions"], &gotExc); err != nil || len(gotExc) != 1 {
+		t.Fatalf("exceptions %s: %v", got["exceptions"], err)
+	}
+	check := func(what string, o object, fields map[string]json.RawMessage) {
+		for k := range fields {
+			if _, ok := o.Properties[k]; !ok {
+				t.Errorf("%s: the predicate writes %q, which the schema does not list", what, k)
+			}
+		}
+		for _, k := range o.Required {
+			if _, ok := fields[k]; !ok {
+				t.Errorf("%s: the schema requires %q, which the predicate does not write", what, k)
+			}
+		}
+	}
+	check("predicate", schema, got)
+	check("exceptions[]", exc.Items, gotExc[0])
 }
