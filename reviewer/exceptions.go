@@ -58,11 +58,6 @@ type Exception struct {
 	Approvals []Approval `json:"approvals,omitempty"`
 }
 
-// Relied reports whether a review may let the exception waive its rule.
-func (e *Exception) Relied() bool {
-	return e != nil && (e.Status == ExceptionApproved || e.Status == ExceptionUnchanged || e.Status == ExceptionUnverified)
-}
-
 // ExceptionRef names one exception of a changed spec that an approval
 // requirement stands for.
 type ExceptionRef struct {

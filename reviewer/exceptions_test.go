@@ -460,3 +460,25 @@ func TestMergeResult(t *testing.T) {
 		})
 	}
 }
+
+// The reasons carry no untrusted text: a base branch name that could
+// break out of Markdown is not shown.
+func TestMergeReasonBaseName(t *testing.T) {
+	w := excepted(headFile, "payments-ci-deploy")
+	f := reviewer.Finding{Rule: "NHI-ENT-001", Kind: "deny", Message: "wildcard", Identity: w.Metadata.Name, File: w.Source.File}
+	for base, want := range map[string]string{
+		"release/v1.2":      "1 policy check fails on the merge result with release/v1.2 (9999999)",
+		"main`<!--":         "1 policy check fails on the merge result with the base branch (9999999)",
+		"**bold**":          "1 policy check fails on the merge result with the base branch (9999999)",
+		"":                  "1 policy check fails on the merge result with the base branch (9999999)",
+		"<img src=x>/../ok": "1 policy check fails on the merge result with the base branch (9999999)",
+	} {
+		rep := reviewer.Decide(reviewer.Input{
+			Mode: reviewer.GitHub, Scope: reviewer.ScopeReview, Approvals: []reviewer.Requirement{}, Specs: []*spec.Workflow{w},
+			Merge: &reviewer.MergeInput{Commit: strings.Repeat("9", 40), Base: base, Findings: []reviewer.Finding{f}, Specs: []*spec.Workflow{w}},
+		})
+		if !slices.Contains(rep.Reasons, want) {
+			t.Errorf("base %q: reasons %q, want %q", base, rep.Reasons, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package reviewer
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nhigate/nhigate/diffing"
@@ -375,9 +376,14 @@ func merge(in Input, judged map[exceptionKey]*Exception, head []Finding) *MergeR
 }
 
 // where names the merge result for people: "the merge result with main
-// (1a2b3c4)". Both parts are trusted: a commit SHA and the base branch.
+// (1a2b3c4)". It goes into the reasons, which carry no untrusted text: a
+// branch name with anything but letters, digits and "._/-" is not shown.
 func (m *MergeReport) where() string {
-	return fmt.Sprintf("the merge result with %s (%s)", cmpOr(m.Base, "the base branch"), short(m.Commit))
+	base := m.Base
+	if base == "" || strings.Trim(base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") != "" {
+		base = "the base branch"
+	}
+	return fmt.Sprintf("the merge result with %s (%s)", base, short(m.Commit))
 }
 
 func (m *MergeReport) failures() int {
@@ -392,11 +398,4 @@ func (m *MergeReport) invalid() int {
 		return 0
 	}
 	return len(m.Invalid)
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
