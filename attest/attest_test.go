@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -143,7 +144,10 @@ func TestNewPredicate(t *testing.T) {
 			ExpiresAt:  exp,
 			Provenance: attest.Provenance{Generator: "nhigen/1.2", PromptSHA256: strings.Repeat("ab", 32)},
 		}},
-		ExpiresAt:      exp,
+		ExpiresAt: exp,
+		// No exception was relied on: valid as long as the grants.
+		Exceptions:     []attest.Exception{},
+		ValidUntil:     exp,
 		NhigateVersion: "test",
 	}
 	if diff := cmp.Diff(want, p); diff != "" {
@@ -161,6 +165,98 @@ func TestNewPredicate(t *testing.T) {
 	}
 	if _, err := attest.NewPredicate("identities/none.yaml", passed(), workflows(t), origin); err == nil {
 		t.Error("a predicate for a file with no workflow was built")
+	}
+}
+
+// exceptionExpiry is when the exception of waived() ends: before the
+// spec's expiresAt (2026-12-20), dated from the fixed now.
+var exceptionExpiry = now.Add(10 * 24 * time.Hour)
+
+// waived is passed() where an approved exception waives NHI-EXP-003.
+func waived() *reviewer.Report {
+	r := passed()
+	r.Findings = append(r.Findings, reviewer.Finding{
+		Rule: "NHI-EXP-003", Kind: "deny", Severity: "high", File: specPath, Identity: "ci-deploy", Excepted: true,
+		Exception: &reviewer.Exception{
+			Rule: "NHI-EXP-003", Ticket: "SEC-1234", ApprovedBy: "@acme/security", ExpiresAt: exceptionExpiry,
+			Field: "spec.exceptions[0]", Status: reviewer.ExceptionApproved,
+			Approvals: []reviewer.Approval{{Login: "carol", Satisfies: "@acme/security", CommitID: strings.Repeat("3", 40)}},
+		},
+	})
+	return r
+}
+
+// exceptionOn returns an excepted finding about the spec whose exception
+// expires at exp.
+func exceptionOn(rule, field string, exp time.Time, status reviewer.ExceptionStatus) reviewer.Finding {
+	return reviewer.Finding{
+		Rule: rule, Kind: "deny", Severity: "high", File: specPath, Identity: "ci-deploy", Excepted: true,
+		Exception: &reviewer.Exception{Rule: rule, ApprovedBy: "@acme/security", ExpiresAt: exp, Field: field, Status: status,
+			Approvals: []reviewer.Approval{{Login: "carol", Satisfies: "@acme/security", CommitID: strings.Repeat("3", 40)}}},
+	}
+}
+
+func TestValidUntil(t *testing.T) {
+	exp := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC) // the spec's expiresAt
+	soon, sooner, later := now.Add(5*24*time.Hour), now.Add(2*24*time.Hour), exp.Add(24*time.Hour)
+	tests := []struct {
+		name     string
+		findings []reviewer.Finding
+		want     time.Time
+		wantExc  []string // fields of the recorded exceptions
+	}{
+		{name: "no exception", want: exp},
+		{name: "an exception that ends first", findings: []reviewer.Finding{exceptionOn("NHI-EXP-003", "spec.exceptions[0]", soon, reviewer.ExceptionApproved)},
+			want: soon, wantExc: []string{"spec.exceptions[0]"}},
+		{name: "an exception that outlives the grants", findings: []reviewer.Finding{exceptionOn("NHI-EXP-003", "spec.exceptions[0]", later, reviewer.ExceptionUnchanged)},
+			want: exp, wantExc: []string{"spec.exceptions[0]"}},
+		{name: "the earliest of several", findings: []reviewer.Finding{
+			exceptionOn("NHI-EXP-003", "spec.exceptions[0]", soon, reviewer.ExceptionApproved),
+			exceptionOn("NHI-CRED-001", "spec.exceptions[1]", sooner, reviewer.ExceptionUnchanged),
+			// The same exception waiving a second finding is recorded once.
+			exceptionOn("NHI-CRED-001", "spec.exceptions[1]", sooner, reviewer.ExceptionUnchanged),
+		}, want: sooner, wantExc: []string{"spec.exceptions[0]", "spec.exceptions[1]"}},
+		{name: "a waiting exception waives nothing, so nothing relies on it", findings: []reviewer.Finding{func() reviewer.Finding {
+			f := exceptionOn("NHI-EXP-003", "spec.exceptions[0]", sooner, reviewer.ExceptionWaiting)
+			f.Excepted = false
+			return f
+		}()}, want: exp},
+		{name: "another file's exception", findings: []reviewer.Finding{func() reviewer.Finding {
+			f := exceptionOn("NHI-EXP-003", "spec.exceptions[0]", sooner, reviewer.ExceptionApproved)
+			f.File = "identities/other.yaml"
+			return f
+		}()}, want: exp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := passed()
+			rep.Findings = append(rep.Findings, tt.findings...)
+			p, err := attest.NewPredicate(specPath, rep, workflows(t), origin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.ValidUntil.Equal(tt.want) {
+				t.Errorf("validUntil %s, want %s", p.ValidUntil, tt.want)
+			}
+			var fields []string
+			for _, x := range p.Exceptions {
+				fields = append(fields, x.Field)
+				if x.Identity != "ci-deploy" || len(x.Approvals) != 1 || x.Approvals[0].Login != "carol" || x.Approvals[0].Satisfies != "@acme/security" {
+					t.Errorf("exception recorded as %+v", x)
+				}
+			}
+			if diff := cmp.Diff(tt.wantExc, fields); diff != "" {
+				t.Errorf("exceptions (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// A waived finding whose exception the review did not record cannot
+	// be signed: nothing would say until when the waiver holds.
+	rep := passed()
+	rep.Findings = append(rep.Findings, reviewer.Finding{Rule: "NHI-EXP-003", Kind: "deny", File: specPath, Identity: "ci-deploy", Excepted: true})
+	if _, err := attest.NewPredicate(specPath, rep, workflows(t), origin); err == nil || !strings.Contains(err.Error(), "did not record by which exception") {
+		t.Errorf("NewPredicate with an unrecorded exception: %v", err)
 	}
 }
 
@@ -226,6 +322,8 @@ func TestVerify(t *testing.T) {
 		opts    attest.Options
 		want    attest.Reason
 		wantMsg string
+		// wantUntil, when set, is the ValidUntil of an accepted bundle.
+		wantUntil time.Time
 	}{
 		{name: "ok", bundle: good, want: ""},
 		{name: "in a checkout elsewhere", bundle: good, art: attest.Artifact{Path: "/srv/deploy/identities/ci.yaml", Content: specBytes}, want: ""},
@@ -240,6 +338,26 @@ func TestVerify(t *testing.T) {
 		{name: "approvals unchecked", bundle: signed(t, k, passed(), func(p *attest.Predicate) { p.Approvals.Checked = false }), want: attest.ReasonApprovalsUnchecked},
 		{name: "approvals unchecked, accepted", bundle: signed(t, k, passed(), func(p *attest.Predicate) { p.Approvals.Checked = false }),
 			opts: attest.Options{Now: now, AcceptUncheckedApprovalsUnsafe: true}, want: ""},
+		{name: "exception still valid", bundle: signed(t, k, waived(), nil), want: "", wantUntil: exceptionExpiry},
+		{name: "no exception: valid until the grants expire", bundle: good, want: "", wantUntil: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)},
+		{name: "exception expired", bundle: signed(t, k, waived(), nil), opts: attest.Options{Now: exceptionExpiry},
+			want: attest.ReasonExceptionExpired, wantMsg: "exception SEC-1234 for NHI-EXP-003 of ci-deploy expired at " + exceptionExpiry.Format(time.RFC3339)},
+		{name: "exception expired long ago, grants too", bundle: signed(t, k, waived(), nil), opts: attest.Options{Now: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+			want: attest.ReasonExceptionExpired, wantMsg: "exception SEC-1234"},
+		{name: "overstated validUntil", bundle: signed(t, k, waived(), func(p *attest.Predicate) { p.ValidUntil = p.ExpiresAt }),
+			want: attest.ReasonPredicate, wantMsg: "before the attested validUntil"},
+		{name: "validUntil after expiresAt", bundle: signed(t, k, passed(), func(p *attest.Predicate) { p.ValidUntil = p.ExpiresAt.Add(time.Hour) }),
+			want: attest.ReasonPredicate, wantMsg: "after expiresAt"},
+		{name: "waived result without its exception", bundle: signed(t, k, waived(), func(p *attest.Predicate) { p.Exceptions = nil }),
+			want: attest.ReasonPredicate, wantMsg: "NHI-EXP-003 of ci-deploy is waived, but the predicate lists no exception"},
+		{name: "exception not approved", bundle: signed(t, k, waived(), func(p *attest.Predicate) { p.Exceptions[0].Status = "waiting" }),
+			want: attest.ReasonUnapproved, wantMsg: "exception SEC-1234 for NHI-EXP-003 of ci-deploy was not approved"},
+		{name: "approved by no one", bundle: signed(t, k, waived(), func(p *attest.Predicate) { p.Exceptions[0].Approvals = nil }),
+			want: attest.ReasonUnapproved, wantMsg: "names no approval"},
+		{name: "before validUntil: no exception relied on", bundle: signed(t, k, passed(), func(p *attest.Predicate) { p.ValidUntil = time.Time{}; p.Exceptions = nil }),
+			want: "", wantUntil: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)},
+		{name: "before validUntil: an exception relied on", bundle: signed(t, k, waived(), func(p *attest.Predicate) { p.ValidUntil = time.Time{}; p.Exceptions = nil }),
+			want: attest.ReasonPredicate, wantMsg: "has no validUntil, yet the review relied on an exception for NHI-EXP-003 of ci-deploy"},
 		{name: "understated expiry", bundle: signed(t, k, passed(), func(p *attest.Predicate) { p.Workflows[0].ExpiresAt = now.Add(time.Hour) }), want: attest.ReasonPredicate},
 		{name: "no workflows", bundle: signed(t, k, passed(), func(p *attest.Predicate) { p.Workflows = nil }), want: attest.ReasonPredicate},
 		{name: "wrong predicate type", bundle: wrongType(t, k), want: attest.ReasonPredicateType},
@@ -295,6 +413,9 @@ func TestVerify(t *testing.T) {
 			if tt.want == "" {
 				if res == nil || res.Subject != specPath || res.Signer != "key" || res.Predicate.PullRequest.Number != 7 {
 					t.Fatalf("result %+v", res)
+				}
+				if !tt.wantUntil.IsZero() && !res.ValidUntil.Equal(tt.wantUntil) {
+					t.Errorf("valid until %s, want %s", res.ValidUntil, tt.wantUntil)
 				}
 				return
 			}
@@ -453,4 +574,65 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bundles/s")
+}
+
+// TestPredicateSchema keeps docs/ATTESTATION.md's JSON Schema and the
+// predicate in agreement: every field the predicate writes is a property
+// of the schema, every required property is written, at the top level and
+// for the listed exceptions.
+func TestPredicateSchema(t *testing.T) {
+	doc, err := os.ReadFile("../docs/ATTESTATION.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "### JSON Schema\n\n```json\n")
+	block, _, ok2 := strings.Cut(rest, "\n```")
+	if !ok || !ok2 {
+		t.Fatal("docs/ATTESTATION.md has no JSON Schema block")
+	}
+	type object struct {
+		Required   []string                   `json:"required"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	var schema object
+	if err := json.Unmarshal([]byte(block), &schema); err != nil {
+		t.Fatalf("the schema is not JSON: %v", err)
+	}
+	var exc struct {
+		Items object `json:"items"`
+	}
+	if err := json.Unmarshal(schema.Properties["exceptions"], &exc); err != nil {
+		t.Fatal(err)
+	}
+
+	p, err := attest.NewPredicate(specPath, waived(), workflows(t), origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	var gotExc []map[string]json.RawMessage
+	if err := json.Unmarshal(got["exceptions"], &gotExc); err != nil || len(gotExc) != 1 {
+		t.Fatalf("exceptions %s: %v", got["exceptions"], err)
+	}
+	check := func(what string, o object, fields map[string]json.RawMessage) {
+		for k := range fields {
+			if _, ok := o.Properties[k]; !ok {
+				t.Errorf("%s: the predicate writes %q, which the schema does not list", what, k)
+			}
+		}
+		for _, k := range o.Required {
+			if _, ok := fields[k]; !ok {
+				t.Errorf("%s: the schema requires %q, which the predicate does not write", what, k)
+			}
+		}
+	}
+	check("predicate", schema, got)
+	check("exceptions[]", exc.Items, gotExc[0])
 }

@@ -41,6 +41,12 @@ type Predicate struct {
 	// ExpiresAt is the earliest expiry of the file's workflows: after it,
 	// the file grants nothing.
 	ExpiresAt time.Time `json:"expiresAt"`
+	// Exceptions are the spec exceptions the review relied on to pass:
+	// each waived a finding about this file.
+	Exceptions []Exception `json:"exceptions"`
+	// ValidUntil is the earliest of ExpiresAt and the expiry of every
+	// exception in Exceptions: the review's verdict holds only until then.
+	ValidUntil time.Time `json:"validUntil"`
 	// NhigateVersion is the version that reviewed and signed.
 	NhigateVersion string `json:"nhigateVersion"`
 }
@@ -76,6 +82,25 @@ type Approval struct {
 	Satisfies string `json:"satisfies,omitempty"`
 	Commit    string `json:"commit,omitempty"`
 	When      string `json:"when,omitempty"`
+}
+
+// Exception is a spec exception the review relied on, and who approved it.
+type Exception struct {
+	// Identity is the workflow (metadata.name) whose exception it is;
+	// Field locates it there, e.g. spec.exceptions[0].
+	Identity   string    `json:"identity"`
+	Field      string    `json:"field"`
+	Rule       string    `json:"rule"`
+	Ticket     string    `json:"ticket,omitempty"`
+	ApprovedBy string    `json:"approvedBy"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	// Status is "approved" (its approvedBy approved the pull request's
+	// head), "unchanged" (identical at base, approved when it merged) or,
+	// in local mode, "unverified".
+	Status string `json:"status"`
+	// Approvals are the reviews that approved it: who, the team or login
+	// they stood for, and the commit they approved.
+	Approvals []Approval `json:"approvals"`
 }
 
 // Policy is the outcome of the policy checks.
@@ -132,22 +157,34 @@ func NewPredicate(path string, rep *reviewer.Report, workflows []*spec.Workflow,
 		Approvals:      Approvals{Checked: rep.Approvals != nil, Requirements: []Requirement{}},
 		Policy:         Policy{Verdict: string(rep.Verdict), Digest: rep.PolicyDigest, Results: []RuleResult{}},
 		Workflows:      []Workflow{},
+		Exceptions:     []Exception{},
 		NhigateVersion: o.Version,
 	}
 	for _, r := range rep.Approvals {
 		req := Requirement{Description: r.Description, Satisfied: r.Satisfied, Approvals: []Approval{}}
 		for _, a := range r.Approvals {
-			when := ""
-			if !a.At.IsZero() {
-				when = a.At.UTC().Format(time.RFC3339)
-			}
-			req.Approvals = append(req.Approvals, Approval{Login: a.Login, Satisfies: a.Satisfies, Commit: a.CommitID, When: when})
+			req.Approvals = append(req.Approvals, approvalOf(a))
 		}
 		p.Approvals.Requirements = append(p.Approvals.Requirements, req)
 	}
+	relied := map[[2]string]bool{}
 	for _, f := range rep.Findings {
-		if f.File == path {
-			p.Policy.Results = append(p.Policy.Results, RuleResult{Rule: f.Rule, Kind: f.Kind, Severity: f.Severity, Identity: f.Identity, Excepted: f.Excepted})
+		if f.File != path {
+			continue
+		}
+		p.Policy.Results = append(p.Policy.Results, RuleResult{Rule: f.Rule, Kind: f.Kind, Severity: f.Severity, Identity: f.Identity, Excepted: f.Excepted})
+		if !f.Excepted {
+			continue
+		}
+		x := f.Exception
+		if x == nil || x.ExpiresAt.IsZero() {
+			// Without it, the bundle could not say until when the waiver,
+			// and so the verdict, holds.
+			return nil, fmt.Errorf("%s: %s of %s is waived, but the review did not record by which exception", path, f.Rule, f.Identity)
+		}
+		if k := [2]string{f.Identity, x.Field}; !relied[k] {
+			relied[k] = true
+			p.Exceptions = append(p.Exceptions, exceptionOf(f.Identity, x))
 		}
 	}
 	for _, w := range workflows {
@@ -178,7 +215,32 @@ func NewPredicate(path string, rep *reviewer.Report, workflows []*spec.Workflow,
 	if len(p.Workflows) == 0 {
 		return nil, fmt.Errorf("%s holds no workflow to attest", path)
 	}
+	p.ValidUntil = p.ExpiresAt
+	for _, x := range p.Exceptions {
+		if x.ExpiresAt.Before(p.ValidUntil) {
+			p.ValidUntil = x.ExpiresAt
+		}
+	}
 	return p, nil
+}
+
+func exceptionOf(identity string, x *reviewer.Exception) Exception {
+	e := Exception{
+		Identity: identity, Field: x.Field, Rule: x.Rule, Ticket: x.Ticket, ApprovedBy: x.ApprovedBy,
+		ExpiresAt: x.ExpiresAt.UTC(), Status: string(x.Status), Approvals: []Approval{},
+	}
+	for _, a := range x.Approvals {
+		e.Approvals = append(e.Approvals, approvalOf(a))
+	}
+	return e
+}
+
+func approvalOf(a reviewer.Approval) Approval {
+	when := ""
+	if !a.At.IsZero() {
+		when = a.At.UTC().Format(time.RFC3339)
+	}
+	return Approval{Login: a.Login, Satisfies: a.Satisfies, Commit: a.CommitID, When: when}
 }
 
 // Statement builds the in-toto statement about the file at path with the

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,9 @@ const (
 	ReasonUnapproved         Reason = "unapproved"
 	ReasonApprovalsUnchecked Reason = "approvals-unchecked"
 	ReasonExpired            Reason = "expired"
+	// ReasonExceptionExpired: an exception the review relied on to pass
+	// expired before the grants did (the predicate's validUntil passed).
+	ReasonExceptionExpired Reason = "exception-expired"
 )
 
 // VerificationError says why a bundle does not vouch for a spec.
@@ -113,6 +117,10 @@ type Result struct {
 	Subject   string
 	Signer    string // "key", or the certificate identity
 	Predicate *Predicate
+	// ValidUntil is when the verdict stops holding: the predicate's
+	// validUntil, or its expiresAt for a predicate from before validUntil
+	// that relied on no exception.
+	ValidUntil time.Time
 }
 
 // Verify checks that bundleJSON is a Sigstore bundle signed by trust over
@@ -165,7 +173,8 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPredicate(p, opts); err != nil {
+	until, err := checkPredicate(p, opts)
+	if err != nil {
 		return nil, err
 	}
 	signer := trust.name
@@ -174,7 +183,7 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 	if res.VerifiedIdentity != nil && res.Signature != nil && res.Signature.Certificate != nil {
 		signer = res.Signature.Certificate.SubjectAlternativeName
 	}
-	return &Result{Subject: st.GetSubject()[0].GetName(), Signer: signer, Predicate: p}, nil
+	return &Result{Subject: st.GetSubject()[0].GetName(), Signer: signer, Predicate: p, ValidUntil: until}, nil
 }
 
 func parseBundle(data []byte) (*bundle.Bundle, error) {
@@ -265,33 +274,110 @@ func decodePredicate(st *intoto.Statement) (*Predicate, error) {
 	return p, nil
 }
 
-func checkPredicate(p *Predicate, opts Options) error {
+// checkPredicate checks what the predicate vouches for, and returns until
+// when it holds.
+func checkPredicate(p *Predicate, opts Options) (time.Time, error) {
 	if p.Policy.Verdict != "pass" {
-		return refuse(ReasonNotPassed, nil, "the review verdict was %q, not pass", p.Policy.Verdict)
+		return time.Time{}, refuse(ReasonNotPassed, nil, "the review verdict was %q, not pass", p.Policy.Verdict)
 	}
 	if !p.Approvals.Checked && !opts.AcceptUncheckedApprovalsUnsafe {
-		return refuse(ReasonApprovalsUnchecked, nil, "the bundle was signed in local mode, where approvals were not checked; accept that only deliberately")
+		return time.Time{}, refuse(ReasonApprovalsUnchecked, nil, "the bundle was signed in local mode, where approvals were not checked; accept that only deliberately")
 	}
 	for _, r := range p.Approvals.Requirements {
 		if !r.Satisfied {
-			return refuse(ReasonUnapproved, nil, "approval requirement not satisfied: %s", r.Description)
+			return time.Time{}, refuse(ReasonUnapproved, nil, "approval requirement not satisfied: %s", r.Description)
 		}
 	}
 	if len(p.Workflows) == 0 {
-		return refuse(ReasonPredicate, nil, "the predicate lists no workflow")
+		return time.Time{}, refuse(ReasonPredicate, nil, "the predicate lists no workflow")
 	}
 	if p.ExpiresAt.IsZero() {
-		return refuse(ReasonPredicate, nil, "the predicate has no expiresAt")
+		return time.Time{}, refuse(ReasonPredicate, nil, "the predicate has no expiresAt")
 	}
 	for _, w := range p.Workflows {
 		// The top-level expiry must be the earliest: a signer that
 		// understated it would be caught here.
 		if w.ExpiresAt.IsZero() || w.ExpiresAt.Before(p.ExpiresAt) {
-			return refuse(ReasonPredicate, nil, "workflow %s expires at %s, before the attested expiresAt %s", w.Name, w.ExpiresAt.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339))
+			return time.Time{}, refuse(ReasonPredicate, nil, "workflow %s expires at %s, before the attested expiresAt %s", w.Name, w.ExpiresAt.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339))
 		}
 	}
-	if !opts.Now.Before(p.ExpiresAt) {
-		return refuse(ReasonExpired, nil, "the grants expired at %s", p.ExpiresAt.Format(time.RFC3339))
+	until, err := validUntil(p, opts)
+	if err != nil {
+		return time.Time{}, err
 	}
-	return nil
+	if opts.Now.Before(until) {
+		return until, nil
+	}
+	if until.Before(p.ExpiresAt) {
+		for _, x := range p.Exceptions {
+			if x.ExpiresAt.Equal(until) {
+				return time.Time{}, refuse(ReasonExceptionExpired, nil, "%s expired at %s: the review relied on it to pass, so the spec is no longer approved; renew the exception in a new pull request, or fix what it waived",
+					exceptionText(x), until.Format(time.RFC3339))
+			}
+		}
+	}
+	return time.Time{}, refuse(ReasonExpired, nil, "the grants expired at %s", p.ExpiresAt.Format(time.RFC3339))
+}
+
+// validUntil checks the predicate's validUntil against its exceptions and
+// returns it. A predicate from before validUntil existed holds only when
+// its review relied on no exception: then validUntil is expiresAt.
+// Otherwise nothing says when the waiver ends, and it is refused.
+func validUntil(p *Predicate, opts Options) (time.Time, error) {
+	if p.ValidUntil.IsZero() {
+		if len(p.Exceptions) > 0 {
+			return time.Time{}, refuse(ReasonPredicate, nil, "the predicate lists exceptions but no validUntil")
+		}
+		for _, r := range p.Policy.Results {
+			if r.Excepted {
+				return time.Time{}, refuse(ReasonPredicate, nil, "the predicate has no validUntil, yet the review relied on an exception for %s of %s, whose expiry the bundle does not record: attest the spec again with this nhigate", r.Rule, r.Identity)
+			}
+		}
+		return p.ExpiresAt, nil
+	}
+	if p.ValidUntil.After(p.ExpiresAt) {
+		return time.Time{}, refuse(ReasonPredicate, nil, "validUntil %s is after expiresAt %s", p.ValidUntil.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339))
+	}
+	for _, x := range p.Exceptions {
+		// validUntil must be the earliest: a signer that overstated it
+		// would be caught here.
+		if x.ExpiresAt.IsZero() || x.ExpiresAt.Before(p.ValidUntil) {
+			return time.Time{}, refuse(ReasonPredicate, nil, "%s expires at %s, before the attested validUntil %s", exceptionText(x), x.ExpiresAt.Format(time.RFC3339), p.ValidUntil.Format(time.RFC3339))
+		}
+		if !p.Approvals.Checked && opts.AcceptUncheckedApprovalsUnsafe {
+			continue
+		}
+		switch x.Status {
+		case "approved":
+			if len(x.Approvals) == 0 {
+				return time.Time{}, refuse(ReasonUnapproved, nil, "%s is marked approved, but names no approval", exceptionText(x))
+			}
+		case "unchanged":
+		default:
+			return time.Time{}, refuse(ReasonUnapproved, nil, "%s was not approved (status %q): the review relied on it anyway", exceptionText(x), x.Status)
+		}
+	}
+	for _, r := range p.Policy.Results {
+		if r.Excepted && !slices.ContainsFunc(p.Exceptions, func(x Exception) bool { return x.Identity == r.Identity && sameRule(x.Rule, r.Rule) }) {
+			return time.Time{}, refuse(ReasonPredicate, nil, "%s of %s is waived, but the predicate lists no exception for it", r.Rule, r.Identity)
+		}
+	}
+	return p.ValidUntil, nil
+}
+
+// exceptionText names an exception as people know it: "exception
+// SEC-1234 for NHI-EXP-003 of payments-ci".
+func exceptionText(x Exception) string {
+	name := "exception " + x.Field
+	if x.Ticket != "" {
+		name = "exception " + x.Ticket
+	}
+	return fmt.Sprintf("%s for %s of %s", name, x.Rule, x.Identity)
+}
+
+// sameRule reports whether an exception's rule names a result's rule, as
+// the policies' waiver does (NHI-EXP-003 waives deny_nhi_exp_003).
+func sameRule(exception, result string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "-", "_")) }
+	return norm(exception) == norm(result)
 }

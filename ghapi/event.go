@@ -29,6 +29,12 @@ type Event struct {
 	// Author is the pull request's author; empty for merge_group, which
 	// may hold several pull requests.
 	Author string
+	// MergeSHA is pull_request.merge_commit_sha: the test merge of the
+	// head into the base branch (refs/pull/N/merge), which is what merging
+	// deploys. Empty when GitHub has not computed it (yet), or the pull
+	// request conflicts with its base; empty for merge_group, whose head
+	// is itself a merge result.
+	MergeSHA string
 }
 
 // supportedActions lists the actions nhigate reviews for an event, or nil
@@ -122,8 +128,9 @@ func pullEvent(name, action string, repo *github.Repository, pr *github.PullRequ
 		BaseRef: pr.GetBase().GetRef(),
 		HeadRef: pr.GetHead().GetRef(),
 		// A deleted head repository has no name: treat it as a fork.
-		Fork:   headRepo == "" || !strings.EqualFold(headRepo, baseRepo),
-		Author: pr.GetUser().GetLogin(),
+		Fork:     headRepo == "" || !strings.EqualFold(headRepo, baseRepo),
+		Author:   pr.GetUser().GetLogin(),
+		MergeSHA: pr.GetMergeCommitSHA(),
 	}
 }
 
@@ -140,6 +147,8 @@ func (e *Event) check() error {
 		return fmt.Errorf("base SHA %q is missing or not a full SHA", e.BaseSHA)
 	case e.BaseRef == "":
 		return fmt.Errorf("base ref is missing")
+	case e.MergeSHA != "" && !validSHA(e.MergeSHA):
+		return fmt.Errorf("pull_request.merge_commit_sha %q is not a full SHA", e.MergeSHA)
 	}
 	if e.Name == "merge_group" {
 		return nil

@@ -107,6 +107,40 @@ func TestParseEventInvalid(t *testing.T) {
 	}
 }
 
+// merge_commit_sha names the test merge; it reaches git, so it must be a
+// full SHA, never a revision expression.
+func TestParseEventMergeSHA(t *testing.T) {
+	const merge = "e5bd3914e2e596debea16f433f57875b5b90bcd6"
+	for _, tc := range []struct {
+		name    string
+		value   any
+		want    string
+		wantErr string
+	}{
+		{"set", merge, merge, ""},
+		{"null: not computed yet, or a conflict", nil, "", ""},
+		{"a revision expression", "main^2", "", "merge_commit_sha"},
+		{"short", merge[:7], "", "merge_commit_sha"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			payload := editPayload(t, "pull_request.opened.json", func(p map[string]any) {
+				p["pull_request"].(map[string]any)["merge_commit_sha"] = tc.value
+			})
+			ev, err := ParseEvent("pull_request", payload)
+			switch {
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("err = %v, want %q", err, tc.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case ev.MergeSHA != tc.want:
+				t.Errorf("MergeSHA = %q, want %q", ev.MergeSHA, tc.want)
+			}
+		})
+	}
+}
+
 // A pull request whose head repository was deleted has "repo": null: treat
 // it as a fork, whose token is read-only.
 func TestParseEventDeletedHeadRepo(t *testing.T) {
@@ -157,7 +191,8 @@ func FuzzParseEvent(f *testing.F) {
 			return
 		}
 		// What it accepts is safe to put in an API path or a git command.
-		if !validName(ev.Owner) || !validName(ev.Repo) || !validSHA(ev.HeadSHA) || !validSHA(ev.BaseSHA) || ev.BaseRef == "" {
+		if !validName(ev.Owner) || !validName(ev.Repo) || !validSHA(ev.HeadSHA) || !validSHA(ev.BaseSHA) || ev.BaseRef == "" ||
+			(ev.MergeSHA != "" && !validSHA(ev.MergeSHA)) {
 			t.Errorf("ParseEvent accepted %+v", ev)
 		}
 		if ev.Name != name || (name != "merge_group" && (ev.Number <= 0 || ev.Author == "")) {

@@ -74,6 +74,10 @@ type ApprovalRules struct {
 	Specs []*spec.Workflow
 	// Generators are the logins of bots that never count as approvers.
 	Generators []string
+	// Base are the base versions of the changed specs. Every exception of
+	// Specs that is not identical at base for the same principal is new,
+	// and its approvedBy must approve the head commit (see Exception).
+	Base []*spec.Workflow
 	// Head, when set, is the commit the rules were computed from. If the
 	// pull request has moved on since, Approvals fails rather than count
 	// approvals of a commit nobody reviewed here. Callers should set it.
@@ -127,6 +131,7 @@ func Approvals(ctx context.Context, pr PullRequest, rules ApprovalRules) ([]Requ
 		if err != nil {
 			return nil, err
 		}
+		r.Exceptions = n.exceptions
 		out = append(out, r)
 	}
 	return out, nil
@@ -168,6 +173,14 @@ func parseOwner(s string) owner {
 	return o
 }
 
+// shown is the owner as written, or "" quoted when it is empty.
+func (o owner) shown() string {
+	if o.raw == "" {
+		return `""`
+	}
+	return o.raw
+}
+
 // key identifies the owner regardless of case.
 func (o owner) key() string { return strings.ToLower(o.raw) }
 
@@ -189,6 +202,8 @@ type need struct {
 	count     int
 	notOwners []owner
 	sources   []*source
+	// exceptions are the spec exceptions the requirement approves.
+	exceptions []ExceptionRef
 }
 
 // source is where a requirement comes from: "CODEOWNERS of" a list of
@@ -244,7 +259,7 @@ func atLeast(count int, notOwners []owner) *need {
 func collect(rules ApprovalRules) []*need {
 	var needs []*need
 	byKey := map[string]*need{}
-	add := func(n *need, label, item string) {
+	add := func(n *need, label, item string) *need {
 		if old, ok := byKey[n.key]; ok {
 			n = old
 		} else {
@@ -252,6 +267,7 @@ func collect(rules ApprovalRules) []*need {
 			needs = append(needs, n)
 		}
 		n.from(label, item)
+		return n
 	}
 	for _, f := range rules.Files {
 		if len(f.Owners) > 0 {
@@ -283,6 +299,10 @@ func collect(rules ApprovalRules) []*need {
 		if c := w.Spec.Approvals.MinApprovals; c > 0 {
 			add(atLeast(c, nil), "approvals.minApprovals of", specName(w))
 		}
+	}
+	for _, e := range newExceptions(rules.Specs, rules.Base) {
+		n := add(oneOf([]string{e.approvedBy}), "exception", e.label)
+		n.exceptions = append(n.exceptions, e.ref)
 	}
 	return needs
 }
@@ -322,7 +342,7 @@ func (n *need) describe() string {
 	var b strings.Builder
 	switch {
 	case len(n.owners) == 1:
-		fmt.Fprintf(&b, "1 approval from %s", n.owners[0].raw)
+		fmt.Fprintf(&b, "1 approval from %s", n.owners[0].shown())
 	case len(n.owners) > 1:
 		fmt.Fprintf(&b, "1 approval from one of %s", raws(n.owners))
 	case n.count == 1:
@@ -347,7 +367,7 @@ func (n *need) describe() string {
 func raws(owners []owner) string {
 	s := make([]string, len(owners))
 	for i, o := range owners {
-		s[i] = o.raw
+		s[i] = o.shown()
 	}
 	return strings.Join(s, ", ")
 }
@@ -585,7 +605,7 @@ func (r *approvalRun) oneOf(n *need) (Requirement, error) {
 	}
 	req.Reason = "pending: needs 1 approval from "
 	if len(n.owners) == 1 {
-		req.Reason += n.owners[0].raw
+		req.Reason += n.owners[0].shown()
 	} else {
 		req.Reason += "one of " + raws(n.owners)
 	}

@@ -7,6 +7,7 @@ package reviewer
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nhigate/nhigate/diffing"
@@ -78,6 +79,22 @@ type Report struct {
 	PolicyDigest string `json:"policyDigest,omitempty"`
 	// Approvals is nil when approvals were not checked (local mode).
 	Approvals []Requirement `json:"approvals"`
+	// Merge is the policy check of the merge result of the pull request
+	// with its base branch, when it ran (GitHub mode on a pull request).
+	Merge *MergeReport `json:"merge,omitempty"`
+}
+
+// MergeReport is what the policies found on the merge result: the
+// refs/pull/N/merge commit, which is what merging deploys.
+type MergeReport struct {
+	// Commit is the merge commit; Base the base branch it merges into.
+	Commit string `json:"commit"`
+	Base   string `json:"base"`
+	// Failures are the blocking findings on the merge result that the
+	// head alone does not have.
+	Failures []Finding `json:"failures"`
+	// Invalid lists merged specs that cannot be read.
+	Invalid []*spec.Error `json:"invalid"`
 }
 
 // Finding is one policy result about one workflow.
@@ -95,7 +112,15 @@ type Finding struct {
 	Field    string   `json:"field,omitempty"`
 	Controls Controls `json:"controls"`
 	// Excepted is set when a valid exception in the spec waives the rule.
+	// In GitHub mode an exception waives only once its approver approved
+	// the head commit (or it is unchanged since base); until then
+	// Excepted is false and Exception says whom it waits for.
 	Excepted bool `json:"excepted,omitempty"`
+	// Exception is the spec exception that waives, or would waive, the
+	// rule: set by Decide when the review knows the specs.
+	Exception *Exception `json:"exception,omitempty"`
+	// Doc is the document of File the finding is about (0-based).
+	Doc int `json:"-"`
 }
 
 // Blocking reports whether the finding stops the review.
@@ -126,6 +151,8 @@ type Requirement struct {
 	Reason     string   `json:"reason"`
 	// Approvals are the reviews that count toward it, for attestations.
 	Approvals []Approval `json:"approvals,omitempty"`
+	// Exceptions are the spec exceptions whose approvedBy it asks for.
+	Exceptions []ExceptionRef `json:"exceptions,omitempty"`
 }
 
 // Approval is one review that counts toward a requirement.
@@ -153,6 +180,29 @@ type Input struct {
 	Approvals []Requirement
 	// Strict blocks on warnings too.
 	Strict bool
+
+	// Specs are the workflows the findings are about, and BaseSpecs the
+	// base versions of the changed ones (none for a check, which has no
+	// base). With Specs, Decide links each waived finding to its
+	// exception and decides whether the waiver holds (see Exception);
+	// without, findings stay as the policies left them.
+	Specs, BaseSpecs []*spec.Workflow
+	// Now is the time exceptions are judged at; zero skips the check of
+	// their expiry here (the policies made it).
+	Now time.Time
+	// Merge is the policy check of the merge result, when one ran.
+	Merge *MergeInput
+}
+
+// MergeInput is the policy check of a pull request's merge result.
+type MergeInput struct {
+	// Commit is the merge commit, Base the base branch (e.g. "main").
+	Commit, Base string
+	Findings     []Finding
+	Invalid      spec.Errors
+	// Specs are the specs the merge changes on the base branch, and
+	// BaseSpecs their versions there (the merge's first parent).
+	Specs, BaseSpecs []*spec.Workflow
 }
 
 // Decide builds the report. It fails closed: anything it cannot vouch for
@@ -181,11 +231,37 @@ func Decide(in Input) *Report {
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
-	if n := len(r.Invalid); n > 0 {
+	var judged map[exceptionKey]*Exception
+	if in.Specs != nil {
+		j := newJudge(in.Mode, in.Now, in.BaseSpecs, in.Approvals)
+		r.Findings = j.resolve(r.Findings, in.Specs)
+		judged = j.all(in.Specs)
+	}
+	waiting := r.WaitingExceptions()
+	var merged *MergeReport
+	if in.Merge != nil {
+		// What fails only on the merge result joins the findings and the
+		// invalid specs, so that every format shows it; the reasons count
+		// it on its own.
+		merged = merge(in, judged, r.Findings)
+		r.Merge = merged
+		r.Findings = slices.Concat(r.Findings, merged.Failures)
+		r.Invalid = slices.Concat(r.Invalid, merged.Invalid)
+	}
+	if n := len(r.Invalid) - merged.invalid(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "spec is invalid or unsafe to read", "specs are invalid or unsafe to read"))
 	}
-	if n := r.PolicyFailures(); n > 0 {
+	if n := r.PolicyFailures() - merged.failures(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "policy check failed", "policy checks failed"))
+	}
+	if waiting > 0 {
+		r.Reasons = append(r.Reasons, plural(waiting, "exception waits for its approver", "exceptions wait for their approvers"))
+	}
+	if n := merged.failures(); n > 0 {
+		r.Reasons = append(r.Reasons, plural(n, "policy check fails on "+merged.where(), "policy checks fail on "+merged.where()))
+	}
+	if n := merged.invalid(); n > 0 {
+		r.Reasons = append(r.Reasons, plural(n, "spec is invalid on "+merged.where(), "specs are invalid on "+merged.where()))
 	}
 	if n := r.Warnings(); in.Strict && n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "warning (--fail-on-warn)", "warnings (--fail-on-warn)"))
@@ -208,6 +284,18 @@ func (r *Report) PolicyFailures() int {
 	n := 0
 	for _, f := range r.Findings {
 		if f.Blocking() {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitingExceptions counts the findings whose exception waits for its
+// approver.
+func (r *Report) WaitingExceptions() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Exception != nil && f.Exception.Status == ExceptionWaiting {
 			n++
 		}
 	}
@@ -252,4 +340,62 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// merge judges the merge result: its findings, with their exceptions
+// approved only as the head's (judged) or the base branch's are, and
+// keeps the blocking ones that the head's findings do not have.
+func merge(in Input, judged map[exceptionKey]*Exception, head []Finding) *MergeReport {
+	m := in.Merge
+	out := &MergeReport{Commit: m.Commit, Base: m.Base, Failures: []Finding{}, Invalid: spec.Errors{}}
+	for _, e := range m.Invalid {
+		if slices.ContainsFunc(in.Invalid, func(h *spec.Error) bool { return *h == *e }) {
+			continue // invalid at head already
+		}
+		c := *e
+		c.Msg = "on " + out.where() + ": " + c.Msg
+		out.Invalid = append(out.Invalid, &c)
+	}
+	j := newJudge(in.Mode, in.Now, m.BaseSpecs, nil)
+	j.relied, j.merge = judged, true
+	merged := j.resolve(m.Findings, m.Specs)
+	type key struct{ rule, identity, message string }
+	atHead := map[key]bool{}
+	for i, f := range head {
+		if f.Blocking() {
+			atHead[key{f.Rule, f.Identity, in.Findings[i].Message}] = true
+		}
+	}
+	for i, f := range merged {
+		if f.Blocking() && !atHead[key{f.Rule, f.Identity, m.Findings[i].Message}] {
+			f.Message = "fails on " + out.where() + ": " + f.Message
+			out.Failures = append(out.Failures, f)
+		}
+	}
+	return out
+}
+
+// where names the merge result for people: "the merge result with main
+// (1a2b3c4)". It goes into the reasons, which carry no untrusted text: a
+// branch name with anything but letters, digits and "._/-" is not shown.
+func (m *MergeReport) where() string {
+	base := m.Base
+	if base == "" || strings.Trim(base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") != "" {
+		base = "the base branch"
+	}
+	return fmt.Sprintf("the merge result with %s (%s)", base, short(m.Commit))
+}
+
+func (m *MergeReport) failures() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.Failures)
+}
+
+func (m *MergeReport) invalid() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.Invalid)
 }

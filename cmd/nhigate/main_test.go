@@ -66,6 +66,7 @@ func TestScripts(t *testing.T) {
 			"ghattested": cmdAttested,
 			"ghrepo":     cmdRepo,
 			"ghpulls":    cmdPulls,
+			"ghmerge":    cmdMerge,
 		},
 	})
 }
@@ -86,7 +87,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "NO_COLOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
 		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "EXAMPLE",
 		"GITHUB_ACTIONS", "GITHUB_API_URL", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_TOKEN",
-		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA"} {
+		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_REF"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
@@ -150,6 +151,7 @@ func cmdPR(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) > 4 && args[4] == "fork" {
 		pr.HeadOwner = "mallory"
 	}
+	pr.MergeSHA = testMerge(ts, pr.Number, pr.BaseSHA, pr.HeadSHA)
 	server(ts).AddPullRequest(pr)
 	// The files GitHub lists, as its three-dot diff finds them.
 	cmd := exec.Command("git", "diff", "--name-only", args[2]+"..."+args[3])
@@ -163,6 +165,56 @@ func cmdPR(ts *testscript.TestScript, neg bool, args []string) {
 		files = append(files, ghtest.File{Filename: f, Status: "modified"})
 	}
 	server(ts).SetFiles(owner, repo, pr.Number, files...)
+}
+
+// testMerge does what GitHub does for an open pull request: it merges head
+// into base as a new commit, refs/pull/N/merge, and returns its SHA, or ""
+// when they conflict.
+func testMerge(ts *testscript.TestScript, n int, base, head string) string {
+	git := func(args ...string) (string, error) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = ts.MkAbs(".")
+		cmd.Env = append(os.Environ(), gittest.Env...)
+		out, err := cmd.Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	tree, err := git("merge-tree", "--write-tree", base, head)
+	if err != nil {
+		return "" // a conflict: GitHub's merge_commit_sha is null
+	}
+	tree, _, _ = strings.Cut(tree, "\n")
+	sha, err := git("commit-tree", tree, "-p", base, "-p", head, "-m", fmt.Sprintf("Merge %s into %s", head, base))
+	if err != nil {
+		ts.Fatalf("git commit-tree: %v", err)
+	}
+	if _, err := git("update-ref", fmt.Sprintf("refs/pull/%d/merge", n), sha); err != nil {
+		ts.Fatalf("git update-ref: %v", err)
+	}
+	return sha
+}
+
+// cmdMerge sets the merge_commit_sha of a pull request: a revision, a
+// literal SHA, or none: ghmerge 7 refs/pull/7/merge~1
+func cmdMerge(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ghmerge NUMBER REVISION|SHA|none")
+	}
+	sha := ""
+	switch {
+	case args[1] == "none":
+	case len(args[1]) == 40 && strings.Trim(args[1], "0123456789abcdef") == "":
+		sha = args[1]
+	default:
+		sha = revParse(ts, args[1])
+	}
+	srv := server(ts)
+	srv.Mu.Lock()
+	defer srv.Mu.Unlock()
+	pr := srv.PRs[ghtest.IssueKey{Owner: owner, Repo: repo, Number: number(ts, args[0])}]
+	if pr == nil {
+		ts.Fatalf("no pull request %s; open it with ghpr first", args[0])
+	}
+	pr.MergeSHA = sha
 }
 
 // cmdEvent writes the payload GitHub gives the job for an event on a pull
@@ -181,8 +233,12 @@ func cmdEvent(ts *testscript.TestScript, neg bool, args []string) {
 	repoJSON := func(o, r string) map[string]any {
 		return map[string]any{"name": r, "full_name": o + "/" + r, "owner": map[string]any{"login": o, "type": "Organization"}, "fork": o != owner}
 	}
+	var mergeSHA any
+	if pr.MergeSHA != "" {
+		mergeSHA = pr.MergeSHA
+	}
 	pull := map[string]any{
-		"number": pr.Number, "state": "open", "draft": pr.Draft, "title": pr.Title,
+		"number": pr.Number, "state": "open", "draft": pr.Draft, "title": pr.Title, "merge_commit_sha": mergeSHA,
 		"user": map[string]any{"login": pr.Author, "type": "User"},
 		"head": map[string]any{"sha": pr.HeadSHA, "ref": pr.HeadRef, "repo": repoJSON(pr.HeadOwner, pr.HeadRepo)},
 		"base": map[string]any{"sha": pr.BaseSHA, "ref": pr.BaseRef, "repo": repoJSON(owner, repo)},

@@ -72,6 +72,9 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 		Findings:     findings,
 		PolicyDigest: digest,
 		Strict:       *failOnWarn,
+		// No pull request, so every exception is unverified: the report
+		// says whose approval would make it waive its rule.
+		Specs: loaded.Workflows, Now: now,
 	})
 	return out.write(p, renderer, rep)
 }

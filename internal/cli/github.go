@@ -8,12 +8,15 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/nhigate/nhigate/codeowners"
 	"github.com/nhigate/nhigate/ghapi"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
+	"github.com/nhigate/nhigate/source"
 )
 
 // maxEventSize bounds the event payload GitHub writes for the job.
@@ -39,6 +42,11 @@ type githubRun struct {
 	owner, repo  string
 	mergeQueue   bool
 	readOnlyFork bool
+	// repoDir is the clone the revisions are read from.
+	repoDir string
+	// checkoutSHA is GITHUB_SHA when GITHUB_REF is the pull request's
+	// refs/pull/N/merge: the merge commit actions/checkout checked out.
+	checkoutSHA string
 }
 
 // githubEvent reads the Actions environment and the event, and fills in
@@ -73,6 +81,10 @@ func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
 		// A pull request from a fork runs with a read-only token: it can
 		// read reviews but not comment or set a status.
 		readOnlyFork: ev.Fork,
+		repoDir:      rev.repo,
+	}
+	if sha := p.env["GITHUB_SHA"]; ev.Number > 0 && p.env["GITHUB_REF"] == fmt.Sprintf("refs/pull/%d/merge", ev.Number) && isSHA(sha) {
+		run.checkoutSHA = sha
 	}
 	if server, id := p.env["GITHUB_SERVER_URL"], p.env["GITHUB_RUN_ID"]; server != "" && id != "" {
 		run.runURL = fmt.Sprintf("%s/%s/%s/actions/runs/%s", server, ev.Owner, ev.Repo, id)
@@ -127,7 +139,9 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 		return err
 	}
 	rules := reviewer.ApprovalRules{
-		Specs:      prep.head,
+		Specs: prep.head,
+		// Exceptions new since base need their approvedBy's approval.
+		Base:       prep.baseSpecs,
 		Generators: prep.cfg.Generators,
 		Head:       g.event.HeadSHA,
 	}
@@ -155,6 +169,95 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 	}
 	in.Approvals = reqs
 	return nil
+}
+
+// mergeResult runs the policies on the merge result of the pull request,
+// the refs/pull/N/merge commit: merging deploys it, not the head. A head
+// that passes on its own can fail there, when the base branch changed the
+// same spec meanwhile (moved it to production, say) and git merged both
+// cleanly. The specs judged are those the merge changes on the base
+// branch; the policies and the config are still base's. A merge queue's
+// head is itself the merge result, so there is nothing more to check.
+func (g *githubRun) mergeResult(ctx context.Context, prep *prepared, now time.Time) error {
+	if g.mergeQueue {
+		return nil
+	}
+	merged, first, sha, err := g.mergeCommit()
+	if err != nil {
+		return err
+	}
+	changed, err := source.Changed(ctx, first, merged)
+	if err != nil {
+		return fmt.Errorf("diff the merge result %s with its base: %w", short(sha), err)
+	}
+	mergedSpecs, err := source.LoadSpecs(merged, changed, prep.cfg)
+	if err != nil {
+		return fmt.Errorf("read the merge result %s: %w", short(sha), err)
+	}
+	firstSpecs, err := source.LoadSpecs(first, changed, prep.cfg)
+	if err != nil {
+		return fmt.Errorf("read the base of the merge result %s: %w", short(sha), err)
+	}
+	var findings []reviewer.Finding
+	if len(mergedSpecs.Workflows) > 0 {
+		if findings, _, err = evaluate(ctx, prep.base, prep.cfg, mergedSpecs.Workflows, now); err != nil {
+			return fmt.Errorf("check the merge result %s: %w", short(sha), err)
+		}
+	}
+	prep.in.Merge = &reviewer.MergeInput{
+		Commit: sha, Base: g.event.BaseRef,
+		Findings: findings, Invalid: mergedSpecs.Errors,
+		Specs: mergedSpecs.Workflows, BaseSpecs: firstSpecs.Workflows,
+	}
+	return nil
+}
+
+// mergeCommit finds the merge result in the clone: the event's
+// merge_commit_sha, else the merge commit actions/checkout checked out.
+// It must merge the head the review judged; anything else fails closed,
+// saying how to fetch the right one.
+func (g *githubRun) mergeCommit() (merged, first source.Tree, sha string, err error) {
+	ref := fmt.Sprintf("refs/pull/%d/merge", g.event.Number)
+	fetch := fmt.Sprintf("fetch it with \"git fetch origin %s\" (actions/checkout on pull_request checks it out; keep its default ref)", ref)
+	var candidates []string
+	for _, c := range []string{g.event.MergeSHA, g.checkoutSHA} {
+		if c != "" && !slices.ContainsFunc(candidates, func(s string) bool { return strings.EqualFold(s, c) }) {
+			candidates = append(candidates, c)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil, nil, "", fmt.Errorf("pull request #%d: the event names no merge result (pull_request.merge_commit_sha is empty, and GITHUB_REF is not %s): GitHub has not computed the merge yet, or the pull request conflicts with %s. nhigate judges what merging deploys, so nothing passes: resolve any conflict, or run the job again", g.event.Number, ref, g.event.BaseRef)
+	}
+	var problems []string
+	for _, c := range candidates {
+		t, err := source.Open(g.repoDir, c)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s is not in the clone", short(c)))
+			continue
+		}
+		second, err := source.Open(g.repoDir, c+"^2")
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s is not a merge of two commits", short(c)))
+			continue
+		}
+		if h, _ := commitOf(second); !strings.EqualFold(h, g.event.HeadSHA) {
+			problems = append(problems, fmt.Sprintf("%s merges %s, not the head %s", short(c), short(h), short(g.event.HeadSHA)))
+			continue
+		}
+		parent, err := source.Open(g.repoDir, c+"^1")
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("the base side of %s is not in the clone", short(c)))
+			continue
+		}
+		return t, parent, c, nil
+	}
+	return nil, nil, "", fmt.Errorf("pull request #%d: cannot read its merge result with %s (%s): %s", g.event.Number, g.event.BaseRef, strings.Join(problems, "; "), fetch)
+}
+
+// isSHA reports whether s is a full hex commit SHA, not a revision
+// expression that git would evaluate.
+func isSHA(s string) bool {
+	return (len(s) == 40 || len(s) == 64) && strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
 }
 
 // crossCheck compares git's list of changed files, which the review reads,

@@ -77,7 +77,7 @@ func evaluate(ctx context.Context, base source.Tree, cfg *config.Config, ws []*s
 			// Built-in messages start with their rule id, for plain conftest
 			// output; reports show the id on its own.
 			Message:  strings.TrimPrefix(r.Message, r.Rule+" "),
-			Identity: w.Metadata.Name, File: r.File, Line: pos.Line, Col: pos.Col, Field: r.Field,
+			Identity: w.Metadata.Name, File: r.File, Doc: w.Source.Doc, Line: pos.Line, Col: pos.Col, Field: r.Field,
 			Controls: reviewer.Controls{OWASPNHI: r.Controls.OWASP, NISTCSF: r.Controls.CSF, MAESTRO: r.Controls.MAESTRO, AIRMF: r.Controls.AIRMF},
 			Excepted: r.Excepted,
 		})

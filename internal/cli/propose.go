@@ -561,6 +561,9 @@ func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.C
 			Invalid:      pr.invalid,
 			Findings:     own,
 			PolicyDigest: digest,
+			// An exception is new here: the body says whose approval on
+			// the pull request would make it waive its rule.
+			Specs: pr.workflows, Now: now,
 		})
 		for _, f := range own {
 			if f.Blocking() {

@@ -93,6 +93,9 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 		if err := gh.approvals(ctx, prep); err != nil {
 			return err
 		}
+		if err := gh.mergeResult(ctx, prep, now); err != nil {
+			return err
+		}
 	}
 	rep := reviewer.Decide(*prep.in)
 	if gh != nil {
@@ -111,6 +114,8 @@ type prepared struct {
 	base    source.Tree
 	changed []string
 	head    []*spec.Workflow
+	// baseSpecs are the base versions of the changed specs.
+	baseSpecs []*spec.Workflow
 }
 
 // prepare reads both sides, diffs them and, for a review, runs the
@@ -166,6 +171,9 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 		Files:   specFiles(baseSpecs, headSpecs),
 		Diff:    diffing.Compute(baseSpecs.Workflows, headSpecs.Workflows, governance),
 		Invalid: headSpecs.Errors,
+		// Exceptions new since base are unverified here, and in GitHub
+		// mode wait for their approvers.
+		Specs: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Now: now,
 	}
 	if scope == reviewer.ScopeReview {
 		in.Findings, in.PolicyDigest, err = evaluate(ctx, base, cfg, headSpecs.Workflows, now)
@@ -173,7 +181,7 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 			return nil, err
 		}
 	}
-	return &prepared{in: in, cfg: cfg, base: base, changed: changed, head: headSpecs.Workflows}, nil
+	return &prepared{in: in, cfg: cfg, base: base, changed: changed, head: headSpecs.Workflows, baseSpecs: baseSpecs.Workflows}, nil
 }
 
 func specFiles(loaded ...*source.Loaded) int {

@@ -47,7 +47,10 @@ type verifyResult struct {
 	Signer    string        `json:"signer,omitempty"`
 	Commit    string        `json:"commit,omitempty"`
 	ExpiresAt *time.Time    `json:"expiresAt,omitempty"`
-	Approvers []string      `json:"approvers,omitempty"`
+	// ValidUntil is when the verdict stops holding: ExpiresAt, or earlier
+	// when an exception the review relied on expires first.
+	ValidUntil *time.Time `json:"validUntil,omitempty"`
+	Approvers  []string   `json:"approvers,omitempty"`
 }
 
 func runVerify(_ context.Context, p *program, args []string) error {
@@ -114,7 +117,11 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	} else {
 		for _, r := range results {
 			if r.Verified {
-				fmt.Fprintf(p.stdout, "ok    %s: signed by %s at %s, approved by %s, expires %s\n", r.Spec, r.Signer, short(r.Commit), approvers(r.Approvers), r.ExpiresAt.Format(time.RFC3339))
+				valid := ""
+				if r.ValidUntil.Before(*r.ExpiresAt) {
+					valid = fmt.Sprintf(", valid until %s (an exception it relies on expires then)", r.ValidUntil.Format(time.RFC3339))
+				}
+				fmt.Fprintf(p.stdout, "ok    %s: signed by %s at %s, approved by %s, expires %s%s\n", r.Spec, r.Signer, short(r.Commit), approvers(r.Approvers), r.ExpiresAt.Format(time.RFC3339), valid)
 			} else {
 				fmt.Fprintf(p.stdout, "FAIL  %s: %s\n", r.Spec, r.Error)
 			}
@@ -228,7 +235,7 @@ func verifyOne(specPath, bundlePath string, trust *attest.Trust, opts attest.Opt
 		return fail("error", err)
 	}
 	r.Verified, r.Signer, r.Commit = true, res.Signer, res.Predicate.Commit
-	r.ExpiresAt = &res.Predicate.ExpiresAt
+	r.ExpiresAt, r.ValidUntil = &res.Predicate.ExpiresAt, &res.ValidUntil
 	r.Approvers = []string{}
 	for _, req := range res.Predicate.Approvals.Requirements {
 		for _, a := range req.Approvals {

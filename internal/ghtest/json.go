@@ -91,6 +91,10 @@ func (s *Server) pullJSON(pr *PullRequest) map[string]any {
 		changed = len(s.Files[k])
 	}
 	base := fmt.Sprintf("%s/repos/%s/%s", s.URL, pr.Owner, pr.Repo)
+	var mergeSHA any // null until GitHub computed the test merge
+	if pr.MergeSHA != "" {
+		mergeSHA = pr.MergeSHA
+	}
 	return map[string]any{
 		"url":                 fmt.Sprintf("%s/pulls/%d", base, pr.Number),
 		"id":                  id,
@@ -110,7 +114,7 @@ func (s *Server) pullJSON(pr *PullRequest) map[string]any {
 		"updated_at":          "2026-11-25T10:00:00Z",
 		"closed_at":           nil,
 		"merged_at":           nil,
-		"merge_commit_sha":    nil,
+		"merge_commit_sha":    mergeSHA,
 		"draft":               pr.Draft,
 		"head": map[string]any{
 			"label": headOwner + ":" + pr.HeadRef,

@@ -50,6 +50,10 @@ type PullRequest struct {
 	HeadOwner, HeadRepo string
 	// ChangedFiles overrides changed_files; zero means the number of Files.
 	ChangedFiles int
+	// MergeSHA is merge_commit_sha of an open pull request: its test
+	// merge, refs/pull/N/merge. Empty gives null, as before GitHub
+	// computed it or when the pull request conflicts.
+	MergeSHA string
 }
 
 // Review is one pull request review. State is GitHub's: APPROVED,
