@@ -324,3 +324,15 @@ func marker(data []byte) bool {
 	_, ok := FindClaim("", data)
 	return ok
 }
+
+// ClaimInText reports whether text that cannot be parsed, such as a part of
+// a file too large to read whole, mentions nhigate.dev or
+// ProvisioningWorkflow in any of the spellings FindClaim recognises.
+func ClaimInText(data []byte) bool {
+	text, _ := decodeText(data)
+	if plain(text) && !mentions(text) {
+		return false
+	}
+	_, ok := textClaim(text)
+	return ok
+}
