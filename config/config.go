@@ -314,6 +314,11 @@ func globPrefix(pat, dir []string) bool {
 // under the old version, and the change itself is critical.
 func (c *Config) IsGovernance(p string) bool { return c.GovernanceReason(p) != "" }
 
+const (
+	judged    = "changes the rules that judge reviews"
+	stillBase = "this pull request is still judged by the base version"
+)
+
 // GovernanceReason says why p is a governance file, or "" when it is not.
 // Names compare without regard to case: a checkout on a case-insensitive
 // file system (macOS, Windows) makes ".GitHub/workflows/x.yml" the gate's
@@ -323,9 +328,9 @@ func (c *Config) GovernanceReason(p string) string {
 	base := path.Base(lower)
 	switch {
 	case lower == strings.ToLower(File):
-		return "the config that judges reviews: this pull request is still judged by the base version"
+		return judged + " (the config); " + stillBase
 	case lower == "codeowners" || lower == ".github/codeowners" || lower == "docs/codeowners":
-		return "CODEOWNERS decides who must approve: this pull request is still judged by the base version"
+		return judged + " (who must approve); " + stillBase
 	case strings.HasPrefix(lower, ".github/"):
 		return "a file under .github/ (workflows, actions, CODEOWNERS, dependabot) changes how CI and the gate itself run; a pull request's own workflow run uses its edited version, so only approvals can vouch for it"
 	case base == "action.yml" || base == "action.yaml":
@@ -335,12 +340,12 @@ func (c *Config) GovernanceReason(p string) string {
 	case base == ".gitattributes":
 		return "changes how files are checked out and shown in the pull request (e.g. linguist-generated hides a diff)"
 	case strings.HasSuffix(lower, ".rego"):
-		return "a policy: this pull request is still judged by the base version"
+		return judged + " (a policy); " + stillBase
 	}
 	for _, dir := range c.Policies {
 		dir = strings.Trim(path.Clean(dir), "/")
 		if dir == "." || strings.HasPrefix(lower, strings.ToLower(dir)+"/") {
-			return "a file in the policy directory " + dir + ": this pull request is still judged by the base version"
+			return judged + " (a file in the policy directory " + dir + "); " + stillBase
 		}
 	}
 	for _, g := range c.Governance {

@@ -66,6 +66,8 @@ type Report struct {
 	Base  string `json:"base"`
 	Head  string `json:"head"`
 
+	// Risk is the diff's highest risk: "none" when nothing changed.
+	Risk diffing.Risk `json:"risk"`
 	// Files is the number of changed files that hold specs.
 	Files int           `json:"specFilesChanged"`
 	Diff  *diffing.Diff `json:"diff"`
@@ -153,6 +155,10 @@ type Input struct {
 	Approvals []Requirement
 	// Strict blocks on warnings too.
 	Strict bool
+	// FailOnRisk blocks when the diff's risk is at or above it; None never
+	// blocks. Outside GitHub no approvals are enforced, so it is what stops
+	// a critical change there.
+	FailOnRisk diffing.Risk
 }
 
 // Decide builds the report. It fails closed: anything it cannot vouch for
@@ -178,6 +184,7 @@ func Decide(in Input) *Report {
 	if r.Invalid == nil {
 		r.Invalid = spec.Errors{}
 	}
+	r.Risk = r.Diff.Risk()
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -186,6 +193,9 @@ func Decide(in Input) *Report {
 	}
 	if n := r.PolicyFailures(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "policy check failed", "policy checks failed"))
+	}
+	if in.FailOnRisk > diffing.None && r.Risk >= in.FailOnRisk {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("risk %s is at or above --fail-on-risk %s", r.Risk, in.FailOnRisk))
 	}
 	if n := r.Warnings(); in.Strict && n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "warning (--fail-on-warn)", "warnings (--fail-on-warn)"))

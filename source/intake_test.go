@@ -261,10 +261,10 @@ func TestScreenGovernance(t *testing.T) {
 	want := map[string]string{
 		".github/workflows/nhigate-review.yml": "a file under .github/",
 		".gitmodules":                          "says where submodules come from",
-		"CODEOWNERS":                           "CODEOWNERS decides who must approve",
+		"CODEOWNERS":                           "changes the rules that judge reviews (who must approve)",
 		"deploy/apply.sh":                      `listed under governance ("deploy/**")`,
 		"lib/vendor":                           "a submodule (gitlink)",
-		"policy/extra.rego":                    "a policy",
+		"policy/extra.rego":                    "changes the rules that judge reviews (a policy)",
 	}
 	if diff := cmp.Diff(slices.Sorted(mapKeys(want)), slices.Sorted(mapKeys(got))); diff != "" {
 		t.Fatalf("governance files (-want +got):\n%s", diff)
