@@ -71,6 +71,9 @@ func Screen(ctx context.Context, from, head Tree, changed []string, cfg *config.
 		if reason := cfg.GovernanceReason(p); reason != "" {
 			out.Governance = append(out.Governance, Governance{Path: p, Reason: reason})
 		}
+		if read[p] {
+			continue // LoadSpecs read it as a spec, or reported why not
+		}
 		was, _, err := from.kind(p)
 		if err != nil {
 			return nil, err
@@ -87,10 +90,8 @@ func Screen(ctx context.Context, from, head Tree, changed []string, cfg *config.
 		}
 		switch is {
 		case kindSymlink:
-			if !read[p] {
-				block(p, 0, 0, fmt.Sprintf("is a symlink to %q: nhigate never follows a symlink, so a pull request may not add or change one", target),
-					"commit the file itself, not a link to it")
-			}
+			block(p, 0, 0, fmt.Sprintf("is a symlink to %q: nhigate never follows a symlink, so a pull request may not add or change one", target),
+				"commit the file itself, not a link to it")
 			continue
 		case kindGitlink:
 			if cfg.MayHoldSpecs(p) {
@@ -112,7 +113,7 @@ func Screen(ctx context.Context, from, head Tree, changed []string, cfg *config.
 			out.Governance = append(out.Governance, Governance{Path: p, Reason: "a submodule (gitlink) replaced by a file"})
 		}
 		candidate, mode := cfg.CandidatePath(p)
-		if read[p] || candidate && mode == spec.Strict {
+		if candidate && mode == spec.Strict {
 			continue // LoadSpecs read it as a spec, or reported why not
 		}
 		if e := claimOutside(head, p, candidate, cfg); e != nil {

@@ -134,6 +134,31 @@ type gitTree struct {
 	rev    string
 	commit *object.Commit
 	tree   *object.Tree
+	// dirs caches decoded subtrees by directory, under mu: go-git decodes a
+	// top-level directory again for every lookup below it, and a directory
+	// of thousands of specs is read for each changed file.
+	dirs map[string]*object.Tree
+}
+
+// findEntry is tree.FindEntry with the directory cached. Call with mu held.
+func (t *gitTree) findEntry(p string) (*object.TreeEntry, error) {
+	dir, name := path.Split(p)
+	if dir == "" {
+		return t.tree.FindEntry(p)
+	}
+	dir = strings.TrimSuffix(dir, "/")
+	sub, ok := t.dirs[dir]
+	if !ok {
+		var err error
+		if sub, err = t.tree.Tree(dir); err != nil {
+			return nil, err
+		}
+		if t.dirs == nil {
+			t.dirs = map[string]*object.Tree{}
+		}
+		t.dirs[dir] = sub
+	}
+	return sub.FindEntry(name)
 }
 
 func (t *gitTree) String() string {
@@ -150,7 +175,7 @@ func (t *gitTree) Commit() string { return t.commit.Hash.String() }
 func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e, err := t.tree.FindEntry(p)
+	e, err := t.findEntry(p)
 	if err != nil {
 		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
 			return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
@@ -173,7 +198,7 @@ func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
 
 func (t *gitTree) kind(p string) (kind, string, error) {
 	t.mu.Lock()
-	e, err := t.tree.FindEntry(p)
+	e, err := t.findEntry(p)
 	t.mu.Unlock()
 	if err != nil {
 		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
@@ -210,7 +235,7 @@ func (t *gitTree) openReader(p string) (io.ReadCloser, error) {
 }
 
 func (t *gitTree) openBlob(p string) (io.ReadCloser, error) {
-	e, err := t.tree.FindEntry(p)
+	e, err := t.findEntry(p)
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", p, err)
 	}

@@ -46,6 +46,13 @@ func FindClaim(name string, data []byte) (Claim, bool) {
 	if plain(text) && !mentions(text) {
 		return Claim{}, false // the fast path: nothing can spell a claim
 	}
+	if t := strings.TrimLeft(text, " \t\r\n"); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+		// JSON, which YAML's parser reads differently or not at all (tabs,
+		// the \/ escape): read as the spec loader reads it.
+		if doc, err := parseJSON([]byte(text), DefaultMaxDepth); err == nil {
+			return findClaim(doc)
+		}
+	}
 	docs, err := parseYAML([]byte(text))
 	if err == nil {
 		for _, doc := range docs {
@@ -214,9 +221,10 @@ func endsWith(ring []byte, n int, s string) bool {
 // textClaim searches text that did not parse: escapes decoded, folded as
 // in fold, each folded rune remembering its line.
 func textClaim(text string) (Claim, bool) {
+	type at struct{ line, col int }
 	var runes []rune
-	var lines []int
-	line := 1
+	var pos []at
+	line, col := 1, 1
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if r == '\\' {
@@ -225,18 +233,20 @@ func textClaim(text string) (Claim, bool) {
 			}
 		}
 		i += size
-		if r == '\n' {
-			line++
-		}
 		for _, f := range fold(string(r)) {
 			runes = append(runes, f)
-			lines = append(lines, line)
+			pos = append(pos, at{line, col})
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
 		}
 	}
 	for i := range runes {
 		for _, want := range []string{claimGroup, claimKind} {
 			if runesLookLike(runes[i:], want, true) {
-				return Claim{Line: lines[i], Col: 0, Value: want}, true
+				return Claim{Line: pos[i].line, Col: pos[i].col, Value: want}, true
 			}
 		}
 	}
