@@ -1,10 +1,12 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nhigate/nhigate/spec"
 )
@@ -222,5 +224,35 @@ func TestData(t *testing.T) {
 	envs := d["environments"].(map[string]any)
 	if diff := cmp.Diff(map[string]any{"maxTTL": "8h", "maxGrant": "720h"}, envs["production"]); diff != "" {
 		t.Errorf("production limits (-want +got):\n%s", diff)
+	}
+}
+
+// TestReadmeConfigIsTheDefault keeps the README's .nhigate.yaml reference
+// true: the block it shows parses to exactly the defaults.
+func TestReadmeConfigIsTheDefault(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Configuration: `.nhigate.yaml`")
+	if !ok {
+		t.Fatal("README.md has no configuration section")
+	}
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	if !ok {
+		t.Fatal("the configuration section has no yaml block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	got, err := Parse(File, []byte(block))
+	if err != nil {
+		t.Fatalf("the README's config does not parse: %v", err)
+	}
+	if diff := cmp.Diff(Default(), got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("the README's config differs from Default (-default +readme):\n%s", diff)
+	}
+	for _, key := range []string{"specs:", "policies:", "governance:", "limits:", "riskTiers:"} {
+		if !strings.Contains(block, "\n"+key) && !strings.HasPrefix(block, key) {
+			t.Errorf("the README's config does not show %s", key)
+		}
 	}
 }
