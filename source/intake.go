@@ -75,11 +75,14 @@ func Screen(ctx context.Context, from, head Tree, changed []string, cfg *config.
 			continue // LoadSpecs read it as a spec, or reported why not
 		}
 		was, _, err := from.kind(p)
-		if err != nil {
+		var link *SymlinkError
+		switch {
+		case errors.As(err, &link):
+			was = kindNone // below a symlinked directory nothing was there
+		case err != nil:
 			return nil, err
 		}
 		is, target, err := head.kind(p)
-		var link *SymlinkError
 		switch {
 		case errors.As(err, &link):
 			// A directory on the way is a symlink; the link itself is

@@ -347,6 +347,26 @@ func TestDirectoryModeNeverLeavesTheRoot(t *testing.T) {
 	}
 }
 
+// TestScreenSymlinkedDirectoryOnEitherSide: in directory mode a symlinked
+// directory is one changed entry, refused in head and harmless in base.
+func TestScreenSymlinkedDirectoryOnEitherSide(t *testing.T) {
+	outside := t.TempDir()
+	writeTree(t, outside, map[string]string{"a.yaml": specNamed("secret")})
+	linked, real := t.TempDir(), t.TempDir()
+	writeTree(t, linked, map[string]string{"identities": "->" + outside})
+	writeTree(t, real, map[string]string{"identities/a.yaml": specNamed("a"), "identities/README.md": "specs live here"})
+	cfg := withSpecs("identities/*.yaml")
+
+	_, s := screen(t, Dir(real), Dir(linked), cfg)
+	if len(s.Errors) != 1 || s.Errors[0].File != "identities" || !strings.Contains(s.Errors[0].Msg, "is a symlink") {
+		t.Errorf("symlinked directory in head: errors %v, want one at identities", s.Errors)
+	}
+	loaded, s := screen(t, Dir(linked), Dir(real), cfg)
+	if len(s.Errors) != 0 || len(loaded.Workflows) != 1 {
+		t.Errorf("symlinked directory in base: errors %v, %d workflows; want none and a", s.Errors, len(loaded.Workflows))
+	}
+}
+
 // TestReadLocalRefusesSymlinks: the config that check reads from the working
 // directory goes through the same reader as a review's.
 func TestReadLocalRefusesSymlinks(t *testing.T) {
