@@ -27,7 +27,11 @@ type Config struct {
 	// Policies are extra conftest policy directories, read from the base
 	// revision, evaluated beside the built-in policies.
 	Policies []string `yaml:"policies"`
-	Limits   Limits   `yaml:"limits"`
+	// Governance are globs of further files that decide how the gate runs
+	// (scripts a workflow calls, a deploy manifest): a change to one is
+	// critical, like a change to the built-in governance files.
+	Governance []string `yaml:"governance"`
+	Limits     Limits   `yaml:"limits"`
 	// CODEOWNERS says whether CODEOWNERS approvals are required.
 	CODEOWNERS *bool `yaml:"codeowners"`
 	// Generators are the logins of bots that open pull requests. They never
@@ -113,6 +117,9 @@ func Parse(file string, data []byte) (*Config, error) {
 	if set("policies") {
 		merged.Policies = c.Policies
 	}
+	if set("governance") {
+		merged.Governance = c.Governance
+	}
 	if set("limits.maxFileSize") {
 		merged.Limits.MaxFileSize = c.Limits.MaxFileSize
 	}
@@ -164,11 +171,15 @@ func (c *Config) validate(file string, pos map[string]spec.Pos) spec.Errors {
 		at := pos[p]
 		errs = append(errs, &spec.Error{File: file, Line: at.Line, Col: at.Col, Path: p, Msg: msg, Hint: hint})
 	}
-	for i, g := range c.Specs {
-		if _, err := path.Match(strings.ReplaceAll(g, "**", "x"), ""); err != nil || strings.HasPrefix(g, "/") || g == "" {
-			add(fmt.Sprintf("specs[%d]", i), fmt.Sprintf("%q is not a valid glob", g), `write a repo-relative glob such as "identities/**/*.yaml"`)
+	globs := func(key string, list []string, example string) {
+		for i, g := range list {
+			if msg, hint := checkGlob(g, example); msg != "" {
+				add(fmt.Sprintf("%s[%d]", key, i), msg, hint)
+			}
 		}
 	}
+	globs("specs", c.Specs, "identities/**/*.yaml")
+	globs("governance", c.Governance, "deploy/**")
 	for i, p := range c.Policies {
 		if p == "" || strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
 			add(fmt.Sprintf("policies[%d]", i), fmt.Sprintf("%q is not a directory inside the repo", p), `write a repo-relative directory such as "policy"`)
@@ -207,6 +218,34 @@ func (c *Config) validate(file string, pos map[string]spec.Pos) spec.Errors {
 	return errs
 }
 
+// checkGlob says what is wrong with a glob of repo paths, if anything. Paths
+// in a repo are clean and relative ("identities/a.yaml"), so a glob with a
+// "./", a "..", an empty segment or a leading "/" would match nothing, and
+// the files it meant would silently go unjudged.
+func checkGlob(g, example string) (msg, hint string) {
+	if _, err := path.Match(strings.ReplaceAll(g, "**", "x"), ""); err != nil || g == "" {
+		return fmt.Sprintf("%q is not a valid glob", g), fmt.Sprintf("write a repo-relative glob such as %q", example)
+	}
+	var clean []string
+	for _, seg := range strings.Split(g, "/") {
+		switch seg {
+		case "..":
+			return fmt.Sprintf("%q leaves the repo", g), fmt.Sprintf("write a repo-relative glob such as %q", example)
+		case "", ".":
+			continue
+		}
+		clean = append(clean, seg)
+	}
+	if c := strings.Join(clean, "/"); c != g {
+		if c == "" {
+			c = example
+		}
+		return fmt.Sprintf("%q is not a clean repo-relative glob: repo paths never start with \"/\" or \"./\" nor hold \"//\", so it would match nothing", g),
+			fmt.Sprintf("write %q", c)
+	}
+	return "", ""
+}
+
 // SpecLimits are the loading bounds the config sets for spec files.
 func (c *Config) SpecLimits() spec.Limits {
 	return spec.Limits{MaxFileSize: int64(c.Limits.MaxFileSize)}
@@ -215,12 +254,17 @@ func (c *Config) SpecLimits() spec.Limits {
 // CandidatePath reports whether the file at p (slash-separated, repo-relative)
 // may hold specs, and how to read it. With spec globs, a matching file must
 // hold only specs. Without, any YAML or JSON file is offered in Discover
-// mode.
+// mode. A governance file is never a spec, whatever the globs say: a spec
+// there is an error that source reports, since the gate's own files must
+// not double as access grants.
 func (c *Config) CandidatePath(p string) (ok bool, mode spec.Mode) {
+	if c.IsGovernance(p) {
+		return false, spec.Strict
+	}
 	if len(c.Specs) == 0 {
 		switch strings.ToLower(path.Ext(p)) {
 		case ".yaml", ".yml", ".json":
-			return !c.IsGovernance(p), spec.Discover
+			return true, spec.Discover
 		}
 		return false, spec.Discover
 	}
@@ -232,24 +276,84 @@ func (c *Config) CandidatePath(p string) (ok bool, mode spec.Mode) {
 	return false, spec.Strict
 }
 
-// IsGovernance reports whether p is a file that decides how reviews are
-// judged: the config, CODEOWNERS, or a policy. A pull request that changes
-// one is reviewed under the old version, and the change itself is critical.
-func (c *Config) IsGovernance(p string) bool {
-	switch p {
-	case File, "CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS":
-		return true
+// MayHoldSpecs reports whether a spec could lie at dir or below it: whether
+// some path under dir is a candidate. A submodule at such a path could hide
+// specs that nhigate cannot read.
+func (c *Config) MayHoldSpecs(dir string) bool {
+	if len(c.Specs) == 0 {
+		return true // a spec may be anywhere
 	}
-	if strings.HasSuffix(p, ".rego") {
-		return true
-	}
-	for _, dir := range c.Policies {
-		dir = strings.Trim(path.Clean(dir), "/")
-		if dir == "." || strings.HasPrefix(p, dir+"/") {
+	for _, g := range c.Specs {
+		if Glob(g, dir) || globPrefix(strings.Split(g, "/"), strings.Split(dir, "/")) {
 			return true
 		}
 	}
 	return false
+}
+
+// globPrefix reports whether the pattern segments can match a path that
+// starts with the segments of dir and goes deeper.
+func globPrefix(pat, dir []string) bool {
+	for len(dir) > 0 {
+		if len(pat) == 0 {
+			return false
+		}
+		if pat[0] == "**" {
+			return true
+		}
+		if ok, _ := path.Match(pat[0], dir[0]); !ok {
+			return false
+		}
+		pat, dir = pat[1:], dir[1:]
+	}
+	return len(pat) > 0
+}
+
+// IsGovernance reports whether p is a file that decides how reviews are
+// judged or how the gate runs. A pull request that changes one is reviewed
+// under the old version, and the change itself is critical.
+func (c *Config) IsGovernance(p string) bool { return c.GovernanceReason(p) != "" }
+
+const (
+	judged    = "changes the rules that judge reviews"
+	stillBase = "this pull request is still judged by the base version"
+)
+
+// GovernanceReason says why p is a governance file, or "" when it is not.
+// Names compare without regard to case: a checkout on a case-insensitive
+// file system (macOS, Windows) makes ".GitHub/workflows/x.yml" the gate's
+// workflow, and a false alarm costs less than a silent one.
+func (c *Config) GovernanceReason(p string) string {
+	lower := strings.ToLower(p)
+	base := path.Base(lower)
+	switch {
+	case lower == strings.ToLower(File):
+		return judged + " (the config); " + stillBase
+	case lower == "codeowners" || lower == ".github/codeowners" || lower == "docs/codeowners":
+		return judged + " (who must approve); " + stillBase
+	case strings.HasPrefix(lower, ".github/"):
+		return "a file under .github/ (workflows, actions, CODEOWNERS, dependabot) changes how CI and the gate itself run; a pull request's own workflow run uses its edited version, so only approvals can vouch for it"
+	case base == "action.yml" || base == "action.yaml":
+		return "an action definition: a workflow can run it, the gate's own included"
+	case base == ".gitmodules":
+		return "says where submodules come from: their files lie outside this repository and nhigate cannot read them"
+	case base == ".gitattributes":
+		return "changes how files are checked out and shown in the pull request (e.g. linguist-generated hides a diff)"
+	case strings.HasSuffix(lower, ".rego"):
+		return judged + " (a policy); " + stillBase
+	}
+	for _, dir := range c.Policies {
+		dir = strings.Trim(path.Clean(dir), "/")
+		if dir == "." || strings.HasPrefix(lower, strings.ToLower(dir)+"/") {
+			return judged + " (a file in the policy directory " + dir + "); " + stillBase
+		}
+	}
+	for _, g := range c.Governance {
+		if Glob(strings.ToLower(g), lower) {
+			return fmt.Sprintf("listed under governance (%q) in %s", g, File)
+		}
+	}
+	return ""
 }
 
 // Glob matches a slash-separated path against a pattern in which "*" and "?"

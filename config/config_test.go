@@ -1,10 +1,12 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nhigate/nhigate/spec"
 )
@@ -66,6 +68,14 @@ func TestParseErrors(t *testing.T) {
 		{"unknown platform", "highRiskPlatforms: [vault, oracle]\n", []string{"highRiskPlatforms[1]", `"oracle" is not a platform`}},
 		{"two documents", "specs: []\n---\nspecs: []\n", []string{"more than one YAML document"}},
 		{"wrong type", "codeowners: yes\n", []string{".nhigate.yaml:1:13", "must be true or false"}},
+		// A glob that cannot match a clean repo path would leave its specs
+		// (or governance files) unjudged without a word.
+		{"spec glob with ./", "specs: [./identities/*.yaml]\n", []string{".nhigate.yaml:1:9", "not a clean repo-relative glob", `write "identities/*.yaml"`}},
+		{"spec glob with //", "specs: [identities//*.yaml]\n", []string{"specs[0]", `write "identities/*.yaml"`}},
+		{"spec glob with ..", "specs: [identities/../x/*.yaml]\n", []string{"specs[0]", "leaves the repo"}},
+		{"absolute spec glob", "specs: [/identities/*.yaml]\n", []string{"specs[0]", `write "identities/*.yaml"`}},
+		{"bad governance glob", "governance: [\"deploy/[\"]\n", []string{"governance[0]", "is not a valid glob"}},
+		{"governance glob with ./", "governance: [./deploy/**]\n", []string{"governance[0]", `write "deploy/**"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +97,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestCandidatePath(t *testing.T) {
-	withGlobs := &Config{Specs: []string{"identities/**/*.yaml", "extra/*.json"}}
+	withGlobs := &Config{Specs: []string{"identities/**/*.yaml", "extra/*.json", "**/*.yml"}}
 	tests := []struct {
 		cfg      *Config
 		path     string
@@ -97,18 +107,48 @@ func TestCandidatePath(t *testing.T) {
 		{Default(), "anywhere/deep/x.yaml", true, spec.Discover},
 		{Default(), "x.JSON", true, spec.Discover},
 		{Default(), "README.md", false, spec.Discover},
+		{Default(), "identities/x", false, spec.Discover},
 		{Default(), ".nhigate.yaml", false, spec.Discover},
+		{Default(), ".github/workflows/ci.yml", false, spec.Discover},
 		{withGlobs, "identities/x.yaml", true, spec.Strict},
 		{withGlobs, "identities/a/b/c.yaml", true, spec.Strict},
-		{withGlobs, "identities/a/b/c.yml", false, spec.Strict},
+		{withGlobs, "identities/a/b/c.YAML", false, spec.Strict},
+		{withGlobs, "Identities/x.yaml", false, spec.Strict},
 		{withGlobs, "extra/a.json", true, spec.Strict},
 		{withGlobs, "extra/a/b.json", false, spec.Strict},
 		{withGlobs, "other/x.yaml", false, spec.Strict},
+		// A governance file is never a spec, even where a glob matches it.
+		{withGlobs, "a/b.yml", true, spec.Strict},
+		{withGlobs, ".github/workflows/ci.yml", false, spec.Strict},
+		{withGlobs, "ci/action.yml", false, spec.Strict},
 	}
 	for _, tt := range tests {
 		ok, mode := tt.cfg.CandidatePath(tt.path)
 		if ok != tt.wantOK || (ok && mode != tt.wantMode) {
 			t.Errorf("CandidatePath(%q) with specs %v = %v, %v; want %v, %v", tt.path, tt.cfg.Specs, ok, mode, tt.wantOK, tt.wantMode)
+		}
+	}
+}
+
+func TestMayHoldSpecs(t *testing.T) {
+	withGlobs := &Config{Specs: []string{"identities/*/*.yaml", "deep/**/x.json"}}
+	tests := []struct {
+		cfg  *Config
+		dir  string
+		want bool
+	}{
+		{Default(), "vendor/lib", true},
+		{withGlobs, "identities", true},
+		{withGlobs, "identities/team", true},
+		{withGlobs, "identities/team/sub", false},
+		{withGlobs, "identities/x.yaml", true},
+		{withGlobs, "deep/a/b/c", true},
+		{withGlobs, "vendor/lib", false},
+		{withGlobs, "Identities/team", false},
+	}
+	for _, tt := range tests {
+		if got := tt.cfg.MayHoldSpecs(tt.dir); got != tt.want {
+			t.Errorf("MayHoldSpecs(%q) with specs %v = %v, want %v", tt.dir, tt.cfg.Specs, got, tt.want)
 		}
 	}
 }
@@ -135,15 +175,47 @@ func TestGlob(t *testing.T) {
 }
 
 func TestIsGovernance(t *testing.T) {
-	c := &Config{Policies: []string{"policy/"}}
+	c := &Config{Policies: []string{"policy/"}, Governance: []string{"deploy/**", "scripts/*.sh"}}
 	for p, want := range map[string]bool{
+		// The rules that judge a review.
 		".nhigate.yaml": true, "CODEOWNERS": true, ".github/CODEOWNERS": true, "docs/CODEOWNERS": true,
 		"policy/extra.rego": true, "policy/data.json": true, "anywhere/x.rego": true,
-		"identities/a.yaml": false, "policyx/a.yaml": false, "src/CODEOWNERS": false,
+		// What runs the gate: everything under .github/, and actions.
+		".github/workflows/nhigate-review.yml": true, ".github/dependabot.yml": true, ".github/actions/x/run.sh": true,
+		"action.yml": true, "action.yaml": true, "ci/gate/action.yml": true,
+		// Where files come from and how the pull request shows them.
+		".gitmodules": true, ".gitattributes": true, "identities/.gitattributes": true,
+		// Named in the config.
+		"deploy/apply.sh": true, "deploy/a/b/c": true, "scripts/run.sh": true,
+		// Case variants, as a case-insensitive checkout sees them.
+		".GitHub/workflows/x.yml": true, ".NHIGATE.yaml": true, "codeowners": true, "Policy/x.json": true,
+		"x/Action.YML": true, "Deploy/apply.sh": true,
+		// Not governance.
+		"identities/a.yaml": false, "policyx/a.yaml": false, "src/CODEOWNERS": false, "github/x.yml": false,
+		"actions.yml": false, "scripts/a/run.sh": false, "x.github/y": false,
 	} {
 		if got := c.IsGovernance(p); got != want {
 			t.Errorf("IsGovernance(%q) = %v, want %v", p, got, want)
 		}
+	}
+	if r := c.GovernanceReason("deploy/apply.sh"); !strings.Contains(r, `listed under governance ("deploy/**") in .nhigate.yaml`) {
+		t.Errorf("reason for a configured governance file = %q", r)
+	}
+	if r := c.GovernanceReason(".github/workflows/nhigate-review.yml"); !strings.Contains(r, ".github/") {
+		t.Errorf("reason for a workflow = %q", r)
+	}
+}
+
+func TestParseGovernance(t *testing.T) {
+	c, err := Parse(File, []byte("governance: [\"deploy/**\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"deploy/**"}, c.Governance); diff != "" {
+		t.Errorf("Governance (-want +got):\n%s", diff)
+	}
+	if len(Default().Governance) != 0 {
+		t.Errorf("default governance globs = %v; the built-in set needs none", Default().Governance)
 	}
 }
 
@@ -152,5 +224,35 @@ func TestData(t *testing.T) {
 	envs := d["environments"].(map[string]any)
 	if diff := cmp.Diff(map[string]any{"maxTTL": "8h", "maxGrant": "720h"}, envs["production"]); diff != "" {
 		t.Errorf("production limits (-want +got):\n%s", diff)
+	}
+}
+
+// TestReadmeConfigIsTheDefault keeps the README's .nhigate.yaml reference
+// true: the block it shows parses to exactly the defaults.
+func TestReadmeConfigIsTheDefault(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Configuration: `.nhigate.yaml`")
+	if !ok {
+		t.Fatal("README.md has no configuration section")
+	}
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	if !ok {
+		t.Fatal("the configuration section has no yaml block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	got, err := Parse(File, []byte(block))
+	if err != nil {
+		t.Fatalf("the README's config does not parse: %v", err)
+	}
+	if diff := cmp.Diff(Default(), got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("the README's config differs from Default (-default +readme):\n%s", diff)
+	}
+	for _, key := range []string{"specs:", "policies:", "governance:", "limits:", "riskTiers:"} {
+		if !strings.Contains(block, "\n"+key) && !strings.HasPrefix(block, key) {
+			t.Errorf("the README's config does not show %s", key)
+		}
 	}
 }

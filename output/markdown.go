@@ -62,7 +62,7 @@ func markdown(r *reviewer.Report, level detail, limit int) string {
 	var head, body, tail strings.Builder
 	head.WriteString(Marker + "\n")
 	switch {
-	case r.Scope == reviewer.ScopeDiff && len(r.Invalid) == 0:
+	case r.Scope == reviewer.ScopeDiff && r.Verdict == reviewer.Pass:
 		fmt.Fprintf(&head, "## nhigate diff: risk %s\n\n", r.Diff.Risk())
 	case r.Scope == reviewer.ScopeCheck && r.Verdict == reviewer.Pass:
 		head.WriteString("## ✅ nhigate check: pass\n\n")

@@ -65,7 +65,7 @@ func (t Text) render(w io.Writer, r *reviewer.Report) {
 	}
 	totals := Count(r)
 	switch {
-	case r.Scope == reviewer.ScopeDiff && len(r.Invalid) == 0:
+	case r.Scope == reviewer.ScopeDiff && r.Verdict == reviewer.Pass:
 		fmt.Fprintf(w, "%s  risk %s\n", t.paint(bold, "DIFF"), t.risk(r.Diff.Risk()))
 	case r.Verdict == reviewer.Pass && r.Scope == reviewer.ScopeCheck:
 		fmt.Fprintf(w, "%s\n", t.paint(bold+green, "PASS"))

@@ -67,6 +67,8 @@ type Report struct {
 	Base  string `json:"base"`
 	Head  string `json:"head"`
 
+	// Risk is the diff's highest risk: "none" when nothing changed.
+	Risk diffing.Risk `json:"risk"`
 	// Files is the number of changed files that hold specs.
 	Files int           `json:"specFilesChanged"`
 	Diff  *diffing.Diff `json:"diff"`
@@ -180,6 +182,10 @@ type Input struct {
 	Approvals []Requirement
 	// Strict blocks on warnings too.
 	Strict bool
+	// FailOnRisk blocks when the diff's risk is at or above it; None never
+	// blocks. Outside GitHub no approvals are enforced, so it is what stops
+	// a critical change there.
+	FailOnRisk diffing.Risk
 
 	// Specs are the workflows the findings are about, and BaseSpecs the
 	// base versions of the changed ones (none for a check, which has no
@@ -228,6 +234,7 @@ func Decide(in Input) *Report {
 	if r.Invalid == nil {
 		r.Invalid = spec.Errors{}
 	}
+	r.Risk = r.Diff.Risk()
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -262,6 +269,9 @@ func Decide(in Input) *Report {
 	}
 	if n := merged.invalid(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "spec is invalid on "+merged.where(), "specs are invalid on "+merged.where()))
+	}
+	if in.FailOnRisk > diffing.None && r.Risk >= in.FailOnRisk {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("risk %s is at or above --fail-on-risk %s", r.Risk, in.FailOnRisk))
 	}
 	if n := r.Warnings(); in.Strict && n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "warning (--fail-on-warn)", "warnings (--fail-on-warn)"))

@@ -225,6 +225,9 @@ func TestOpenUnknownRevision(t *testing.T) {
 	}
 }
 
+// TestFiles: a symlink is listed, so that a caller refuses it by name
+// (ReadFile fails on it); before issue 10 it was left out, and a policy
+// behind a link silently did not run.
 func TestFiles(t *testing.T) {
 	repo, _, headDir := fixture(t, map[string]string{"policy/a.rego": "package a", "policy/sub/b.rego": "package b", "other/c.rego": "x"},
 		map[string]string{"policy/link.rego": "->../other/c.rego"})
@@ -233,8 +236,12 @@ func TestFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]string{"policy/a.rego", "policy/sub/b.rego"}, got); diff != "" {
+		if diff := cmp.Diff([]string{"policy/a.rego", "policy/link.rego", "policy/sub/b.rego"}, got); diff != "" {
 			t.Errorf("%s: Files (-want +got):\n%s", name, diff)
+		}
+		var link *SymlinkError
+		if _, err := tr.ReadFile("policy/link.rego", 1<<20); !errors.As(err, &link) {
+			t.Errorf("%s: ReadFile of a listed symlink = %v, want a SymlinkError", name, err)
 		}
 		if got, err := tr.Files("missing"); err != nil || len(got) != 0 {
 			t.Errorf("%s: Files(missing) = %v, %v", name, got, err)

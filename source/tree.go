@@ -34,16 +34,39 @@ type Tree interface {
 	// *TooLargeError past limit bytes, and with an error wrapping
 	// fs.ErrNotExist when there is no such file.
 	ReadFile(p string, limit int64) ([]byte, error)
-	// Files lists the regular files below the directory dir, recursively,
-	// sorted. A missing directory has no files.
+	// Files lists the regular files and symlinks below the directory dir,
+	// recursively, sorted. A missing directory has no files. ReadFile fails
+	// on a symlink, so a caller refuses it by name rather than miss it.
 	Files(dir string) ([]string, error)
 	// entries lists every file with a hash of its content and its kind.
 	entries(ctx context.Context) (map[string]entry, error)
+	// kind says what is at p, and a symlink's target. Nothing there is
+	// kindNone with a nil error.
+	kind(p string) (kind, string, error)
+	// openReader streams the regular file at p, whatever its size, with the
+	// checks of ReadFile.
+	openReader(p string) (io.ReadCloser, error)
 }
 
 type entry struct {
-	hash    plumbing.Hash // git blob hash, comparable across git and directories
-	symlink bool
+	hash plumbing.Hash // git object hash, comparable across git and directories
+	kind kind
+}
+
+// kind is what sits at a path.
+type kind int
+
+const (
+	kindNone    kind = iota // nothing
+	kindRegular             // a regular file
+	kindSymlink
+	kindGitlink // a submodule: a commit of another repository
+	kindDir
+	kindOther // a socket, a device: never a spec
+)
+
+func (k kind) String() string {
+	return [...]string{"nothing", "a regular file", "a symlink", "a submodule (gitlink)", "a directory", "not a regular file"}[k]
 }
 
 // SymlinkError reports a symlink where a file was expected.
@@ -111,6 +134,31 @@ type gitTree struct {
 	rev    string
 	commit *object.Commit
 	tree   *object.Tree
+	// dirs caches decoded subtrees by directory, under mu: go-git decodes a
+	// top-level directory again for every lookup below it, and a directory
+	// of thousands of specs is read for each changed file.
+	dirs map[string]*object.Tree
+}
+
+// findEntry is tree.FindEntry with the directory cached. Call with mu held.
+func (t *gitTree) findEntry(p string) (*object.TreeEntry, error) {
+	dir, name := path.Split(p)
+	if dir == "" {
+		return t.tree.FindEntry(p)
+	}
+	dir = strings.TrimSuffix(dir, "/")
+	sub, ok := t.dirs[dir]
+	if !ok {
+		var err error
+		if sub, err = t.tree.Tree(dir); err != nil {
+			return nil, err
+		}
+		if t.dirs == nil {
+			t.dirs = map[string]*object.Tree{}
+		}
+		t.dirs[dir] = sub
+	}
+	return sub.FindEntry(name)
 }
 
 func (t *gitTree) String() string {
@@ -127,7 +175,7 @@ func (t *gitTree) Commit() string { return t.commit.Hash.String() }
 func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e, err := t.tree.FindEntry(p)
+	e, err := t.findEntry(p)
 	if err != nil {
 		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
 			return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
@@ -146,6 +194,76 @@ func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: not a regular file: %w", p, fs.ErrNotExist)
 	}
 	return t.blob(p, e.Hash, limit)
+}
+
+func (t *gitTree) kind(p string) (kind, string, error) {
+	t.mu.Lock()
+	e, err := t.findEntry(p)
+	t.mu.Unlock()
+	if err != nil {
+		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+			return kindNone, "", nil
+		}
+		return 0, "", fmt.Errorf("find %s in %s: %w", p, t, err)
+	}
+	switch e.Mode {
+	case filemode.Regular, filemode.Executable, filemode.Deprecated:
+		return kindRegular, "", nil
+	case filemode.Symlink:
+		t.mu.Lock()
+		target, err := t.blob(p, e.Hash, 4096)
+		t.mu.Unlock()
+		return kindSymlink, string(target), err
+	case filemode.Submodule:
+		return kindGitlink, e.Hash.String(), nil
+	case filemode.Dir:
+		return kindDir, "", nil
+	}
+	return kindOther, "", nil
+}
+
+func (t *gitTree) openReader(p string) (io.ReadCloser, error) {
+	// go-git's storage is not safe for concurrent use: the tree stays
+	// locked until the reader is closed.
+	t.mu.Lock()
+	r, err := t.openBlob(p)
+	if err != nil {
+		t.mu.Unlock()
+		return nil, err
+	}
+	return &lockedReader{ReadCloser: r, unlock: t.mu.Unlock}, nil
+}
+
+func (t *gitTree) openBlob(p string) (io.ReadCloser, error) {
+	e, err := t.findEntry(p)
+	if err != nil {
+		return nil, fmt.Errorf("find %s: %w", p, err)
+	}
+	switch e.Mode {
+	case filemode.Regular, filemode.Executable, filemode.Deprecated:
+	default:
+		return nil, fmt.Errorf("%s: not a regular file: %w", p, fs.ErrNotExist)
+	}
+	b, err := t.repo.BlobObject(e.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	r, err := b.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return r, nil
+}
+
+type lockedReader struct {
+	io.ReadCloser
+	unlock func()
+}
+
+func (r *lockedReader) Close() error {
+	err := r.ReadCloser.Close()
+	r.unlock()
+	return err
 }
 
 func (t *gitTree) blob(p string, h plumbing.Hash, limit int64) ([]byte, error) {
@@ -193,7 +311,7 @@ func (t *gitTree) Files(dir string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", dir, err)
 		}
-		if e.Mode.IsFile() && e.Mode != filemode.Symlink {
+		if e.Mode.IsFile() { // regular files and symlinks, which ReadFile refuses by name
 			out = append(out, path.Join(dir, name))
 		}
 	}
@@ -218,49 +336,85 @@ func (t *gitTree) entries(ctx context.Context) (map[string]entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("walk %s: %w", t, err)
 		}
-		if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
-			continue
+		switch e.Mode {
+		case filemode.Dir:
+		case filemode.Symlink:
+			out[name] = entry{hash: e.Hash, kind: kindSymlink}
+		case filemode.Submodule:
+			out[name] = entry{hash: e.Hash, kind: kindGitlink}
+		default:
+			out[name] = entry{hash: e.Hash, kind: kindRegular}
 		}
-		out[name] = entry{hash: e.Hash, symlink: e.Mode == filemode.Symlink}
 	}
 }
 
 // Dir returns the snapshot of a directory as it is now.
 func Dir(root string) Tree { return &dirTree{root: root} }
 
+// dirTree reads a directory through an os.Root, which never resolves a path
+// outside the directory, and refuses every symlink on the way to a file,
+// whether it points inside the directory or out: a symlink is never
+// followed. Each operation opens the root anew, so that a tree holds no
+// file descriptor between calls.
 type dirTree struct {
 	root string
 }
 
 func (t *dirTree) String() string { return t.root }
 
-func (t *dirTree) ReadFile(p string, limit int64) ([]byte, error) {
+func (t *dirTree) open() (*os.Root, error) {
+	r, err := os.OpenRoot(t.root)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", t.root, err)
+	}
+	return r, nil
+}
+
+// lstat returns what is at p, after checking that no directory on the way
+// to it is a symlink. It fails with *SymlinkError at the first symlink,
+// p itself included.
+func (t *dirTree) lstat(r *os.Root, p string) (fs.FileInfo, error) {
 	if !fs.ValidPath(p) {
 		return nil, fmt.Errorf("%s: invalid path: %w", p, fs.ErrNotExist)
 	}
-	full := filepath.Join(t.root, filepath.FromSlash(p))
-	fi, err := os.Lstat(full)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, err := os.Readlink(full)
-		if err != nil {
-			return nil, fmt.Errorf("read link %s: %w", p, err)
+	var fi fs.FileInfo
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
 		}
-		return nil, &SymlinkError{Path: p, Target: target, Escapes: escapes(p, filepath.ToSlash(target))}
+		var err error
+		if fi, err = r.Lstat(p[:i]); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			target, err := r.Readlink(p[:i])
+			if err != nil {
+				return nil, fmt.Errorf("read link %s: %w", p[:i], err)
+			}
+			return nil, &SymlinkError{Path: p[:i], Target: target, Escapes: escapes(p[:i], filepath.ToSlash(target))}
+		}
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file: %w", p, fs.ErrNotExist)
-	}
-	if fi.Size() > limit {
-		return nil, &TooLargeError{Path: p, Size: fi.Size(), Limit: limit}
-	}
-	f, err := os.Open(full)
+	return fi, nil
+}
+
+func (t *dirTree) ReadFile(p string, limit int64) ([]byte, error) {
+	r, err := t.open()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, err
+	}
+	defer r.Close()
+	f, size, err := t.openFile(r, p)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
+	if size > limit {
+		return nil, &TooLargeError{Path: p, Size: size, Limit: limit}
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
@@ -271,28 +425,93 @@ func (t *dirTree) ReadFile(p string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// openFile opens the regular file at p, refusing symlinks, and checks that
+// what it opened is what it inspected: a file swapped for a link in between
+// is not read.
+func (t *dirTree) openFile(r *os.Root, p string) (*os.File, int64, error) {
+	fi, err := t.lstat(r, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s: not a regular file: %w", p, fs.ErrNotExist)
+	}
+	f, err := r.Open(p)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", p, err)
+	}
+	opened, err := f.Stat()
+	if err != nil || !os.SameFile(fi, opened) {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s changed while nhigate read it", p)
+	}
+	return f, opened.Size(), nil
+}
+
+func (t *dirTree) openReader(p string) (io.ReadCloser, error) {
+	r, err := t.open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, _, err := t.openFile(r, p)
+	return f, err
+}
+
+func (t *dirTree) kind(p string) (kind, string, error) {
+	r, err := t.open()
+	if err != nil {
+		return 0, "", err
+	}
+	defer r.Close()
+	fi, err := t.lstat(r, p)
+	var link *SymlinkError
+	switch {
+	case errors.As(err, &link) && link.Path == p:
+		return kindSymlink, link.Target, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return kindNone, "", nil
+	case err != nil:
+		return 0, "", err
+	case fi.Mode().IsRegular():
+		return kindRegular, "", nil
+	case fi.IsDir():
+		return kindDir, "", nil
+	}
+	return kindOther, "", nil
+}
+
+// Files lists the regular files and the symlinks below dir, which must
+// itself be reached without a symlink. Listing a symlink lets the caller
+// refuse it by name (ReadFile fails on it) rather than miss it.
 func (t *dirTree) Files(dir string) ([]string, error) {
 	if !fs.ValidPath(dir) {
 		return nil, fmt.Errorf("list %s: not a path inside the repo", dir)
 	}
+	r, err := t.open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if _, err := t.lstat(r, dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
 	var out []string
-	root := filepath.Join(t.root, filepath.FromSlash(dir))
-	err := filepath.WalkDir(root, func(full string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(r.FS(), dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
-			rel, err := filepath.Rel(t.root, full)
-			if err != nil {
-				return err
-			}
-			out = append(out, filepath.ToSlash(rel))
+		switch {
+		case d.IsDir() && d.Name() == ".git":
+			return fs.SkipDir
+		case d.Type().IsRegular(), d.Type()&fs.ModeSymlink != 0:
+			out = append(out, p)
 		}
 		return nil
 	})
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", dir, err)
 	}
@@ -301,8 +520,13 @@ func (t *dirTree) Files(dir string) ([]string, error) {
 }
 
 func (t *dirTree) entries(ctx context.Context) (map[string]entry, error) {
+	r, err := t.open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
 	out := map[string]entry{}
-	err := filepath.WalkDir(t.root, func(full string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(r.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -311,40 +535,48 @@ func (t *dirTree) entries(ctx context.Context) (map[string]entry, error) {
 		}
 		if d.IsDir() {
 			if d.Name() == ".git" {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
-		rel, err := filepath.Rel(t.root, full)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		var content []byte
-		symlink := d.Type()&fs.ModeSymlink != 0
 		switch {
-		case symlink:
-			target, err := os.Readlink(full)
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := r.Readlink(p)
 			if err != nil {
 				return err
 			}
-			content = []byte(filepath.ToSlash(target))
+			out[p] = entry{hash: blobHash([]byte(filepath.ToSlash(target))), kind: kindSymlink}
 		case d.Type().IsRegular():
 			// Hash the content, as git would, so that a directory compares
-			// with a git revision. Directory mode is for small trees; large
-			// repos are reviewed in git mode, which compares tree hashes.
-			if content, err = os.ReadFile(full); err != nil {
+			// with a git revision. The hash streams, so memory stays small
+			// whatever the size of a file.
+			h, err := t.hashFile(r, p)
+			if err != nil {
 				return err
 			}
-		default:
-			return nil // sockets, devices: never specs
+			out[p] = entry{hash: h, kind: kindRegular}
 		}
-		out[rel] = entry{hash: blobHash(content), symlink: symlink}
-		return nil
+		return nil // sockets, devices: never specs
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walk %s: %w", t.root, err)
 	}
+	return out, nil
+}
+
+func (t *dirTree) hashFile(r *os.Root, p string) (plumbing.Hash, error) {
+	f, size, err := t.openFile(r, p)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	defer f.Close()
+	h := sha1.New()
+	h.Write([]byte("blob " + strconv.FormatInt(size, 10) + "\x00"))
+	if n, err := io.Copy(h, io.LimitReader(f, size+1)); err != nil || n != size {
+		return plumbing.ZeroHash, fmt.Errorf("%s changed while nhigate read it", p)
+	}
+	var out plumbing.Hash
+	copy(out[:], h.Sum(nil))
 	return out, nil
 }
 

@@ -49,10 +49,9 @@ const (
 )
 
 // Marker reports whether data may hold a workflow at all. Discovery uses it to
-// avoid parsing files that cannot be specs; it errs on the side of parsing.
-func Marker(data []byte) bool {
-	return bytes.Contains(data, []byte("nhigate.dev")) || bytes.Contains(data, []byte(Kind))
-}
+// avoid parsing files that cannot be specs; it errs on the side of parsing,
+// and sees a claim in any case, encoding or look-alike spelling (FindClaim).
+func Marker(data []byte) bool { return marker(data) }
 
 // Parse reads every workflow in one file. YAML (several documents allowed)
 // and JSON (one value) are told apart by the file's extension. The returned
@@ -208,7 +207,9 @@ func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*
 
 // claimsNhigate reports whether a document says it is an nhigate document:
 // its apiVersion starts with "nhigate.dev/" or its kind is
-// ProvisioningWorkflow. It reads only the root's own keys. A merge key could
+// ProvisioningWorkflow, compared loosely (claimKV), so that a near miss is
+// an error rather than another tool's document. It reads only the root's
+// own keys. A merge key could
 // bring in the claim, so it counts as one and the decoder then rejects it.
 func claimsNhigate(root *yaml.Node) bool {
 	root = unalias(root)
@@ -223,7 +224,7 @@ func claimsNhigate(root *yaml.Node) bool {
 		if v.Kind != yaml.ScalarNode {
 			continue
 		}
-		if k.Value == "apiVersion" && strings.HasPrefix(v.Value, "nhigate.dev/") || k.Value == "kind" && v.Value == Kind {
+		if claimKV(k.Value, v.Value) {
 			return true
 		}
 	}

@@ -46,13 +46,13 @@ func Validate(w *Workflow) Errors {
 	case w.APIVersion == "":
 		v.add("apiVersion", "is required", `add "apiVersion: nhigate.dev/v1"`)
 	case w.APIVersion != APIVersion:
-		v.add("apiVersion", fmt.Sprintf("%q is not supported", w.APIVersion), `write "nhigate.dev/v1"`)
+		v.add("apiVersion", unsupported(w.APIVersion, APIVersion), `write "nhigate.dev/v1"`)
 	}
 	switch {
 	case w.Kind == "":
 		v.add("kind", "is required", `add "kind: ProvisioningWorkflow"`)
 	case w.Kind != Kind:
-		v.add("kind", fmt.Sprintf("%q is not supported", w.Kind), `write "ProvisioningWorkflow"`)
+		v.add("kind", unsupported(w.Kind, Kind), `write "ProvisioningWorkflow"`)
 	}
 
 	m := w.Metadata

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -67,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"ghrepo":     cmdRepo,
 			"ghpulls":    cmdPulls,
 			"ghmerge":    cmdMerge,
+			"encode":     cmdEncode,
 		},
 	})
 }
@@ -405,4 +408,30 @@ func cmdPulls(ts *testscript.TestScript, neg bool, args []string) {
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		fmt.Fprintf(ts.Stdout(), "== %s\n%s", p, files[p])
 	}
+}
+
+// cmdEncode writes a copy of a text file in another encoding, which a
+// txtar archive cannot hold: encode utf16le|utf16be|utf8bom SRC DST
+func cmdEncode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: encode utf16le|utf16be|utf8bom SRC DST")
+	}
+	text := ts.ReadFile(args[1])
+	var out []byte
+	switch args[0] {
+	case "utf8bom":
+		out = append([]byte{0xEF, 0xBB, 0xBF}, text...)
+	case "utf16le", "utf16be":
+		order := binary.AppendByteOrder(binary.LittleEndian)
+		out = []byte{0xFF, 0xFE}
+		if args[0] == "utf16be" {
+			order, out = binary.BigEndian, []byte{0xFE, 0xFF}
+		}
+		for _, u := range utf16.Encode([]rune(text)) {
+			out = order.AppendUint16(out, u)
+		}
+	default:
+		ts.Fatalf("encode: unknown encoding %q", args[0])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), out, 0o644))
 }

@@ -85,9 +85,10 @@ func explicitlySet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// readConfig reads a config file from the working tree for check.
+// readConfig reads a config file from the working tree for check, through
+// the bounded reader that refuses symlinks, as a review reads it from base.
 func readConfig(path string, required bool) (*config.Config, error) {
-	data, err := readBounded(path, spec.DefaultMaxFileSize)
+	data, err := source.ReadLocal(path, spec.DefaultMaxFileSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !required:
 		return config.Default(), nil

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nhigate/nhigate/config"
@@ -58,6 +60,8 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	fs := p.flags(string(scope), usage, examples)
 	rev.register(fs)
 	out.register(fs)
+	var failOnRisk string
+	fs.StringVar(&failOnRisk, "fail-on-risk", "", "block (exit 1) when the diff's highest risk is at or above this level: low, medium, high or critical. Outside GitHub Actions no approvals are enforced, so set it (e.g. to high) to stop governance changes and risky widenings there")
 	var forceGitHub, forceLocal bool
 	if scope == reviewer.ScopeReview {
 		fs.BoolVar(&forceGitHub, "github", false, "review the pull request of the GitHub Actions event (the default when GITHUB_ACTIONS and GITHUB_EVENT_PATH are set)")
@@ -73,6 +77,10 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 		return usageErrorf("--github and --local exclude each other")
 	}
 	now, renderer, err := out.resolve(p)
+	if err != nil {
+		return err
+	}
+	threshold, err := parseFailOnRisk(failOnRisk)
 	if err != nil {
 		return err
 	}
@@ -97,6 +105,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 			return err
 		}
 	}
+	prep.in.FailOnRisk = threshold
 	rep := reviewer.Decide(*prep.in)
 	if gh != nil {
 		if err := gh.publish(ctx, p, rep, out.output); err != nil {
@@ -104,6 +113,18 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 		}
 	}
 	return out.write(p, renderer, rep)
+}
+
+// parseFailOnRisk reads --fail-on-risk; empty means no threshold.
+func parseFailOnRisk(level string) (diffing.Risk, error) {
+	if level == "" {
+		return diffing.None, nil
+	}
+	var r diffing.Risk
+	if err := r.UnmarshalText([]byte(level)); err != nil || r == diffing.None || level != r.String() {
+		return diffing.None, usageErrorf("--fail-on-risk %q is not a risk level; write one of: %s", level, strings.Join(config.RiskLevels, ", "))
+	}
+	return r, nil
 }
 
 // prepared is a review before its decision: the input, and what GitHub
@@ -143,12 +164,6 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 	if err != nil {
 		return nil, err
 	}
-	var governance []string
-	for _, path := range changed {
-		if cfg.IsGovernance(path) {
-			governance = append(governance, path)
-		}
-	}
 	// Base specs were judged when they merged; a broken one must not block
 	// the pull request that fixes it, so only head errors count.
 	baseSpecs, err := source.LoadSpecs(from, changed, cfg)
@@ -159,6 +174,18 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 	if err != nil {
 		return nil, err
 	}
+	// Nothing else among the changed files may hold a spec unread, and the
+	// files that govern the gate are flagged with why.
+	screened, err := source.Screen(ctx, from, head, changed, cfg, headSpecs)
+	if err != nil {
+		return nil, err
+	}
+	var governance []string
+	why := map[string]string{}
+	for _, g := range screened.Governance {
+		governance = append(governance, g.Path)
+		why[g.Path] = g.Reason
+	}
 	name := base.String()
 	if from != base {
 		name += ", diffed from " + from.String()
@@ -168,12 +195,18 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 		Scope:   scope,
 		Base:    name,
 		Head:    head.String(),
-		Files:   specFiles(baseSpecs, headSpecs),
+		Files:   specFiles(baseSpecs, headSpecs, &source.Loaded{Errors: screened.Errors}),
 		Diff:    diffing.Compute(baseSpecs.Workflows, headSpecs.Workflows, governance),
-		Invalid: headSpecs.Errors,
+		Invalid: append(headSpecs.Errors, screened.Errors...),
 		// Exceptions new since base are unverified here, and in GitHub
 		// mode wait for their approvers.
 		Specs: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Now: now,
+	}
+	slices.SortStableFunc(in.Invalid, func(a, b *spec.Error) int { return strings.Compare(a.File, b.File) })
+	for i, c := range in.Diff.Governance {
+		if r := why[c.File]; r != "" {
+			in.Diff.Governance[i].Reason = r
+		}
 	}
 	if scope == reviewer.ScopeReview {
 		in.Findings, in.PolicyDigest, err = evaluate(ctx, base, cfg, headSpecs.Workflows, now)

@@ -1,0 +1,64 @@
+package reviewer_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhigate/nhigate/diffing"
+	"github.com/nhigate/nhigate/reviewer"
+)
+
+// TestFailOnRisk: outside GitHub no approvals are enforced, so the
+// threshold is what stops a risky change; below it the review passes.
+func TestFailOnRisk(t *testing.T) {
+	governance := diffing.Compute(nil, nil, []string{".github/workflows/nhigate-review.yml"})
+	tests := []struct {
+		name        string
+		diff        *diffing.Diff
+		threshold   diffing.Risk
+		wantVerdict reviewer.Verdict
+		wantReasons []string
+	}{
+		{"no threshold", governance, diffing.None, reviewer.Pass, []string{}},
+		{"at the threshold", governance, diffing.Critical, reviewer.Blocked, []string{"risk critical is at or above --fail-on-risk critical"}},
+		{"above the threshold", governance, diffing.Low, reviewer.Blocked, []string{"risk critical is at or above --fail-on-risk low"}},
+		{"nothing changed", nil, diffing.Low, reviewer.Pass, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeReview, Diff: tt.diff, FailOnRisk: tt.threshold})
+			if r.Verdict != tt.wantVerdict {
+				t.Errorf("verdict = %s, want %s", r.Verdict, tt.wantVerdict)
+			}
+			if diff := cmp.Diff(tt.wantReasons, r.Reasons); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReportRisk: the JSON report carries the diff's highest risk at the
+// top, so that a CI system can act on it without walking the diff.
+func TestReportRisk(t *testing.T) {
+	for _, tt := range []struct {
+		diff *diffing.Diff
+		want string
+	}{
+		{nil, "none"},
+		{diffing.Compute(nil, nil, []string{"CODEOWNERS"}), "critical"},
+	} {
+		b, err := json.Marshal(reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeDiff, Diff: tt.diff}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Risk string }
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Risk != tt.want {
+			t.Errorf("risk = %q, want %q", got.Risk, tt.want)
+		}
+	}
+}
