@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -11,10 +12,20 @@ import (
 // machines.
 type JSON struct{}
 
-// Render implements Renderer.
+// Render implements Renderer. Secrets are masked.
 func (JSON) Render(w io.Writer, r *reviewer.Report) error {
-	enc := json.NewEncoder(w)
+	return writeJSON(w, Redact(r))
+}
+
+// writeJSON writes v as indented JSON through the guard.
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(guard(buf.Bytes(), jsonGuard))
+	return err
 }
