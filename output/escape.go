@@ -63,7 +63,7 @@ func Escape(s string) string {
 func plainMarkdown(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < ' ' || c >= utf8.RuneSelf || c == '&' || c == '<' || c == '>' || c == '@' || strings.IndexByte(markdownPunct, c) >= 0 {
+		if c < ' ' || c >= 0x7f || c == '&' || c == '<' || c == '>' || c == '@' || strings.IndexByte(markdownPunct, c) >= 0 {
 			return false
 		}
 	}
