@@ -24,12 +24,12 @@ import (
 //     fields, say) and breaks GitHub Actions workflow commands that an
 //     untrusted string could smuggle into a log.
 
-// Redact returns a copy of r in which every string is masked: any value
-// that NHI-SEC-001 would flag reads as "[redacted: <kind>]". r itself is
-// not changed. Renderers call it themselves; it is exported for callers
-// that show parts of a report on their own.
-func Redact(r *reviewer.Report) *reviewer.Report {
-	return mapStrings(r, secret.Mask)
+// Redact returns a copy of v in which every string is masked: any value
+// that NHI-SEC-001 would flag reads as "[redacted: <kind>]". v itself is
+// not changed. Renderers call it on the report themselves; it is exported
+// for commands that print results of their own (sweep, propose).
+func Redact[T any](v T) T {
+	return mapStrings(v, secret.Mask)
 }
 
 // prepare is Redact followed by clean, for a format's own rules.
