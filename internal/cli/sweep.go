@@ -586,7 +586,7 @@ func (t *revocationTarget) open(ctx context.Context, p *program, res *sweepResul
 	}
 	rv := plan(res)
 	for _, m := range rv.manual {
-		fmt.Fprintf(p.stderr, "nhigate: sweep: not in the pull request: %s\n", m)
+		fmt.Fprintf(p.stderr, "nhigate: sweep: not in the pull request: %s\n", output.SafeText(m))
 	}
 	if len(rv.files) == 0 {
 		fmt.Fprintln(p.stderr, "nhigate: sweep: nothing to revoke automatically; no pull request opened")
