@@ -9,9 +9,9 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// TestKindsArePolicys holds the Go patterns and markers equal to those of
+// TestKindsMatchPolicy holds the Go patterns and markers equal to those of
 // NHI-SEC-001, so that what the policy flags is what the output masks.
-func TestKindsArePolicys(t *testing.T) {
+func TestKindsMatchPolicy(t *testing.T) {
 	src, err := os.ReadFile("../../policies/nhigate/secrets/secrets.rego")
 	if err != nil {
 		t.Fatal(err)
