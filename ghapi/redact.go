@@ -30,50 +30,83 @@ const minBase64Run = (minRun*8 - 4) / 6
 // characters, such as the first eight.
 type redactor struct {
 	token string
-	// plain indexes each minRun-long window of the lower-cased token; a
-	// token shorter than minRun is indexed whole.
-	plain    map[string][]int
-	lower    string
-	plainRun int
-	// encoded holds, per alignment and alphabet, the base64 characters
-	// that depend on the token's bytes alone; windows indexes their
-	// minBase64Run-long windows.
-	encoded []string
-	windows map[string][][2]int
+	// plain finds runs of the lower-cased token; encoded finds runs of the
+	// base64 characters that depend on the token's bytes alone, one needle
+	// per alignment and alphabet.
+	plain, encoded *needles
 }
 
 func newRedactor(token string) *redactor {
-	r := &redactor{token: token, lower: strings.ToLower(token), plain: map[string][]int{}, windows: map[string][][2]int{}}
+	r := &redactor{token: token}
 	if token == "" {
 		return r
 	}
-	r.plainRun = min(minRun, len(token))
-	for i := 0; i+r.plainRun <= len(r.lower); i++ {
-		w := r.lower[i : i+r.plainRun]
-		r.plain[w] = append(r.plain[w], i)
-	}
+	r.plain = newNeedles([]string{strings.ToLower(token)}, min(minRun, len(token)))
+	var middles []string
 	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 		for k := range 3 {
 			// k filler bytes put the token at alignment k. Character i of
 			// the encoding carries bits 6i to 6i+6: it is the token's alone
 			// when those bits lie within the token's bytes.
-			data := append(make([]byte, k), token...)
-			e := enc.EncodeToString(data)
+			e := enc.EncodeToString(append(make([]byte, k), token...))
 			first := (8*k + 5) / 6
 			last := (8*(k+len(token)))/6 - 1
-			if last-first+1 < minBase64Run {
-				continue
-			}
-			middle := e[first : last+1]
-			n := len(r.encoded)
-			r.encoded = append(r.encoded, middle)
-			for i := 0; i+minBase64Run <= len(middle); i++ {
-				w := middle[i : i+minBase64Run]
-				r.windows[w] = append(r.windows[w], [2]int{n, i})
+			if last-first+1 >= minBase64Run {
+				middles = append(middles, e[first:last+1])
 			}
 		}
 	}
+	if len(middles) > 0 {
+		r.encoded = newNeedles(middles, minBase64Run)
+	}
 	return r
+}
+
+// needles finds, in a text, every run of at least min characters that
+// stands in one of a few needles. It indexes the needles' grams of g
+// characters and looks up only every g-th position of the text: with
+// min >= 2g-1, every such run holds a looked-up gram whole, from which the
+// run is grown both ways.
+type needles struct {
+	list  []string
+	min   int
+	g     int
+	grams map[string][][2]int // gram -> (needle, offset)
+}
+
+func newNeedles(list []string, minLen int) *needles {
+	n := &needles{list: list, min: minLen, g: (minLen + 1) / 2, grams: map[string][][2]int{}}
+	for i, s := range list {
+		for p := 0; p+n.g <= len(s); p++ {
+			n.grams[s[p:p+n.g]] = append(n.grams[s[p:p+n.g]], [2]int{i, p})
+		}
+	}
+	return n
+}
+
+// find appends to hits the runs in text, as [start, end) ranges.
+func (n *needles) find(text string, hits [][2]int) [][2]int {
+	covered := 0 // the end of the last run found
+	for j := 0; j+n.g <= len(text); j += n.g {
+		if j+n.g <= covered {
+			continue // inside a run already found
+		}
+		for _, at := range n.grams[text[j:j+n.g]] {
+			needle, p := n.list[at[0]], at[1]
+			lo, hi := j, j+n.g
+			for lo > 0 && p-(j-lo) > 0 && text[lo-1] == needle[p-(j-lo)-1] {
+				lo--
+			}
+			for hi < len(text) && p+(hi-j) < len(needle) && text[hi] == needle[p+(hi-j)] {
+				hi++
+			}
+			if hi-lo >= n.min {
+				hits = append(hits, [2]int{lo, hi})
+				covered = max(covered, hi)
+			}
+		}
+	}
+	return hits
 }
 
 // redact replaces every form of the token in s with Redacted.
@@ -82,9 +115,24 @@ func (r *redactor) redact(s string) string {
 		return s
 	}
 	view, start := decodeView(s)
-	var hits [][2]int // view ranges
-	hits = r.plainHits(view, hits)
-	hits = r.base64Hits(view, hits)
+	hits := r.plain.find(asciiLower(view), nil)
+	if r.encoded != nil {
+		for _, h := range r.encoded.find(view, nil) {
+			// The character on either side carries some of the token's
+			// bits too, and padding may follow.
+			lo, hi := h[0], h[1]
+			if lo > 0 && isBase64(view[lo-1]) {
+				lo--
+			}
+			if hi < len(view) && isBase64(view[hi]) {
+				hi++
+			}
+			for hi < len(view) && view[hi] == '=' {
+				hi++
+			}
+			hits = append(hits, [2]int{lo, hi})
+		}
+	}
 	if len(hits) == 0 {
 		return s
 	}
@@ -97,72 +145,13 @@ func (r *redactor) redact(s string) string {
 		for i++; i < len(hits) && hits[i][0] <= hi; i++ {
 			hi = max(hi, hits[i][1])
 		}
-		from, to := start(lo), start(hi)
-		if from < last {
-			from = last
-		}
+		from, to := max(start(lo), last), start(hi)
 		b.WriteString(s[last:from])
 		b.WriteString(Redacted)
 		last = to
 	}
 	b.WriteString(s[last:])
 	return b.String()
-}
-
-// plainHits finds runs of the token in view, ignoring ASCII case.
-func (r *redactor) plainHits(view string, hits [][2]int) [][2]int {
-	n := r.plainRun
-	for i := 0; i+n <= len(view); {
-		best := 0
-		for _, p := range r.plain[asciiLower(view[i:i+n])] {
-			k := n
-			for i+k < len(view) && p+k < len(r.lower) && lowerByte(view[i+k]) == r.lower[p+k] {
-				k++
-			}
-			best = max(best, k)
-		}
-		if best == 0 {
-			i++
-			continue
-		}
-		hits = append(hits, [2]int{i, i + best})
-		i += best
-	}
-	return hits
-}
-
-// base64Hits finds base64 runs of the token in view, with the character on
-// either side that carries some of its bits, and any padding after it.
-func (r *redactor) base64Hits(view string, hits [][2]int) [][2]int {
-	n := minBase64Run
-	for i := 0; i+n <= len(view); {
-		best := 0
-		for _, at := range r.windows[view[i:i+n]] {
-			middle := r.encoded[at[0]]
-			k := n
-			for i+k < len(view) && at[1]+k < len(middle) && view[i+k] == middle[at[1]+k] {
-				k++
-			}
-			best = max(best, k)
-		}
-		if best == 0 {
-			i++
-			continue
-		}
-		lo, hi := i, i+best
-		if lo > 0 && isBase64(view[lo-1]) {
-			lo--
-		}
-		if hi < len(view) && isBase64(view[hi]) {
-			hi++
-		}
-		for hi < len(view) && view[hi] == '=' {
-			hi++
-		}
-		hits = append(hits, [2]int{lo, hi})
-		i += best
-	}
-	return hits
 }
 
 func isBase64(c byte) bool {
@@ -204,6 +193,9 @@ func decodeView(s string) (string, func(int) int) {
 	view := s
 	var starts []int32 // starts[i]: where view byte i begins in s; nil is the identity
 	for range maxDecodeRounds {
+		if !strings.ContainsAny(view, `%\`) {
+			break
+		}
 		next, src, changed := decodeOnce(view)
 		if !changed {
 			break

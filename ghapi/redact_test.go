@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -246,4 +248,26 @@ func TestRedactKeepsJSONValid(t *testing.T) {
 			t.Errorf("redact(%s) = %s gives away the token (%s)", doc, got, l)
 		}
 	}
+}
+
+// FuzzRedact puts a form of the token between arbitrary text, as an answer
+// would, and asserts that no form of it is left and that valid JSON stays
+// valid.
+func FuzzRedact(f *testing.F) {
+	all := forms(realToken)
+	names := slices.Sorted(maps.Keys(all))
+	f.Add("before ", " after", uint8(0))
+	f.Add(`{"message": "`, `"}`, uint8(3))
+	f.Add("%", "=", uint8(7))
+	f.Fuzz(func(t *testing.T, before, after string, which uint8) {
+		r := newRedactor(realToken)
+		s := before + all[names[int(which)%len(names)]] + after
+		got := r.redact(s)
+		if l := leak(got, realToken); l != "" && leak(before+after, realToken) == "" {
+			t.Fatalf("redact(%q) = %q gives away the token (%s)", s, got, l)
+		}
+		if json.Valid([]byte(s)) && !json.Valid([]byte(got)) {
+			t.Fatalf("redact(%q) = %q is no longer JSON", s, got)
+		}
+	})
 }
