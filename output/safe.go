@@ -235,6 +235,17 @@ func visible(s string) string {
 }
 
 func needsVisible(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			return true
+		} else if c >= utf8.RuneSelf {
+			return needsVisibleRunes(s[i:])
+		}
+	}
+	return false
+}
+
+func needsVisibleRunes(s string) bool {
 	for _, r := range s {
 		if r == utf8.RuneError || invisible(r) {
 			return true
