@@ -10,6 +10,12 @@
 // limits are waited out when GitHub says they clear within
 // Options.MaxRateLimitWait. Otherwise a call fails with a *RateLimitError or
 // an *Error; no error carries the token or credentials in a URL.
+//
+// The token is redacted from errors, from every answer before go-github
+// decodes it, and from the comments and statuses nhigate writes, in every
+// form a hostile server could echo it: in another case, percent- or
+// JSON-escaped, base64 at any alignment, or only a slice of it such as its
+// first eight characters (see redactor).
 package ghapi
 
 import (
@@ -66,11 +72,11 @@ const (
 
 // Client talks to one GitHub API with one token.
 type Client struct {
-	gh      *github.Client
-	token   string
-	sleep   func(context.Context, time.Duration) error
-	retries int
-	baseURL string
+	gh       *github.Client
+	redactor *redactor
+	sleep    func(context.Context, time.Duration) error
+	retries  int
+	baseURL  string
 	// now is the wall clock, for rate-limit waits; the transport shares it.
 	now func() time.Time
 }
@@ -83,9 +89,10 @@ func New(opts Options) (*Client, error) {
 	if strings.ContainsAny(opts.Token, " \t\r\n") {
 		return nil, errors.New("ghapi: the GitHub token contains whitespace; check how it is passed")
 	}
+	red := newRedactor(opts.Token)
 	base, enterprise, err := parseBaseURL(opts.BaseURL)
 	if err != nil {
-		return nil, errors.New(strings.ReplaceAll(err.Error(), opts.Token, "REDACTED"))
+		return nil, errors.New(red.redact(err.Error()))
 	}
 
 	timeout := opts.Timeout
@@ -131,24 +138,25 @@ func New(opts Options) (*Client, error) {
 		timeout:    timeout,
 		sleep:      sleep,
 		now:        now,
+		redact:     red.redact,
 	}
 
 	gh := github.NewClient(hc).WithAuthToken(opts.Token)
 	if enterprise {
 		gh, err = gh.WithEnterpriseURLs(base, base)
 		if err != nil {
-			return nil, errors.New(strings.ReplaceAll("ghapi: base URL: "+err.Error(), opts.Token, "REDACTED"))
+			return nil, errors.New(red.redact("ghapi: base URL: " + err.Error()))
 		}
 	} else {
 		gh.BaseURL, _ = url.Parse(base)
 	}
 	return &Client{
-		gh:      gh,
-		token:   opts.Token,
-		sleep:   sleep,
-		retries: retries,
-		baseURL: gh.BaseURL.String(),
-		now:     now,
+		gh:       gh,
+		redactor: red,
+		sleep:    sleep,
+		retries:  retries,
+		baseURL:  gh.BaseURL.String(),
+		now:      now,
 	}, nil
 }
 

@@ -119,12 +119,10 @@ func sanitizeURL(raw string) string {
 	return u.String()
 }
 
-// redact removes the token from s, wherever it came from.
+// redact removes the token from s, wherever it came from, in any of the
+// forms redactor knows.
 func (c *Client) redact(s string) string {
-	if c.token != "" {
-		s = strings.ReplaceAll(s, c.token, "REDACTED")
-	}
-	return s
+	return c.redactor.redact(s)
 }
 
 // fail turns an error from go-github or the transport into one of this

@@ -24,8 +24,12 @@ func assertNoToken(t *testing.T, name string, err error) {
 	}
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		for _, format := range []string{"%v", "%+v", "%s", "%q"} {
-			if s := fmt.Sprintf(format, e); strings.Contains(s, "SECRET123") {
+			s := fmt.Sprintf(format, e)
+			if strings.Contains(s, "SECRET123") {
 				t.Errorf("%s: the token shows in the error (%s): %s", name, format, s)
+			}
+			if l := leak(s, testToken); l != "" {
+				t.Errorf("%s: a form of the token shows in the error (%s, %s): %s", name, format, l, s)
 			}
 		}
 	}
@@ -95,6 +99,17 @@ func TestTokenNeverInErrors(t *testing.T) {
 		},
 		"hang up":        func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) },
 		"empty 200 body": func(w http.ResponseWriter, r *http.Request) {},
+	}
+	// The token in every form a server could echo, in every field of an
+	// error.
+	for fname, form := range forms(testToken) {
+		for _, status := range []int{404, 422} {
+			answers[fmt.Sprintf("%d echoing %s", status, fname)] = func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				fmt.Fprintf(w, `{"message": "token %[1]s refused", "errors": [{"resource": "%[1]s", "code": "custom", "message": "%[1]s"}], "documentation_url": "https://docs.github.com/?t=%[1]s"}`, form)
+			}
+		}
 	}
 	for aname, answer := range answers {
 		srv := httptest.NewServer(answer)

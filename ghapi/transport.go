@@ -36,6 +36,10 @@ type transport struct {
 	timeout    time.Duration
 	sleep      func(context.Context, time.Duration) error
 	now        func() time.Time
+	// redact removes the token from each final answer's headers and body
+	// before go-github reads them, so that a server that echoes the token,
+	// in whatever form, cannot slip it into a login, a message or an error.
+	redact func(string) string
 
 	mu sync.Mutex
 	// exhaustedUntil is when the primary quota refills, after an answer
@@ -88,6 +92,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		wait, retry := t.retryAfter(req, resp, err, attempt)
 		if !retry {
+			if resp != nil && t.redact != nil {
+				if err := t.scrub(req, resp); err != nil {
+					return nil, err
+				}
+			}
 			return resp, err
 		}
 		if resp != nil {
@@ -133,6 +142,39 @@ func (t *transport) try(req *http.Request, attempt int) (*http.Response, error) 
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
+}
+
+// maxResponseBody bounds an answer that nhigate reads; GitHub's largest,
+// a page of 100 items or a blob of a spec within its size limit, is far
+// smaller.
+const maxResponseBody = 32 << 20
+
+// scrub reads resp's body, bounded, and puts back a copy with the token
+// redacted, in the headers too.
+func (t *transport) scrub(req *http.Request, resp *http.Response) error {
+	for k, vs := range resp.Header {
+		for i, v := range vs {
+			resp.Header[k][i] = t.redact(v)
+		}
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if len(body) > maxResponseBody {
+		return fmt.Errorf("the answer to %s %s is over %d MiB", req.Method, req.URL.Path, maxResponseBody>>20)
+	}
+	if clean := t.redact(string(body)); clean != string(body) {
+		body = []byte(clean)
+		resp.Header.Del("Content-Length")
+	}
+	resp.ContentLength = int64(len(body))
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
 }
 
 // timeoutError is an attempt that got no answer within the per-attempt

@@ -33,6 +33,8 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number i
 	if strings.TrimSpace(marker) == "" {
 		return false, c.fail(op, errors.New("empty marker: it would match every comment"))
 	}
+	// A report never carries the token; if one did, it is not posted.
+	body = c.redact(body)
 	if !strings.Contains(body, marker) {
 		body += "\n\n" + marker
 	}
@@ -126,7 +128,7 @@ func (c *Client) SetStatus(ctx context.Context, owner, repo, sha, state, statusC
 	status := &github.RepoStatus{
 		State:       &state,
 		Context:     &statusContext,
-		Description: github.String(truncate(description, maxStatusDescLen)),
+		Description: github.String(truncate(c.redact(description), maxStatusDescLen)),
 	}
 	if targetURL != "" {
 		u, err := url.Parse(targetURL)

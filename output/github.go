@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -13,14 +14,18 @@ import (
 // warnings and governance changes, ::notice for waived findings.
 type GitHub struct{}
 
-// Render implements Renderer.
+// Render implements Renderer. Untrusted strings are masked for secrets,
+// show control characters as escapes, and are escaped as the Actions
+// toolkit does, so that a file name or a message cannot end its command or
+// start another.
 func (GitHub) Render(w io.Writer, r *reviewer.Report) error {
-	ew := &ErrWriter{W: w}
+	r = prepare(r, visible)
+	var buf bytes.Buffer
 	for _, e := range r.Invalid {
-		annotate(ew, "error", e.File, e.Line, e.Col, "invalid spec", e.Detail())
+		annotate(&buf, "error", e.File, e.Line, e.Col, "invalid spec", e.Detail())
 	}
 	for _, c := range r.Diff.Governance {
-		annotate(ew, "warning", c.File, 0, 0, "governance file changed", c.Reason)
+		annotate(&buf, "warning", c.File, 0, 0, "governance file changed", c.Reason)
 	}
 	for _, f := range r.Findings {
 		level := "error"
@@ -37,14 +42,15 @@ func (GitHub) Render(w io.Writer, r *reviewer.Report) error {
 		if ids := f.Controls.All(); len(ids) > 0 {
 			msg += "\nControls: " + strings.Join(ids, ", ")
 		}
-		annotate(ew, level, f.File, f.Line, f.Col, f.Rule, msg)
+		annotate(&buf, level, f.File, f.Line, f.Col, f.Rule, msg)
 	}
 	level, msg := "notice", "nhigate: pass"
 	if r.Verdict != reviewer.Pass {
 		level, msg = "error", "nhigate: blocked: "+strings.Join(r.Reasons, "; ")
 	}
-	fmt.Fprintf(ew, "::%s title=nhigate::%s\n", level, escapeData(msg))
-	return ew.Err
+	fmt.Fprintf(&buf, "::%s title=nhigate::%s\n", level, escapeData(msg))
+	_, err := w.Write(guard(buf.Bytes(), commandGuard))
+	return err
 }
 
 func annotate(w io.Writer, level, file string, line, col int, title, msg string) {

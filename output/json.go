@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -11,10 +12,27 @@ import (
 // machines.
 type JSON struct{}
 
-// Render implements Renderer.
+// Render implements Renderer. Secrets are masked.
 func (JSON) Render(w io.Writer, r *reviewer.Report) error {
-	enc := json.NewEncoder(w)
+	return writeJSON(w, Redact(r))
+}
+
+// WriteJSON writes v as indented JSON with every secret masked (Redact),
+// through the same last line of defence as the report formats. Commands
+// that print results of their own use it.
+func WriteJSON(w io.Writer, v any) error {
+	return writeJSON(w, Redact(v))
+}
+
+// writeJSON writes v as indented JSON through the guard.
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(guard(buf.Bytes(), jsonGuard))
+	return err
 }

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -49,6 +50,7 @@ type junitProblem struct {
 
 // Render implements Renderer.
 func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
+	r = Redact(r)
 	suites := map[string]*junitSuite{}
 	suite := func(file string) *junitSuite {
 		s := suites[file]
@@ -92,14 +94,14 @@ func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 		out.Errors += s.Errors
 		out.Suites = append(out.Suites, *s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	buf.WriteString("\n")
+	_, err := w.Write(guard(buf.Bytes(), xmlGuard))
 	return err
 }

@@ -32,15 +32,17 @@ func (m Markdown) Render(w io.Writer, r *reviewer.Report) error {
 	return err
 }
 
-// String renders the comment body.
+// String renders the comment body. Every untrusted string in it is masked
+// for secrets and escaped (Escape, Code, mermaidText).
 func (m Markdown) String(r *reviewer.Report) string {
 	limit := m.Limit
 	if limit <= 0 {
 		limit = MaxCommentSize
 	}
+	r = Redact(r)
 	var out string
 	for _, level := range []detail{full, noGraph, summary} {
-		out = markdown(r, level, limit)
+		out = string(guard([]byte(markdown(r, level, limit)), markdownGuard))
 		if runeLen(out) <= limit {
 			return out
 		}
@@ -69,7 +71,7 @@ func markdown(r *reviewer.Report, level detail, limit int) string {
 	case r.Verdict == reviewer.Pass:
 		fmt.Fprintf(&head, "## ✅ nhigate: pass (risk %s)\n\n", r.Diff.Risk())
 	default:
-		fmt.Fprintf(&head, "## ❌ nhigate: blocked: %s\n\n", strings.Join(r.Reasons, "; "))
+		fmt.Fprintf(&head, "## ❌ nhigate: blocked: %s\n\n", Escape(strings.Join(r.Reasons, "; ")))
 	}
 	fmt.Fprintf(&head, "**%s**\n\n", strings.Join(Count(r).parts(r), " · "))
 
@@ -80,14 +82,14 @@ func markdown(r *reviewer.Report, level detail, limit int) string {
 				fmt.Fprintf(&head, "- …and %d more; run `nhigate check` on the changed files for all of them\n", len(r.Invalid)-maxInvalid)
 				break
 			}
-			fmt.Fprintf(&head, "- ❌ %s\n", cell(e.Error()))
+			fmt.Fprintf(&head, "- ❌ %s\n", Escape(e.Error()))
 		}
 		head.WriteString("\n")
 	}
 	if len(r.Diff.Governance) > 0 {
 		head.WriteString("### ⚠️ Governance files changed\nThis pull request is judged by the base branch's policies, config and CODEOWNERS; these changes take effect only after merge.\n\n")
 		for _, c := range r.Diff.Governance {
-			fmt.Fprintf(&head, "- %s `%s`: %s\n", riskBadge(c.Risk), c.File, c.Reason)
+			fmt.Fprintf(&head, "- %s %s: %s\n", riskBadge(c.Risk), Code(c.File), Escape(c.Reason))
 		}
 		head.WriteString("\n")
 	}
@@ -98,7 +100,7 @@ func markdown(r *reviewer.Report, level detail, limit int) string {
 	approvals(&tail, r)
 	tail.WriteString("\n<sub>Policies, config and CODEOWNERS were read from the base revision")
 	if r.PolicyDigest != "" {
-		fmt.Fprintf(&tail, " · policy set `%s`", shortDigest(r.PolicyDigest))
+		fmt.Fprintf(&tail, " · policy set %s", Code(shortDigest(r.PolicyDigest)))
 	}
 	tail.WriteString(" · the prompt is never the authority.</sub>\n")
 
@@ -145,29 +147,6 @@ func riskBadge(r diffing.Risk) string {
 	return "none"
 }
 
-// cell makes text safe inside a table cell.
-func cell(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	s = strings.ReplaceAll(s, "|", "\\|")
-	return s
-}
-
-// code renders s as inline code that survives backticks and table pipes.
-func code(s string) string {
-	if s == "" {
-		return "—"
-	}
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	pad := ""
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		pad = " "
-	}
-	return fence + pad + cell(s) + pad + fence
-}
-
 // maxInvalid bounds the list of invalid specs, which the size limit
 // could not otherwise contain.
 const maxInvalid = 50
@@ -176,8 +155,8 @@ const maxInvalid = 50
 const foldRows = 12
 
 func identitySection(b *strings.Builder, r *reviewer.Report, id *diffing.Identity) {
-	fmt.Fprintf(b, "### %s `%s` (%s)\n", riskBadge(id.Risk), id.Name, status(id))
-	fmt.Fprintf(b, "`%s` · %s\n\n", id.Current().Source.File, cell(describe(id)))
+	fmt.Fprintf(b, "### %s %s (%s)\n", riskBadge(id.Risk), Code(id.Name), status(id))
+	fmt.Fprintf(b, "%s · %s\n\n", Code(id.Current().Source.File), Escape(describe(id)))
 
 	if grants := grantsOf(id); len(grants) > 0 {
 		var t strings.Builder
@@ -185,10 +164,10 @@ func identitySection(b *strings.Builder, r *reviewer.Report, id *diffing.Identit
 		for _, c := range grants {
 			change := symbol(c.Kind) + " " + label(c)
 			if len(c.From) > 0 {
-				change += " (was " + code(fromText(c)) + ")"
+				change += " (was " + Code(fromText(c)) + ")"
 			}
-			fmt.Fprintf(&t, "| %s | %s | %s | %s | %s | %s: %s |\n", change, code(c.Grant.Action), code(c.Grant.Resource),
-				code(c.Grant.Conditions), expiryOf(id, c), riskBadge(c.Risk), cell(c.Reason))
+			fmt.Fprintf(&t, "| %s | %s | %s | %s | %s | %s: %s |\n", change, Code(c.Grant.Action), Code(c.Grant.Resource),
+				Code(c.Grant.Conditions), Escape(expiryOf(id, c)), riskBadge(c.Risk), Escape(c.Reason))
 		}
 		fold(b, len(grants), plural(len(grants), "grant change", "grant changes"), t.String())
 	}
@@ -196,7 +175,7 @@ func identitySection(b *strings.Builder, r *reviewer.Report, id *diffing.Identit
 		var t strings.Builder
 		t.WriteString("| Field | Before | After | Risk |\n|---|---|---|---|\n")
 		for _, c := range attrs {
-			fmt.Fprintf(&t, "| %s | %s | %s | %s: %s |\n", cell(c.Field), code(c.Old), code(c.New), riskBadge(c.Risk), cell(c.Reason))
+			fmt.Fprintf(&t, "| %s | %s | %s | %s: %s |\n", Escape(c.Field), Code(c.Old), Code(c.New), riskBadge(c.Risk), Escape(c.Reason))
 		}
 		fold(b, len(attrs), plural(len(attrs), "attribute change", "attribute changes"), t.String())
 	}
@@ -229,12 +208,12 @@ func findingLine(b *strings.Builder, f reviewer.Finding) {
 	if f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 	}
-	fmt.Fprintf(b, "- %s **%s** (%s) %s `%s`", mark, f.Rule, f.Severity, cell(f.Message), loc)
+	fmt.Fprintf(b, "- %s **%s** (%s) %s %s", mark, Escape(f.Rule), Escape(f.Severity), Escape(f.Message), Code(loc))
 	if f.Fix != "" {
-		fmt.Fprintf(b, "<br/>Fix: %s", cell(f.Fix))
+		fmt.Fprintf(b, "<br/>Fix: %s", Escape(f.Fix))
 	}
 	if ids := f.Controls.All(); len(ids) > 0 {
-		fmt.Fprintf(b, "<br/>Controls: %s", strings.Join(ids, ", "))
+		fmt.Fprintf(b, "<br/>Controls: %s", Escape(strings.Join(ids, ", ")))
 	}
 	b.WriteString("\n")
 }
@@ -262,7 +241,7 @@ func approvals(b *strings.Builder, r *reviewer.Report) {
 		if a.Satisfied {
 			status, detail = "✅ approved", "by "+strings.Join(a.By, ", ")
 		}
-		fmt.Fprintf(b, "| %s | %s | %s |\n", cell(a.Description), status, cell(detail))
+		fmt.Fprintf(b, "| %s | %s | %s |\n", Escape(a.Description), status, Escape(detail))
 	}
 }
 
@@ -321,12 +300,6 @@ func graph(b *strings.Builder, d *diffing.Diff) {
 	b.WriteString("\n</details>\n\n")
 }
 
-// mermaidText escapes a label for a quoted Mermaid string.
-func mermaidText(s string) string {
-	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ", "`", "#96;")
-	return r.Replace(s)
-}
-
 // summaryTable lists identities one row each until the budget is spent,
 // then says how many more there are. Rows are whole: nothing is cut.
 func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
@@ -342,7 +315,7 @@ func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
 				failures++
 			}
 		}
-		row := fmt.Sprintf("| `%s` | %s | %d | %s | %d |\n", cell(id.Name), status(id), len(id.Changes), riskBadge(id.Risk), failures)
+		row := fmt.Sprintf("| %s | %s | %d | %s | %d |\n", Code(id.Name), status(id), len(id.Changes), riskBadge(id.Risk), failures)
 		if runeLen(row) > rest {
 			break
 		}
@@ -387,7 +360,7 @@ func failureSummary(r *reviewer.Report) string {
 			parts = append(parts, fmt.Sprintf("and %d more rules", len(rules)-maxRules))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("**%s** ×%d", cell(id), counts[id]))
+		parts = append(parts, fmt.Sprintf("**%s** ×%d", Escape(id), counts[id]))
 	}
 	return "Policy failures: " + strings.Join(parts, ", ") + ".\n\n"
 }

@@ -209,17 +209,3 @@ func TestGet(t *testing.T) {
 		t.Errorf("Get(yaml) = %v, want an error listing the formats", err)
 	}
 }
-
-func TestCode(t *testing.T) {
-	for in, want := range map[string]string{
-		"s3:GetObject": "`s3:GetObject`",
-		"a|b":          "`a\\|b`",
-		"x`y":          "``x`y``",
-		"`x":           "`` `x ``",
-		"":             "—",
-	} {
-		if got := code(in); got != want {
-			t.Errorf("code(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package output
 
 import (
-	"encoding/json"
 	"io"
 	"slices"
 	"strings"
@@ -105,6 +104,7 @@ func sarifLevelOf(f reviewer.Finding) string {
 
 // Render implements Renderer.
 func (s SARIF) Render(w io.Writer, r *reviewer.Report) error {
+	r = Redact(r)
 	var rules []sarifRule
 	index := map[string]int{}
 	rule := func(f reviewer.Finding) int {
@@ -169,10 +169,7 @@ func (s SARIF) Render(w io.Writer, r *reviewer.Report) error {
 			Results: results,
 		}},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	return writeJSON(w, log)
 }
 
 // ruleName turns NHI-CRED-001 into a SARIF rule name, NhiCred001.

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -50,11 +51,14 @@ func (t Text) risk(r diffing.Risk) string {
 	return "\x1b[" + code + "m" + r.String() + reset
 }
 
-// Render implements Renderer.
+// Render implements Renderer. Untrusted strings are masked for secrets
+// and show control and invisible characters as escapes (visible), so that
+// each line's start is nhigate's own.
 func (t Text) Render(w io.Writer, r *reviewer.Report) error {
-	ew := &ErrWriter{W: w}
-	t.render(ew, r)
-	return ew.Err
+	var buf bytes.Buffer
+	t.render(&buf, prepare(r, visible))
+	_, err := w.Write(guard(buf.Bytes(), textGuard))
+	return err
 }
 
 func (t Text) render(w io.Writer, r *reviewer.Report) {

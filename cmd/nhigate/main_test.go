@@ -156,16 +156,19 @@ func cmdPR(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	pr.MergeSHA = testMerge(ts, pr.Number, pr.BaseSHA, pr.HeadSHA)
 	server(ts).AddPullRequest(pr)
-	// The files GitHub lists, as its three-dot diff finds them.
-	cmd := exec.Command("git", "diff", "--name-only", args[2]+"..."+args[3])
+	// The files GitHub lists, as its three-dot diff finds them; NUL
+	// separated, since a name may hold spaces or quotes.
+	cmd := exec.Command("git", "diff", "-z", "--name-only", args[2]+"..."+args[3])
 	cmd.Dir = ts.MkAbs(".")
 	out, err := cmd.Output()
 	if err != nil {
 		ts.Fatalf("git diff: %v", err)
 	}
 	var files []ghtest.File
-	for _, f := range strings.Fields(string(out)) {
-		files = append(files, ghtest.File{Filename: f, Status: "modified"})
+	for _, f := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		if f != "" {
+			files = append(files, ghtest.File{Filename: f, Status: "modified"})
+		}
 	}
 	server(ts).SetFiles(owner, repo, pr.Number, files...)
 }

@@ -207,9 +207,11 @@ func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		// what to do instead of asking for a bug report.
 		fmt.Fprintf(stderr, "nhigate: %v\nNothing passed. %s\n", err, outside(err))
 	case ExitCode(err) == ExitInternal:
-		fmt.Fprintf(stderr, "nhigate: internal error: %v\nNothing passed. If this persists, report it with the command you ran.\n", err)
+		fmt.Fprintf(stderr, "nhigate: internal error: %s\nNothing passed. If this persists, report it with the command you ran.\n", output.SafeText(err.Error()))
 	default:
-		fmt.Fprintf(stderr, "nhigate: %v\n", err)
+		// An error may quote a file name or a value from a spec: masked,
+		// and unable to start a workflow command in a CI log.
+		fmt.Fprintf(stderr, "nhigate: %s\n", output.SafeText(err.Error()))
 	}
 	return err
 }

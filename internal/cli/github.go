@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhigate/nhigate/codeowners"
 	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/source"
@@ -330,6 +331,9 @@ func (g *githubRun) publish(ctx context.Context, p *program, rep *reviewer.Repor
 		if rep.Verdict != reviewer.Pass {
 			state, desc = "failure", "blocked: "+strings.Join(rep.Reasons, "; ")
 		}
+		// The description is plain text on the pull request: masked, on
+		// one line.
+		desc = strings.Join(strings.Fields(secret.Mask(desc)), " ")
 		if err := g.client.SetStatus(ctx, g.owner, g.repo, g.event.HeadSHA, state, statusContext, desc, g.runURL); err != nil {
 			return fmt.Errorf("set the %s status: %w", statusContext, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/source"
@@ -602,7 +602,7 @@ func commitMessage(pr *proposal) string {
 // the entitlement diff preview and the policy results.
 func proposalBody(pr *proposal, prompt promptSource, policies string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "A generator proposes `%s` at `%s`. The generator only drafts: this pull request passes the same review as any other, and nothing is granted until it merges.\n\n", pr.Name, pr.Path)
+	fmt.Fprintf(&b, "A generator proposes %s at %s. The generator only drafts: this pull request passes the same review as any other, and nothing is granted until it merges.\n\n", output.Code(pr.Name), output.Code(pr.Path))
 	if len(pr.Failures) > 0 {
 		b.WriteString("> [!CAUTION]\n> **Failing.** This spec fails validation or policy and cannot pass review as it stands:\n>\n")
 		for i, f := range pr.Failures {
@@ -610,7 +610,7 @@ func proposalBody(pr *proposal, prompt promptSource, policies string) string {
 				fmt.Fprintf(&b, "> - …and %d more; run `nhigate check` on the spec for all of them\n", len(pr.Failures)-i)
 				break
 			}
-			fmt.Fprintf(&b, "> - %s\n", mdCell(f))
+			fmt.Fprintf(&b, "> - %s\n", output.Escape(f))
 		}
 		b.WriteString("\n")
 	}
@@ -619,6 +619,9 @@ func proposalBody(pr *proposal, prompt promptSource, policies string) string {
 	if !prompt.file && len(pr.workflows) == 1 {
 		text = pr.workflows[0].Metadata.Provenance.Prompt
 	}
+	// The body is public; a secret pasted into the prompt fails NHI-SEC-001
+	// and must not be repeated here, even in a draft.
+	text = secret.Mask(text)
 	b.WriteString("### Prompt\n\n")
 	fmt.Fprintf(&b, "<details><summary>The prompt, SHA-256 <code>%s</code></summary>\n\n", pr.PromptSHA256)
 	if text != "" {
@@ -664,14 +667,14 @@ func proposalBody(pr *proposal, prompt promptSource, policies string) string {
 			case f.Kind == "warn":
 				mark = "⚠️"
 			}
-			fmt.Fprintf(&b, "- %s `%s` %s (`%s:%d`)\n", mark, f.Rule, mdCell(f.Message), f.File, f.Line)
+			fmt.Fprintf(&b, "- %s %s %s (%s)\n", mark, output.Code(f.Rule), output.Escape(f.Message), output.Code(fmt.Sprintf("%s:%d", f.File, f.Line)))
 		}
 		for i, e := range pr.report.Invalid {
 			if i == maxFailuresInBody {
 				fmt.Fprintf(&b, "- …and %d more\n", len(pr.report.Invalid)-i)
 				break
 			}
-			fmt.Fprintf(&b, "- ❌ %s\n", mdCell(e.Error()))
+			fmt.Fprintf(&b, "- ❌ %s\n", output.Escape(e.Error()))
 		}
 	}
 	fmt.Fprintf(&b, "\n<sub>Opened by `nhigate propose` %s. The spec was stamped with generatedAt `%s`.</sub>\n", version(), pr.GeneratedAt)
@@ -693,15 +696,20 @@ func longestRun(s string, c byte) int {
 
 func writePropose(w io.Writer, format string, res *proposeResult) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(res); err != nil {
+		if err := output.WriteJSON(w, res); err != nil {
 			return fmt.Errorf("write result: %w", err)
 		}
 		return nil
 	}
-	ew := &output.ErrWriter{W: w}
+	var buf bytes.Buffer
+	writeProposeText(&buf, res)
+	if _, err := io.WriteString(w, output.SafeText(buf.String())); err != nil {
+		return fmt.Errorf("write result: %w", err)
+	}
+	return nil
+}
+
+func writeProposeText(ew io.Writer, res *proposeResult) {
 	fmt.Fprintf(ew, "nhigate propose: judged by the %s\n", res.Policies)
 	for _, pr := range res.Proposals {
 		verdict := "pass"
@@ -732,7 +740,6 @@ func writePropose(w io.Writer, format string, res *proposeResult) error {
 			fmt.Fprintln(ew, "  nothing opened: name the repository with --repo")
 		}
 	}
-	return ew.Err
 }
 
 func orNone(s string) string {

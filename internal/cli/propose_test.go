@@ -162,7 +162,7 @@ func TestPropose(t *testing.T) {
 				"> ```text\n> Give CI read access to the artifacts bucket\n> until the release ships.\n> ```\n",
 				"### Entitlement diff preview",
 				"## ✅ nhigate: pass (risk medium)",
-				"| + added | `s3:GetObject` | `arn:aws:s3:::artifacts/*` |",
+				"| + added | <code>s3:GetObject</code> | <code>arn:aws:s3:::artifacts/\\*</code> |",
 				"### Policy results",
 				"- ✅ every policy passes",
 			} {
@@ -232,7 +232,7 @@ func TestPropose(t *testing.T) {
 			for _, want := range []string{
 				"> **Failing.** This spec fails validation or policy",
 				"> - identities/ci-artifacts.yaml:15: NHI-RISK-002: ",
-				"- ❌ `NHI-RISK-002` ",
+				"- ❌ <code>NHI-RISK-002</code> ",
 			} {
 				if !strings.Contains(pr.Body, want) {
 					t.Errorf("body lacks %q:\n%s", want, pr.Body)

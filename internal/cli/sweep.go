@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -252,10 +251,7 @@ func lastChanges(ctx context.Context, repoDir, commit string, paths []string, li
 func renderSweep(w io.Writer, format string, r *sweepResult) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(struct {
+		return output.WriteJSON(w, struct {
 			SchemaVersion int `json:"schemaVersion"`
 			*sweepResult
 			OverdueCount int `json:"overdue"`
@@ -263,7 +259,12 @@ func renderSweep(w io.Writer, format string, r *sweepResult) error {
 	case "markdown":
 		return sweepMarkdown(w, r)
 	}
-	return sweepText(w, r)
+	var buf bytes.Buffer
+	if err := sweepText(&buf, r); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, output.SafeText(buf.String()))
+	return err
 }
 
 func (r *sweepResult) headline() string {
@@ -326,21 +327,17 @@ func sweepMarkdown(w io.Writer, r *sweepResult) error {
 	if len(r.Items) > 0 {
 		fmt.Fprint(ew, "\n| | finding | identity | where | when | what to do |\n|---|---|---|---|---|---|\n")
 		for _, it := range r.Items {
-			fmt.Fprintf(ew, "| %s | `%s` | `%s` | `%s:%d` | %s | %s |\n", sweepStatus(it), it.Kind, mdCell(it.Identity), mdCell(it.File), it.Line, sweepWhen(it), mdCell(it.Action))
+			fmt.Fprintf(ew, "| %s | `%s` | %s | %s | %s | %s |\n", sweepStatus(it), it.Kind, output.Code(it.Identity),
+				output.Code(fmt.Sprintf("%s:%d", it.File, it.Line)), sweepWhen(it), output.Escape(it.Action))
 		}
 	}
 	if len(r.Invalid) > 0 {
 		fmt.Fprint(ew, "\n### Unreadable specs\n\n")
 		for _, e := range r.Invalid {
-			fmt.Fprintf(ew, "- `%s`\n", mdCell(e.Error()))
+			fmt.Fprintf(ew, "- %s\n", output.Code(e.Error()))
 		}
 	}
 	return ew.Err
-}
-
-// mdCell keeps text inside one table cell.
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'").Replace(s)
 }
 
 // revocationTarget is where --open-pr opens the revocation pull request.
@@ -611,7 +608,7 @@ func openRevocation(ctx context.Context, p *program, t *revocationTarget, base s
 	}
 	rv := plan(res)
 	for _, m := range rv.manual {
-		fmt.Fprintf(p.stderr, "nhigate: sweep: not in the pull request: %s\n", m)
+		fmt.Fprintf(p.stderr, "nhigate: sweep: not in the pull request: %s\n", output.SafeText(m))
 	}
 	if len(rv.files) == 0 {
 		fmt.Fprintln(p.stderr, "nhigate: sweep: nothing to revoke automatically; no pull request opened")
@@ -700,14 +697,15 @@ func revocationBody(res *sweepResult, rv *revocation) string {
 	for _, it := range rv.removed {
 		what := "spec file removed"
 		if it.Kind == lifecycle.ExceptionExpired {
-			what = "exception to `" + it.Rule + "` removed"
+			what = "exception to " + output.Code(it.Rule) + " removed"
 		}
-		fmt.Fprintf(&b, "| `%s` | `%s` | `%s:%d` | %s | %s |\n", it.Kind, mdCell(it.Identity), mdCell(it.File), it.Line, sweepWhen(it), what)
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", it.Kind, output.Code(it.Identity),
+			output.Code(fmt.Sprintf("%s:%d", it.File, it.Line)), sweepWhen(it), what)
 	}
 	if len(rv.manual) > 0 {
 		b.WriteString("\n**Left for a person** (not in this pull request):\n\n")
 		for _, m := range rv.manual {
-			fmt.Fprintf(&b, "- %s\n", mdCell(m))
+			fmt.Fprintf(&b, "- %s\n", output.Escape(m))
 		}
 	}
 	b.WriteString("\nMerging revokes the grants at the next deploy; the deployer's `nhigate verify` already refuses expired specs.\n")

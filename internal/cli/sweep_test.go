@@ -173,8 +173,8 @@ func TestSweepOpenPR(t *testing.T) {
 		t.Errorf("pull request = %+v", pr)
 	}
 	for _, want := range []string{
-		"| `grant-expired` | `old-release` | `identities/old.yaml:14` | 2026-11-20T00:00:00Z | spec file removed |",
-		"| `exception-expired` | `vendor-sync` | `identities/vendor.yaml:21` | 2026-11-01T00:00:00Z | exception to `NHI-CRED-001` removed |",
+		"| `grant-expired` | <code>old-release</code> | <code>identities/old.yaml:14</code> | 2026-11-20T00:00:00Z | spec file removed |",
+		"| `exception-expired` | <code>vendor-sync</code> | <code>identities/vendor.yaml:21</code> | 2026-11-01T00:00:00Z | exception to <code>NHI-CRED-001</code> removed |",
 		"- identities/mixed.yaml holds expired and live workflows: remove the expired ones by hand",
 		"only removes access, so the diff rates it low risk",
 	} {
