@@ -48,7 +48,7 @@ const (
 func runAttest(ctx context.Context, p *program, args []string) error {
 	var rev revisionFlags
 	fs := p.flags("attest", "attest (--key KEY | --keyless) --out DIR (--github | --base REV --head REV --allow-unapproved-local) [flags]", attestExamples)
-	rev.register(fs)
+	rev.register(fs, true)
 	forceGitHub := fs.Bool("github", false, "attest a merge to the default branch: --head (default $GITHUB_SHA) against its first parent, with the approvals of the pull request merged as it (the default in GitHub Actions on a push event)")
 	keyFile := fs.String("key", "", "PEM private key to sign with: ECDSA P-256, Ed25519, or cosign's encrypted format (password in $"+keyPasswordEnv+")")
 	keyless := fs.Bool("keyless", false, "sign with a short-lived Fulcio certificate for this GitHub Actions job's OIDC identity (needs \"permissions: id-token: write\")")

@@ -38,11 +38,17 @@ type revisionFlags struct {
 	repo, base, head string
 }
 
+// register adds the flags; judged says whether base's policies run on the
+// change (review, attest) or only its config reads it (diff).
 func (r *revisionFlags) register(fs interface {
 	StringVar(p *string, name, value, usage string)
-}) {
+}, judged bool) {
 	fs.StringVar(&r.repo, "repo", ".", "git repository that holds the revisions")
-	fs.StringVar(&r.base, "base", "", "base revision (branch, tag, SHA) or directory; its policies, config and CODEOWNERS judge the change")
+	base := "base revision (branch, tag, SHA) or directory; its .nhigate.yaml says where specs are"
+	if judged {
+		base = "base revision (branch, tag, SHA) or directory; its policies, config and CODEOWNERS judge the change"
+	}
+	fs.StringVar(&r.base, "base", "", base)
 	fs.StringVar(&r.head, "head", "", "head revision or directory: the proposed change")
 }
 
@@ -58,7 +64,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	var rev revisionFlags
 	var out outputFlags
 	fs := p.flags(string(scope), usage, examples)
-	rev.register(fs)
+	rev.register(fs, scope == reviewer.ScopeReview)
 	out.register(fs)
 	var failOnRisk string
 	fs.StringVar(&failOnRisk, "fail-on-risk", "", "block (exit 1) when the diff's highest risk is at or above this level: low, medium, high or critical. Outside GitHub Actions no approvals are enforced, so set it (e.g. to high) to stop governance changes and risky widenings there")
