@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
-	"io/fs"
+	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/reviewer"
@@ -30,7 +30,7 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	var out outputFlags
 	fs := p.flags("check", "check [flags] PATH...", checkExamples)
 	out.register(fs)
-	configFile := fs.String("config", config.File, "repo config to apply; defaults apply when the default file is absent")
+	configFile := fs.String("config", "", "repo config to apply; by default the "+config.File+" found from the working directory up to the repository root, as git finds .git")
 	failOnWarn := fs.Bool("fail-on-warn", false, "block on warnings as well as on failures")
 	discover := fs.Bool("discover", false, "skip named files that are not nhigate specs, as in directories (for pre-commit, which passes every YAML file)")
 	if err := p.parse(fs, args); err != nil {
@@ -43,9 +43,20 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := readConfig(*configFile, explicitlySet(fs, "config"))
-	if err != nil {
-		return err
+	configPath, root := *configFile, "."
+	if configPath == "" {
+		if configPath, root, err = findConfig("."); err != nil {
+			return err
+		}
+	}
+	cfg := config.Default()
+	if configPath != "" {
+		if cfg, err = readConfig(configPath); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stderr, "nhigate: check: judged by %s\n", configPath)
+	} else {
+		fmt.Fprintf(p.stderr, "nhigate: check: no %s from here up to the repository root; the defaults judge\n", config.File)
 	}
 	named := spec.Strict
 	if *discover {
@@ -58,9 +69,10 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 		}
 		return err
 	}
-	// User policy directories are read from the working tree here: check
-	// runs before a pull request exists, so there is no base to trust yet.
-	findings, digest, err := evaluate(ctx, source.Dir("."), cfg, loaded.Workflows, now)
+	// User policy directories are read from the working tree here, beside
+	// the config that names them: check runs before a pull request exists,
+	// so there is no base to trust yet.
+	findings, digest, err := evaluate(ctx, source.Dir(root), cfg, loaded.Workflows, now)
 	if err != nil {
 		return err
 	}
@@ -79,20 +91,36 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	return out.write(p, renderer, rep)
 }
 
-func explicitlySet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+// findConfig looks for the repo config the way git looks for .git: in dir,
+// then in each parent up to the repository root (the directory that holds
+// .git) or the filesystem's root. It returns the config's path ("" when
+// there is none) and the directory its policy paths are relative to.
+func findConfig(dir string) (path, root string, err error) {
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return "", "", fmt.Errorf("find %s: %w", config.File, err)
+	}
+	for {
+		candidate := filepath.Join(dir, config.File)
+		if _, err := os.Lstat(candidate); err == nil {
+			return candidate, dir, nil
+		}
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return "", dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", ".", nil
+		}
+		dir = parent
+	}
 }
 
 // readConfig reads a config file from the working tree for check, through
 // the bounded reader that refuses symlinks, as a review reads it from base.
-func readConfig(path string, required bool) (*config.Config, error) {
+func readConfig(path string) (*config.Config, error) {
 	data, err := source.ReadLocal(path, spec.DefaultMaxFileSize)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && !required:
-		return config.Default(), nil
-	case err != nil:
+	if err != nil {
 		return nil, usageErrorf("--config: %v", err)
 	}
 	c, err := config.Parse(path, data)
