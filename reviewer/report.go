@@ -255,8 +255,10 @@ func Decide(in Input) *Report {
 		r.Findings = slices.Concat(r.Findings, merged.Failures)
 		r.Invalid = slices.Concat(r.Invalid, merged.Invalid)
 	}
-	if n := len(r.Invalid) - merged.invalid(); n > 0 {
-		r.Reasons = append(r.Reasons, plural(n, "spec is invalid or unsafe to read", "specs are invalid or unsafe to read"))
+	// Counted per file: one broken manifest has many errors, but it is
+	// one file to fix.
+	if n := files(in.Invalid); n > 0 {
+		r.Reasons = append(r.Reasons, plural(n, "spec file is invalid or unsafe to read", "spec files are invalid or unsafe to read"))
 	}
 	if n := r.PolicyFailures() - merged.failures(); n > 0 {
 		r.Reasons = append(r.Reasons, plural(n, "policy check failed", "policy checks failed"))
@@ -407,5 +409,14 @@ func (m *MergeReport) invalid() int {
 	if m == nil {
 		return 0
 	}
-	return len(m.Invalid)
+	return files(m.Invalid)
+}
+
+// files counts the distinct files of errs.
+func files(errs spec.Errors) int {
+	seen := map[string]bool{}
+	for _, e := range errs {
+		seen[e.File] = true
+	}
+	return len(seen)
 }

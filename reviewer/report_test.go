@@ -8,6 +8,7 @@ import (
 
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/reviewer"
+	"github.com/nhigate/nhigate/spec"
 )
 
 // TestFailOnRisk: outside GitHub no approvals are enforced, so the
@@ -59,6 +60,34 @@ func TestReportRisk(t *testing.T) {
 		}
 		if got.Risk != tt.want {
 			t.Errorf("risk = %q, want %q", got.Risk, tt.want)
+		}
+	}
+}
+
+// TestInvalidCountsFiles: one broken manifest has many errors but is one
+// file to fix, so the reason counts files.
+func TestInvalidCountsFiles(t *testing.T) {
+	errs := spec.Errors{
+		{File: "k8s/manifest.yaml", Line: 3, Msg: "a"},
+		{File: "k8s/manifest.yaml", Line: 9, Msg: "b"},
+		{File: "k8s/manifest.yaml", Line: 20, Msg: "c"},
+		{File: "identities/ci.yaml", Line: 1, Msg: "d"},
+	}
+	tests := []struct {
+		errs spec.Errors
+		want []string
+	}{
+		{errs[:1], []string{"1 spec file is invalid or unsafe to read"}},
+		{errs[:3], []string{"1 spec file is invalid or unsafe to read"}},
+		{errs, []string{"2 spec files are invalid or unsafe to read"}},
+	}
+	for _, tt := range tests {
+		rep := reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeCheck, Invalid: tt.errs})
+		if diff := cmp.Diff(tt.want, rep.Reasons); diff != "" {
+			t.Errorf("%d errors: reasons (-want +got):\n%s", len(tt.errs), diff)
+		}
+		if len(rep.Invalid) != len(tt.errs) {
+			t.Errorf("%d errors listed, want every one of %d", len(rep.Invalid), len(tt.errs))
 		}
 	}
 }
