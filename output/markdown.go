@@ -228,7 +228,13 @@ func approvals(b *strings.Builder, r *reviewer.Report) {
 		return
 	}
 	if r.Approvals == nil {
-		b.WriteString("Not checked: this is a local review. In GitHub Actions nhigate also requires the CODEOWNERS, risk-tier and spec approvers.\n")
+		b.WriteString("Not checked: this is a local review. In GitHub Actions nhigate also requires these approvals, from base's CODEOWNERS, risk tiers and specs:\n\n")
+		for _, a := range r.Required {
+			fmt.Fprintf(b, "- %s\n", Escape(a.Description))
+		}
+		if len(r.Required) == 0 {
+			b.WriteString("- none would be required\n")
+		}
 		return
 	}
 	if len(r.Approvals) == 0 {

@@ -109,6 +109,16 @@ func TestRenderGolden(t *testing.T) {
 		{"local.txt", Text{}, func(t *testing.T) *reviewer.Report {
 			r := exampleReport(t, nil)
 			r.Mode = reviewer.Local
+			r.Required = []reviewer.Requirement{
+				{Description: "1 approval from @acme/security (CODEOWNERS of identities/vault/)", Reason: "not checked"},
+				{Description: "2 approvals (risk tier critical)", Reason: "not checked"},
+			}
+			return r
+		}},
+		{"local.md", Markdown{}, func(t *testing.T) *reviewer.Report {
+			r := exampleReport(t, nil)
+			r.Mode = reviewer.Local
+			r.Required = []reviewer.Requirement{{Description: "1 approval from @acme/security (CODEOWNERS of identities/vault/)", Reason: "not checked"}}
 			return r
 		}},
 		{"empty.md", Markdown{}, func(t *testing.T) *reviewer.Report {

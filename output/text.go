@@ -178,8 +178,14 @@ func (t Text) approvals(w io.Writer, r *reviewer.Report) {
 		fmt.Fprintln(w, "  enforced on each pull request before it joined the merge queue.")
 		return
 	case r.Approvals == nil:
-		fmt.Fprintln(w, "  not checked: this is a local review. In GitHub Actions nhigate also requires the CODEOWNERS,")
-		fmt.Fprintln(w, "  risk-tier and spec approvers; that gate is the one that counts.")
+		fmt.Fprintln(w, "  not checked: this is a local review. In GitHub Actions nhigate also requires these")
+		fmt.Fprintln(w, "  approvals, from base's CODEOWNERS, risk tiers and specs; that gate is the one that counts:")
+		for _, a := range r.Required {
+			fmt.Fprintf(w, "  %s %s\n", t.paint(yellow, "?"), a.Description)
+		}
+		if len(r.Required) == 0 {
+			fmt.Fprintln(w, "  (none would be required)")
+		}
 		return
 	case len(r.Approvals) == 0:
 		fmt.Fprintln(w, "  none required.")

@@ -84,6 +84,22 @@ type ApprovalRules struct {
 	Head string
 }
 
+// Required lists the approval requirements of rules without checking them:
+// what a local review can say of who would have to approve. Each is
+// unsatisfied, with a reason saying it was not checked. Requirements are
+// in Approvals' order and merged as Approvals merges them.
+func Required(rules ApprovalRules) []Requirement {
+	out := []Requirement{}
+	for _, n := range collect(rules) {
+		out = append(out, Requirement{
+			Description: n.describe(),
+			Reason:      "not checked: a local review cannot see the pull request's reviews",
+			Exceptions:  n.exceptions,
+		})
+	}
+	return out
+}
+
 // Approvals decides which approval requirements the pull request meets. It
 // returns every requirement, satisfied or not, in a fixed order: CODEOWNERS
 // in file order, then the risk tier, then each spec. Requirements that ask

@@ -79,6 +79,10 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// PolicyDigest identifies the policy set that produced Findings.
 	PolicyDigest string `json:"policyDigest,omitempty"`
+	// Required lists, in a local review, the approvals the pull request
+	// would need in GitHub Actions, none of them checked; nil otherwise.
+	// They never block: the gate that checks them runs in Actions.
+	Required []Requirement `json:"requiredApprovals,omitempty"`
 	// Approvals is nil when approvals were not checked (local mode).
 	Approvals []Requirement `json:"approvals"`
 	// Merge is the policy check of the merge result of the pull request
@@ -180,6 +184,9 @@ type Input struct {
 	PolicyDigest string
 	// Approvals is nil when approvals were not checked.
 	Approvals []Requirement
+	// Required are the approvals a local review would need; see
+	// Report.Required.
+	Required []Requirement
 	// Strict blocks on warnings too.
 	Strict bool
 	// FailOnRisk blocks when the diff's risk is at or above it; None never
@@ -226,6 +233,7 @@ func Decide(in Input) *Report {
 		Findings:      in.Findings,
 		PolicyDigest:  in.PolicyDigest,
 		Approvals:     in.Approvals,
+		Required:      in.Required,
 		Reasons:       []string{},
 	}
 	if r.Diff == nil {

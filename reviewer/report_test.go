@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
@@ -89,5 +90,39 @@ func TestInvalidCountsFiles(t *testing.T) {
 		if len(rep.Invalid) != len(tt.errs) {
 			t.Errorf("%d errors listed, want every one of %d", len(rep.Invalid), len(tt.errs))
 		}
+	}
+}
+
+// TestRequired: a local review lists who would have to approve, merged as
+// Approvals merges them, none satisfied, and they never block.
+func TestRequired(t *testing.T) {
+	rules := reviewer.ApprovalRules{
+		Files: []reviewer.OwnedFile{
+			{Path: "identities/vault/db.yaml", Owners: []string{"@acme/security"}},
+			{Path: "identities/aws/ci.yaml", Owners: []string{"@acme/cloud"}},
+			{Path: "README.md"},
+		},
+		Tier:     "critical",
+		TierRule: config.Tier{Approvers: []string{"@acme/security"}, MinApprovals: 2},
+	}
+	got := reviewer.Required(rules)
+	var descs []string
+	for _, r := range got {
+		if r.Satisfied {
+			t.Errorf("%q is satisfied; nothing was checked", r.Description)
+		}
+		descs = append(descs, r.Description)
+	}
+	want := []string{
+		"1 approval from @acme/security (CODEOWNERS of identities/vault/db.yaml; risk tier critical)",
+		"1 approval from @acme/cloud (CODEOWNERS of identities/aws/ci.yaml)",
+		"2 approvals from different people (risk tier critical)",
+	}
+	if diff := cmp.Diff(want, descs); diff != "" {
+		t.Errorf("requirements (-want +got):\n%s", diff)
+	}
+	rep := reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeReview, Required: got})
+	if rep.Verdict != reviewer.Pass {
+		t.Errorf("verdict %s, reasons %v: unchecked requirements must not block a local review", rep.Verdict, rep.Reasons)
 	}
 }

@@ -139,17 +139,34 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 	if err := g.crossCheck(ctx, prep.changed); err != nil {
 		return err
 	}
+	rules, err := approvalRules(prep)
+	if err != nil {
+		return err
+	}
+	rules.Head = g.event.HeadSHA
+	pr := g.client.PullRequest(g.owner, g.repo, g.event.Number)
+	reqs, err := reviewer.Approvals(ctx, pr, rules)
+	if err != nil {
+		return fmt.Errorf("check approvals of pull request #%d: %w", g.event.Number, err)
+	}
+	in.Approvals = reqs
+	return nil
+}
+
+// approvalRules are the approvals a change needs, all known from base: the
+// CODEOWNERS of the changed files, the risk tier of the diff, and the
+// changed specs' own approvals and exceptions.
+func approvalRules(prep *prepared) (reviewer.ApprovalRules, error) {
 	rules := reviewer.ApprovalRules{
 		Specs: prep.head,
 		// Exceptions new since base need their approvedBy's approval.
 		Base:       prep.baseSpecs,
 		Generators: prep.cfg.Generators,
-		Head:       g.event.HeadSHA,
 	}
 	if prep.cfg.CODEOWNERS == nil || *prep.cfg.CODEOWNERS {
 		file, err := codeowners.Find(func(p string) ([]byte, error) { return prep.base.ReadFile(p, maxCODEOWNERS) })
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("read CODEOWNERS from the base revision: %w", err)
+			return rules, fmt.Errorf("read CODEOWNERS from the base revision: %w", err)
 		}
 		rules.Files = []reviewer.OwnedFile{}
 		if file != nil {
@@ -159,17 +176,11 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 			}
 		}
 	}
-	if risk := in.Diff.Risk(); risk > 0 {
+	if risk := prep.in.Diff.Risk(); risk > 0 {
 		rules.Tier = risk.String()
 		rules.TierRule = prep.cfg.RiskTiers[rules.Tier]
 	}
-	pr := g.client.PullRequest(g.owner, g.repo, g.event.Number)
-	reqs, err := reviewer.Approvals(ctx, pr, rules)
-	if err != nil {
-		return fmt.Errorf("check approvals of pull request #%d: %w", g.event.Number, err)
-	}
-	in.Approvals = reqs
-	return nil
+	return rules, nil
 }
 
 // mergeResult runs the policies on the merge result of the pull request,

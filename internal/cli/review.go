@@ -110,6 +110,14 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 		if err := gh.mergeResult(ctx, prep, now); err != nil {
 			return err
 		}
+	} else if scope == reviewer.ScopeReview {
+		// Who would have to approve is known from base; whether they did
+		// is not, and the report says so.
+		rules, err := approvalRules(prep)
+		if err != nil {
+			return err
+		}
+		prep.in.Required = reviewer.Required(rules)
 	}
 	prep.in.FailOnRisk = threshold
 	rep := reviewer.Decide(*prep.in)
