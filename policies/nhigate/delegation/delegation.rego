@@ -33,7 +33,7 @@ deny_nhi_del_002 contains lib.result("NHI-DEL-002", ["spec", "expiresAt"], msg) 
 	lib.has_config
 	limit := limit_ns("maxGrant")
 	not expiry_within(limit)
-	msg := sprintf("identity.consumer %s is delegated automation, so spec.expiresAt (%s) must be at most delegated.maxGrant %s from now: write %s or earlier", [lib.consumer_name, lib.shown(["spec", "expiresAt"]), lib.fmt_duration(limit), lib.fmt_time(lib.now_ns + limit)])
+	msg := sprintf("identity.consumer %s is delegated automation, so spec.expiresAt (%s) must be at most delegated.maxGrant %s from now: write %s or earlier", [lib.consumer_name, lib.shown(["spec", "expiresAt"]), lib.fmt_duration(limit), lib.fmt_day_floor(lib.now_ns + limit)])
 }
 
 deny_nhi_del_002 contains lib.result("NHI-DEL-002", ["spec", "expiresAt"], msg) if {

@@ -39,7 +39,7 @@ test_nhi_del_002_fail if {
 		{"op": "replace", "path": "/spec/expiresAt", "value": "2026-12-02T12:00:01Z"},
 	])
 	r := t.only(t.results("delegation", "deny_nhi_del_002", doc))
-	r.msg == `NHI-DEL-002 identity.consumer scheduled-job is delegated automation, so spec.expiresAt ("2026-12-02T12:00:01Z") must be at most delegated.maxGrant 168h from now: write 2026-12-02T12:00:00Z or earlier`
+	r.msg == `NHI-DEL-002 identity.consumer scheduled-job is delegated automation, so spec.expiresAt ("2026-12-02T12:00:01Z") must be at most delegated.maxGrant 168h from now: write 2026-12-02T00:00:00Z or earlier`
 }
 
 test_nhi_del_002_fail_missing_expiry if {

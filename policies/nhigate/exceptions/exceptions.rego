@@ -67,11 +67,11 @@ max_days_text := sprintf("%v", [lib.config.maxExceptionDays]) if {
 	is_number(lib.config.maxExceptionDays)
 } else := "90"
 
-latest := lib.fmt_time(lib.now_ns + ((lib.config.maxExceptionDays * 24) * lib.hour_ns)) if {
+latest := lib.fmt_day_floor(lib.now_ns + ((lib.config.maxExceptionDays * 24) * lib.hour_ns)) if {
 	is_number(lib.config.maxExceptionDays)
 } else := "a time within maxExceptionDays (maxExceptionDays is not configured)"
 
-example := lib.fmt_time(lib.now_ns + ((30 * 24) * lib.hour_ns))
+example := lib.fmt_day_ceil(lib.now_ns + ((30 * 24) * lib.hour_ns))
 
 deny_nhi_exc_005 contains lib.result("NHI-EXC-005", ["spec", "exceptions", i], msg) if {
 	some i, e in input.spec.exceptions

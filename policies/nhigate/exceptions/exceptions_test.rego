@@ -81,7 +81,7 @@ test_nhi_exc_004_pass_at_limit if {
 test_nhi_exc_004_fail_too_far if {
 	doc := with_field("expiresAt", "2027-02-23T12:00:01Z")
 	r := t.only(t.results("exceptions", "deny_nhi_exc_004", doc))
-	r.msg == "NHI-EXC-004 the exception for NHI-CRED-001 expires at 2027-02-23T12:00:01Z, more than maxExceptionDays (90) from now: write 2027-02-23T12:00:00Z or earlier"
+	r.msg == "NHI-EXC-004 the exception for NHI-CRED-001 expires at 2027-02-23T12:00:01Z, more than maxExceptionDays (90) from now: write 2027-02-23T00:00:00Z or earlier"
 	count(t.waived("credential", doc)) == 0
 }
 

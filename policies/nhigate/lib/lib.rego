@@ -66,6 +66,19 @@ fmt_duration(ns) := sprintf("%dh", [ns / hour_ns]) if {
 
 fmt_time(ns) := time.format([ns, "UTC", "2006-01-02T15:04:05Z07:00"])
 
+day_ns := 24 * hour_ns
+
+# Times that messages derive from the clock are rounded, so that a report
+# reads the same on every run of a day and a pull request comment does not
+# churn: a deadline down to the start of its day ("write it or earlier"
+# stays true), an example up to the start of the next day, the current time
+# down to its hour.
+fmt_day_floor(ns) := fmt_time(ns - (ns % day_ns))
+
+fmt_day_ceil(ns) := fmt_time((ns - (ns % day_ns)) + day_ns)
+
+fmt_hour(ns) := fmt_time(ns - (ns % hour_ns))
+
 # norm makes logins and teams comparable: "@Acme/Security" = "acme/security".
 norm(s) := lower(trim_left(trim_space(s), "@"))
 
