@@ -48,6 +48,25 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
+// uniqueNames makes the test-case names of a suite unique, as CI systems
+// that chart results by name need: a rule that fires twice on one spec is
+// told apart by a count, in the order the findings are listed.
+func uniqueNames(cases []junitCase) {
+	count := map[string]int{}
+	for _, c := range cases {
+		count[c.Name]++
+	}
+	seen := map[string]int{}
+	for i := range cases {
+		name := cases[i].Name
+		if count[name] < 2 {
+			continue
+		}
+		seen[name]++
+		cases[i].Name = fmt.Sprintf("%s #%d", name, seen[name])
+	}
+}
+
 // Render implements Renderer.
 func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 	r = Redact(r)
@@ -88,6 +107,7 @@ func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 	out := junitSuites{Name: "nhigate"}
 	for _, file := range slices.Sorted(maps.Keys(suites)) {
 		s := suites[file]
+		uniqueNames(s.Cases)
 		s.Tests = len(s.Cases)
 		out.Tests += s.Tests
 		out.Failures += s.Failures

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"flag"
 	"fmt"
 	"os"
@@ -217,5 +218,39 @@ func TestGet(t *testing.T) {
 	}
 	if _, err := Get("yaml", Options{}); err == nil || !strings.Contains(err.Error(), "use one of") {
 		t.Errorf("Get(yaml) = %v, want an error listing the formats", err)
+	}
+}
+
+// TestJUnitNamesAreUnique: CI systems chart test cases by name, so a rule
+// that fires twice on one spec must not give two cases one name.
+func TestJUnitNamesAreUnique(t *testing.T) {
+	f := reviewer.Finding{Rule: "NHI-DEL-003", Kind: "deny", Identity: "incident-agent", File: "identities/agent.yaml", Line: 12, Message: "a"}
+	g := f
+	g.Line, g.Message = 20, "b"
+	other := reviewer.Finding{Rule: "NHI-EXP-001", Kind: "deny", Identity: "incident-agent", File: "identities/agent.yaml", Line: 3, Message: "c"}
+	rep := reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeCheck, Findings: []reviewer.Finding{f, g, other}})
+	var buf bytes.Buffer
+	if err := (JUnit{}).Render(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			names = append(names, c.Name)
+		}
+	}
+	want := []string{"NHI-DEL-003 incident-agent #1", "NHI-DEL-003 incident-agent #2", "NHI-EXP-001 incident-agent"}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("test-case names (-want +got):\n%s", diff)
 	}
 }
