@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/reviewer"
 )
 
@@ -44,9 +45,33 @@ func (GitHub) Render(w io.Writer, r *reviewer.Report) error {
 		}
 		annotate(&buf, level, f.File, f.Line, f.Col, f.Rule, msg)
 	}
+	if r.Scope == reviewer.ScopeDiff {
+		// A diff has no verdict of its own: it shows the changes and
+		// their risk, so a critical one is never reported as a pass.
+		for _, id := range r.Diff.Identities {
+			for _, c := range id.Changes {
+				if c.Risk < diffing.High {
+					continue
+				}
+				what := c.Reason
+				switch {
+				case c.Grant != nil:
+					what += ": " + c.Grant.String()
+				case c.Field != "":
+					what += fmt.Sprintf(": %s %q → %q", c.Field, c.Old, c.New)
+				}
+				annotate(&buf, "warning", c.File, c.Line, 0, fmt.Sprintf("%s (%s risk)", c.Kind, c.Risk), what)
+			}
+		}
+	}
 	level, msg := "notice", "nhigate: pass"
-	if r.Verdict != reviewer.Pass {
+	switch {
+	case r.Verdict != reviewer.Pass:
 		level, msg = "error", "nhigate: blocked: "+strings.Join(r.Reasons, "; ")
+	case r.Scope == reviewer.ScopeDiff && r.Risk >= diffing.High:
+		level, msg = "warning", fmt.Sprintf("nhigate diff: risk %s", r.Risk)
+	case r.Scope == reviewer.ScopeDiff:
+		msg = fmt.Sprintf("nhigate diff: risk %s", r.Risk)
 	}
 	fmt.Fprintf(&buf, "::%s title=nhigate::%s\n", level, escapeData(msg))
 	_, err := w.Write(guard(buf.Bytes(), commandGuard))
