@@ -339,4 +339,3 @@ func grantCovers(c *comparer, outer, inner *cgrant) (covered, decided bool) {
 	}
 	return looserConditions(outer.conds, inner.conds), true
 }
-
