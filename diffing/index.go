@@ -12,7 +12,7 @@ import (
 // index below hands each grant only the few grants whose literal text could
 // relate to it. Inputs built to defeat the index run out of it instead, and
 // the grants left undecided are rated as widenings, never lower.
-const DefaultMaxWork = 3_000_000_000
+const DefaultMaxWork = 1_500_000_000
 
 // Stats count the work of a diff, so that tests can bound it by counting
 // rather than by timing.
@@ -52,8 +52,10 @@ type compiled struct {
 	Pattern
 	// prefix and suffix are the literal tokens before the first and after
 	// the last wildcard (the whole pattern when it has none), encoded so
-	// that a token prefix is a string prefix.
+	// that a token prefix is a string prefix; runs are all the maximal runs
+	// of literal tokens, encoded the same way.
 	prefix, suffix string
+	runs           []string
 	exact          bool
 }
 
@@ -89,8 +91,31 @@ func (c *comparer) pattern(s string, fold bool) *compiled {
 		p.prefix = encodeTokens(toks[:first])
 		p.suffix = encodeTokens(toks[last+1:])
 	}
+	for start := 0; start < len(toks); {
+		end := start
+		for end < len(toks) && toks[end].literal() {
+			end++
+		}
+		if end > start {
+			p.runs = append(p.runs, encodeTokens(toks[start:end]))
+		}
+		start = end + 1
+	}
 	c.patterns[k] = p
 	return p
+}
+
+// runsFit is a necessary condition for p to cover q that costs no search:
+// each run of literals in p lies within a run of literals in q. (Let every
+// wildcard of q produce a character that no literal equals: p must still
+// match, and its literals can then only fall on q's.)
+func runsFit(p, q *compiled) bool {
+	for _, r := range p.runs {
+		if !slices.ContainsFunc(q.runs, func(s string) bool { return strings.Contains(s, r) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeTokens writes literal tokens as UTF-8, and an undecodable byte as
@@ -153,23 +178,28 @@ func (c *comparer) covers(p, q *compiled) (covered, decided bool) {
 	if v, ok := c.memo[k]; ok {
 		return v, true
 	}
-	if c.exhausted() {
+	if c.exhausted() || !c.charge(int64(len(p.toks)+len(q.toks))) {
 		return false, false
+	}
+	if !runsFit(p, q) {
+		return false, true
 	}
 	c.stats.Covers++
 	v, work := coversCost(p.toks, q.toks)
-	if work >= memoWork {
+	if len(c.memo) < maxMemo || work >= memoWork {
 		c.memo[k] = v
 	}
 	c.charge(work)
 	return v, true
 }
 
-// candidateCost is the work of looking at one pair of patterns, and
-// memoWork the work above which a comparison is worth remembering: the memo
-// then holds at most the budget over memoWork entries.
+// candidateCost is the work of looking at one pair of patterns. The memo
+// remembers every comparison up to maxMemo of them, and past that only
+// those costlier than memoWork, so that it holds at most maxMemo plus the
+// budget over memoWork entries.
 const (
 	candidateCost = 16
+	maxMemo       = 1 << 18
 	memoWork      = 4096
 )
 

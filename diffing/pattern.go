@@ -261,8 +261,12 @@ func coversTokens(p, q []ptoken) bool {
 }
 
 // searchUnitCost is what one bitset word of coversSearch costs in work
-// units, which are about a nanosecond each, like a cell of coversStructural.
-const searchUnitCost = 20
+// units, which are about a nanosecond each, like a cell of coversStructural,
+// and searchCallCost what setting a search up costs.
+const (
+	searchUnitCost = 5
+	searchCallCost = 3000
+)
 
 // coversCost is coversTokens with the work it did, in units of about a
 // nanosecond, so that a caller comparing many patterns can bound the total.
@@ -275,7 +279,7 @@ func coversCost(p, q []ptoken) (covered bool, work int64) {
 	}
 	budget := searchBudget(p, q)
 	covered, decided, left := coversSearchLeft(p, q, budget)
-	work = int64(budget-left) * searchUnitCost
+	work = searchCallCost + int64(budget-left)*searchUnitCost
 	if decided {
 		return covered, work
 	}
