@@ -677,7 +677,8 @@ func (r *run) identities() []*Identity {
 
 // limit lists at most n changes, the riskiest, and counts the rest by kind
 // and risk, so that a huge review neither floods the report nor hides its
-// risk.
+// risk. Every changed identity stays, with its risk and the number of its
+// changes left out.
 func (d *Diff) limit(n int) {
 	type ref struct{ id, i int }
 	var all []ref
@@ -697,22 +698,18 @@ func (d *Diff) limit(n int) {
 		listed[x] = true
 	}
 	tally := map[[2]int]int{}
-	var kept []*Identity
 	for a, id := range d.Identities {
-		var cs []Change
+		cs := []Change{}
 		for i, c := range id.Changes {
 			if listed[ref{a, i}] {
 				cs = append(cs, c)
 				continue
 			}
+			id.Omitted++
 			tally[[2]int{slices.Index(kindOrder, c.Kind), int(c.Risk)}]++
 		}
-		if len(cs) > 0 {
-			id.Changes = cs // Risk stays that of every change
-			kept = append(kept, id)
-		}
+		id.Changes = cs // Risk stays that of every change
 	}
-	d.Identities = kept
 	keys := make([][2]int, 0, len(tally))
 	for k := range tally {
 		keys = append(keys, k)

@@ -129,7 +129,10 @@ type Identity struct {
 	Principal  string         `json:"principal"`
 	Base, Head *spec.Workflow `json:"-"`
 	Changes    []Change       `json:"changes"`
-	Risk       Risk           `json:"risk"`
+	// Omitted counts the changes a bounded report does not list; Risk
+	// includes them.
+	Omitted int  `json:"omitted,omitempty"`
+	Risk    Risk `json:"risk"`
 }
 
 // Current is the newest version of the workflow: head, or base if removed.
@@ -144,8 +147,9 @@ func (id *Identity) Current() *spec.Workflow {
 type Diff struct {
 	Identities []*Identity `json:"identities"` // changed identities, riskiest first
 	Governance []Change    `json:"governance"` // changes to the rules themselves
-	// Omitted counts the changes left out of Identities to keep the report
-	// bounded (the riskiest are listed). Risk and Count include them.
+	// Omitted counts the changes left out of the identities' lists to keep
+	// the report bounded (the riskiest are listed). Risk and Count include
+	// them.
 	Omitted []Tally `json:"omitted,omitempty"`
 	// Stats count the work the diff did.
 	Stats Stats `json:"-"`

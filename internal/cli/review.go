@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/nhigate/nhigate/config"
@@ -145,15 +147,14 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 		}
 	}
 	// Base specs were judged when they merged; a broken one must not block
-	// the pull request that fixes it, so only head errors count.
-	baseSpecs, err := source.LoadSpecs(from, changed, cfg)
+	// the pull request that fixes it, so only head errors count. Access is
+	// compared per principal, so the specs of unchanged files that share a
+	// principal with a changed one are read too.
+	specs, err := source.LoadReview(ctx, from, head, changed, cfg)
 	if err != nil {
 		return nil, err
 	}
-	headSpecs, err := source.LoadSpecs(head, changed, cfg)
-	if err != nil {
-		return nil, err
-	}
+	baseSpecs, headSpecs := specs.Base, specs.Head
 	name := base.String()
 	if from != base {
 		name += ", diffed from " + from.String()
@@ -164,8 +165,16 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 		Base:    name,
 		Head:    head.String(),
 		Files:   specFiles(baseSpecs, headSpecs),
-		Diff:    diffing.Compute(baseSpecs.Workflows, headSpecs.Workflows, governance),
 		Invalid: headSpecs.Errors,
+	}
+	in.Diff, err = diffing.Options{MaxGrants: cfg.Limits.MaxGrantsPerReview}.Compute(
+		slices.Concat(baseSpecs.Workflows, specs.Context), slices.Concat(headSpecs.Workflows, specs.Context), governance)
+	var limit *diffing.LimitError
+	if errors.As(err, &limit) {
+		in.Invalid = append(in.Invalid, &spec.Error{File: limit.Largest.Source.File, Msg: limit.Error(),
+			Hint: "split the change into smaller pull requests, or raise limits.maxGrantsPerReview in .nhigate.yaml"})
+	} else if err != nil {
+		return nil, err
 	}
 	if scope == reviewer.ScopeReview {
 		in.Findings, in.PolicyDigest, err = evaluate(ctx, base, cfg, headSpecs.Workflows, now)
