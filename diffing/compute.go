@@ -154,6 +154,7 @@ type run struct {
 	entry   map[*spec.Workflow]*Identity
 	entries []*Identity
 	grants  map[*spec.Workflow][]Grant
+	fields  map[*spec.Workflow]map[Grant]string
 	// ref is the base workflow each changed head workflow is compared
 	// with: the same metadata.name and principal, or else the closest base
 	// workflow of its principal; nil for a new principal.
@@ -175,7 +176,7 @@ func newRun(base, head []*spec.Workflow, budget int64) *run {
 	r := &run{
 		c: newComparer(budget), base: base, head: head,
 		unchanged: map[*spec.Workflow]bool{}, principals: map[string]*principal{},
-		entry: map[*spec.Workflow]*Identity{}, grants: map[*spec.Workflow][]Grant{},
+		entry: map[*spec.Workflow]*Identity{}, grants: map[*spec.Workflow][]Grant{}, fields: map[*spec.Workflow]map[Grant]string{},
 		ref: map[*spec.Workflow]*spec.Workflow{}, moved: map[*spec.Workflow][]movedFrom{},
 		attrRisk: map[[2]*spec.Workflow]Risk{},
 	}
@@ -251,6 +252,20 @@ func (r *run) norm(w *spec.Workflow) []Grant {
 		r.grants[w] = g
 	}
 	return g
+}
+
+// grantChange fills in c, a change of a grant that w holds (or held).
+func (r *run) grantChange(w *spec.Workflow, c Change, rt rating) Change {
+	fields, ok := r.fields[w]
+	if !ok {
+		fields = grantFields(w)
+		r.fields[w] = fields
+	}
+	field, ok := fields[*c.Grant]
+	if !ok {
+		field = "spec.entitlements"
+	}
+	return change(w, field, c, rt)
 }
 
 func (r *run) add(w *spec.Workflow, c Change) {
@@ -373,9 +388,9 @@ func (r *run) comparePrincipal(p *principal) {
 		})
 		switch {
 		case still == nil:
-			r.add(w, grantChange(w, Change{Kind: GrantRemoved, Grant: &b.Grant}, rating{Low, "access removed"}))
+			r.add(w, r.grantChange(w, Change{Kind: GrantRemoved, Grant: &b.Grant}, rating{Low, "access removed"}))
 		case still.other != nil:
-			r.add(w, grantChange(w, Change{Kind: GrantRemoved, Grant: &b.Grant}, rating{Low, "redundant grant removed; still granted by " + still.String()}))
+			r.add(w, r.grantChange(w, Change{Kind: GrantRemoved, Grant: &b.Grant}, rating{Low, "redundant grant removed; still granted by " + still.String()}))
 		}
 		// Covered by a new grant: that grant is reported as a widening.
 	}
@@ -422,7 +437,7 @@ func (r *run) classify(w *spec.Workflow, h *cgrant, base *grantSet) {
 	})
 	switch {
 	case kept != nil:
-		r.add(w, grantChange(w, Change{Kind: GrantAdded, Grant: &h.Grant}, rating{Low, "already granted by " + kept.String()}))
+		r.add(w, r.grantChange(w, Change{Kind: GrantAdded, Grant: &h.Grant}, rating{Low, "already granted by " + kept.String()}))
 		r.kept(h, kept)
 		return
 	case c.exhausted():
@@ -430,7 +445,7 @@ func (r *run) classify(w *spec.Workflow, h *cgrant, base *grantSet) {
 		return
 	case len(narrower) > 0:
 		from := consume(narrower)
-		r.add(w, grantChange(w, Change{Kind: GrantNarrowed, Grant: &h.Grant, From: from, FromMore: more}, rating{Low, "access narrowed"}))
+		r.add(w, r.grantChange(w, Change{Kind: GrantNarrowed, Grant: &h.Grant, From: from, FromMore: more}, rating{Low, "access narrowed"}))
 		r.kept(h, narrower[0])
 		return
 	}
@@ -449,9 +464,9 @@ func (r *run) classify(w *spec.Workflow, h *cgrant, base *grantSet) {
 		if slices.ContainsFunc(conditional, func(b *cgrant) bool { return !looserConditions(h.conds, b.conds) }) {
 			rt.reason += "; conditions changed and are not provably narrower"
 		}
-		r.add(w, grantChange(w, Change{Kind: GrantWidened, Grant: &h.Grant, From: consume(wider), FromMore: more}, rt))
+		r.add(w, r.grantChange(w, Change{Kind: GrantWidened, Grant: &h.Grant, From: consume(wider), FromMore: more}, rt))
 	default:
-		r.add(w, grantChange(w, Change{Kind: GrantAdded, Grant: &h.Grant}, rateAdded(w, h.Grant)))
+		r.add(w, r.grantChange(w, Change{Kind: GrantAdded, Grant: &h.Grant}, rateAdded(w, h.Grant)))
 	}
 }
 
@@ -460,7 +475,7 @@ func (r *run) classify(w *spec.Workflow, h *cgrant, base *grantSet) {
 func (r *run) uncompared(w *spec.Workflow, h *cgrant, from []*cgrant) {
 	rt := rateWidened(w, h.Grant)
 	rt.reason = "not compared: the review's pattern comparisons reached their work bound, so it is rated as a widening (" + rt.reason + ")"
-	r.add(w, grantChange(w, Change{Kind: GrantWidened, Grant: &h.Grant, From: consume(from), FromMore: len(from) > 0}, rt))
+	r.add(w, r.grantChange(w, Change{Kind: GrantWidened, Grant: &h.Grant, From: consume(from), FromMore: len(from) > 0}, rt))
 }
 
 func consume(list []*cgrant) []Grant {

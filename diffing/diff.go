@@ -221,22 +221,26 @@ func change(w *spec.Workflow, field string, c Change, r rating) Change {
 	return c
 }
 
-func grantChange(w *spec.Workflow, c Change, r rating) Change {
-	c = change(w, grantField(w, *c.Grant), c, r)
-	return c
-}
-
-// grantField finds where a grant's action is written, for annotations.
-func grantField(w *spec.Workflow, g Grant) string {
+// grantFields maps each grant of w to where its action is written, for
+// annotations: the first place, in one pass over the entitlements.
+func grantFields(w *spec.Workflow) map[Grant]string {
+	out := map[Grant]string{}
 	for i, e := range w.Spec.Entitlements {
-		if canonical(e.Conditions) != g.Conditions || !slices.Contains(e.Resources, g.Resource) {
-			continue
-		}
-		if j := slices.Index(e.Actions, g.Action); j >= 0 {
-			return fmt.Sprintf("spec.entitlements[%d].actions[%d]", i, j)
+		cond := canonical(e.Conditions)
+		for j, a := range e.Actions {
+			field := ""
+			for _, r := range e.Resources {
+				g := Grant{Action: a, Resource: r, Conditions: cond}
+				if _, ok := out[g]; !ok {
+					if field == "" {
+						field = fmt.Sprintf("spec.entitlements[%d].actions[%d]", i, j)
+					}
+					out[g] = field
+				}
+			}
 		}
 	}
-	return "spec.entitlements"
+	return out
 }
 
 func compareAttributes(base, head *spec.Workflow) []Change {

@@ -184,6 +184,14 @@ func (c *comparer) covers(p, q *compiled) (covered, decided bool) {
 	if !runsFit(p, q) {
 		return false, true
 	}
+	// Never start a comparison that could overrun the bound: at worst it
+	// searches to its own budget and then falls back to the structural
+	// test.
+	worst := searchCallCost + int64(searchBudget(p.toks, q.toks))*searchUnitCost + int64(len(p.toks)+1)*int64(len(q.toks)+1)
+	if c.stats.Work+worst > c.budget {
+		c.stats.Exhausted = true
+		return false, false
+	}
 	c.stats.Covers++
 	v, work := coversCost(p.toks, q.toks)
 	if len(c.memo) < maxMemo || work >= memoWork {

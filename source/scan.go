@@ -20,6 +20,18 @@ import (
 // that a scan looks for.
 type names map[string]bool
 
+// lengths marks the lengths of the names, so that a scan hashes only runs
+// that could be one.
+func (n names) lengths() *[maxNameLen + 1]bool {
+	var l [maxNameLen + 1]bool
+	for k := range n {
+		if len(k) <= maxNameLen {
+			l[len(k)] = true
+		}
+	}
+	return &l
+}
+
 // mentions reports whether data may hold a YAML or JSON string equal to one
 // of names, ignoring ASCII case. It is a prefilter: it may say yes wrongly,
 // never no wrongly.
@@ -34,6 +46,10 @@ type names map[string]bool
 // (`"\x63i"`, `"\u0063i"`) spells a name without its bytes, so a file with
 // a backslash always counts as a mention.
 func mentions(data []byte, want names) bool {
+	return mentionsLen(data, want, want.lengths())
+}
+
+func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 	if len(want) == 0 {
 		return false
 	}
@@ -55,7 +71,7 @@ func mentions(data []byte, want names) bool {
 		for len(run) > 0 && !alnum(run[0]) {
 			run = run[1:]
 		}
-		if len(run) == 0 || len(run) > maxNameLen {
+		if len(run) == 0 || len(run) > maxNameLen || !lengths[len(run)] {
 			continue
 		}
 		for k, c := range run {
@@ -140,6 +156,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, pat
 			items = append(items, item{p, e.hash})
 		}
 	}
+	lengths := want.lengths()
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
 	found := make([][]scanned, workers)
 	errs := make([]error, workers)
@@ -167,7 +184,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, pat
 					errs[w] = fmt.Errorf("read %s: %w", items[i].path, err)
 					return
 				}
-				if data != nil && mentions(data, want) {
+				if data != nil && mentionsLen(data, want, lengths) {
 					found[w] = append(found[w], scanned{items[i].path, data})
 				}
 			}
