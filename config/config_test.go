@@ -1,10 +1,12 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nhigate/nhigate/spec"
 )
@@ -174,5 +176,30 @@ func TestData(t *testing.T) {
 	envs := d["environments"].(map[string]any)
 	if diff := cmp.Diff(map[string]any{"maxTTL": "8h", "maxGrant": "720h"}, envs["production"]); diff != "" {
 		t.Errorf("production limits (-want +got):\n%s", diff)
+	}
+}
+
+// TestReadmeShowsTheDefaults holds the README's .nhigate.yaml reference to
+// the defaults, limits included.
+func TestReadmeShowsTheDefaults(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## Configuration: `.nhigate.yaml`")
+	if !ok {
+		t.Fatal("README.md has no configuration section")
+	}
+	_, rest, ok = strings.Cut(rest, "```yaml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("the configuration section has no yaml block")
+	}
+	c, err := Parse(File, []byte(block))
+	if err != nil {
+		t.Fatalf("the README's configuration does not parse: %v", err)
+	}
+	if diff := cmp.Diff(Default(), c, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("the README's configuration differs from the defaults (-default +README):\n%s", diff)
 	}
 }
