@@ -130,7 +130,7 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	slices.Sort(paths)
 	r.Scanned = len(paths)
 	lim := cfg.SpecLimits()
-	found, err := scanFiles(ctx, head, paths, lim.MaxFileSize, want)
+	found, err := scanFiles(ctx, head, all, paths, lim.MaxFileSize, want)
 	if err != nil {
 		return nil, err
 	}

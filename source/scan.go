@@ -108,12 +108,13 @@ type scanned struct {
 	data []byte
 }
 
-// scanFiles reads the regular files at paths in t and keeps those that
-// mention a name. Files over limit bytes are skipped: they cannot be specs.
-func scanFiles(ctx context.Context, t Tree, paths []string, limit int64, want names) ([]scanned, error) {
+// scanFiles reads the regular files at paths in t, whose entries are all,
+// and keeps those that mention a name. Files over limit bytes are skipped:
+// they cannot be specs.
+func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
 	if g, ok := t.(*gitTree); ok {
 		if st, ok := g.repo.Storer.(*filesystem.Storage); ok {
-			return g.scanBlobs(ctx, st, paths, limit, want)
+			return g.scanBlobs(ctx, st, all, paths, limit, want)
 		}
 	}
 	var out []scanned
@@ -141,11 +142,7 @@ func scanFiles(ctx context.Context, t Tree, paths []string, limit int64, want na
 // not safe for concurrent use, so each worker opens its own on the same
 // repository, keeping its pack files open: reading tens of thousands of
 // small blobs one call at a time would otherwise reopen them for each.
-func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, paths []string, limit int64, want names) ([]scanned, error) {
-	all, err := t.entries(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
 	type item struct {
 		path string
 		hash plumbing.Hash
