@@ -309,8 +309,8 @@ func (r *run) references(p *principal) {
 				best, bestScore = b, score
 			}
 			if r.c.exhausted() {
-				// Any base workflow of the principal is a fair comparison:
-				// the closest one only ever lowers the risk shown.
+				// Any base workflow of the principal will do: one that is
+				// not the closest can only show more risk, never less.
 				break
 			}
 		}
@@ -497,24 +497,34 @@ func consume(list []*cgrant) []Grant {
 // show more risk, never less.
 func (r *run) kept(h, b *cgrant) {
 	for _, w := range h.holders {
-		r.c.charge(holderCost * int64(1+len(b.holders)))
 		if r.unchanged[w] {
 			continue
 		}
 		ref := r.ref[w]
-		if ref == nil || slices.Contains(b.holders, ref) {
+		if ref == nil {
+			continue
+		}
+		if r.c.exhausted() {
+			// No work left to look through the holders: compare with the
+			// first, which can only show more risk than the closest.
+			if from := b.holders[0]; from != ref {
+				if risk := r.moveRisk(from, w); risk > Low {
+					r.noteMove(w, movedFrom{from, risk})
+				}
+			}
+			continue
+		}
+		r.c.charge(holderCost * int64(1+len(b.holders)))
+		if slices.Contains(b.holders, ref) {
 			continue
 		}
 		var best *spec.Workflow
 		bestRisk := Critical + 1
 		for _, from := range b.holders[:min(len(b.holders), MaxFrom)] {
-			risk, ok := r.attrRisk[[2]*spec.Workflow{from, w}]
-			if !ok {
-				if best != nil && r.c.exhausted() {
-					break
-				}
-				risk = maxRisk(r.attributes(from, w))
+			if _, known := r.attrRisk[[2]*spec.Workflow{from, w}]; !known && best != nil && r.c.exhausted() {
+				break
 			}
+			risk := r.moveRisk(from, w)
 			if risk < bestRisk {
 				best, bestRisk = from, risk
 			}
@@ -526,6 +536,15 @@ func (r *run) kept(h, b *cgrant) {
 			r.noteMove(w, movedFrom{best, bestRisk})
 		}
 	}
+}
+
+// moveRisk is the risk of the attributes a grant gains by moving from the
+// base workflow from to the head workflow w.
+func (r *run) moveRisk(from, w *spec.Workflow) Risk {
+	if risk, ok := r.attrRisk[[2]*spec.Workflow{from, w}]; ok {
+		return risk
+	}
+	return maxRisk(r.attributes(from, w))
 }
 
 // holderCost is the work of weighing one holder of a grant.

@@ -367,13 +367,3 @@ func bothCover(c *comparer, outer, inner *cgrant) (covered, decided bool) {
 	}
 	return c.covers(outer.res, inner.res)
 }
-
-// grantCovers reports whether outer grants at least everything inner does:
-// its patterns cover inner's and its conditions are provably no stricter.
-func grantCovers(c *comparer, outer, inner *cgrant) (covered, decided bool) {
-	ok, decided := bothCover(c, outer, inner)
-	if !ok || !decided {
-		return false, decided
-	}
-	return looserConditions(outer.conds, inner.conds), true
-}
