@@ -44,10 +44,23 @@ type Config struct {
 	MaxExceptionDays  int                  `yaml:"maxExceptionDays"`
 }
 
-// Limits bound the input nhigate reads.
+// Limits bound the input nhigate reads and the work a review does on it.
 type Limits struct {
 	MaxFileSize int `yaml:"maxFileSize"` // bytes
+	// MaxDocumentsPerFile is how many workflows one file may hold.
+	MaxDocumentsPerFile int `yaml:"maxDocumentsPerFile"`
+	// MaxPatternLength is the longest action or resource, in bytes.
+	MaxPatternLength int `yaml:"maxPatternLength"`
+	// MaxGrantsPerSpec is how many grants (actions × resources) one
+	// workflow may expand to.
+	MaxGrantsPerSpec int `yaml:"maxGrantsPerSpec"`
+	// MaxGrantsPerReview is how many grants a review may compare, base and
+	// head together.
+	MaxGrantsPerReview int `yaml:"maxGrantsPerReview"`
 }
+
+// DefaultMaxGrantsPerReview is the default of limits.maxGrantsPerReview.
+const DefaultMaxGrantsPerReview = 100_000
 
 // EnvLimits are the longest credential lifetime and grant an environment allows.
 type EnvLimits struct {
@@ -82,7 +95,13 @@ func ptr[T any](v T) *T { return &v }
 // a number of distinct approvals instead.
 func Default() *Config {
 	return &Config{
-		Limits:     Limits{MaxFileSize: spec.DefaultMaxFileSize},
+		Limits: Limits{
+			MaxFileSize:         spec.DefaultMaxFileSize,
+			MaxDocumentsPerFile: spec.DefaultMaxDocuments,
+			MaxPatternLength:    spec.DefaultMaxPatternLength,
+			MaxGrantsPerSpec:    spec.DefaultMaxGrants,
+			MaxGrantsPerReview:  DefaultMaxGrantsPerReview,
+		},
 		CODEOWNERS: ptr(true),
 		Environments: map[string]EnvLimits{
 			"production":  {MaxTTL: dur("8h"), MaxGrant: dur("720h")},
@@ -120,8 +139,19 @@ func Parse(file string, data []byte) (*Config, error) {
 	if set("governance") {
 		merged.Governance = c.Governance
 	}
-	if set("limits.maxFileSize") {
-		merged.Limits.MaxFileSize = c.Limits.MaxFileSize
+	for _, l := range []struct {
+		path     string
+		from, to *int
+	}{
+		{"limits.maxFileSize", &c.Limits.MaxFileSize, &merged.Limits.MaxFileSize},
+		{"limits.maxDocumentsPerFile", &c.Limits.MaxDocumentsPerFile, &merged.Limits.MaxDocumentsPerFile},
+		{"limits.maxPatternLength", &c.Limits.MaxPatternLength, &merged.Limits.MaxPatternLength},
+		{"limits.maxGrantsPerSpec", &c.Limits.MaxGrantsPerSpec, &merged.Limits.MaxGrantsPerSpec},
+		{"limits.maxGrantsPerReview", &c.Limits.MaxGrantsPerReview, &merged.Limits.MaxGrantsPerReview},
+	} {
+		if set(l.path) {
+			*l.to = *l.from
+		}
 	}
 	if set("codeowners") {
 		merged.CODEOWNERS = c.CODEOWNERS
@@ -185,8 +215,23 @@ func (c *Config) validate(file string, pos map[string]spec.Pos) spec.Errors {
 			add(fmt.Sprintf("policies[%d]", i), fmt.Sprintf("%q is not a directory inside the repo", p), `write a repo-relative directory such as "policy"`)
 		}
 	}
-	if c.Limits.MaxFileSize < 1 {
-		add("limits.maxFileSize", "must be at least 1", "write a size in bytes, e.g. 1048576")
+	for _, l := range []struct {
+		path, hint string
+		value      int
+	}{
+		{"limits.maxFileSize", "write a size in bytes, e.g. 1048576", c.Limits.MaxFileSize},
+		{"limits.maxDocumentsPerFile", "write a number of documents, e.g. 100", c.Limits.MaxDocumentsPerFile},
+		{"limits.maxPatternLength", "write a length in bytes, e.g. 2048", c.Limits.MaxPatternLength},
+		{"limits.maxGrantsPerSpec", "write a number of grants, e.g. 10000", c.Limits.MaxGrantsPerSpec},
+		{"limits.maxGrantsPerReview", "write a number of grants, e.g. 100000", c.Limits.MaxGrantsPerReview},
+	} {
+		if l.value < 1 {
+			add(l.path, "must be at least 1", l.hint)
+		}
+	}
+	if c.Limits.MaxGrantsPerSpec > c.Limits.MaxGrantsPerReview {
+		add("limits.maxGrantsPerSpec", fmt.Sprintf("%d is more than limits.maxGrantsPerReview (%d)", c.Limits.MaxGrantsPerSpec, c.Limits.MaxGrantsPerReview),
+			"a review compares at least one spec: keep maxGrantsPerSpec at most maxGrantsPerReview")
 	}
 	if len(c.Environments) == 0 {
 		add("environments", "lists no environment", `add e.g. "production: {maxTTL: 8h, maxGrant: 720h}"`)
@@ -248,7 +293,12 @@ func checkGlob(g, example string) (msg, hint string) {
 
 // SpecLimits are the loading bounds the config sets for spec files.
 func (c *Config) SpecLimits() spec.Limits {
-	return spec.Limits{MaxFileSize: int64(c.Limits.MaxFileSize)}
+	return spec.Limits{
+		MaxFileSize:      int64(c.Limits.MaxFileSize),
+		MaxDocuments:     c.Limits.MaxDocumentsPerFile,
+		MaxPatternLength: c.Limits.MaxPatternLength,
+		MaxGrants:        c.Limits.MaxGrantsPerSpec,
+	}
 }
 
 // CandidatePath reports whether the file at p (slash-separated, repo-relative)

@@ -44,6 +44,22 @@ riskTiers:
 	}
 }
 
+func TestParseLimits(t *testing.T) {
+	c, err := Parse(File, []byte("limits: {maxPatternLength: 4096, maxGrantsPerReview: 250000}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Limits{MaxFileSize: spec.DefaultMaxFileSize, MaxDocumentsPerFile: spec.DefaultMaxDocuments,
+		MaxPatternLength: 4096, MaxGrantsPerSpec: spec.DefaultMaxGrants, MaxGrantsPerReview: 250000}
+	if diff := cmp.Diff(want, c.Limits); diff != "" {
+		t.Errorf("Limits (-want +got):\n%s", diff)
+	}
+	wantSpec := spec.Limits{MaxFileSize: spec.DefaultMaxFileSize, MaxDocuments: spec.DefaultMaxDocuments, MaxPatternLength: 4096, MaxGrants: spec.DefaultMaxGrants}
+	if diff := cmp.Diff(wantSpec, c.SpecLimits()); diff != "" {
+		t.Errorf("SpecLimits (-want +got):\n%s", diff)
+	}
+}
+
 func TestDefaultNamesNoTeam(t *testing.T) {
 	for level, tier := range Default().RiskTiers {
 		if len(tier.Approvers) > 0 {
@@ -76,6 +92,12 @@ func TestParseErrors(t *testing.T) {
 		{"absolute spec glob", "specs: [/identities/*.yaml]\n", []string{"specs[0]", `write "identities/*.yaml"`}},
 		{"bad governance glob", "governance: [\"deploy/[\"]\n", []string{"governance[0]", "is not a valid glob"}},
 		{"governance glob with ./", "governance: [./deploy/**]\n", []string{"governance[0]", `write "deploy/**"`}},
+		{"zero grants per spec", "limits:\n  maxGrantsPerSpec: 0\n", []string{".nhigate.yaml:2:3", "limits.maxGrantsPerSpec: must be at least 1", "write a number of grants"}},
+		{"negative pattern length", "limits: {maxPatternLength: -1}\n", []string{".nhigate.yaml:1:10", "limits.maxPatternLength: must be at least 1"}},
+		{"zero documents", "limits: {maxDocumentsPerFile: 0}\n", []string{"limits.maxDocumentsPerFile: must be at least 1"}},
+		{"zero grants per review", "limits: {maxGrantsPerReview: 0}\n", []string{"limits.maxGrantsPerReview: must be at least 1"}},
+		{"spec limit over the review limit", "limits: {maxGrantsPerSpec: 500, maxGrantsPerReview: 400}\n", []string{".nhigate.yaml:1:10", "500 is more than limits.maxGrantsPerReview (400)"}},
+		{"unknown limit", "limits: {maxGrants: 5}\n", []string{`unknown field "maxGrants"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,15 +1,14 @@
 // Package diffing computes what access changes between two revisions of a
-// policy repo: it normalizes workflows into grants, classifies every change
-// (added, widened, narrowed, removed, and changes of identity attributes such
-// as TTL or expiry), and gives each change a risk level with its reason.
-// It is pure: no I/O, no clock.
+// policy repo: it normalizes workflows into grants, compares them per
+// principal (platform and identity) across every workflow that holds it,
+// classifies every change (added, widened, narrowed, removed, and changes of
+// identity attributes such as TTL or expiry), and gives each change a risk
+// level with its reason. It is pure: no I/O, no clock.
 package diffing
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -64,17 +63,6 @@ func canonical(conditions map[string]any) string {
 	return string(b)
 }
 
-// covers reports whether outer grants at least everything inner does.
-// Conditions only restrict, so outer covers inner when its conditions are
-// the same or absent.
-func covers(outer, inner Grant) bool {
-	if outer.Conditions != "" && outer.Conditions != inner.Conditions {
-		return false
-	}
-	return ParsePattern(outer.Action, true).Covers(ParsePattern(inner.Action, true)) &&
-		ParsePattern(outer.Resource, false).Covers(ParsePattern(inner.Resource, false))
-}
-
 // Kind names a change.
 type Kind string
 
@@ -111,9 +99,11 @@ type Change struct {
 	// Identity is the workflow's metadata.name; "" for governance changes.
 	Identity string `json:"identity,omitempty"`
 	// Grant is set for grant changes; From lists the grants a widened or
-	// narrowed grant replaces.
-	Grant *Grant  `json:"grant,omitempty"`
-	From  []Grant `json:"from,omitempty"`
+	// narrowed grant replaces, at most MaxFrom of them; FromMore says there
+	// are more.
+	Grant    *Grant  `json:"grant,omitempty"`
+	From     []Grant `json:"from,omitempty"`
+	FromMore bool    `json:"fromMore,omitempty"`
 	// Field, Old and New describe attribute changes ("spec.credential.ttl",
 	// "1h", "4h").
 	Field string `json:"field,omitempty"`
@@ -129,12 +119,20 @@ type Change struct {
 	Line int    `json:"line,omitempty"`
 }
 
-// Identity is one workflow as it stands on either side of the diff.
+// Identity is one workflow (one metadata.name) as it stands on either side
+// of the diff, with the changes shown under it. Access is compared per
+// principal across every workflow, so a change sits under the workflow that
+// now holds the grant, or held it for a removal.
 type Identity struct {
-	Name       string         `json:"name"`
+	Name string `json:"name"`
+	// Principal is what the platform authorises: see Principal.
+	Principal  string         `json:"principal"`
 	Base, Head *spec.Workflow `json:"-"`
 	Changes    []Change       `json:"changes"`
-	Risk       Risk           `json:"risk"`
+	// Omitted counts the changes a bounded report does not list; Risk
+	// includes them.
+	Omitted int  `json:"omitted,omitempty"`
+	Risk    Risk `json:"risk"`
 }
 
 // Current is the newest version of the workflow: head, or base if removed.
@@ -147,11 +145,24 @@ func (id *Identity) Current() *spec.Workflow {
 
 // Diff is every change between two revisions.
 type Diff struct {
-	Identities []*Identity `json:"identities"` // changed identities, by name
+	Identities []*Identity `json:"identities"` // changed identities, riskiest first
 	Governance []Change    `json:"governance"` // changes to the rules themselves
+	// Omitted counts the changes left out of the identities' lists to keep
+	// the report bounded (the riskiest are listed). Risk and Count include
+	// them.
+	Omitted []Tally `json:"omitted,omitempty"`
+	// Stats count the work the diff did.
+	Stats Stats `json:"-"`
 }
 
-// Risk is the highest risk of any change.
+// Tally is how many changes of one kind and risk a report leaves out.
+type Tally struct {
+	Kind  Kind `json:"kind"`
+	Risk  Risk `json:"risk"`
+	Count int  `json:"count"`
+}
+
+// Risk is the highest risk of any change, listed or not.
 func (d *Diff) Risk() Risk {
 	r := None
 	for _, c := range d.Governance {
@@ -159,6 +170,9 @@ func (d *Diff) Risk() Risk {
 	}
 	for _, id := range d.Identities {
 		r = max(r, id.Risk)
+	}
+	for _, t := range d.Omitted {
+		r = max(r, t.Risk)
 	}
 	return r
 }
@@ -172,7 +186,7 @@ func (d *Diff) Changes() []Change {
 	return out
 }
 
-// Count returns how many changes are of kind k.
+// Count returns how many changes are of kind k, listed or not.
 func (d *Diff) Count(k Kind) int {
 	n := 0
 	for _, c := range d.Changes() {
@@ -180,132 +194,21 @@ func (d *Diff) Count(k Kind) int {
 			n++
 		}
 	}
+	for _, t := range d.Omitted {
+		if t.Kind == k {
+			n += t.Count
+		}
+	}
 	return n
 }
 
-// Compute compares the workflows of the changed files at base and head.
-// Workflows are matched by metadata.name, so a spec moved to another file is
-// compared with itself. governance lists changed files that decide how
-// reviews are judged (config, CODEOWNERS, policies).
-func Compute(base, head []*spec.Workflow, governance []string) *Diff {
-	d := &Diff{Identities: []*Identity{}, Governance: []Change{}}
-	for _, p := range slices.Sorted(slices.Values(governance)) {
-		d.Governance = append(d.Governance, Change{
-			Kind: Governance, File: p, Risk: Critical,
-			Reason: "changes the rules that judge reviews; this pull request is still judged by the base version",
-		})
+// OmittedCount is the number of changes the report leaves out.
+func (d *Diff) OmittedCount() int {
+	n := 0
+	for _, t := range d.Omitted {
+		n += t.Count
 	}
-	byName := map[string]*Identity{}
-	get := func(name string) *Identity {
-		id := byName[name]
-		if id == nil {
-			id = &Identity{Name: name}
-			byName[name] = id
-		}
-		return id
-	}
-	for _, w := range base {
-		get(w.Metadata.Name).Base = w
-	}
-	for _, w := range head {
-		get(w.Metadata.Name).Head = w
-	}
-	for _, name := range slices.Sorted(maps.Keys(byName)) {
-		id := byName[name]
-		id.Changes = compare(id.Base, id.Head)
-		if len(id.Changes) == 0 {
-			continue
-		}
-		for _, c := range id.Changes {
-			id.Risk = max(id.Risk, c.Risk)
-		}
-		d.Identities = append(d.Identities, id)
-	}
-	// Riskiest first: that is where a reviewer's attention belongs.
-	slices.SortStableFunc(d.Identities, func(a, b *Identity) int { return cmp.Compare(b.Risk, a.Risk) })
-	return d
-}
-
-func compare(base, head *spec.Workflow) []Change {
-	var out []Change
-	switch {
-	case base == nil:
-		out = append(out, change(head, "metadata.name", Change{Kind: IdentityAdded, New: head.Metadata.Name}, rateIdentityAdded(head)))
-		for _, g := range Normalize(head) {
-			out = append(out, grantChange(head, Change{Kind: GrantAdded, Grant: &g}, rateAdded(head, g, nil)))
-		}
-		return out
-	case head == nil:
-		out = append(out, change(base, "metadata.name", Change{Kind: IdentityRemoved, Old: base.Metadata.Name}, rating{Low, "identity and all its access removed"}))
-		for _, g := range Normalize(base) {
-			out = append(out, grantChange(base, Change{Kind: GrantRemoved, Grant: &g}, rating{Low, "access removed"}))
-		}
-		return out
-	}
-	out = append(out, compareGrants(base, head)...)
-	out = append(out, compareAttributes(base, head)...)
-	slices.SortStableFunc(out, func(a, b Change) int {
-		return cmp.Compare(slices.Index(kindOrder, a.Kind), slices.Index(kindOrder, b.Kind))
-	})
-	return out
-}
-
-func compareGrants(base, head *spec.Workflow) []Change {
-	bg, hg := Normalize(base), Normalize(head)
-	inBase := map[Grant]bool{}
-	for _, g := range bg {
-		inBase[g] = true
-	}
-	inHead := map[Grant]bool{}
-	var added, unchanged []Grant
-	for _, g := range hg {
-		inHead[g] = true
-		if inBase[g] {
-			unchanged = append(unchanged, g)
-		} else {
-			added = append(added, g)
-		}
-	}
-	var removed []Grant
-	for _, g := range bg {
-		if !inHead[g] {
-			removed = append(removed, g)
-		}
-	}
-
-	var out []Change
-	consumed := make([]bool, len(removed))
-	for _, a := range added {
-		var wider, narrower []Grant
-		for i, r := range removed {
-			if covers(a, r) {
-				wider = append(wider, r)
-				consumed[i] = true
-			}
-		}
-		if len(wider) == 0 {
-			for i, r := range removed {
-				if covers(r, a) {
-					narrower = append(narrower, r)
-					consumed[i] = true
-				}
-			}
-		}
-		switch {
-		case len(wider) > 0:
-			out = append(out, grantChange(head, Change{Kind: GrantWidened, Grant: &a, From: wider}, rateWidened(head, a)))
-		case len(narrower) > 0:
-			out = append(out, grantChange(head, Change{Kind: GrantNarrowed, Grant: &a, From: narrower}, rating{Low, "access narrowed"}))
-		default:
-			out = append(out, grantChange(head, Change{Kind: GrantAdded, Grant: &a}, rateAdded(head, a, unchanged)))
-		}
-	}
-	for i, r := range removed {
-		if !consumed[i] {
-			out = append(out, grantChange(base, Change{Kind: GrantRemoved, Grant: &r}, rating{Low, "access removed"}))
-		}
-	}
-	return out
+	return n
 }
 
 // change fills in the identity, file and line of c from the workflow w and
@@ -318,22 +221,26 @@ func change(w *spec.Workflow, field string, c Change, r rating) Change {
 	return c
 }
 
-func grantChange(w *spec.Workflow, c Change, r rating) Change {
-	c = change(w, grantField(w, *c.Grant), c, r)
-	return c
-}
-
-// grantField finds where a grant's action is written, for annotations.
-func grantField(w *spec.Workflow, g Grant) string {
+// grantFields maps each grant of w to where its action is written, for
+// annotations: the first place, in one pass over the entitlements.
+func grantFields(w *spec.Workflow) map[Grant]string {
+	out := map[Grant]string{}
 	for i, e := range w.Spec.Entitlements {
-		if canonical(e.Conditions) != g.Conditions || !slices.Contains(e.Resources, g.Resource) {
-			continue
-		}
-		if j := slices.Index(e.Actions, g.Action); j >= 0 {
-			return fmt.Sprintf("spec.entitlements[%d].actions[%d]", i, j)
+		cond := canonical(e.Conditions)
+		for j, a := range e.Actions {
+			field := ""
+			for _, r := range e.Resources {
+				g := Grant{Action: a, Resource: r, Conditions: cond}
+				if _, ok := out[g]; !ok {
+					if field == "" {
+						field = fmt.Sprintf("spec.entitlements[%d].actions[%d]", i, j)
+					}
+					out[g] = field
+				}
+			}
 		}
 	}
-	return "spec.entitlements"
+	return out
 }
 
 func compareAttributes(base, head *spec.Workflow) []Change {
@@ -348,9 +255,9 @@ func compareAttributes(base, head *spec.Workflow) []Change {
 
 	add(EnvironmentChanged, "spec.environment", b.Environment, h.Environment, rateEnvironment(h.Environment))
 	add(ConsumerChanged, "spec.identity.consumer", b.Identity.Consumer, h.Identity.Consumer, rateConsumer(head))
-	add(IdentityChanged, "spec.identity.name", b.Identity.Name, h.Identity.Name, rating{Medium, "a different identity receives the access"})
+	// The identity's name and platform are the principal, compared by
+	// Compute; only its kind is an attribute.
 	add(IdentityChanged, "spec.identity.type", b.Identity.Type, h.Identity.Type, rating{Medium, "the kind of identity changes"})
-	add(IdentityChanged, "spec.identity.platform", b.Identity.Platform, h.Identity.Platform, rating{High, "the access moves to another platform"})
 
 	switch {
 	case b.Credential.Kind != "static" && h.Credential.Kind == "static":

@@ -264,15 +264,34 @@ func parseTokens(s string, fold bool) []ptoken {
 
 // coversTokens reports whether normalised p covers normalised q.
 func coversTokens(p, q []ptoken) bool {
+	covered, _ := coversCost(p, q)
+	return covered
+}
+
+// searchUnitCost is what one bitset word of coversSearch costs in work
+// units, which are about a nanosecond each, like a cell of coversStructural,
+// and searchCallCost what setting a search up costs.
+const (
+	searchUnitCost = 5
+	searchCallCost = 3000
+)
+
+// coversCost is coversTokens with the work it did, in units of about a
+// nanosecond, so that a caller comparing many patterns can bound the total.
+func coversCost(p, q []ptoken) (covered bool, work int64) {
+	structural := int64(len(p)+1) * int64(len(q)+1)
 	// When either side has no star, the structural test is exact; see
 	// coversStructural.
 	if !slices.Contains(p, tokStar) || !slices.Contains(q, tokStar) {
-		return coversStructural(p, q)
+		return coversStructural(p, q), structural
 	}
-	if covered, decided := coversSearch(p, q, searchBudget(p, q)); decided {
-		return covered
+	budget := searchBudget(p, q)
+	covered, decided, left := coversSearchLeft(p, q, budget)
+	work = searchCallCost + int64(budget-left)*searchUnitCost
+	if decided {
+		return covered, work
 	}
-	return coversStructural(p, q)
+	return coversStructural(p, q), work + structural
 }
 
 // coversStructural reports whether p's tokens can consume q's tokens: a
@@ -339,6 +358,13 @@ func searchBudget(p, q []ptoken) int {
 // kept. On contrived inputs the kept bitsets can still grow combinatorially,
 // so it returns decided=false when the work exceeds budget.
 func coversSearch(p, q []ptoken, budget int) (covered, decided bool) {
+	covered, decided, _ = coversSearchLeft(p, q, budget)
+	return covered, decided
+}
+
+// coversSearchLeft is coversSearch, also returning how much of the budget
+// is left (negative when it ran out).
+func coversSearchLeft(p, q []ptoken, budget int) (covered, decided bool, left int) {
 	s := newInclusionSearch(p, budget)
 	layer := []searchState{s.start()}
 	for _, t := range q {
@@ -353,19 +379,19 @@ func coversSearch(p, q []ptoken, budget int) (covered, decided bool) {
 			layer, alive = s.advance(layer, x)
 		}
 		if !alive {
-			return false, true
+			return false, true, s.budget
 		}
 		layer = s.prune(layer)
 		if s.budget < 0 {
-			return false, false
+			return false, false, s.budget
 		}
 	}
 	for _, st := range layer {
 		if !s.accepts(st) {
-			return false, true
+			return false, true, s.budget
 		}
 	}
-	return true, true
+	return true, true, s.budget
 }
 
 // searchState is a set of positions of p: in the fixed prefix T0 at offset

@@ -67,12 +67,7 @@ func breadth(g Grant) Breadth {
 	return max(ParsePattern(g.Action, true).Breadth(), ParsePattern(g.Resource, false).Breadth())
 }
 
-func rateAdded(w *spec.Workflow, g Grant, unchanged []Grant) rating {
-	for _, u := range unchanged {
-		if covers(u, g) {
-			return rating{Low, "already granted by " + u.String()}
-		}
-	}
+func rateAdded(w *spec.Workflow, g Grant) rating {
 	b := breadth(g)
 	switch {
 	case b == BreadthAll:

@@ -112,6 +112,9 @@ func markdown(r *reviewer.Report, level detail, limit int) string {
 		for _, id := range r.Diff.Identities {
 			identitySection(&body, r, id)
 		}
+		if s := omitted(r.Diff); s != "" {
+			fmt.Fprintf(&body, "…and %s\n\n", Escape(s))
+		}
 		if others := unattached(r); len(others) > 0 {
 			body.WriteString("### Findings in specs without entitlement changes\n\n")
 			for _, f := range others {
@@ -309,10 +312,14 @@ func graph(b *strings.Builder, d *diffing.Diff) {
 // summaryTable lists identities one row each until the budget is spent,
 // then says how many more there are. Rows are whole: nothing is cut.
 func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
-	intro := "This pull request is too large to show in full here; each identity is summarised. Run `nhigate review --format json` or see the job summary for every change.\n\n"
+	intro := "This pull request is too large to show in full here; each identity is summarised. Run `nhigate review --format json` or see the job summary for the changes, up to the report's limit.\n\n"
 	header := "| Identity | Status | Changes | Risk | Policy failures |\n|---|---|---|---|---|\n"
 	var rows strings.Builder
-	rest := budget - runeLen(intro) - runeLen(failureSummary(r)) - runeLen(header) - 300 // room for the closing line
+	skipped := omitted(r.Diff)
+	if skipped != "" {
+		skipped = "\n…and " + Escape(skipped) + "\n"
+	}
+	rest := budget - runeLen(intro) - runeLen(failureSummary(r)) - runeLen(header) - runeLen(skipped) - 300 // room for the closing lines
 	shown := 0
 	for _, id := range r.Diff.Identities {
 		failures := 0
@@ -321,7 +328,7 @@ func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
 				failures++
 			}
 		}
-		row := fmt.Sprintf("| %s | %s | %d | %s | %d |\n", Code(id.Name), status(id), len(id.Changes), riskBadge(id.Risk), failures)
+		row := fmt.Sprintf("| %s | %s | %d | %s | %d |\n", Code(id.Name), status(id), len(id.Changes)+id.Omitted, riskBadge(id.Risk), failures)
 		if runeLen(row) > rest {
 			break
 		}
@@ -338,7 +345,7 @@ func summaryTable(b *strings.Builder, r *reviewer.Report, budget int) {
 		fmt.Fprintf(b, "\n…and %d more changed identities (%d critical, %d high, %d medium, %d low risk).\n",
 			more, counts[diffing.Critical], counts[diffing.High], counts[diffing.Medium], counts[diffing.Low])
 	}
-	b.WriteString("\n")
+	b.WriteString(skipped + "\n")
 }
 
 // failureSummary counts the blocking findings by rule, so that a summarised

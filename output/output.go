@@ -225,6 +225,20 @@ func fromText(c diffing.Change) string {
 	return strings.Join(slices.Compact(parts), ", ")
 }
 
+// omitted says what a bounded report leaves out, counted by kind and risk,
+// or "" when it lists every change.
+func omitted(d *diffing.Diff) string {
+	if len(d.Omitted) == 0 {
+		return ""
+	}
+	parts := make([]string, len(d.Omitted))
+	for i, t := range d.Omitted {
+		parts[i] = fmt.Sprintf("%d %s %s", t.Count, t.Risk, t.Kind)
+	}
+	return fmt.Sprintf("%s not listed, to keep the report bounded: %s. The risk and the counts above include them.",
+		plural(d.OmittedCount(), "more change is", "more changes are"), strings.Join(parts, ", "))
+}
+
 // unattached lists the findings that no shown identity carries: every
 // finding of a check, and in a review those about specs whose grants did
 // not change.

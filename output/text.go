@@ -98,6 +98,9 @@ func (t Text) render(w io.Writer, r *reviewer.Report) {
 	for _, id := range r.Diff.Identities {
 		t.identity(w, r, id)
 	}
+	if s := omitted(r.Diff); s != "" {
+		fmt.Fprintf(w, "\n…and %s\n", s)
+	}
 	if others := unattached(r); len(others) > 0 {
 		title := "Findings in specs without entitlement changes"
 		if r.Scope == reviewer.ScopeCheck {

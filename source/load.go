@@ -1,13 +1,16 @@
 package source
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/spec"
 )
 
@@ -54,6 +57,120 @@ func LoadSpecs(t Tree, paths []string, cfg *config.Config) (*Loaded, error) {
 		}
 	}
 	return load(jobs, cfg.SpecLimits())
+}
+
+// Review is what a review reads: the specs of the changed files on each
+// side, and the specs of unchanged files that hold the principal of a
+// changed spec.
+type Review struct {
+	Base, Head *Loaded
+	// Context holds the workflows of unchanged files whose principal a
+	// changed workflow on either side holds. Unchanged files are the same
+	// on both sides, so each is one workflow, on both. The diff compares
+	// access per principal across all of them.
+	Context []*spec.Workflow
+	// Scanned counts the unchanged files that may hold specs, which were
+	// read; Parsed those of them that mentioned a wanted name.
+	Scanned, Parsed int
+}
+
+// LoadReview reads the specs of the changed paths at base and head, and
+// finds every other spec of their principals: it reads each unchanged file
+// of head that may hold specs, and parses those that mention the identity
+// name of a changed spec (or its metadata.name, which must be unique in the
+// repo). Unchanged files are the same at base, which must be the revision
+// head is diffed against.
+//
+// A metadata.name of a changed head spec that an unchanged file also uses
+// is an error of the head spec, naming both files. Unchanged files were
+// judged when they merged: their own errors are not this review's.
+func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *config.Config) (*Review, error) {
+	r := &Review{}
+	var err error
+	if r.Base, err = LoadSpecs(base, changed, cfg); err != nil {
+		return nil, err
+	}
+	if r.Head, err = LoadSpecs(head, changed, cfg); err != nil {
+		return nil, err
+	}
+	principals := map[string]bool{}
+	want := names{}
+	for _, w := range slices.Concat(r.Base.Workflows, r.Head.Workflows) {
+		principals[diffing.Principal(w.Spec.Identity)] = true
+		want[diffing.FoldName(w.Spec.Identity.Name)] = true
+	}
+	headNames := map[string][]*spec.Workflow{}
+	for _, w := range r.Head.Workflows {
+		headNames[w.Metadata.Name] = append(headNames[w.Metadata.Name], w)
+		want[diffing.FoldName(w.Metadata.Name)] = true
+	}
+	if len(want) == 0 {
+		return r, nil
+	}
+
+	all, err := head.entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	isChanged := map[string]bool{}
+	for _, p := range changed {
+		isChanged[p] = true
+	}
+	var paths []string
+	modes := map[string]spec.Mode{}
+	for p, e := range all {
+		if e.kind != kindRegular || isChanged[p] {
+			continue
+		}
+		if ok, mode := cfg.CandidatePath(p); ok {
+			paths = append(paths, p)
+			modes[p] = mode
+		}
+	}
+	slices.Sort(paths)
+	r.Scanned = len(paths)
+	lim := cfg.SpecLimits()
+	found, err := scanFiles(ctx, head, all, paths, lim.MaxFileSize, want)
+	if err != nil {
+		return nil, err
+	}
+	r.Parsed = len(found)
+
+	// Parse on every core; the order of the results is the order of found.
+	parsed := make([][]*spec.Workflow, len(found))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				f := found[i]
+				if modes[f.path] == spec.Discover && !spec.Marker(f.data) {
+					continue
+				}
+				parsed[i], _ = spec.Parse(f.path, f.data, modes[f.path], lim)
+			}
+		})
+	}
+	for i := range found {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	for _, ws := range parsed {
+		for _, w := range ws {
+			if principals[diffing.Principal(w.Spec.Identity)] {
+				r.Context = append(r.Context, w)
+			}
+			for _, h := range headNames[w.Metadata.Name] {
+				pos := h.Source.Position("metadata.name")
+				r.Head.Errors = append(r.Head.Errors, &spec.Error{File: h.Source.File, Line: pos.Line, Col: pos.Col, Path: "metadata.name",
+					Msg:  fmt.Sprintf("%q is already the name of a workflow in %s", w.Metadata.Name, w.Source.File),
+					Hint: "give each workflow its own name"})
+			}
+		}
+	}
+	return r, nil
 }
 
 // job is one file to read.

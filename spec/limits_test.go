@@ -238,3 +238,94 @@ func TestParseHonestAnchorsFitTheBudget(t *testing.T) {
 		t.Errorf("got %d entitlements", n)
 	}
 }
+
+// TestParseLimitsOnWork: limits that bound what a spec asks the diff to
+// compare fail with the limit's name and where to raise it.
+func TestParseLimitsOnWork(t *testing.T) {
+	many := func(n int, prefix string) string {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = fmt.Sprintf("%q", fmt.Sprintf("%s%d", prefix, i))
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	}
+	grid := edit(t, "    - actions: [\"s3:GetObject\", \"s3:PutObject\"]\n      resources: [\"arn:aws:s3:::payments-artifacts/*\"]\n",
+		"    - actions: "+many(120, "s3:Action")+"\n      resources: "+many(120, "arn:aws:s3:::b/")+"\n")
+	long := edit(t, `resources: ["arn:aws:s3:::payments-artifacts/*"]`, `resources: ["arn:aws:s3:::b/`+strings.Repeat("ab", 1100)+`*"]`)
+	three := valid + "---\n" + valid + "---\n" + valid
+
+	tests := []struct {
+		name string
+		data string
+		lim  spec.Limits
+		want spec.Errors
+	}{
+		{
+			name: "120 actions × 120 resources, over the default",
+			data: grid,
+			want: spec.Errors{{Line: 14, Col: 3, Path: "spec.entitlements",
+				Msg:  "expands to 14400 grants (actions × resources of each entitlement), over the limit of 10000",
+				Hint: "list fewer actions or resources per entitlement, split the access over several specs, or raise limits.maxGrantsPerSpec in .nhigate.yaml"}},
+		},
+		{
+			name: "two grants, over a limit of one",
+			data: valid,
+			lim:  spec.Limits{MaxGrants: 1},
+			want: spec.Errors{{Line: 14, Col: 3, Path: "spec.entitlements",
+				Msg:  "expands to 2 grants (actions × resources of each entitlement), over the limit of 1",
+				Hint: "list fewer actions or resources per entitlement, split the access over several specs, or raise limits.maxGrantsPerSpec in .nhigate.yaml"}},
+		},
+		{
+			name: "a 2,200-byte pattern, over the default",
+			data: long,
+			want: spec.Errors{{Line: 16, Col: 19, Path: "spec.entitlements[0].resources[0]",
+				Msg:  "pattern is 2216 bytes long, over the limit of 2048",
+				Hint: "write a shorter pattern, or raise limits.maxPatternLength in .nhigate.yaml"}},
+		},
+		{
+			name: "a resource over a lower pattern limit",
+			data: valid,
+			lim:  spec.Limits{MaxPatternLength: 12},
+			want: spec.Errors{
+				{Line: 16, Col: 19, Path: "spec.entitlements[0].resources[0]", Msg: "pattern is 33 bytes long, over the limit of 12",
+					Hint: "write a shorter pattern, or raise limits.maxPatternLength in .nhigate.yaml"},
+			},
+		},
+		{
+			name: "three documents, over a limit of two",
+			data: three,
+			lim:  spec.Limits{MaxDocuments: 2},
+			want: spec.Errors{{Line: 2*strings.Count(valid, "\n") + 3, Col: 1, Msg: "file holds more than 2 workflow documents",
+				Hint: "split it into several files, or raise limits.maxDocumentsPerFile in .nhigate.yaml"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws, err := parseBounded(t, "w.yaml", []byte(tt.data), spec.Strict, tt.lim)
+			if ws != nil {
+				t.Fatalf("accepted %d workflows", len(ws))
+			}
+			for _, e := range tt.want {
+				e.File = "w.yaml"
+			}
+			if diff := cmp.Diff(tt.want, err); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestParseDocumentLimitCountsWorkflows: in Discover mode only documents
+// that claim to be workflows count, so that another tool's long YAML
+// stream next to the specs is not an error.
+func TestParseDocumentLimitCountsWorkflows(t *testing.T) {
+	data := strings.Repeat("---\nkind: ConfigMap\n", 500) + "---\n" + valid
+	ws, err := spec.Parse("w.yaml", []byte(data), spec.Discover, spec.Limits{MaxDocuments: 1})
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("got %d workflows, error %v; want the one workflow", len(ws), err)
+	}
+	ws, err = spec.Parse("w.yaml", []byte(data+"---\n"+valid), spec.Discover, spec.Limits{MaxDocuments: 1})
+	if err == nil || !strings.Contains(err.Error(), "file holds more than 1 workflow documents") {
+		t.Errorf("got %d workflows, error %v; want the limit", len(ws), err)
+	}
+}

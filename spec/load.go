@@ -16,6 +16,15 @@ import (
 type Limits struct {
 	MaxFileSize int64 // bytes; DefaultMaxFileSize when 0
 	MaxDepth    int   // nesting levels; DefaultMaxDepth when 0
+	// MaxDocuments is how many workflows a file may hold;
+	// DefaultMaxDocuments when 0.
+	MaxDocuments int
+	// MaxPatternLength is the longest action or resource, in bytes;
+	// DefaultMaxPatternLength when 0.
+	MaxPatternLength int
+	// MaxGrants is how many grants (actions × resources) a workflow may
+	// expand to; DefaultMaxGrants when 0.
+	MaxGrants int
 }
 
 // Defaults for Limits. A spec is a few kilobytes and six levels deep, so these
@@ -31,6 +40,15 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxDocuments <= 0 {
+		l.MaxDocuments = DefaultMaxDocuments
+	}
+	if l.MaxPatternLength <= 0 {
+		l.MaxPatternLength = DefaultMaxPatternLength
+	}
+	if l.MaxGrants <= 0 {
+		l.MaxGrants = DefaultMaxGrants
 	}
 	return l
 }
@@ -87,9 +105,17 @@ func Parse(file string, data []byte, mode Mode, lim Limits) ([]*Workflow, error)
 
 	var out []*Workflow
 	var errs Errors
+	workflows := 0
 	for i, doc := range docs {
 		if empty(doc) {
 			continue // an empty document, e.g. after a trailing "---"
+		}
+		if mode == Strict || claimsNhigate(doc.Content[0]) {
+			if workflows++; workflows > lim.MaxDocuments {
+				return nil, Errors{{File: file, Line: doc.Content[0].Line, Col: doc.Content[0].Column,
+					Msg:  fmt.Sprintf("file holds more than %d workflow documents", lim.MaxDocuments),
+					Hint: "split it into several files, or raise limits.maxDocumentsPerFile in .nhigate.yaml"}}
+			}
 		}
 		w, derrs := decodeDoc(file, i, doc, mode, lim)
 		errs = append(errs, derrs...)
@@ -199,6 +225,7 @@ func decodeDoc(file string, index int, doc *yaml.Node, mode Mode, lim Limits) (*
 			errs = append(errs, e)
 		}
 	}
+	errs = append(errs, checkLimits(w, lim, w.Source.Position)...)
 	if len(errs) > 0 {
 		return nil, errs
 	}

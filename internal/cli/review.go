@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -179,15 +180,14 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 		return nil, err
 	}
 	// Base specs were judged when they merged; a broken one must not block
-	// the pull request that fixes it, so only head errors count.
-	baseSpecs, err := source.LoadSpecs(from, changed, cfg)
+	// the pull request that fixes it, so only head errors count. Access is
+	// compared per principal, so the specs of unchanged files that share a
+	// principal with a changed one are read too.
+	specs, err := source.LoadReview(ctx, from, head, changed, cfg)
 	if err != nil {
 		return nil, err
 	}
-	headSpecs, err := source.LoadSpecs(head, changed, cfg)
-	if err != nil {
-		return nil, err
-	}
+	baseSpecs, headSpecs := specs.Base, specs.Head
 	// Nothing else among the changed files may hold a spec unread, and the
 	// files that govern the gate are flagged with why.
 	screened, err := source.Screen(ctx, from, head, changed, cfg, headSpecs)
@@ -210,11 +210,22 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 		Base:    name,
 		Head:    head.String(),
 		Files:   specFiles(baseSpecs, headSpecs, &source.Loaded{Errors: screened.Errors}),
-		Diff:    diffing.Compute(baseSpecs.Workflows, headSpecs.Workflows, governance),
 		Invalid: append(headSpecs.Errors, screened.Errors...),
 		// Exceptions new since base are unverified here, and in GitHub
 		// mode wait for their approvers.
 		Specs: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Now: now,
+	}
+	// Over the grant limit there is no diff, and the review is blocked;
+	// the governance changes still show.
+	in.Diff, err = diffing.Options{MaxGrants: cfg.Limits.MaxGrantsPerReview}.Compute(
+		slices.Concat(baseSpecs.Workflows, specs.Context), slices.Concat(headSpecs.Workflows, specs.Context), governance)
+	var limit *diffing.LimitError
+	if errors.As(err, &limit) {
+		in.Invalid = append(in.Invalid, &spec.Error{File: limit.Largest.Source.File, Msg: limit.Error(),
+			Hint: "split the change into smaller pull requests, or raise limits.maxGrantsPerReview in .nhigate.yaml"})
+		in.Diff = diffing.Compute(nil, nil, governance)
+	} else if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(in.Invalid, func(a, b *spec.Error) int { return strings.Compare(a.File, b.File) })
 	for i, c := range in.Diff.Governance {

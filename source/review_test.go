@@ -1,0 +1,147 @@
+package source
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/spec"
+)
+
+// specOf is a valid spec named name for the identity id.
+func specOf(name, id string) string {
+	return strings.Replace(specNamed(name), "identity: {name: ci,", "identity: {name: "+id+",", 1)
+}
+
+func TestMentions(t *testing.T) {
+	want := names{"payments-ci": true, "arn:aws:iam::1:role/x": true}
+	found := map[string]string{
+		"plain":               "name: payments-ci\n",
+		"upper case":          "name: PAYMENTS-CI\n",
+		"double quoted":       `name: "payments-ci"`,
+		"single quoted":       `name: 'Payments-CI'`,
+		"flow":                "identity: {name: payments-ci, type: x}",
+		"JSON":                `{"name":"payments-ci"}`,
+		"adjacent flow value": `{"name":payments-ci}`,
+		"tagged":              "name: !!str payments-ci\n",
+		"anchored":            "name: &a payments-ci\n",
+		"block scalar":        "name: |-\n  payments-ci\n",
+		"comment after":       "name: payments-ci # the CI\n",
+		"ARN with colons":     `name: "arn:aws:iam::1:role/x"`,
+		"any escape":          `name: "pay\x6dents-ci"`,
+		"unicode escape":      `{"name": "payments\u002dci"}`,
+	}
+	for name, data := range found {
+		if !mentions([]byte(data), want) {
+			t.Errorf("%s: %q not found", name, data)
+		}
+	}
+	missing := map[string]string{
+		"another name":  "name: payments-cd\n",
+		"longer name":   "name: payments-ci-2\n",
+		"prefix only":   "name: payments\n",
+		"nothing":       "",
+		"no names":      "name: payments-ci\n",
+		"name in a key": "payments-ci-x: 1\n",
+	}
+	for name, data := range missing {
+		w := want
+		if name == "no names" {
+			w = names{}
+		}
+		if mentions([]byte(data), w) {
+			t.Errorf("%s: %q found", name, data)
+		}
+	}
+}
+
+// TestLoadReviewFindsEveryPrincipalSpec: specs of unchanged files that hold
+// the principal of a changed spec take part, however they spell it; others
+// are not even parsed.
+func TestLoadReviewFindsEveryPrincipalSpec(t *testing.T) {
+	base := map[string]string{
+		".nhigate.yaml":          "specs: [\"**/*.yaml\", \"**/*.json\"]\n",
+		"identities/a.yaml":      specOf("a", "payments-ci"),
+		"team/deep/upper.yaml":   specOf("upper", "Payments-CI"),
+		"team/deep/escaped.yaml": strings.Replace(specOf("escaped", "payments-ci"), "name: payments-ci,", `name: "payments\x2dci",`, 1),
+		"team/other.yaml":        specOf("other", "billing"),
+		"team/json.json": `{"apiVersion": "nhigate.dev/v1", "kind": "ProvisioningWorkflow", "metadata": {"name": "json"},
+ "spec": {"identity": {"name": "payments-ci", "type": "workload-identity", "platform": "aws", "consumer": "pipeline"},
+  "environment": "staging", "entitlements": [{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::b/*"]}],
+  "credential": {"kind": "ephemeral", "ttl": "1h"}}}`,
+		"team/gcp.yaml": strings.Replace(specOf("gcp", "payments-ci"), "platform: aws", "platform: gcp", 1),
+	}
+	head := map[string]string{"identities/a.yaml": specOf("a", "payments-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"}
+	repo, baseDir, headDir := fixture(t, base, head)
+	cfg, err := config.Parse(config.File, []byte(base[".nhigate.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pair := range map[string][2]Tree{
+		"git":  {open(t, repo, "main"), open(t, repo, "feature")},
+		"dirs": {open(t, repo, baseDir), open(t, repo, headDir)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			changed, err := Changed(ctx, pair[0], pair[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := LoadReview(ctx, pair[0], pair[1], changed, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range r.Context {
+				got = append(got, w.Source.File)
+			}
+			want := []string{"team/deep/escaped.yaml", "team/deep/upper.yaml", "team/json.json"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Context (-want +got):\n%s", diff)
+			}
+			// Every unchanged file the globs match is read, but for the
+			// config, a governance file and never a spec; the gcp spec
+			// shares the name but not the principal, so it is parsed and
+			// left out; billing's is not even parsed.
+			if r.Scanned != 5 || r.Parsed != 4 {
+				t.Errorf("Scanned %d, Parsed %d; want 5 and 4", r.Scanned, r.Parsed)
+			}
+			if len(r.Head.Errors) > 0 {
+				t.Errorf("errors: %v", r.Head.Errors)
+			}
+		})
+	}
+}
+
+// TestLoadReviewDuplicateNameAnywhere: a changed spec may not take a
+// metadata.name that any other file of the repo uses, changed or not.
+func TestLoadReviewDuplicateNameAnywhere(t *testing.T) {
+	base := map[string]string{
+		"identities/a.yaml":       specOf("a", "payments-ci"),
+		"elsewhere/deep/old.json": `{"apiVersion": "nhigate.dev/v1", "kind": "ProvisioningWorkflow", "metadata": {"name": "taken"}, "spec": {"identity": {"name": "x", "type": "workload-identity", "platform": "aws", "consumer": "pipeline"}, "environment": "staging", "entitlements": [{"actions": ["a"], "resources": ["r"]}], "credential": {"kind": "ephemeral", "ttl": "1h"}}}`,
+	}
+	head := map[string]string{"identities/new.yaml": specOf("taken", "deploy")}
+	repo, _, _ := fixture(t, base, head)
+	b, h := open(t, repo, "main"), open(t, repo, "feature")
+	ctx := context.Background()
+	changed, err := Changed(ctx, b, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := LoadReview(ctx, b, h, changed, config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := spec.Errors{{File: "identities/new.yaml", Line: 4, Col: 3, Path: "metadata.name",
+		Msg: `"taken" is already the name of a workflow in elsewhere/deep/old.json`, Hint: "give each workflow its own name"}}
+	if diff := cmp.Diff(want, r.Head.Errors); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+	if slices.ContainsFunc(r.Context, func(w *spec.Workflow) bool { return w.Metadata.Name == "taken" }) {
+		t.Errorf("the other principal's spec is in the context")
+	}
+}

@@ -1,0 +1,214 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// names is a set of identity names and metadata.names, in ASCII lower case,
+// that a scan looks for.
+type names map[string]bool
+
+// lengths marks the lengths of the names, so that a scan hashes only runs
+// that could be one.
+func (n names) lengths() *[maxNameLen + 1]bool {
+	var l [maxNameLen + 1]bool
+	for k := range n {
+		if len(k) <= maxNameLen {
+			l[len(k)] = true
+		}
+	}
+	return &l
+}
+
+// mentions reports whether data may hold a YAML or JSON string equal to one
+// of names, ignoring ASCII case. It is a prefilter: it may say yes wrongly,
+// never no wrongly.
+//
+// Identity names and metadata.names are ASCII: letters, digits and
+// "._@:/-", starting with a letter or a digit. Written without escapes,
+// such a string is a maximal run of those bytes in the file, save for
+// separators that YAML or JSON may put right before it (`"name":ci` in a
+// flow mapping), which cannot start a name. Anything else (tags, anchors,
+// quotes, block scalars) leaves the run intact, and a multi-line scalar
+// folds into a string with a space, which is no name. Only an escape
+// (`"\x63i"`, `"\u0063i"`) spells a name without its bytes, so a file with
+// a backslash always counts as a mention.
+func mentions(data []byte, want names) bool {
+	return mentionsLen(data, want, want.lengths())
+}
+
+func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
+	if len(want) == 0 {
+		return false
+	}
+	if bytes.IndexByte(data, '\\') >= 0 {
+		return true
+	}
+	var buf [maxNameLen]byte
+	for i := 0; i < len(data); {
+		if !nameByte(data[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(data) && nameByte(data[j]) {
+			j++
+		}
+		run := data[i:j]
+		i = j
+		for len(run) > 0 && !alnum(run[0]) {
+			run = run[1:]
+		}
+		if len(run) == 0 || len(run) > maxNameLen || !lengths[len(run)] {
+			continue
+		}
+		for k, c := range run {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[k] = c
+		}
+		if want[string(buf[:len(run)])] {
+			return true
+		}
+	}
+	return false
+}
+
+// maxNameLen is the longest identity name the spec allows.
+const maxNameLen = 253
+
+func alnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+func nameByte(c byte) bool {
+	switch c {
+	case '.', '_', '@', ':', '/', '-':
+		return true
+	}
+	return alnum(c)
+}
+
+// scanned is a file a scan kept.
+type scanned struct {
+	path string
+	data []byte
+}
+
+// scanFiles reads the regular files at paths in t, whose entries are all,
+// and keeps those that mention a name. Files over limit bytes are skipped:
+// they cannot be specs.
+func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
+	if g, ok := t.(*gitTree); ok {
+		if st, ok := g.repo.Storer.(*filesystem.Storage); ok {
+			return g.scanBlobs(ctx, st, all, paths, limit, want)
+		}
+	}
+	var out []scanned
+	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		data, err := t.ReadFile(p, limit)
+		var tooLarge *TooLargeError
+		var symlink *SymlinkError
+		switch {
+		case errors.As(err, &tooLarge), errors.As(err, &symlink):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if mentions(data, want) {
+			out = append(out, scanned{p, data})
+		}
+	}
+	return out, nil
+}
+
+// scanBlobs reads the blobs of paths on every core. go-git's storage is
+// not safe for concurrent use, so each worker opens its own on the same
+// repository, keeping its pack files open: reading tens of thousands of
+// small blobs one call at a time would otherwise reopen them for each.
+func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
+	type item struct {
+		path string
+		hash plumbing.Hash
+	}
+	var items []item
+	for _, p := range paths {
+		if e, ok := all[p]; ok && e.kind == kindRegular {
+			items = append(items, item{p, e.hash})
+		}
+	}
+	lengths := want.lengths()
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
+	found := make([][]scanned, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			st := filesystem.NewStorageWithOptions(shared.Filesystem(), cache.NewObjectLRU(8*cache.MiByte), filesystem.Options{KeepDescriptors: true})
+			defer st.Close()
+			for i := w; i < len(items); i += workers {
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				data, err := readBlob(st, items[i].hash, limit)
+				if errors.Is(err, plumbing.ErrObjectNotFound) {
+					// Somewhere the worker's storage does not look, such
+					// as an alternate object directory: ask the tree's.
+					data, err = t.ReadFile(items[i].path, limit)
+					var tooLarge *TooLargeError
+					if errors.As(err, &tooLarge) {
+						data, err = nil, nil
+					}
+				}
+				if err != nil {
+					errs[w] = fmt.Errorf("read %s: %w", items[i].path, err)
+					return
+				}
+				if data != nil && mentionsLen(data, want, lengths) {
+					found[w] = append(found[w], scanned{items[i].path, data})
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := slices.Concat(found...)
+	slices.SortFunc(out, func(a, b scanned) int { return strings.Compare(a.path, b.path) })
+	return out, nil
+}
+
+// readBlob returns a blob's bytes, or nil when it is over limit.
+func readBlob(st *filesystem.Storage, h plumbing.Hash, limit int64) ([]byte, error) {
+	o, err := st.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, err
+	}
+	if o.Size() > limit {
+		return nil, nil
+	}
+	r, err := o.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, limit+1))
+}
