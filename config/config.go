@@ -385,6 +385,8 @@ func (c *Config) GovernanceReason(p string) string {
 		return "a file under .github/ (workflows, actions, CODEOWNERS, dependabot) changes how CI and the gate itself run; a pull request's own workflow run uses its edited version, so only approvals can vouch for it"
 	case base == "action.yml" || base == "action.yaml":
 		return "an action definition: a workflow can run it, the gate's own included"
+	case ciFile(lower):
+		return "a CI pipeline definition: where nhigate runs outside GitHub Actions, it decides whether the gate runs at all"
 	case base == ".gitmodules":
 		return "says where submodules come from: their files lie outside this repository and nhigate cannot read them"
 	case base == ".gitattributes":
@@ -404,6 +406,25 @@ func (c *Config) GovernanceReason(p string) string {
 		}
 	}
 	return ""
+}
+
+// ciFile reports whether the lower-cased path p defines a CI pipeline of a
+// system other than GitHub Actions (whose files are under .github/), or the
+// pre-commit hooks that run nhigate check: any of them can run the gate,
+// or stop running it.
+func ciFile(p string) bool {
+	switch p {
+	case ".gitlab-ci.yml", ".gitlab-ci.yaml", "jenkinsfile", "azure-pipelines.yml", "azure-pipelines.yaml",
+		"bitbucket-pipelines.yml", ".travis.yml", ".drone.yml", ".woodpecker.yml", ".woodpecker.yaml",
+		"buildkite.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml":
+		return true
+	}
+	for _, dir := range []string{".gitlab/", ".circleci/", ".buildkite/", ".woodpecker/", ".tekton/", ".azure-pipelines/"} {
+		if strings.HasPrefix(p, dir) {
+			return true
+		}
+	}
+	return path.Base(p) == "jenkinsfile" || strings.HasSuffix(p, ".jenkinsfile")
 }
 
 // Glob matches a slash-separated path against a pattern in which "*" and "?"

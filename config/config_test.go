@@ -207,6 +207,11 @@ func TestIsGovernance(t *testing.T) {
 		"action.yml": true, "action.yaml": true, "ci/gate/action.yml": true,
 		// Where files come from and how the pull request shows them.
 		".gitmodules": true, ".gitattributes": true, "identities/.gitattributes": true,
+		// Other CI systems' pipelines, and the pre-commit hooks: they run
+		// the gate, or stop running it.
+		".gitlab-ci.yml": true, "Jenkinsfile": true, "ci/release.Jenkinsfile": true, ".circleci/config.yml": true,
+		"azure-pipelines.yml": true, "bitbucket-pipelines.yml": true, ".buildkite/pipeline.yml": true,
+		".pre-commit-config.yaml": true, ".gitlab/ci/gate.yml": true,
 		// Named in the config.
 		"deploy/apply.sh": true, "deploy/a/b/c": true, "scripts/run.sh": true,
 		// Case variants, as a case-insensitive checkout sees them.
@@ -215,6 +220,7 @@ func TestIsGovernance(t *testing.T) {
 		// Not governance.
 		"identities/a.yaml": false, "policyx/a.yaml": false, "src/CODEOWNERS": false, "github/x.yml": false,
 		"actions.yml": false, "scripts/a/run.sh": false, "x.github/y": false,
+		"docs/gitlab-ci.md": false, "jenkins/notes.txt": false, "identities/circleci.yaml": false,
 	} {
 		if got := c.IsGovernance(p); got != want {
 			t.Errorf("IsGovernance(%q) = %v, want %v", p, got, want)
