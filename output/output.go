@@ -221,6 +221,13 @@ func fromText(c diffing.Change) string {
 		if f.Resource != c.Grant.Resource {
 			parts = append(parts, f.Resource)
 		}
+		if f.Conditions != c.Grant.Conditions {
+			cond := f.Conditions
+			if cond == "" {
+				cond = "{}"
+			}
+			parts = append(parts, "if "+cond)
+		}
 	}
 	return strings.Join(slices.Compact(parts), ", ")
 }
