@@ -596,6 +596,11 @@ func (r *run) compareSpecs(p *principal) {
 		}
 		if ref.Metadata.Name != h.Metadata.Name {
 			r.add(h, r.renamed(p, ref, h))
+		} else if ref.Source.File != h.Source.File {
+			// A move changes no access, but a reviewer should see it: a
+			// moved file may fall under other CODEOWNERS.
+			r.add(h, change(h, "metadata.name", Change{Kind: IdentityChanged, Field: "file", Old: ref.Source.File, New: h.Source.File},
+				rating{Low, "the spec moved to another file"}))
 		}
 		if c, ok := caseVariant(p, h, r.norm(h)); ok {
 			r.add(h, c)

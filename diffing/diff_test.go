@@ -246,9 +246,11 @@ func TestCompute(t *testing.T) {
 			want: []row{{Kind: ExceptionsChanged, Risk: High, Subject: "spec.exceptions  -> NHI-CRED-001 until 2026-12-31T00:00:00Z", Reason: "a policy exception is added or extended", Identity: "ci"}},
 		},
 		{
-			name: "moved to another file is no change",
+			// A move changes no access, but the reviewer is told of it.
+			name: "moved to another file changes no access",
 			base: []*spec.Workflow{wf()},
 			head: []*spec.Workflow{wf(func(w *spec.Workflow) { w.Source.File = "moved/ci.yaml" })},
+			want: []row{{Kind: IdentityChanged, Risk: Low, Subject: "file ci.yaml -> moved/ci.yaml", Reason: "the spec moved to another file", Identity: "ci"}},
 		},
 		{
 			name:       "governance change is critical",

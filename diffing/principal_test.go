@@ -142,9 +142,11 @@ func TestComputeComparesPrincipals(t *testing.T) {
 			head: []*spec.Workflow{wf(both)},
 		},
 		{
-			name: "YAML rewritten as JSON changes nothing",
+			name: "YAML rewritten as JSON changes no access",
 			base: []*spec.Workflow{wf(both)},
 			head: []*spec.Workflow{wf(both, file("ci.json"))},
+			want: []row{{Kind: IdentityChanged, Risk: Low, Subject: "file ci.yaml -> ci.json", Reason: "the spec moved to another file", Identity: "ci"}},
+			risk: Low,
 		},
 		{
 			name: "a grant widened in another spec of the identity is a widening",
