@@ -218,7 +218,7 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 	// Over the grant limit there is no diff, and the review is blocked;
 	// the governance changes still show.
 	in.Diff, err = diffing.Options{MaxGrants: cfg.Limits.MaxGrantsPerReview}.Compute(
-		slices.Concat(baseSpecs.Workflows, specs.Context), slices.Concat(headSpecs.Workflows, specs.Context), governance)
+		slices.Concat(withoutInvalid(baseSpecs.Workflows, headSpecs.Errors), specs.Context), slices.Concat(headSpecs.Workflows, specs.Context), governance)
 	var limit *diffing.LimitError
 	if errors.As(err, &limit) {
 		in.Invalid = append(in.Invalid, &spec.Error{File: limit.Largest.Source.File, Msg: limit.Error(),
@@ -240,6 +240,17 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 		}
 	}
 	return &prepared{in: in, cfg: cfg, base: base, changed: changed, head: headSpecs.Workflows, baseSpecs: baseSpecs.Workflows}, nil
+}
+
+// withoutInvalid leaves out the base workflows of files that are invalid at
+// head: such a file is reported as invalid, and blocks, but its access was
+// not removed, so the diff must not say so.
+func withoutInvalid(base []*spec.Workflow, invalid spec.Errors) []*spec.Workflow {
+	bad := map[string]bool{}
+	for _, e := range invalid {
+		bad[e.File] = true
+	}
+	return slices.DeleteFunc(slices.Clone(base), func(w *spec.Workflow) bool { return bad[w.Source.File] })
 }
 
 func specFiles(loaded ...*source.Loaded) int {
