@@ -398,7 +398,7 @@ func (p *program) clock(nowFlag string) (time.Time, error) {
 
 func (o *outputFlags) renderer(p *program) (output.Renderer, error) {
 	color := o.output == "" && isTerminal(p.stdout) && p.env["NO_COLOR"] == "" && p.env["TERM"] != "dumb"
-	r, err := output.Get(o.format, output.Options{Color: color})
+	r, err := output.Get(o.format, output.Options{Color: color, Version: version()})
 	if err != nil {
 		return nil, usageErrorf("--format: %v", err)
 	}
