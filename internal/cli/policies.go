@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/nhigate/nhigate/policies"
+	"github.com/nhigate/nhigate/reviewer"
 )
 
 const policiesExamples = `  # Every built-in rule with its severity and controls
@@ -34,9 +35,30 @@ func runPolicies(_ context.Context, p *program, args []string) error {
 		}
 		return tw.Flush()
 	case "json":
+		// The same keys as the review report's: camelCase, controls as
+		// findings carry them.
+		type ruleJSON struct {
+			ID        string            `json:"id"`
+			Namespace string            `json:"namespace"`
+			Kind      string            `json:"kind"`
+			Title     string            `json:"title"`
+			Severity  string            `json:"severity"`
+			Waivable  bool              `json:"waivable"`
+			Fix       string            `json:"fix"`
+			Controls  reviewer.Controls `json:"controls"`
+		}
+		out := struct {
+			SchemaVersion int        `json:"schemaVersion"`
+			Rules         []ruleJSON `json:"rules"`
+		}{SchemaVersion: 1, Rules: []ruleJSON{}}
+		for _, r := range rules {
+			out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Namespace: r.Namespace, Kind: r.Kind, Title: r.Title, Severity: r.Severity,
+				Waivable: r.Waivable, Fix: r.Fix,
+				Controls: reviewer.Controls{OWASPNHI: r.Controls.OWASP, NISTCSF: r.Controls.CSF, MAESTRO: r.Controls.MAESTRO, AIRMF: r.Controls.AIRMF}})
+		}
 		enc := json.NewEncoder(p.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rules)
+		return enc.Encode(out)
 	case "markdown", "md":
 		return policies.WriteMarkdown(p.stdout, rules)
 	}

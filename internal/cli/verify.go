@@ -111,7 +111,7 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	if *format == "json" {
 		enc := json.NewEncoder(p.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"verified": failed == 0, "results": results}); err != nil {
+		if err := enc.Encode(map[string]any{"schemaVersion": 1, "verified": failed == 0, "results": results}); err != nil {
 			return fmt.Errorf("write results: %w", err)
 		}
 	} else {
