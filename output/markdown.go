@@ -211,7 +211,7 @@ func findingLine(b *strings.Builder, f reviewer.Finding) {
 	if f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 	}
-	fmt.Fprintf(b, "- %s **%s** (%s) %s %s", mark, Escape(f.Rule), Escape(f.Severity), Escape(f.Message), Code(loc))
+	fmt.Fprintf(b, "- %s **%s**%s (%s) %s %s", mark, Escape(f.Rule), Escape(repoNamespace(f)), Escape(f.Severity), Escape(f.Message), Code(loc))
 	if f.Fix != "" {
 		fmt.Fprintf(b, "<br/>Fix: %s", Escape(f.Fix))
 	}

@@ -212,6 +212,15 @@ func expiryOf(id *diffing.Identity, c diffing.Change) string {
 	return w.Spec.ExpiresAt.Text
 }
 
+// repoNamespace names the Rego package of a repo policy's finding, as
+// conftest does ("[org.tags]"); built-in rules carry ids of their own.
+func repoNamespace(f reviewer.Finding) string {
+	if f.Namespace == "" || strings.HasPrefix(f.Namespace, "nhigate.") {
+		return ""
+	}
+	return " [" + f.Namespace + "]"
+}
+
 func fromText(c diffing.Change) string {
 	var parts []string
 	for _, f := range c.From {

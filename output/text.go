@@ -161,7 +161,7 @@ func (t Text) finding(w io.Writer, f reviewer.Finding) {
 	if f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Col)
 	}
-	fmt.Fprintf(w, "  %s %s %s %s%s\n", mark, t.paint(bold, f.Rule), f.Severity, loc, state)
+	fmt.Fprintf(w, "  %s %s%s %s %s%s\n", mark, t.paint(bold, f.Rule), repoNamespace(f), f.Severity, loc, state)
 	fmt.Fprintf(w, "      %s\n", f.Message)
 	if f.Fix != "" {
 		fmt.Fprintf(w, "      %s\n", t.paint(dim, "fix: "+f.Fix))

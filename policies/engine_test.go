@@ -567,6 +567,9 @@ func TestUserPolicies(t *testing.T) {
 			r.Namespace, r.Rule, r.Kind, r.Severity, r.Message, r.Field = "main", "warn_naming", KindWarn, "medium", "name payments-ci-deploy is long", "metadata.name"
 		}),
 		with(base, func(r *Result) {
+			r.Namespace, r.Rule, r.Message, r.Severity = "org.extra", "ORG-002", "every identity needs a cost-center tag", "critical"
+		}),
+		with(base, func(r *Result) {
 			r.Namespace, r.Rule, r.Message = "org.extra", "violation_platform", "platform aws needs an org review"
 		}),
 		with(base, func(r *Result) {
@@ -617,6 +620,11 @@ violation_platform contains {"msg": sprintf("platform %s needs an org review", [
 }
 
 exception contains ["other"] if true
+
+# conftest's convention: a result object with msg, the rest metadata.
+deny_tags contains {"msg": "every identity needs a cost-center tag", "id": "ORG-002", "severity": "critical", "details": {"doc": "https://wiki/tags"}} if {
+	not input.metadata.tags
+}
 `,
 	"user/static.rego": `package org.static
 
@@ -652,6 +660,7 @@ func TestFailClosed(t *testing.T) {
 		"empty message":      "package main\n\nwarn contains \"\" if true",
 		"msg not a string":   "package main\n\ndeny contains {\"msg\": 1} if true",
 		"bad severity":       "package main\n\ndeny contains {\"msg\": \"x\", \"severity\": \"urgent\"} if true",
+		"id not a string":    "package main\n\ndeny contains {\"msg\": \"x\", \"id\": 7} if true",
 		"bad controls":       "package main\n\ndeny contains {\"msg\": \"x\", \"controls\": [\"NHI1\"]} if true",
 		"not a set":          "package main\n\ndeny := \"x\"",
 		"deny if":            "package main\n\ndeny if true",

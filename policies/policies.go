@@ -464,6 +464,12 @@ func newResult(kind, rule string, v any) (Result, error) {
 			return Result{}, fmt.Errorf("result object needs a non-empty string \"msg\", got %s", typeName(v["msg"]))
 		}
 		r.Message = msg
+		// conftest passes every other key of a result object through as
+		// metadata; these are the ones nhigate reads. "id" is the common
+		// spelling of a rule id in that metadata, "rule" nhigate's own.
+		if err := optionalString(v, "id", &r.Rule); err != nil {
+			return Result{}, err
+		}
 		for key, dst := range map[string]*string{"rule": &r.Rule, "field": &r.Field, "fix": &r.Fix} {
 			if err := optionalString(v, key, dst); err != nil {
 				return Result{}, err

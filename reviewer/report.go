@@ -105,18 +105,21 @@ type MergeReport struct {
 
 // Finding is one policy result about one workflow.
 type Finding struct {
-	Rule     string   `json:"rule"`
-	Title    string   `json:"title,omitempty"` // the rule's title, from the catalog
-	Kind     string   `json:"kind"`            // "deny" or "warn"
-	Severity string   `json:"severity"`
-	Message  string   `json:"message"`
-	Fix      string   `json:"fix,omitempty"`
-	Identity string   `json:"identity,omitempty"` // workflow metadata.name
-	File     string   `json:"file"`
-	Line     int      `json:"line,omitempty"`
-	Col      int      `json:"col,omitempty"`
-	Field    string   `json:"field,omitempty"`
-	Controls Controls `json:"controls"`
+	Rule string `json:"rule"`
+	// Namespace is the Rego package of the rule, as conftest reports it
+	// (nhigate.credential, or a repo policy's own).
+	Namespace string   `json:"namespace,omitempty"`
+	Title     string   `json:"title,omitempty"` // the rule's title, from the catalog
+	Kind      string   `json:"kind"`            // "deny" or "warn"
+	Severity  string   `json:"severity"`
+	Message   string   `json:"message"`
+	Fix       string   `json:"fix,omitempty"`
+	Identity  string   `json:"identity,omitempty"` // workflow metadata.name
+	File      string   `json:"file"`
+	Line      int      `json:"line,omitempty"`
+	Col       int      `json:"col,omitempty"`
+	Field     string   `json:"field,omitempty"`
+	Controls  Controls `json:"controls"`
 	// Excepted is set when a valid exception in the spec waives the rule.
 	// In GitHub mode an exception waives only once its approver approved
 	// the head commit (or it is unchanged since base); until then

@@ -73,7 +73,7 @@ func evaluate(ctx context.Context, base source.Tree, cfg *config.Config, ws []*s
 		w := byInput[i][r.Doc]
 		pos := w.Source.Position(r.Field)
 		findings = append(findings, reviewer.Finding{
-			Rule: r.Rule, Title: titles[r.Rule], Kind: r.Kind, Severity: r.Severity, Fix: r.Fix,
+			Rule: r.Rule, Namespace: r.Namespace, Title: titles[r.Rule], Kind: r.Kind, Severity: r.Severity, Fix: r.Fix,
 			// Built-in messages start with their rule id, for plain conftest
 			// output; reports show the id on its own.
 			Message:  strings.TrimPrefix(r.Message, r.Rule+" "),
