@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -95,18 +98,32 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	}
 	opts := attest.Options{Now: now, AcceptUncheckedApprovalsUnsafe: *unchecked}
 
-	var results []verifyResult
+	// Bundles verify independently, on every core; results keep the
+	// order of the specs named.
+	results := make([]verifyResult, len(specs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(specs)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(specs) {
+					return
+				}
+				b := *bundleFile
+				if b == "" {
+					b = filepath.Join(*bundleDir, filepath.Clean(specs[i])+".sigstore.json")
+				}
+				results[i] = verifyOne(specs[i], b, trust, opts)
+			}
+		})
+	}
+	wg.Wait()
 	failed := 0
-	for _, s := range specs {
-		b := *bundleFile
-		if b == "" {
-			b = filepath.Join(*bundleDir, filepath.Clean(s)+".sigstore.json")
-		}
-		r := verifyOne(s, b, trust, opts)
+	for _, r := range results {
 		if !r.Verified {
 			failed++
 		}
-		results = append(results, r)
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(p.stdout)
