@@ -1,5 +1,7 @@
 package nhigate.lib
 
+import data.nhigate.catalog as sensitive
+
 # ---------------------------------------------------------------------------
 # Broad patterns
 #
@@ -18,7 +20,9 @@ package nhigate.lib
 # characters, ? one character, every other character itself. AWS and Azure
 # actions compare case-insensitively.
 
-sensitive := data.nhigate.catalog
+# The functions below take a platform's name, n, and read
+# sensitive.platforms[n] path by path: binding a platform's whole object
+# to a variable would copy it on every call.
 
 has_catalog if is_object(data.nhigate.catalog.platforms)
 
@@ -39,9 +43,9 @@ own_platform := p if {
 
 own_known if _ = own_platform
 
-judges := [sensitive.platforms[own_platform]] if {
+judges := [own_platform] if {
 	own_known
-} else := [sensitive.platforms[name] | some name in sensitive.order]
+} else := sensitive.order
 
 example := sensitive.platforms[own_platform].example if {
 	own_known
@@ -49,274 +53,355 @@ example := sensitive.platforms[own_platform].example if {
 
 broad_action(a) := v if {
 	is_string(a)
-	star_like(a)
+	regex.match(`^[*?]`, a)
+	contains(a, "*")
 	v := {"why": "covers every action of every service", "fix": concat("", ["list the exact actions, e.g. ", example.action])}
 } else := v if {
 	is_string(a)
-	wild(a)
-	vs := [x | some p in judges; x := action_on(p, a)]
+	regex.match(`[*?]`, a)
+	not narrow_action(a)
+	vs := [x | some n in judges; x := action_on(n, a)]
 	v := vs[0]
+}
+
+# narrow_action(a) is the common case decided early: a names its service
+# literally, has literal text after the service (so it covers no whole
+# service), and no sensitive action of that service starts with its literal
+# start (so it covers none; see sensitive_action).
+narrow_action(a) if {
+	sep := sensitive.platforms[own_platform].sep
+	sep != ""
+	fold_case := sensitive.platforms[own_platform].fold
+	lit := cased(fold_case, literal_prefix(a))
+	contains(lit, sep)
+	regex.match(`[^*?]`, substring(a, indexof(a, sep) + count(sep), -1))
+	names := object.keys(object.get(sensitive.platforms[own_platform].actions, split(lit, sep)[0], {}))
+	not contains(cased(fold_case, concat("\n", array.concat([""], [x | some x in names]))), concat("", ["\n", lit]))
 }
 
 broad_resource(r) := v if {
 	is_string(r)
-	star_like(r)
+	regex.match(`^[*?]`, r)
+	contains(r, "*")
 	v := {"why": "covers every resource", "fix": concat("", ["name the resources, e.g. ", example.resource])}
 } else := v if {
 	is_string(r)
-	vs := [x | some p in judges; judges_resource(p, r); x := resource_on(p, segment_wildcards(p, r))]
+	not narrow_arn(r)
+	vs := [x | some n in judges; judges_resource(n, r); x := resource_on(n, segment_wildcards(n, r))]
 	v := vs[0]
+}
+
+# narrow_arn(r) is the common case decided early: on an ARN platform, an
+# ARN pattern whose first five fields have no wildcard, and whose resource
+# part starts with literal text that no resource format of its service
+# contains, can span no type (see type_span), and no other check applies.
+narrow_arn(r) if {
+	sensitive.platforms[own_platform].arn
+	regex.match(`^[^*?:]*:[^*?:]*:[^*?:]*:[^*?:]*:[^*?:]*:`, r)
+	types := sensitive.platforms[own_platform].types
+	formats := array.concat(object.get(types, split(r, ":")[2], []), object.get(types, "", []))
+	not contains(concat("\n", formats), literal_prefix(regex.replace(r, `^(?:[^:]*:){5}`, "")))
 }
 
 judges_resource(_, _) if own_known
 
-judges_resource(p, r) if {
+judges_resource(n, r) if {
 	not own_known
-	p.arn == startswith(r, "arn:")
+	sensitive.platforms[n].arn == startswith(r, "arn:")
 }
 
 # ---------------------------------------------------------------------------
 # Actions
+#
+# These functions run for every wildcard action, and their loops for every
+# candidate action: they call builtins, not functions, inside loops, since a
+# Rego function call costs more than the work it would name.
 
-action_on(p, a) := v if {
-	p.services
-	p.sep != ""
-	service := split(a, p.sep)[0]
-	regex.match(glob_re(a, p.fold, true), concat(p.sep, [to_probe(service), probe]))
-	v := {"why": "covers every action of a service", "fix": concat("", ["list the exact actions, e.g. ", p.example.action])}
+action_on(n, a) := v if {
+	sensitive.platforms[n].services
+	sep := sensitive.platforms[n].sep
+	sep != ""
+	service := split(a, sep)[0]
+	regex.match(glob_re(a, sensitive.platforms[n].fold, true), concat(sep, [regex.replace(service, `[*?]`, probe), probe]))
+	v := {"why": "covers every action of a service", "fix": concat("", ["list the exact actions, e.g. ", sensitive.platforms[n].example.action])}
 } else := v if {
-	[name, code] := sensitive_action(p, a)
+	[name, code] := sensitive_action(n, a)
 	v := {
 		"why": sprintf("covers the sensitive action %s (%s)", [name, sensitive.reasons[code]]),
 		"fix": sprintf("list the exact actions it needs, and name %s on its own only if it needs it", [name]),
 	}
 }
 
-# sensitive_action(p, a) is [name, reason code] of the least sensitive
+# sensitive_action(n, a) is [name, reason code] of the least sensitive
 # action that a covers. Only the actions under the index keys that a's
-# literal start allows are matched.
-sensitive_action(p, a) := min(hits) if {
-	lit := fold(p, literal_prefix(a))
-	re := glob_re(a, p.fold, false)
+# literal start allows are matched, each key's names in one regular
+# expression over their lines.
+sensitive_action(n, a) := min(hits) if {
+	not contains(a, "\n")
+	fold_case := sensitive.platforms[n].fold
+	lit := cased(fold_case, literal_prefix(a))
+	re := concat("", [line_flags(fold_case), "^", glob_body(a, false), "$"])
 	hits := {[name, code] |
-		some key in action_keys(p, lit)
-		some name, code in p.actions[key]
-		startswith(fold(p, name), lit)
-		regex.match(re, name)
+		some key in action_keys(n, lit)
+		some name in regex.find_n(re, concat("\n", object.keys(sensitive.platforms[n].actions[key])), -1)
+		code := sensitive.platforms[n].actions[key][name]
 	}
 	count(hits) > 0
 }
 
-action_keys(p, lit) := [split(lit, p.sep)[0]] if {
-	p.sep != ""
-	contains(lit, p.sep)
-} else := [key | some key, _ in p.actions; startswith(key, lit)] if {
-	p.sep != ""
-} else := [key | some key, _ in p.actions]
+cased(true, s) := lower(s)
 
-fold(p, s) := lower(s) if p.fold
+cased(false, s) := s
 
-fold(p, s) := s if not p.fold
+line_flags(true) := "(?im)"
+
+line_flags(false) := "(?m)"
+
+action_keys(n, lit) := [split(lit, sep)[0]] if {
+	sep := sensitive.platforms[n].sep
+	sep != ""
+	contains(lit, sep)
+} else := [key | some key, _ in sensitive.platforms[n].actions; startswith(key, lit)] if {
+	sensitive.platforms[n].sep != ""
+} else := [key | some key, _ in sensitive.platforms[n].actions]
 
 # ---------------------------------------------------------------------------
 # Resources
 
-segment_wildcards(p, r) := replace(r, w, "*") if {
-	w := object.get(p, "segmentWildcard", "")
+segment_wildcards(n, r) := replace(r, w, "*") if {
+	w := object.get(sensitive.platforms[n], "segmentWildcard", "")
 	w != ""
 } else := r
 
-resource_on(p, r) := v if {
-	wild(r)
-	v := resource_checks(p, r)
-} else := v if {
-	not wild(r)
-	p.literalTypes
-	v := resource_checks(p, r)
+resource_on(n, r) := resource_checks(n, r, split(r, sensitive.platforms[n].fieldSep)) if {
+	regex.match(`[*?]`, r)
+} else := resource_checks(n, r, split(r, sensitive.platforms[n].fieldSep)) if {
+	sensitive.platforms[n].literalTypes
 }
 
-resource_checks(p, r) := v if {
-	star_like(r)
-	v := {"why": "covers every resource", "fix": concat("", ["name the resources, e.g. ", p.example.resource])}
-} else := v if {
-	p.arn
-	count(split(r, p.fieldSep)) < 6
+# resource_checks(n, r, fields) judges resource r, split into fields.
+resource_checks(n, r, fields) := v if {
+	regex.match(`^[*?]`, r)
 	contains(r, "*")
-	v := {"why": "lets a wildcard span the fields of an ARN", "fix": concat("", ["write every field of the ARN, e.g. ", p.example.resource])}
+	v := {"why": "covers every resource", "fix": concat("", ["name the resources, e.g. ", sensitive.platforms[n].example.resource])}
 } else := v if {
-	p.arn
-	fields := split(r, p.fieldSep)
+	sensitive.platforms[n].arn
+	count(fields) < 6
+	contains(r, "*")
+	v := {"why": "lets a wildcard span the fields of an ARN", "fix": concat("", ["write every field of the ARN, e.g. ", sensitive.platforms[n].example.resource])}
+} else := v if {
+	sensitive.platforms[n].arn
 	count(fields) >= 3
-	some i in [0, 1, 2]
-	wild(fields[i])
-	v := {"why": "covers every partition or service", "fix": concat("", ["name the partition and the service, e.g. ", p.example.resource])}
+	regex.match(`[*?]`, concat(":", array.slice(fields, 0, 3)))
+	v := {"why": "covers every partition or service", "fix": concat("", ["name the partition and the service, e.g. ", sensitive.platforms[n].example.resource])}
 } else := v if {
-	v := type_span(p, split(r, p.fieldSep))
+	v := type_span(n, r, fields)
 } else := v if {
-	p.arn
-	fields := split(r, p.fieldSep)
+	sensitive.platforms[n].arn
 	count(fields) >= 5
-	wild(fields[4])
+	regex.match(`[*?]`, fields[4])
 	named := array.concat(array.concat(array.slice(fields, 0, 4), ["123456789012"]), array.slice(fields, 5, count(fields)))
 	v := {"why": "covers every account", "fix": concat("", ["name the account, e.g. ", concat(":", named)])}
 }
 
-# type_span(p, fields) judges a resource pattern, split into fields,
+# type_span(n, r, fields) judges resource pattern r, split into fields,
 # against the resource formats that its ARN service field (or "") indexes:
 # it spans a type when it matches the type's probe (see probe_of). The
-# format named is the least by type_order.
-type_span(p, fields) := v if {
-	r := concat(p.fieldSep, fields)
+# format named is the least by type_order: with variables after literals,
+# so that "sys/${Path}" comes before "${Mount}/creds/${Role}".
+#
+# Formats that cannot match are not probed, for speed:
+#   - when the first five fields of an ARN pattern have no wildcard, a
+#     format whose text does not contain the literal start of the pattern's
+#     resource part (aligned_literal) cannot be spanned: most patterns end
+#     with one search of the joined formats;
+#   - when only its region has one, and its account is named, the same
+#     holds for the probe aligned from the left (left_literal): the named
+#     account, between colons, can only match where the probe has it;
+#   - a probe aligned from the right is only needed for a format with more
+#     fields than the pattern (it matches longer).
+# Package catalog probes every candidate; TestBroadAgreesWithGo holds the
+# two to the same verdicts.
+type_span(n, r, fields) := v if {
+	candidates := type_candidates(n, fields)
+	rlit := aligned_literal(n, fields)
+	contains(concat("\n", candidates), rlit)
+	sep := sensitive.platforms[n].fieldSep
 	re := glob_re(r, false, true)
 	first := first_wild(fields)
-	rlit := aligned_literal(p, fields)
-	hits := {[type_order(f), f] |
-		some f in type_candidates(p, fields)
+	llit := left_literal(n, fields)
+	longer := concat("", ["^(?:[^", sep, "]*", sep, "){", format_int(count(fields), 10), "}"])
+	left := {[replace(f, "${", "~{"), f] |
+		some f in candidates
+		contains(f, llit)
 		contains(f, rlit)
-		ff := split(f, p.fieldSep)
-		probe_matches(p, re, ff, fields, first)
+		left_probe_matches(n, re, f, fields, first)
 	}
+	mixed := {[replace(f, "${", "~{"), f] |
+		some f in candidates
+		regex.match(longer, f)
+		contains(f, rlit)
+		mixed_probe_matches(n, re, f, fields, first)
+	}
+	hits := left | mixed
 	count(hits) > 0
 	[_, hit] := min(hits)
-	ff := split(hit, p.fieldSep)
+	ff := split(hit, sep)
 	v := {
 		"why": concat("", ["covers every resource of the form ", hit]),
-		"fix": concat("", ["name the resources, e.g. ", fill_of(p, ff, fields, first), name_suffix(p, ff)]),
+		"fix": concat("", ["name the resources, e.g. ", fill_of(n, ff, fields, first), name_suffix(n, ff)]),
 	}
 }
 
-type_candidates(p, fields) := array.concat(object.get(p.types, fields[2], []), object.get(p.types, "", [])) if {
-	p.arn
+type_candidates(n, fields) := array.concat(object.get(sensitive.platforms[n].types, fields[2], []), object.get(sensitive.platforms[n].types, "", [])) if {
+	sensitive.platforms[n].arn
 	count(fields) >= 3
 	fields[2] != ""
-} else := object.get(p.types, "", [])
+} else := object.get(sensitive.platforms[n].types, "", [])
 
-# aligned_literal is the literal start of an ARN pattern's resource part
-# when its first five fields have no wildcard, and "" otherwise; a format
-# that does not contain it cannot be spanned.
-aligned_literal(p, fields) := literal_prefix(concat(":", array.slice(fields, 5, count(fields)))) if {
-	p.arn
+aligned_literal(n, fields) := literal_prefix(concat(":", array.slice(fields, 5, count(fields)))) if {
+	sensitive.platforms[n].arn
 	count(fields) >= 6
-	not any_wild(array.slice(fields, 0, 5))
+	not regex.match(`[*?]`, concat(":", array.slice(fields, 0, 5)))
+} else := ""
+
+left_literal(n, fields) := literal_prefix(concat(":", array.slice(fields, 5, count(fields)))) if {
+	sensitive.platforms[n].arn
+	count(fields) >= 6
+	not regex.match(`[*?]`, concat(":", array.slice(fields, 0, 3)))
+	not regex.match(`[*?]`, fields[4])
+	fields[4] != ""
 } else := ""
 
 # first_wild is the index of the first field with a wildcard, or the number
 # of fields.
-first_wild(fields) := min({i | some i, f in fields; wild(f)}) if {
-	any_wild(fields)
+first_wild(fields) := min({i | some i, f in fields; regex.match(`[*?]`, f)}) if {
+	regex.match(`[*?]`, concat("", fields))
 } else := count(fields)
 
-any_wild(fields) if {
-	some f in fields
-	wild(f)
+# left_probe_matches(n, re, f, pf, first) holds when the pattern (regular
+# expression re, split into fields pf, first wildcard in field first)
+# matches the probe of format f aligned from the left; mixed_probe_matches
+# when a wildcard may span fields before a context field and it matches the
+# mixed probe.
+left_probe_matches(n, re, f, pf, _) if {
+	sensitive.platforms[n].arn
+	regex.match(re, arn_probe(f, pf))
 }
 
-# type_order ranks formats with variables after literals, so that
-# "sys/${Path}" comes before "${Mount}/creds/${Role}".
-type_order(f) := replace(f, "${", "~{")
-
-probe_matches(p, re, ff, pf, first) if regex.match(re, probe_of(p, ff, pf, first, false))
-
-probe_matches(p, re, ff, pf, first) if {
-	misaligned(p, ff, pf, first)
-	regex.match(re, probe_of(p, ff, pf, first, true))
+left_probe_matches(n, re, f, pf, first) if {
+	not sensitive.platforms[n].arn
+	regex.match(re, probe_of(n, split(f, sensitive.platforms[n].fieldSep), pf, first, 0))
 }
 
-# probe_of(p, ff, pf, first, mixed) is the probe of the format split into
-# fields ff, for a pattern split into fields pf whose first wildcard is in
-# field first: every identifier (a variable, or a * of the format) becomes
-# probe, and every context field the aligned field of the pattern with its
-# wildcards made probe. Fields align from the left; with mixed, those from
-# the pattern's first wildcard on align from the right, as when a * spans
-# fields before them.
-probe_of(p, ff, pf, first, mixed) := concat(p.fieldSep, [x |
-	some i, f in ff
-	x := probe_field(p, f, i, pf, first, mixed, count(pf) - count(ff))
-])
-
-probe_field(p, f, i, pf, first, mixed, shift) := context_value(pf, j) if {
-	is_context(p, f)
-	j := align(i, first, mixed, shift)
-} else := to_probe(regex.replace(f, `\$\{[^}]*\}`, probe))
-
-align(i, first, mixed, shift) := i + shift if {
-	mixed
+mixed_probe_matches(n, re, f, pf, first) if {
+	ff := split(f, sensitive.platforms[n].fieldSep)
+	some i, field in ff
 	i >= first
-} else := i
+	context_field(n, field)
+	regex.match(re, probe_of(n, ff, pf, first, 1))
+}
 
-context_value(pf, j) := to_probe(pf[j]) if {
-	j >= 0
+# probe_of(n, ff, pf, first, mixed) is the probe of the format split into
+# fields ff: every identifier (a variable, or a * of the format) becomes
+# probe, and every context field the aligned field of the pattern with its
+# wildcards made probe, or probe where the pattern has no such field.
+# Fields align from the left; with mixed (1), those from the pattern's
+# first wildcard on align from the right, as when a * spans fields before
+# them.
+probe_of(n, ff, pf, first, mixed) := concat(sensitive.platforms[n].fieldSep, [parts[i] | some i, _ in ff]) if {
+	shift := count(pf) - count(ff)
+	ctx := sensitive.platforms[n].context
+	parts := object.union_n([
+		{i: regex.replace(f, `\$\{[^}]*\}|[*?]`, probe) |
+			some i, f in ff
+			not context_name(f) in ctx
+		},
+		{i: regex.replace(pf[j], `[*?]`, probe) |
+			some i, f in ff
+			context_name(f) in ctx
+			j := i + ((shift * mixed) * to_number(i >= first))
+			j >= 0
+			j < count(pf)
+		},
+		{i: probe |
+			some i, f in ff
+			context_name(f) in ctx
+			j := i + ((shift * mixed) * to_number(i >= first))
+			not between(j, pf)
+		},
+	])
+}
+
+# arn_probe(f, pf) is probe_of(n, split(f, ":"), pf, _, 0) for an ARN
+# format f, whose variables among its first five fields are context ones
+# filling whole fields (package catalog checks the catalog for it). It is
+# written with builtins only, since it runs for every format an ARN pattern
+# may span: the context fields become markers, every other variable and *
+# becomes probe, and the markers become the pattern's fields.
+arn_probe(f, pf) := replace(replace(replace(replace(
+	regex.replace(
+		regex.replace(regex.replace(regex.replace(regex.replace(
+			f,
+			`^([^:]*:)\$\{[^}]*\}:`, "${1}\u0001:"),
+			`^([^:]*:[^:]*:)\$\{[^}]*\}:`, "${1}\u0002:"),
+			`^([^:]*:[^:]*:[^:]*:)\$\{[^}]*\}:`, "${1}\u0003:"),
+			`^([^:]*:[^:]*:[^:]*:[^:]*:)\$\{[^}]*\}:`, "${1}\u0004:"),
+		`\$\{[^}]*\}|[*?]`, probe,
+	),
+	"\u0001", arn_context(pf, 1)), "\u0002", arn_context(pf, 2)), "\u0003", arn_context(pf, 3)), "\u0004", arn_context(pf, 4))
+
+arn_context(pf, i) := regex.replace(pf[i], `[*?]`, probe) if {
+	i < count(pf)
 } else := probe
 
-misaligned(p, ff, pf, first) if {
-	count(pf) < count(ff)
-	some i, f in ff
-	i >= first
-	is_context(p, f)
+between(j, pf) if {
+	j >= 0
+	j < count(pf)
 }
 
-is_context(p, f) if {
-	startswith(f, "${")
-	endswith(f, "}")
-	count(f) >= 3
-	substring(f, 2, count(f) - 3) in p.context
-}
+# context_name(f) is the variable's name when field f is exactly one
+# variable ("${Account}" gives "Account"), and "" otherwise.
+context_name(f) := substring(f, 2, count(f) - 3) if {
+	regex.match(`^\$\{[^${}]*\}$`, f)
+} else := ""
+
+context_field(n, f) if context_name(f) in sensitive.platforms[n].context
 
 # fill_of is what to write instead: the format with its variables, and the
-# pattern's own context fields where they align before any wildcard and
-# have none.
-fill_of(p, ff, pf, first) := concat(p.fieldSep, [x |
+# pattern's own context fields where they align before any wildcard.
+fill_of(n, ff, pf, first) := concat(sensitive.platforms[n].fieldSep, [x |
 	some i, f in ff
-	x := fill_field(p, f, i, pf, first)
+	x := fill_field(n, f, i, pf, first)
 ])
 
-fill_field(p, f, i, pf, first) := pf[i] if {
-	is_context(p, f)
+fill_field(n, f, i, pf, first) := pf[i] if {
+	context_field(n, f)
 	i < first
 } else := f
 
 # name_suffix: a Kubernetes resource without a name covers its type; say to
 # add one.
-name_suffix(p, ff) := concat("", [p.fieldSep, "${Name}"]) if {
-	p.literalTypes
-	not has_identifier(p, ff)
+name_suffix(n, ff) := concat("", [sensitive.platforms[n].fieldSep, "${Name}"]) if {
+	sensitive.platforms[n].literalTypes
+	not has_identifier(n, ff)
 } else := ""
 
-has_identifier(p, ff) if {
+has_identifier(n, ff) if {
 	some f in ff
-	not is_context(p, f)
-	contains(f, "${")
-}
-
-has_identifier(p, ff) if {
-	some f in ff
-	not is_context(p, f)
-	contains(f, "*")
+	not context_field(n, f)
+	regex.match(`\$\{|\*`, f)
 }
 
 # ---------------------------------------------------------------------------
 # Glob matching
 
-wild(s) if contains(s, "*")
-
-wild(s) if contains(s, "?")
-
-# star_like: a pattern that starts with wildcards and has a * covers every
-# service, account or namespace, whatever follows.
-star_like(s) if {
-	literal_prefix(s) == ""
-	contains(s, "*")
-}
-
-to_probe(s) := regex.replace(s, `[*?]`, probe)
-
 # glob_re is the regular expression of a pattern: its regex characters
 # quoted, * as .*, and ? as . (or as .* with any_run, for probes); with fold
 # it ignores case.
-glob_re(pattern, fold_case, any_run) := concat("", [flags(fold_case), "^", body, "$"]) if {
-	quoted := regex.replace(pattern, `[\\.+*?()|\[\]{}^$]`, `\$0`)
-	body := replace(replace(quoted, `\*`, ".*"), `\?`, one(any_run))
-}
+glob_re(pattern, fold_case, any_run) := concat("", [flags(fold_case), "^", glob_body(pattern, any_run), "$"])
+
+glob_body(pattern, any_run) := replace(replace(regex.replace(pattern, `[\\.+*?()|\[\]{}^$]`, `\$0`), `\*`, ".*"), `\?`, one(any_run))
 
 flags(true) := "(?is)"
 
