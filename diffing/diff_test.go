@@ -159,12 +159,12 @@ func TestCompute(t *testing.T) {
 			want: []row{{Kind: GrantAdded, Risk: Low, Subject: "s3:GetObject arn:aws:s3:::a/*", Reason: "already granted by s3:* on arn:aws:s3:::a/*", Identity: "ci"}},
 		},
 		{
-			name: "service-wide wildcard added in production is critical",
+			name: "broad wildcard added in production is critical",
 			base: []*spec.Workflow{wf(prod)},
 			head: []*spec.Workflow{wf(prod, func(w *spec.Workflow) {
 				w.Spec.Entitlements = append(w.Spec.Entitlements, spec.Entitlement{Actions: []string{"iam:*"}, Resources: []string{"arn:aws:iam::123:role/x"}})
 			})},
-			want: []row{{Kind: GrantAdded, Risk: Critical, Subject: "iam:* arn:aws:iam::123:role/x", Reason: "service-wide wildcard in production", Identity: "ci"}},
+			want: []row{{Kind: GrantAdded, Risk: Critical, Subject: "iam:* arn:aws:iam::123:role/x", Reason: `broad in production: "iam:*" covers every action of a service`, Identity: "ci"}},
 		},
 		{
 			name: "conditions dropped widens",

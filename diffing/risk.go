@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 	"github.com/nhigate/nhigate/spec"
 )
 
@@ -63,23 +64,38 @@ func rateIdentityAdded(w *spec.Workflow) rating {
 	return rating{Medium, "new identity"}
 }
 
-func breadth(g Grant) Breadth {
-	return max(ParsePattern(g.Action, true).Breadth(), ParsePattern(g.Resource, false).Breadth())
+// reach says how much g grants: everything (a pattern with no literal
+// text), or else why it is broad by the catalog of sensitive actions and
+// resource types, the judgement of NHI-ENT-001/002 (package catalog): it
+// covers a sensitive action, every action of a service, every resource of
+// a type, or every account. why is "" when g is neither.
+func reach(w *spec.Workflow, g Grant) (all bool, why string) {
+	if ParsePattern(g.Action, true).Breadth() == BreadthAll || ParsePattern(g.Resource, false).Breadth() == BreadthAll {
+		return true, ""
+	}
+	platform := w.Spec.Identity.Platform
+	if v := catalog.Judge(platform, catalog.Action, g.Action); v.Broad() {
+		return false, fmt.Sprintf("%q %s", g.Action, v.Why)
+	}
+	if v := catalog.Judge(platform, catalog.Resource, g.Resource); v.Broad() {
+		return false, fmt.Sprintf("%q %s", g.Resource, v.Why)
+	}
+	return false, ""
 }
 
 func rateAdded(w *spec.Workflow, g Grant) rating {
-	b := breadth(g)
+	all, why := reach(w, g)
 	switch {
-	case b == BreadthAll:
+	case all:
 		return rating{Critical, "grants everything on " + allOf(g)}
-	case b >= BreadthService && production(w):
-		return rating{Critical, "service-wide wildcard in production"}
+	case why != "" && production(w):
+		return rating{Critical, "broad in production: " + why}
 	case production(w):
 		return rating{High, "new access in production"}
 	case w.Spec.Identity.Delegated():
 		return rating{High, "new access for delegated automation (" + w.Spec.Identity.Consumer + ")"}
-	case b >= BreadthService:
-		return rating{High, "new service-wide wildcard"}
+	case why != "":
+		return rating{High, "new broad access: " + why}
 	}
 	return rating{Medium, "new access"}
 }
@@ -92,12 +108,12 @@ func allOf(g Grant) string {
 }
 
 func rateWidened(w *spec.Workflow, g Grant) rating {
-	b := breadth(g)
+	all, why := reach(w, g)
 	switch {
-	case b == BreadthAll:
+	case all:
 		return rating{Critical, "widened to everything on " + allOf(g)}
-	case production(w) && b >= BreadthService:
-		return rating{Critical, "widened to a service-wide wildcard in production"}
+	case production(w) && why != "":
+		return rating{Critical, "widened to a broad pattern in production: " + why}
 	case production(w):
 		return rating{Critical, "access widened in production"}
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/conftest/policy"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // benchInputs makes n single-document inputs by cycling through the
@@ -78,4 +80,53 @@ func BenchmarkConftestEngine(b *testing.B) {
 		runs++
 	}
 	b.ReportMetric(float64(runs*len(configs))/time.Since(start).Seconds(), "specs/s")
+}
+
+// BenchmarkBroad evaluates the judgement of NHI-ENT-001/002 on one pattern
+// of each shape, with the real catalog: the common narrow ones, decided
+// early, and the slowest, such as an EC2 ARN whose region is a wildcard,
+// which probes the service's resource types. Compare with the Go
+// judgement: go test ./policies/data/nhigate/catalog -bench Judge.
+func BenchmarkBroad(b *testing.B) {
+	modules, err := builtinModules(false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := ast.NewCompiler().WithCapabilities(capabilities())
+	if c.Compile(modules); c.Failed() {
+		b.Fatal(c.Errors)
+	}
+	store, err := newStore(nil, fixtureNow)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	input, err := ast.InterfaceToValue(passingSpec(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, fn, pattern string }{
+		{"narrow-action", "broad_action", "s3:Get*"},
+		{"sensitive-action", "broad_action", "iam:P*"},
+		{"open-service-action", "broad_action", "s?*:Get*"},
+		{"narrow-arn", "broad_resource", "arn:aws:s3:::payments-artifacts/*"},
+		{"type-arn", "broad_resource", "arn:aws:iam::123456789012:rol?/*"},
+		{"region-wildcard-ec2", "broad_resource", "arn:aws:ec2:*:123456789012:instance/i-0abc*"},
+	} {
+		pq, err := rego.New(
+			rego.Query(fmt.Sprintf("x := data.nhigate.lib.%s(%q)", bc.fn, bc.pattern)),
+			rego.Compiler(c), rego.Store(store),
+		).PrepareForEval(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := pq.Eval(ctx, rego.EvalParsedInput(input)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -38,7 +38,11 @@ func TestConftestDifferential(t *testing.T) {
 	ctx := context.Background()
 
 	// conftest test --all-namespaces -p nhigate -p $userDir \
-	//   -d testdata/config -d testdata/clock testdata/specs/*.yaml
+	//   -d testdata/config -d testdata/clock -d data/nhigate/catalog/catalog.json \
+	//   testdata/specs/*.yaml
+	//
+	// The catalog comes with a prefix, as `-d policies/data` puts it under
+	// the path of its directory: nhigate.catalog.
 	//
 	// This is runner.TestRunner.Run without its policy downloader, whose
 	// dependencies nhigate does not carry.
@@ -52,7 +56,7 @@ func TestConftestDifferential(t *testing.T) {
 	}
 	engine, err := policy.LoadWithData(
 		[]string{builtinDir, userDir},
-		[]string{"testdata/config", "testdata/clock"},
+		[]string{"testdata/config", "testdata/clock", "nhigate.catalog:data/nhigate/catalog/catalog.json"},
 		policy.CompilerOptions{RegoVersion: "v1", Capabilities: caps},
 	)
 	if err != nil {

@@ -9,10 +9,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 )
 
 // digest identifies a policy set: every module (built-in and user, by path
-// and content) and the data it judges with. Attestations record it so an
+// and content) and the data it judges with, the catalog of sensitive actions
+// included. Attestations record it so an
 // auditor can tell which rules passed a spec.
 func digest(extra map[string]string, data map[string]any) (string, error) {
 	h := sha256.New()
@@ -36,6 +39,9 @@ func digest(extra map[string]string, data map[string]any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("digest built-in policies: %w", err)
 	}
+	// The catalog judges broad patterns: it is data of the policy set,
+	// embedded by its own package.
+	write("builtin", "data/nhigate/catalog/catalog.json", catalog.JSON())
 	for _, path := range slices.Sorted(maps.Keys(extra)) {
 		write("user", path, []byte(extra[path]))
 	}

@@ -319,7 +319,7 @@ func TestCheckResult(t *testing.T) {
 		Kind:      KindDeny,
 		Rule:      "NHI-ENT-001",
 		Severity:  "critical",
-		Message:   `NHI-ENT-001 action "s3:*" grants a whole service in production: list the exact actions, e.g. s3:GetObject instead of s3:*`,
+		Message:   `NHI-ENT-001 action "s3:*" covers every action of a service in production: list the exact actions, e.g. s3:GetObject`,
 		Field:     "spec.entitlements[0].actions[1]",
 		Fix:       rule.Fix,
 		Controls:  rule.Controls,

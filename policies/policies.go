@@ -34,6 +34,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/util"
+
+	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 )
 
 // builtin holds the built-in policies (with their Rego unit tests) and the
@@ -681,9 +683,11 @@ func findNamespaces(modules map[string]*ast.Module) []namespace {
 	return namespaces
 }
 
-// newStore holds the data of the policies: the embedded defaults, with
-// nhigate.config replaced by config and nhigate.now set from now.
-func newStore(config map[string]any, now time.Time) (storage.Store, error) {
+// defaultDocuments is the data that `conftest -d policies/data` loads: the
+// embedded default configuration as nhigate.config, and the catalog of
+// sensitive actions and resource types as nhigate.catalog (loaded from
+// data/nhigate/catalog/catalog.json, under the path of its directory).
+func defaultDocuments() (map[string]any, error) {
 	raw, err := builtin.ReadFile(defaultData)
 	if err != nil {
 		return nil, fmt.Errorf("read default data: %w", err)
@@ -696,6 +700,22 @@ func newStore(config map[string]any, now time.Time) (storage.Store, error) {
 	if !ok {
 		return nil, fmt.Errorf("parse default data: %s has no nhigate key", defaultData)
 	}
+	var c map[string]any
+	if err := util.UnmarshalJSON(catalog.JSON(), &c); err != nil {
+		return nil, fmt.Errorf("parse catalog data: %w", err)
+	}
+	nhigate["catalog"] = c
+	return data, nil
+}
+
+// newStore holds the data of the policies: the defaults (defaultDocuments),
+// with nhigate.config replaced by config and nhigate.now set from now.
+func newStore(config map[string]any, now time.Time) (storage.Store, error) {
+	data, err := defaultDocuments()
+	if err != nil {
+		return nil, err
+	}
+	nhigate := data["nhigate"].(map[string]any)
 	if config != nil {
 		// A JSON round trip copies the caller's map and rejects values
 		// that Rego cannot hold.

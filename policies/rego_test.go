@@ -17,15 +17,12 @@ import (
 	"github.com/open-policy-agent/opa/v1/util"
 )
 
-// defaultDataStore holds policies/data/nhigate.yaml, as conftest -d loads it.
+// defaultDataStore holds policies/data (the configuration and the catalog),
+// as conftest -d loads it.
 func defaultDataStore(t *testing.T) storage.Store {
 	t.Helper()
-	raw, err := builtin.ReadFile(defaultData)
+	data, err := defaultDocuments()
 	if err != nil {
-		t.Fatal(err)
-	}
-	var data map[string]any
-	if err := util.Unmarshal(raw, &data); err != nil {
 		t.Fatal(err)
 	}
 	return inmem.NewFromObject(data)

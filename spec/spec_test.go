@@ -178,7 +178,7 @@ func TestParseYAMLErrors(t *testing.T) {
 		{
 			name: "action with a space",
 			data: func(t *testing.T) string { return edit(t, `"s3:PutObject"]`, `"s3:Put Object"]`) },
-			want: spec.Errors{{Line: 15, Col: 33, Path: "spec.entitlements[0].actions[1]", Msg: `"s3:Put Object" is not valid`, Hint: `write an action such as "s3:GetObject", without spaces`}},
+			want: spec.Errors{{Line: 15, Col: 33, Path: "spec.entitlements[0].actions[1]", Msg: `"s3:Put Object" is not valid: character 7 is a space`, Hint: `remove it; write an action such as "s3:GetObject" in printable ASCII, without spaces`}},
 		},
 		{
 			name: "empty actions",

@@ -17,11 +17,12 @@ const (
 	SHA256Pattern       = `^[0-9a-f]{64}$`
 	RuleIDPattern       = `^NHI-[A-Z]+-[0-9]{3}$`
 
-	// PatternPattern is for action and resource patterns: no white space.
-	// It lists the white space of ECMA-262's \s, which editors apply to the
-	// JSON Schema, because Go's \s is ASCII only and omits \v: with `^\S+$`
-	// the loader accepted a no-break space that editors rejected.
-	PatternPattern = "^[^\\t\\n\\v\\f\\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$"
+	// PatternPattern is for action and resource patterns: printable ASCII,
+	// no space. A look-alike letter, a full-width `＊`, a zero-width space
+	// or a control character would make a string that reads like another
+	// or hides part of itself; the broadness of a pattern is judged on
+	// ASCII alone (package catalog).
+	PatternPattern = `^[!-~]+$`
 )
 
 var (
@@ -145,6 +146,14 @@ func (v *validator) patterns(path string, vals []string, want string) {
 		v.add(path, "needs at least one entry", "write "+want)
 	}
 	for i, s := range vals {
-		v.match(fmt.Sprintf("%s[%d]", path, i), s, true, patternRE, want+", without spaces")
+		p := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case s == "":
+			v.add(p, "is required", "write "+want)
+		case !patternRE.MatchString(s):
+			what, fix, pos, _ := notPrintableASCII(s)
+			v.add(p, fmt.Sprintf("%+q is not valid: character %d is %s", s, pos, what),
+				fmt.Sprintf("%s; write %s in printable ASCII, without spaces", fix, want))
+		}
 	}
 }

@@ -1,12 +1,19 @@
 # Package nhigate.configuration checks that the nhigate configuration reached the
-# policies (data.nhigate.config) and is well-formed. Without it no limit can
-# be checked, so a missing or broken configuration denies (fail closed).
+# policies (data.nhigate.config) and is well-formed, and that the catalog of
+# sensitive actions and resource types (data.nhigate.catalog) is loaded.
+# Without them no limit can be checked and no pattern judged broad, so a
+# missing or broken configuration or catalog denies (fail closed).
 package nhigate.configuration
 
 import data.nhigate.lib
 
 deny_nhi_cfg_001 contains lib.result_at("NHI-CFG-001", "", "nhigate data not loaded: run conftest with -d policies/data") if {
 	not lib.has_config
+}
+
+deny_nhi_cfg_001 contains lib.result_at("NHI-CFG-001", "", "nhigate catalog not loaded (data.nhigate.catalog, which judges broad patterns): run conftest with -d policies/data") if {
+	lib.has_config
+	not lib.has_catalog
 }
 
 deny_nhi_cfg_001 contains lib.result_at("NHI-CFG-001", "", sprintf("nhigate config: %s", [problem])) if {

@@ -15,6 +15,14 @@ test_nhi_cfg_001_fail_no_data if {
 	r.field == ""
 }
 
+test_nhi_cfg_001_fail_no_catalog if {
+	rs := data.nhigate.configuration.deny_nhi_cfg_001 with input as t.spec
+		with data.nhigate.config as t.config
+		with data.nhigate.catalog as null
+	r := t.only(rs)
+	r.msg == "NHI-CFG-001 nhigate catalog not loaded (data.nhigate.catalog, which judges broad patterns): run conftest with -d policies/data"
+}
+
 test_nhi_cfg_001_fail_bad_duration if {
 	cfg := json.patch(t.config, [{"op": "replace", "path": "/environments/production/maxTTL", "value": "8d"}])
 	r := t.only(t.results_with("configuration", "deny_nhi_cfg_001", t.spec, cfg))
@@ -52,6 +60,7 @@ test_nhi_cfg_001_fail_no_environments if {
 test_nhi_cfg_001_fail_bad_now if {
 	rs := data.nhigate.configuration.deny_nhi_cfg_001 with input as t.spec
 		with data.nhigate.config as t.config
+		with data.nhigate.catalog as t.catalog
 		with data.nhigate.now as "yesterday"
 	r := t.only(rs)
 	startswith(r.msg, `NHI-CFG-001 data.nhigate.now is "yesterday": write an RFC3339 time`)

@@ -1,7 +1,9 @@
 # Package nhigate.entitlements keeps grants explicit: every entitlement names
-# its actions and resources, and production grants carry no service- or
-# account-wide wildcard (see lib.broad_action and lib.broad_resource for the
-# exact definition).
+# its actions and resources in printable ASCII, and production grants carry
+# no broad pattern: none that covers everything, a sensitive action, every
+# action of a service, every resource of a type or every account (see
+# lib.broad_action and lib.broad_resource, judged against the catalog in
+# data.nhigate.catalog).
 package nhigate.entitlements
 
 import data.nhigate.lib
@@ -11,18 +13,24 @@ exception contains [name] if some name in lib.waived
 
 deny_nhi_ent_001 contains lib.result("NHI-ENT-001", path, msg) if {
 	lib.production
-	some [path, a] in lib.wildcards
-	path[3] == "actions"
-	lib.broad_action(a)
-	msg := sprintf("action %q grants a whole service in %s: list the exact actions, e.g. s3:GetObject instead of s3:*", [a, lib.env_name])
+	some path, a in patterns("actions")
+	v := lib.broad_action(a)
+	msg := sprintf("action %q %s in %s: %s", [a, v.why, lib.env_name, v.fix])
 }
 
 deny_nhi_ent_002 contains lib.result("NHI-ENT-002", path, msg) if {
 	lib.production
-	some [path, r] in lib.wildcards
-	path[3] == "resources"
-	lib.broad_resource(r)
-	msg := sprintf("resource %q covers a whole account or service in %s: name the resource, e.g. arn:aws:s3:::payments-artifacts/*", [r, lib.env_name])
+	some path, r in patterns("resources")
+	v := lib.broad_resource(r)
+	msg := sprintf("resource %q %s in %s: %s", [r, v.why, lib.env_name, v.fix])
+}
+
+# patterns(key) maps the path of every string in the actions or resources
+# lists to the string.
+patterns(key) := {["spec", "entitlements", i, key, j]: v |
+	some i, e in input.spec.entitlements
+	some j, v in e[key]
+	is_string(v)
 }
 
 deny_nhi_ent_003 contains lib.result("NHI-ENT-003", ["spec", "entitlements"], msg) if {
@@ -60,6 +68,21 @@ deny_nhi_ent_003 contains lib.result("NHI-ENT-003", ["spec", "entitlements", i, 
 	some j, v in e[key]
 	trim_space(v) == ""
 	msg := sprintf("spec.entitlements[%v].%s[%v] is %s: write a non-empty string", [i, key, j, json.marshal(v)])
+}
+
+# Actions and resources are printable ASCII, so that a look-alike letter, a
+# full-width * or an invisible character cannot hide what a pattern covers.
+# nhigate's loader rejects them first; this rule covers conftest.
+deny_nhi_ent_003 contains lib.result("NHI-ENT-003", ["spec", "entitlements", i, key, j], msg) if {
+	some i, e in input.spec.entitlements
+	some key in ["actions", "resources"]
+	is_array(e[key])
+	some j, v in e[key]
+	is_string(v)
+	trim_space(v) != ""
+	not regex.match(`^[!-~]+$`, v)
+	before := regex.replace(v, `(?s)[^!-~].*$`, "")
+	msg := sprintf("spec.entitlements[%v].%s[%v] has a character that is not printable ASCII after %s (character %d): write printable ASCII without spaces; a look-alike letter, a full-width * or an invisible character is not the character it looks like", [i, key, j, json.marshal(before), count(before) + 1])
 }
 
 has_entitlements if {

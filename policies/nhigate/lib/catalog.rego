@@ -255,10 +255,10 @@ catalog["NHI-REV-001"] := {
 catalog["NHI-ENT-001"] := {
 	"namespace": "nhigate.entitlements",
 	"kind": "deny",
-	"title": "No service-wide wildcard actions in production",
+	"title": "No broad actions in production: none that covers a sensitive action or every action of a service",
 	"severity": "critical",
 	"waivable": true,
-	"fix": "List the exact actions, e.g. s3:GetObject instead of s3:*.",
+	"fix": "List the exact actions, e.g. s3:GetObject instead of s3:*, and name a sensitive action such as iam:PassRole on its own instead of iam:P*.",
 	"controls": {
 		"owasp_nhi": ["NHI5"],
 		"nist_csf": ["PR.AA-05"],
@@ -270,10 +270,10 @@ catalog["NHI-ENT-001"] := {
 catalog["NHI-ENT-002"] := {
 	"namespace": "nhigate.entitlements",
 	"kind": "deny",
-	"title": "No account- or service-wide wildcard resources in production",
+	"title": "No broad resources in production: none that spans a whole resource type, service or account",
 	"severity": "critical",
 	"waivable": true,
-	"fix": "Name the resource, e.g. arn:aws:s3:::payments-artifacts/* instead of arn:aws:s3:::*.",
+	"fix": "Name the resources, e.g. arn:aws:s3:::payments-artifacts/* instead of arn:aws:s3:::*, and payments/secrets/db-password instead of payments/secrets.",
 	"controls": {
 		"owasp_nhi": ["NHI5", "NHI8"],
 		"nist_csf": ["PR.AA-05", "PR.IR-01"],
@@ -285,10 +285,10 @@ catalog["NHI-ENT-002"] := {
 catalog["NHI-ENT-003"] := {
 	"namespace": "nhigate.entitlements",
 	"kind": "deny",
-	"title": "Every entitlement lists explicit actions and resources",
+	"title": "Every entitlement lists explicit actions and resources in printable ASCII",
 	"severity": "high",
 	"waivable": false,
-	"fix": "Give each entry of spec.entitlements non-empty actions and resources lists of strings.",
+	"fix": "Give each entry of spec.entitlements non-empty actions and resources lists of strings in printable ASCII, without spaces.",
 	"controls": {
 		"owasp_nhi": ["NHI5"],
 		"nist_csf": ["PR.AA-05"],

@@ -1,6 +1,9 @@
 # Package nhigate_test.fixtures holds the fixtures of the Rego unit tests: a copy of
 # the default configuration (a Go test keeps it equal to
-# policies/data/nhigate.yaml), a frozen clock, and a valid production spec.
+# policies/data/nhigate.yaml), a part of the catalog of sensitive actions and
+# resource types (a Go test keeps every entry true to
+# policies/data/nhigate/catalog/catalog.json), a frozen clock, and a valid
+# production spec.
 # The tests never depend on -d, so `conftest verify -p policies/nhigate`
 # passes with or without data. It lives outside data.nhigate so that
 # results() may look rules up by name.
@@ -23,6 +26,71 @@ config := {
 	},
 	"highRiskPlatforms": ["vault", "github", "generic"],
 	"maxExceptionDays": 90,
+}
+
+# catalog is a part of data.nhigate.catalog, enough for the unit tests.
+catalog := {
+	"generator": "a part of policies/data/nhigate/catalog/catalog.json",
+	"sources": {},
+	"reasons": {
+		"cr": "credential or secret access",
+		"pe": "privilege escalation",
+		"pm": "permissions management",
+	},
+	"order": ["kubernetes", "vault", "gcp", "github", "aws"],
+	"example": {"action": "s3:GetObject", "resource": "arn:aws:s3:::payments-artifacts/*"},
+	"platforms": {
+		"aws": {
+			"fold": true, "sep": ":", "services": true, "fieldSep": ":", "arn": true, "literalTypes": false,
+			"context": ["Partition", "Region", "Account", "AccountId", "ManagementAccountId", "VpcOwnerAccount", "Vendor"],
+			"example": {"action": "s3:GetObject", "resource": "arn:aws:s3:::payments-artifacts/*"},
+			"actions": {
+				"ec2": {"ec2:RunInstances": "pe"},
+				"iam": {"iam:AttachRolePolicy": "pe", "iam:CreateAccessKey": "pe", "iam:PassRole": "pe", "iam:PutUserPolicy": "pe"},
+				"s3": {"s3:PutBucketPolicy": "pm"},
+				"secretsmanager": {"secretsmanager:GetSecretValue": "cr"},
+			},
+			"types": {
+				"dynamodb": ["arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}"],
+				"iam": ["arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}"],
+				"lambda": ["arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}"],
+				"s3": ["arn:${Partition}:s3:::${BucketName}", "arn:${Partition}:s3:::${BucketName}/${ObjectName}"],
+				"secretsmanager": ["arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}"],
+			},
+		},
+		"gcp": {
+			"fold": false, "sep": ".", "services": true, "fieldSep": "/", "arn": false, "literalTypes": false,
+			"context": ["Project", "Location"],
+			"example": {"action": "storage.objects.get", "resource": "projects/_/buckets/payments-artifacts/objects/*"},
+			"actions": {
+				"iam": {"iam.serviceAccounts.actAs": "pe", "iam.serviceAccounts.getAccessToken": "pe"},
+				"roles/owner": {"roles/owner": "pe"},
+			},
+			"types": {"": ["projects/${ProjectId}", "projects/${Project}/secrets/${Secret}", "projects/_/buckets/${Bucket}"]},
+		},
+		"github": {
+			"fold": false, "sep": ":", "services": false, "fieldSep": "/", "arn": false, "literalTypes": false,
+			"context": ["Owner"],
+			"example": {"action": "contents:read", "resource": "acme/payments-api"},
+			"actions": {"administration": {"administration:write": "pm"}, "secrets": {"secrets:write": "cr"}},
+			"types": {"": ["${Owner}/${Repo}"]},
+		},
+		"kubernetes": {
+			"fold": false, "sep": "", "services": false, "fieldSep": "/", "arn": false, "literalTypes": true,
+			"context": ["Namespace"],
+			"example": {"action": "get", "resource": "payments/configmaps"},
+			"actions": {"": {"bind": "pm", "escalate": "pm", "impersonate": "pe"}},
+			"types": {"": ["${Namespace}/pods/exec", "${Namespace}/secrets", "${Namespace}/secrets/${Name}", "secrets"]},
+		},
+		"vault": {
+			"fold": false, "sep": "", "services": false, "fieldSep": "/", "arn": false, "literalTypes": false,
+			"segmentWildcard": "+",
+			"context": ["Mount", "Method"],
+			"example": {"action": "read", "resource": "secret/data/payments/ci"},
+			"actions": {"": {"sudo": "pm"}},
+			"types": {"": ["${Mount}/data/${Path}", "auth/${Path}", "sys/${Path}"]},
+		},
+	},
 }
 
 # spec passes every rule. It is a critical-tier production grant: its
@@ -75,6 +143,7 @@ results(ns, rule, doc) := results_with(ns, rule, doc, config)
 results_with(ns, rule, doc, cfg) := rs if {
 	rs := data.nhigate[ns][rule] with input as doc
 		with data.nhigate.config as cfg
+		with data.nhigate.catalog as catalog
 		with data.nhigate.now as now
 }
 

@@ -1,10 +1,12 @@
 # Package nhigate.lib holds what the nhigate policies share: the repo
 # configuration, the clock, duration and path helpers, the risk tier of a
-# spec, the wildcard definitions, exception waivers and the result object.
+# spec, the wildcard and broadness judgements (broad.rego), exception
+# waivers and the result object.
 #
 # Rules elsewhere fail closed: a value that cannot be read or parsed never
-# counts as within a limit. data.nhigate.config and data.nhigate.now are
-# data, so no package may be named nhigate.config or nhigate.now.
+# counts as within a limit. data.nhigate.config, data.nhigate.now and
+# data.nhigate.catalog are data, so no package may be named nhigate.config,
+# nhigate.now or nhigate.catalog.
 package nhigate.lib
 
 # ---------------------------------------------------------------------------
@@ -184,61 +186,10 @@ low_risk_platform if {
 # Wildcards
 #
 # A pattern is a wildcard when it contains * or ? (see wildcards). Its
-# literal prefix is the text before the first * or ?.
-#
-# An action is broad (service-wide) when its literal prefix is empty or a
-# single service name with at most one separator (: . /), or an Azure-style
-# provider namespace: *, s3:*, s3*, iam:*Policy, storage.*,
-# Microsoft.Storage/*. Not broad: s3:Get*, storage.objects.*.
-#
-# A resource is broad (account- or service-wide) when its literal prefix is
-#   - empty: *, *-logs;
-#   - an ARN cut before its resource part: arn:aws:*, arn:aws:s3:*:*:x;
-#   - an ARN whose resource part is empty, or, except for S3 whose resource
-#     part starts with the bucket name, only a resource type:
-#     arn:aws:s3:::*, arn:aws:iam::123456789012:role/*, arn:aws:lambda:r:1:function:*;
-#   - a path ending at a "/" with at most two named segments: secret/*,
-#     projects/my-project/*, namespaces/payments/*, //storage.googleapis.com/*.
-# Not broad: arn:aws:s3:::payments-artifacts/*, arn:aws:iam::1:role/ci-*,
-# projects/p/buckets/b/*, secret/data/payments/*, payments-*.
+# literal prefix is the text before the first * or ?. Whether a pattern is
+# broad is judged by what it covers, in broad.rego.
 
 literal_prefix(s) := regex.replace(s, `(?s)[*?].*$`, "")
-
-broad_action(a) if {
-	regex.match(`^([A-Za-z0-9_-]*[:./]?|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/)$`, literal_prefix(a))
-}
-
-broad_resource(r) if {
-	broad_resource_prefix(literal_prefix(r))
-}
-
-broad_resource_prefix(p) if p == ""
-
-broad_resource_prefix(p) if {
-	startswith(p, "arn:")
-	count(split(p, ":")) < 6
-}
-
-broad_resource_prefix(p) if {
-	startswith(p, "arn:")
-	parts := split(p, ":")
-	count(parts) >= 6
-	arn_resource_broad(parts[2], concat(":", array.slice(parts, 5, count(parts))))
-}
-
-broad_resource_prefix(p) if {
-	p != ""
-	not startswith(p, "arn:")
-	endswith(p, "/")
-	count([s | some s in split(p, "/"); s != ""]) <= 2
-}
-
-arn_resource_broad(_, res) if res == ""
-
-arn_resource_broad(service, res) if {
-	service != "s3"
-	regex.match(`^[A-Za-z0-9_.-]+[/:]$`, res)
-}
 
 # wildcards lists every action and resource that contains * or ?, as
 # [path, pattern]. contains() is undefined for a non-string, which
