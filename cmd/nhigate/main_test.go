@@ -62,6 +62,7 @@ func TestScripts(t *testing.T) {
 			"ghreview":   cmdReview,
 			"ghteam":     cmdTeam,
 			"ghperm":     cmdPerm,
+			"ghfailnext": cmdFailNext,
 			"ghcomments": cmdComments,
 			"ghstatus":   cmdStatus,
 			"ghfile":     cmdFile,
@@ -337,6 +338,19 @@ func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
 	for _, u := range args[1:] {
 		server(ts).SetPermission(owner, repo, u, args[0])
 	}
+}
+
+// cmdFailNext makes the fake GitHub answer the next request to a path
+// with an HTTP status: ghfailnext /repos/acme/policies/pulls/7/commits 403
+func cmdFailNext(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ghfailnext PATH STATUS")
+	}
+	status, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("ghfailnext: %q is not an HTTP status", args[1])
+	}
+	server(ts).FailNext(args[0], status, nil)
 }
 
 // cmdComments asserts how many comments the pull request has and prints
