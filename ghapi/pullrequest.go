@@ -67,7 +67,8 @@ func (p *PullRequest) get(ctx context.Context) (*github.PullRequest, error) {
 	return pr, nil
 }
 
-// Info returns the pull request's number, author, SHAs and draft state.
+// Info returns the pull request's number, repository (the one this reader
+// was made for), author, SHAs and draft state.
 func (p *PullRequest) Info(ctx context.Context) (PRInfo, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

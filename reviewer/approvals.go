@@ -653,7 +653,7 @@ func (r *approvalRun) foreignNote(o owner) string {
 	if r.org == "" {
 		return o.raw + " cannot approve: the repository's organisation is unknown, so no team can be trusted"
 	}
-	return fmt.Sprintf("%s is a team of another organisation than %s, which owns %s: only teams of %s can approve", o.raw, r.org, r.repo, r.org)
+	return fmt.Sprintf("%s is a team of another organisation than %s (the owner of %s): only teams of %s can approve", o.raw, r.org, r.repo, r.org)
 }
 
 // isMember asks GitHub once per team and login.

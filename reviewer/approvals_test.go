@@ -839,7 +839,7 @@ func TestApproverIntegrity(t *testing.T) {
 			want: []reviewer.Requirement{
 				{
 					Description: "1 approval from @mallory-org/security (CODEOWNERS of a.yaml)",
-					Reason:      "pending: needs 1 approval from @mallory-org/security; @mallory-org/security is a team of another organisation than acme, which owns acme/policies: only teams of acme can approve, no listed owner can approve it",
+					Reason:      "pending: needs 1 approval from @mallory-org/security; @mallory-org/security is a team of another organisation than acme (the owner of acme/policies): only teams of acme can approve, no listed owner can approve it",
 				},
 				{
 					Description: "1 approval from one of @Mallory-Org/security, @ACME/security (CODEOWNERS of b.yaml)",
