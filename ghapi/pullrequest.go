@@ -34,13 +34,15 @@ type PullRequest struct {
 	mu      sync.Mutex
 	pr      *github.PullRequest
 	reviews []Review
+	commits []Commit
 	teams   map[string]bool
+	perms   map[string]Permission
 }
 
 // PullRequest returns a reader for owner/repo#number. It makes no request
 // until asked.
 func (c *Client) PullRequest(owner, repo string, number int) *PullRequest {
-	return &PullRequest{c: c, owner: owner, repo: repo, number: number, teams: map[string]bool{}}
+	return &PullRequest{c: c, owner: owner, repo: repo, number: number, teams: map[string]bool{}, perms: map[string]Permission{}}
 }
 
 func (p *PullRequest) String() string { return fmt.Sprintf("%s/%s#%d", p.owner, p.repo, p.number) }
@@ -65,7 +67,8 @@ func (p *PullRequest) get(ctx context.Context) (*github.PullRequest, error) {
 	return pr, nil
 }
 
-// Info returns the pull request's number, author, SHAs and draft state.
+// Info returns the pull request's number, repository (the one this reader
+// was made for), author, SHAs and draft state.
 func (p *PullRequest) Info(ctx context.Context) (PRInfo, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -75,6 +78,7 @@ func (p *PullRequest) Info(ctx context.Context) (PRInfo, error) {
 	}
 	return PRInfo{
 		Number:  pr.GetNumber(),
+		Repo:    p.owner + "/" + p.repo,
 		Author:  pr.GetUser().GetLogin(),
 		HeadSHA: pr.GetHead().GetSHA(),
 		BaseSHA: pr.GetBase().GetSHA(),

@@ -28,7 +28,7 @@ func TestInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := PRInfo{Number: 7, Author: "chatops-bot[bot]", HeadSHA: headSHA, BaseSHA: baseSHA}
+	want := PRInfo{Number: 7, Repo: "acme/policy", Author: "chatops-bot[bot]", HeadSHA: headSHA, BaseSHA: baseSHA}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Info (-want +got):\n%s", diff)
 	}

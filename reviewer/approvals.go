@@ -19,13 +19,24 @@ type PullRequest interface {
 	Info(ctx context.Context) (PRInfo, error)
 	// Reviews lists every review, oldest first, as GitHub lists them.
 	Reviews(ctx context.Context) ([]Review, error)
+	// Commits lists the pull request's commits, with the GitHub logins
+	// of their authors and committers. It fails rather than return part
+	// of the list.
+	Commits(ctx context.Context) ([]Commit, error)
 	// IsTeamMember reports whether login is an active member of org/team.
 	IsTeamMember(ctx context.Context, org, team, login string) (bool, error)
+	// Permission returns login's permission on the pull request's base
+	// repository (PRInfo.Repo). A login GitHub does not know has the level
+	// "none"; that is an answer, not an error.
+	Permission(ctx context.Context, login string) (Permission, error)
 }
 
 // PRInfo is what the engine needs to know about the pull request itself.
 type PRInfo struct {
-	Number  int
+	Number int
+	// Repo is the base repository, "owner/name". Its owner is the only
+	// organisation whose teams can approve.
+	Repo    string
 	Author  string
 	HeadSHA string
 	BaseSHA string
@@ -41,6 +52,52 @@ type Review struct {
 	// SubmittedAt is informational: the order of Reviews decides which
 	// review is a user's latest.
 	SubmittedAt time.Time
+}
+
+// Commit is one commit of a pull request. Author and Committer are the
+// GitHub logins GitHub links the commit's author and committer to, or ""
+// when it links none.
+type Commit struct {
+	SHA               string
+	Author, Committer string
+}
+
+// webFlow is the login GitHub commits as for merges and edits made in its
+// web interface; the person behind such a commit is its author.
+const webFlow = "web-flow"
+
+// Permission is a user's permission on a repository, as GitHub's
+// collaborator permission endpoint answers it.
+type Permission struct {
+	// Level is GitHub's permission: admin, write, read or none; maintain
+	// and triage are read as their names say.
+	Level string
+	// Role is role_name: admin, maintain, write, triage, read, or the name
+	// of a custom role.
+	Role string
+}
+
+// CanWrite reports whether the permission includes write access, without
+// which GitHub does not count an approval toward branch protection. A
+// built-in role below write vetoes whatever the level says.
+func (p Permission) CanWrite() bool {
+	level, role := strings.ToLower(p.Level), strings.ToLower(p.Role)
+	switch role {
+	case "read", "triage", "none":
+		return false
+	}
+	return level == "admin" || level == "maintain" || level == "write"
+}
+
+func (p Permission) String() string {
+	level := p.Level
+	if level == "" {
+		level = "none"
+	}
+	if p.Role != "" && !strings.EqualFold(p.Role, p.Level) {
+		return fmt.Sprintf("permission %s as role %s", level, p.Role)
+	}
+	return "permission " + level
 }
 
 // The review states, as GitHub spells them.
@@ -77,7 +134,15 @@ type ApprovalRules struct {
 	// Base are the base versions of the changed specs. Every exception of
 	// Specs that is not identical at base for the same principal is new,
 	// and its approvedBy must approve the head commit (see Exception).
+	// Their owners and requesters never count where those of Specs do not:
+	// changing metadata.owner or metadata.requester moves no one out of
+	// the exclusions.
 	Base []*spec.Workflow
+	// Context are the specs of unchanged files that hold the principal of
+	// a changed spec. Their owners own the principal too: with
+	// ownerMayApprove false they do not count, like the owners of Specs
+	// and Base.
+	Context []*spec.Workflow
 	// Head, when set, is the commit the rules were computed from. If the
 	// pull request has moved on since, Approvals fails rather than count
 	// approvals of a commit nobody reviewed here. Callers should set it.
@@ -130,12 +195,28 @@ func Approvals(ctx context.Context, pr PullRequest, rules ApprovalRules) ([]Requ
 	if err != nil {
 		return nil, fmt.Errorf("list reviews: %w", err)
 	}
-	excluded := exclusions(info, rules)
+	commits, err := pr.Commits(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list the commits of the pull request: %w", err)
+	}
+	excluded := exclusions(info, rules, commits)
 	run := &approvalRun{
-		ctx: ctx, pr: pr, head: info.HeadSHA,
-		people:   standings(reviews, excluded),
-		excluded: excluded,
-		members:  map[string]bool{},
+		ctx: ctx, pr: pr, head: info.HeadSHA, repo: info.Repo,
+		people:  standings(reviews, excluded),
+		static:  excluded,
+		members: map[string]bool{},
+		perms:   map[string]string{},
+	}
+	run.org, _, _ = strings.Cut(info.Repo, "/")
+	// Only people with write access count, as on GitHub: ask once for
+	// each reviewer who would otherwise count.
+	for _, p := range run.people {
+		if p.state != StateApproved || p.excluded != "" || !strings.EqualFold(p.commit, run.head) {
+			continue
+		}
+		if p.excluded, err = run.writeAccess(p.login); err != nil {
+			return nil, err
+		}
 	}
 	for _, n := range needs {
 		var r Requirement
@@ -298,9 +379,11 @@ func collect(rules ApprovalRules) []*need {
 		if c := rules.TierRule.MinApprovals; c > 0 {
 			var notOwners []owner
 			// Like config.Data, an unset ownerMayApprove means false: the
-			// stricter reading.
+			// stricter reading. The owners are those at head and at base,
+			// and of the principal's other specs, so that changing
+			// metadata.owner frees no one.
 			if may := rules.TierRule.OwnerMayApprove; may == nil || !*may {
-				notOwners = specOwners(rules.Specs)
+				notOwners = specOwners(slices.Concat(rules.Specs, rules.Base, rules.Context))
 			}
 			add(atLeast(c, notOwners), label, "")
 		}
@@ -395,13 +478,22 @@ func list(items []string, n int) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
-// exclusions says, for a lower-cased login, why it never counts: the PR
-// author, a generator, a bot, or the requester of a changed spec
+// exclusions says, for a login, why it never counts: the PR author, a
+// generator, a bot, the requester of a changed spec at head or at base
 // (separation of duties: the requester is excluded from every requirement,
-// not only their own spec's).
-func exclusions(info PRInfo, rules ApprovalRules) func(login string) string {
+// not only their own spec's), or someone who authored or committed one of
+// the pull request's commits: whoever changed it does not approve it.
+func exclusions(info PRInfo, rules ApprovalRules, commits []Commit) func(login string) string {
+	pushed := map[string]bool{}
+	for _, c := range commits {
+		for _, login := range []string{c.Author, c.Committer} {
+			if login != "" && !strings.EqualFold(login, webFlow) {
+				pushed[strings.ToLower(login)] = true
+			}
+		}
+	}
 	requested := map[string][]string{}
-	for _, w := range rules.Specs {
+	for _, w := range slices.Concat(rules.Specs, rules.Base) {
 		if w != nil && w.Metadata.Requester != "" {
 			k := strings.ToLower(strings.TrimPrefix(w.Metadata.Requester, "@"))
 			if name := specName(w); !slices.Contains(requested[k], name) {
@@ -422,6 +514,8 @@ func exclusions(info PRInfo, rules ApprovalRules) func(login string) string {
 			return "is a bot"
 		case len(requested[k]) > 0:
 			return "is the requester of " + list(requested[k], maxListed)
+		case pushed[k]:
+			return "pushed commits to this pull request"
 		}
 		return ""
 	}
@@ -497,13 +591,69 @@ func short(sha string) string {
 
 // approvalRun evaluates requirements against one pull request's reviews.
 type approvalRun struct {
-	ctx    context.Context
-	pr     PullRequest
-	head   string
-	people []*standing // sorted by login
-	// excluded says why a login never counts, or "".
-	excluded func(login string) string
-	members  map[string]bool
+	ctx  context.Context
+	pr   PullRequest
+	head string
+	// repo is the base repository, "owner/name"; org its owner.
+	repo, org string
+	people    []*standing // sorted by login
+	// static says why a login never counts whatever its permission, or "".
+	static  func(login string) string
+	members map[string]bool
+	// perms holds, by lower-cased login, why a login that was asked about
+	// has no write access, or "" when it has.
+	perms map[string]string
+}
+
+// excluded says why login never counts, or "": static exclusions, and a
+// missing write access once it is known.
+func (r *approvalRun) excluded(login string) string {
+	if why := r.static(login); why != "" {
+		return why
+	}
+	return r.perms[strings.ToLower(login)]
+}
+
+// writeAccess asks GitHub once per login whether it can write to the
+// repository, and says why not; "" when it can. An error is returned,
+// never read as "no".
+func (r *approvalRun) writeAccess(login string) (string, error) {
+	k := strings.ToLower(login)
+	if why, ok := r.perms[k]; ok {
+		return why, nil
+	}
+	p, err := r.pr.Permission(r.ctx, login)
+	if err != nil {
+		return "", fmt.Errorf("check the permission of %s on %s: %w", login, r.repoName(), err)
+	}
+	why := ""
+	if !p.CanWrite() {
+		why = fmt.Sprintf("has no write access to %s (%s)", r.repoName(), p)
+	}
+	r.perms[k] = why
+	return why, nil
+}
+
+func (r *approvalRun) repoName() string {
+	if r.repo == "" {
+		return "the repository"
+	}
+	return r.repo
+}
+
+// foreign reports whether o is a team of an organisation other than the
+// repository's. Such a team can never approve: anyone can create an
+// organisation and name a team in it.
+func (r *approvalRun) foreign(o owner) bool {
+	return o.kind == teamOwner && (r.org == "" || !strings.EqualFold(o.org, r.org))
+}
+
+// foreignNote says why a team of another organisation cannot approve.
+func (r *approvalRun) foreignNote(o owner) string {
+	if r.org == "" {
+		return o.raw + " cannot approve: the repository's organisation is unknown, so no team can be trusted"
+	}
+	return fmt.Sprintf("%s is a team of another organisation than %s (the owner of %s): only teams of %s can approve", o.raw, r.org, r.repo, r.org)
 }
 
 // isMember asks GitHub once per team and login.
@@ -521,15 +671,17 @@ func (r *approvalRun) isMember(o owner, login string) (bool, error) {
 }
 
 // match returns the first owner that admits login, or nil. Users are tried
-// before teams so that a direct match costs no API call.
-func (r *approvalRun) match(login string, owners []owner) (*owner, error) {
+// before teams so that a direct match costs no API call. A team of another
+// organisation admits no one to approve; when the owners are those who
+// may not approve (anyOrg), its members are still found.
+func (r *approvalRun) match(login string, owners []owner, anyOrg bool) (*owner, error) {
 	for i, o := range owners {
 		if o.kind == userOwner && strings.EqualFold(o.login, login) {
 			return &owners[i], nil
 		}
 	}
 	for i, o := range owners {
-		if o.kind != teamOwner {
+		if o.kind != teamOwner || !anyOrg && r.foreign(o) {
 			continue
 		}
 		m, err := r.isMember(o, login)
@@ -551,7 +703,7 @@ func (r *approvalRun) oneOf(n *need) (Requirement, error) {
 		if !p.counts(r.head) {
 			continue
 		}
-		o, err := r.match(p.login, n.owners)
+		o, err := r.match(p.login, n.owners, false)
 		if err != nil {
 			return Requirement{}, err
 		}
@@ -576,7 +728,7 @@ func (r *approvalRun) oneOf(n *need) (Requirement, error) {
 	// not count.
 	var admits []string
 	for _, o := range n.owners {
-		if o.kind == userOwner || o.kind == teamOwner {
+		if o.kind == userOwner || o.kind == teamOwner && !r.foreign(o) {
 			admits = append(admits, o.phrase())
 		}
 	}
@@ -589,7 +741,7 @@ func (r *approvalRun) oneOf(n *need) (Requirement, error) {
 			}
 			continue
 		}
-		o, err := r.match(p.login, n.owners)
+		o, err := r.match(p.login, n.owners, false)
 		if err != nil {
 			return Requirement{}, err
 		}
@@ -605,6 +757,11 @@ func (r *approvalRun) oneOf(n *need) (Requirement, error) {
 				if !noted[strings.ToLower(o.login)] {
 					notes = append(notes, o.login+" "+why)
 				}
+				continue
+			}
+		case teamOwner:
+			if r.foreign(o) {
+				notes = append(notes, r.foreignNote(o))
 				continue
 			}
 		case emailOwner:
@@ -643,7 +800,7 @@ func (r *approvalRun) atLeast(n *need) (Requirement, error) {
 			notes = append(notes, p.why(r.head))
 			continue
 		}
-		o, err := r.match(p.login, n.notOwners)
+		o, err := r.match(p.login, n.notOwners, true)
 		if err != nil {
 			return Requirement{}, err
 		}

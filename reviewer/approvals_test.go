@@ -21,7 +21,10 @@ const (
 	old  = "abc1234def5678abc1234def5678abc1234def56"
 )
 
-var info = reviewer.PRInfo{Number: 7, Author: "alice", HeadSHA: head, BaseSHA: "b0b0"}
+var info = reviewer.PRInfo{Number: 7, Repo: "acme/policies", Author: "alice", HeadSHA: head, BaseSHA: "b0b0"}
+
+// writers have write access to acme/policies; everyone else has none.
+var writers = pulltest.Writers("alice", "bob", "carol", "dana", "dave", "erin", "frank", "gen-svc", "mallory")
 
 // teams are the memberships every case sees.
 var teams = map[string][]string{
@@ -254,7 +257,7 @@ func TestApprovals(t *testing.T) {
 		},
 		{
 			name: "case-insensitive logins",
-			info: &reviewer.PRInfo{Author: "Alice", HeadSHA: strings.ToUpper(head)},
+			info: &reviewer.PRInfo{Repo: "acme/policies", Author: "Alice", HeadSHA: strings.ToUpper(head)},
 			rules: reviewer.ApprovalRules{
 				Files: []reviewer.OwnedFile{owned("a.yaml", "@Bob"), owned("b.yaml", "@ACME/Security")},
 				Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
@@ -418,7 +421,7 @@ func TestApprovals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr := pulltest.Context{InfoValue: info, ReviewsValue: tt.reviews, Teams: teams}
+			pr := pulltest.Context{InfoValue: info, Permissions: writers, ReviewsValue: tt.reviews, Teams: teams}
 			if tt.info != nil {
 				pr.InfoValue = *tt.info
 			}
@@ -466,12 +469,12 @@ func TestApprovalsErrors(t *testing.T) {
 		},
 		{
 			name: "reviews",
-			pr:   pulltest.Context{InfoValue: info, ReviewsError: boom},
+			pr:   pulltest.Context{InfoValue: info, Permissions: writers, ReviewsError: boom},
 			is:   boom, want: "list reviews: 502 Bad Gateway",
 		},
 		{
 			name: "team membership",
-			pr:   pulltest.Context{InfoValue: info, ReviewsValue: []reviewer.Review{approve("carol")}, TeamError: boom},
+			pr:   pulltest.Context{InfoValue: info, Permissions: writers, ReviewsValue: []reviewer.Review{approve("carol")}, TeamError: boom},
 			is:   boom, want: "check whether carol is a member of @acme/security: 502 Bad Gateway",
 		},
 		{
@@ -483,13 +486,23 @@ func TestApprovalsErrors(t *testing.T) {
 			is: boom, want: "check whether carol is a member of @acme/security",
 		},
 		{
+			name: "commits",
+			pr:   pulltest.Context{InfoValue: info, ReviewsValue: []reviewer.Review{approve("carol")}, CommitsError: boom},
+			is:   boom, want: "list the commits of the pull request: 502 Bad Gateway",
+		},
+		{
+			name: "permission",
+			pr:   pulltest.Context{InfoValue: info, ReviewsValue: []reviewer.Review{approve("carol")}, Teams: teams, PermissionError: boom},
+			is:   boom, want: "check the permission of carol on acme/policies: 502 Bad Gateway",
+		},
+		{
 			name: "no head commit",
 			pr:   pulltest.Context{InfoValue: reviewer.PRInfo{Author: "alice"}},
 			want: "no head commit",
 		},
 		{
 			name:  "head moved",
-			pr:    pulltest.Context{InfoValue: info, ReviewsValue: []reviewer.Review{approve("carol")}, Teams: teams},
+			pr:    pulltest.Context{InfoValue: info, Permissions: writers, ReviewsValue: []reviewer.Review{approve("carol")}, Teams: teams},
 			rules: reviewer.ApprovalRules{Files: security, Head: old},
 			want:  "moved from abc1234 to 1111111",
 		},
@@ -520,7 +533,7 @@ func TestApprovalsErrors(t *testing.T) {
 func TestApprovalsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	pr := pulltest.Context{InfoValue: info, Teams: teams}
+	pr := pulltest.Context{InfoValue: info, Permissions: writers, Teams: teams}
 	if _, err := reviewer.Approvals(ctx, pr, reviewer.ApprovalRules{Files: security}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
@@ -537,9 +550,62 @@ func (c countingPR) IsTeamMember(ctx context.Context, org, team, login string) (
 	return c.Context.IsTeamMember(ctx, org, team, login)
 }
 
+// permissionPR records whose permission was asked.
+type permissionPR struct {
+	pulltest.Context
+	asked *[]string
+}
+
+func (p permissionPR) Permission(ctx context.Context, login string) (reviewer.Permission, error) {
+	*p.asked = append(*p.asked, login)
+	return p.Context.Permission(ctx, login)
+}
+
+// Permission is asked once per reviewer, and only of those who would
+// otherwise count: not of the author, a pusher, or a stale approval.
+func TestApprovalsAsksPermissionOnce(t *testing.T) {
+	var asked []string
+	pr := permissionPR{pulltest.Context{
+		InfoValue: info, Teams: teams, Permissions: writers,
+		CommitsValue: []reviewer.Commit{{SHA: "c1", Author: "zed", Committer: "web-flow"}},
+		ReviewsValue: []reviewer.Review{
+			approve("alice"), approve("zed"), review("erin", reviewer.StateApproved, old),
+			approve("carol"), approve("Carol"), approve("bob"),
+		},
+	}, &asked}
+	rules := reviewer.ApprovalRules{
+		Files:    []reviewer.OwnedFile{owned("a.yaml", "@acme/security"), owned("b.yaml", "@bob")},
+		Tier:     "high",
+		TierRule: config.Tier{Approvers: []string{"@acme/security"}, MinApprovals: 2, OwnerMayApprove: ptr(true)},
+	}
+	if _, err := reviewer.Approvals(context.Background(), pr, rules); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"bob", "carol"}, asked); diff != "" {
+		t.Errorf("permissions asked (-want +got):\n%s", diff)
+	}
+}
+
+// A team of another organisation is never asked about: no one can approve
+// for it.
+func TestApprovalsNeverAskForeignTeams(t *testing.T) {
+	var calls int
+	pr := countingPR{pulltest.Context{
+		InfoValue: info, Permissions: writers, ReviewsValue: []reviewer.Review{approve("erin")},
+		Teams: map[string][]string{"other/security": {"erin"}},
+	}, &calls}
+	got, err := reviewer.Approvals(context.Background(), pr, reviewer.ApprovalRules{Files: []reviewer.OwnedFile{owned("a.yaml", "@other/security")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 || got[0].Satisfied {
+		t.Errorf("IsTeamMember called %d times, satisfied %v; want 0 calls, unsatisfied", calls, got[0].Satisfied)
+	}
+}
+
 func TestApprovalsAsksMembershipOnce(t *testing.T) {
 	var calls int
-	pr := countingPR{pulltest.Context{InfoValue: info, Teams: teams, ReviewsValue: []reviewer.Review{approve("dave")}}, &calls}
+	pr := countingPR{pulltest.Context{InfoValue: info, Permissions: writers, Teams: teams, ReviewsValue: []reviewer.Review{approve("dave")}}, &calls}
 	rules := reviewer.ApprovalRules{
 		Files:    []reviewer.OwnedFile{owned("a.yaml", "@acme/security"), owned("b.yaml", "@acme/security", "@bob")},
 		Tier:     "high",
@@ -559,7 +625,8 @@ func TestApprovalRecords(t *testing.T) {
 	head := "1111111111111111111111111111111111111111"
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	pr := pulltest.Context{
-		InfoValue: reviewer.PRInfo{Number: 7, Author: "alice", HeadSHA: head},
+		InfoValue:   reviewer.PRInfo{Number: 7, Repo: "acme/policies", Author: "alice", HeadSHA: head},
+		Permissions: writers,
 		ReviewsValue: []reviewer.Review{
 			{ID: 1, User: "carol", State: reviewer.StateApproved, CommitID: head, SubmittedAt: at},
 			{ID: 2, User: "bob", State: reviewer.StateApproved, CommitID: head, SubmittedAt: at.Add(time.Minute)},
@@ -584,5 +651,220 @@ func TestApprovalRecords(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, records); diff != "" {
 		t.Errorf("approval records (-want +got):\n%s", diff)
+	}
+}
+
+// TestApproverIntegrity covers who may approve at all: only people with
+// write access, never someone who pushed to the pull request, never an
+// owner or requester the pull request moved away from, and never a team of
+// another organisation.
+func TestApproverIntegrity(t *testing.T) {
+	read := reviewer.Permission{Level: "read", Role: "read"}
+	lowTier := reviewer.ApprovalRules{Tier: "low", TierRule: config.Tier{MinApprovals: 1, OwnerMayApprove: ptr(true)}}
+	oneApproval := "1 approval (risk tier low)"
+	// strictTier is a tier whose owners may not approve, over a pull
+	// request that moved the spec from @acme/payments (frank) to
+	// @acme/platform (bob) and from requester dana to zed.
+	moved := func(edit func(*spec.Workflow)) reviewer.ApprovalRules {
+		base := workflow(nil)
+		headSpec := workflow(func(w *spec.Workflow) {
+			w.Metadata.Owner, w.Metadata.Requester = "@acme/platform", "zed"
+			if edit != nil {
+				edit(w)
+			}
+		})
+		return reviewer.ApprovalRules{
+			Tier:     "high",
+			TierRule: config.Tier{MinApprovals: 1, OwnerMayApprove: ptr(false)},
+			Specs:    []*spec.Workflow{headSpec}, Base: []*spec.Workflow{base},
+		}
+	}
+	tests := []struct {
+		name    string
+		perms   map[string]reviewer.Permission // default writers
+		commits []reviewer.Commit
+		teams   map[string][]string // default teams
+		reviews []reviewer.Review
+		rules   reviewer.ApprovalRules
+		want    []reviewer.Requirement
+	}{
+		{
+			name:    "a read-only approver does not count",
+			perms:   map[string]reviewer.Permission{"eve": read, "bob": {Level: "write", Role: "write"}},
+			reviews: []reviewer.Review{approve("eve")},
+			rules:   lowTier,
+			want: []reviewer.Requirement{{
+				Description: oneApproval,
+				Reason:      "pending: needs 1 approval; eve has no write access to acme/policies (permission read)",
+			}},
+		},
+		{
+			name:    "an unknown user does not count",
+			reviews: []reviewer.Review{approve("eve2")},
+			rules:   lowTier,
+			want: []reviewer.Requirement{{
+				Description: oneApproval,
+				Reason:      "pending: needs 1 approval; eve2 has no write access to acme/policies (permission none)",
+			}},
+		},
+		{
+			name: "admin, maintain, write and custom roles on write count; triage and custom roles on read do not",
+			perms: map[string]reviewer.Permission{
+				"ann": {Level: "admin", Role: "admin"}, "max": {Level: "write", Role: "maintain"},
+				"wes": {Level: "write", Role: "write"}, "cus": {Level: "write", Role: "deployer"},
+				"tri": {Level: "read", Role: "triage"}, "aud": {Level: "read", Role: "auditor"},
+				"odd": {Level: "write", Role: "triage"},
+			},
+			reviews: []reviewer.Review{approve("ann"), approve("max"), approve("wes"), approve("cus"), approve("tri"), approve("aud"), approve("odd")},
+			rules:   reviewer.ApprovalRules{Tier: "low", TierRule: config.Tier{MinApprovals: 5, OwnerMayApprove: ptr(true)}},
+			want: []reviewer.Requirement{{
+				Description: "5 approvals from different people (risk tier low)",
+				By:          []string{"ann", "cus", "max", "wes"},
+				Reason: "pending: needs 1 more approval from a different person (4 of 5 so far: ann, cus, max, wes); " +
+					"aud has no write access to acme/policies (permission read as role auditor), " +
+					"odd has no write access to acme/policies (permission write as role triage), " +
+					"tri has no write access to acme/policies (permission read as role triage)",
+			}},
+		},
+		{
+			name:    "a named approver without write access can never approve",
+			perms:   map[string]reviewer.Permission{"eve": read},
+			reviews: []reviewer.Review{approve("eve")},
+			rules: reviewer.ApprovalRules{Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+				w.Spec.Approvals.Required = []string{"@eve"}
+			})}},
+			want: []reviewer.Requirement{{
+				Description: "1 approval from @eve (approvals.required of payments-ci-deploy)",
+				Reason:      "pending: needs 1 approval from @eve; eve has no write access to acme/policies (permission read), no listed owner can approve it",
+			}},
+		},
+		{
+			name:    "a team member without write access does not count",
+			perms:   map[string]reviewer.Permission{"carol": read},
+			reviews: []reviewer.Review{approve("carol")},
+			rules:   reviewer.ApprovalRules{Files: security},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; carol has no write access to acme/policies (permission read)",
+			}},
+		},
+		{
+			name:    "whoever authored a commit does not approve",
+			commits: []reviewer.Commit{{SHA: "c1", Author: "alice", Committer: "alice"}, {SHA: "c2", Author: "Carol", Committer: "alice"}},
+			reviews: []reviewer.Review{approve("carol")},
+			rules:   reviewer.ApprovalRules{Files: security},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; carol pushed commits to this pull request",
+			}},
+		},
+		{
+			name:    "whoever committed a commit does not approve",
+			commits: []reviewer.Commit{{SHA: "c1", Author: "", Committer: "bob"}},
+			reviews: []reviewer.Review{approve("bob"), approve("carol")},
+			rules:   reviewer.ApprovalRules{Tier: "low", TierRule: config.Tier{MinApprovals: 2, OwnerMayApprove: ptr(true)}},
+			want: []reviewer.Requirement{{
+				Description: "2 approvals from different people (risk tier low)",
+				By:          []string{"carol"},
+				Reason:      "pending: needs 1 more approval from a different person (1 of 2 so far: carol); bob pushed commits to this pull request",
+			}},
+		},
+		{
+			name:    "a named approver who pushed can never approve",
+			commits: []reviewer.Commit{{SHA: "c1", Author: "mallory", Committer: "mallory"}},
+			reviews: []reviewer.Review{approve("mallory")},
+			rules: reviewer.ApprovalRules{Specs: []*spec.Workflow{workflow(func(w *spec.Workflow) {
+				w.Spec.Approvals.Required = []string{"@mallory"}
+			})}},
+			want: []reviewer.Requirement{{
+				Description: "1 approval from @mallory (approvals.required of payments-ci-deploy)",
+				Reason:      "pending: needs 1 approval from @mallory; mallory pushed commits to this pull request, no listed owner can approve it",
+			}},
+		},
+		{
+			name:    "web-flow, GitHub's committer for web edits and merges, excludes no one",
+			commits: []reviewer.Commit{{SHA: "c1", Author: "alice", Committer: "web-flow"}},
+			reviews: []reviewer.Review{approve("carol")},
+			rules:   reviewer.ApprovalRules{Files: security},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Satisfied: true, By: []string{"carol"},
+				Reason: "approved on the head commit by carol (@acme/security)",
+			}},
+		},
+		{
+			name:    "the owner at base does not count when the pull request changes the owner",
+			reviews: []reviewer.Review{approve("frank"), approve("bob")},
+			teams:   map[string][]string{"acme/payments": {"frank"}, "acme/platform": {"bob"}},
+			rules:   moved(nil),
+			want: []reviewer.Requirement{{
+				Description: "1 approval, not counting the owner @acme/platform, @acme/payments (risk tier high)",
+				Reason:      "pending: needs 1 approval; bob is a member of the owner @acme/platform, frank is a member of the owner @acme/payments",
+			}},
+		},
+		{
+			name:    "the owner of another spec of the same principal does not count",
+			reviews: []reviewer.Review{approve("erin")},
+			rules: func() reviewer.ApprovalRules {
+				r := moved(func(w *spec.Workflow) { w.Metadata.Owner = "@acme/platform" })
+				r.Base = nil
+				r.Context = []*spec.Workflow{workflow(func(w *spec.Workflow) {
+					w.Metadata.Name, w.Metadata.Owner = "payments-ci-other", "@erin"
+				})}
+				return r
+			}(),
+			teams: map[string][]string{"acme/platform": {"bob"}},
+			want: []reviewer.Requirement{{
+				Description: "1 approval, not counting the owner @acme/platform, @erin (risk tier high)",
+				Reason:      "pending: needs 1 approval; erin is the owner",
+			}},
+		},
+		{
+			name:    "the requester at base does not count when the pull request changes the requester",
+			reviews: []reviewer.Review{approve("dana")},
+			rules:   reviewer.ApprovalRules{Files: security, Specs: moved(nil).Specs, Base: moved(nil).Base},
+			teams:   map[string][]string{"acme/security": {"dana"}},
+			want: []reviewer.Requirement{{
+				Description: securityDesc, Candidates: []string{"@acme/security"},
+				Reason: "pending: needs 1 approval from @acme/security; dana is the requester of payments-ci-deploy",
+			}},
+		},
+		{
+			name:    "a team of another organisation can never approve",
+			teams:   map[string][]string{"mallory-org/security": {"eve"}, "acme/security": {"carol"}},
+			perms:   pulltest.Writers("eve", "carol"),
+			reviews: []reviewer.Review{approve("eve"), approve("carol")},
+			rules: reviewer.ApprovalRules{
+				Files: []reviewer.OwnedFile{owned("a.yaml", "@mallory-org/security"), owned("b.yaml", "@Mallory-Org/security", "@ACME/security")},
+			},
+			want: []reviewer.Requirement{
+				{
+					Description: "1 approval from @mallory-org/security (CODEOWNERS of a.yaml)",
+					Reason:      "pending: needs 1 approval from @mallory-org/security; @mallory-org/security is a team of another organisation than acme (the owner of acme/policies): only teams of acme can approve, no listed owner can approve it",
+				},
+				{
+					Description: "1 approval from one of @Mallory-Org/security, @ACME/security (CODEOWNERS of b.yaml)",
+					Satisfied:   true, By: []string{"carol"},
+					Reason: "approved on the head commit by carol (@ACME/security)",
+				},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := pulltest.Context{InfoValue: info, ReviewsValue: tt.reviews, CommitsValue: tt.commits, Teams: teams, Permissions: writers}
+			if tt.perms != nil {
+				pr.Permissions = tt.perms
+			}
+			if tt.teams != nil {
+				pr.Teams = tt.teams
+			}
+			got, err := reviewer.Approvals(context.Background(), pr, tt.rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(reviewer.Requirement{}, "Approvals")); diff != "" {
+				t.Errorf("Approvals mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

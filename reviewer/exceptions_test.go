@@ -224,7 +224,7 @@ func TestExceptionsAreApprovals(t *testing.T) {
 				es = []spec.Exception{sec1234()}
 			}
 			w := excepted(headFile, "payments-ci-deploy", es...)
-			pr := pulltest.Context{InfoValue: info, ReviewsValue: tt.reviews, Teams: exceptionTeams}
+			pr := pulltest.Context{InfoValue: info, Permissions: writers, ReviewsValue: tt.reviews, Teams: exceptionTeams}
 			reqs, err := reviewer.Approvals(context.Background(), pr, reviewer.ApprovalRules{
 				Specs: []*spec.Workflow{w}, Base: tt.base, Head: head,
 			})
@@ -277,11 +277,58 @@ func TestExceptionsAreApprovals(t *testing.T) {
 	}
 }
 
+// An exception is an approval like any other: its approver must have
+// write access and must not have pushed to the pull request.
+func TestExceptionApproverIntegrity(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		pr      pulltest.Context
+		wantWhy string
+	}{
+		{
+			name: "a member of the team who pushed a commit",
+			pr: pulltest.Context{
+				CommitsValue: []reviewer.Commit{{SHA: "c1", Author: "alice", Committer: "alice"}, {SHA: "c2", Author: "carol", Committer: "carol"}},
+				Permissions:  writers,
+			},
+			wantWhy: "carol pushed commits to this pull request",
+		},
+		{
+			name:    "a member of the team without write access",
+			pr:      pulltest.Context{Permissions: map[string]reviewer.Permission{"carol": {Level: "read", Role: "read"}}},
+			wantWhy: "carol has no write access to acme/policies (permission read)",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := excepted(headFile, "payments-ci-deploy", sec1234())
+			pr := tc.pr
+			pr.InfoValue, pr.ReviewsValue, pr.Teams = info, []reviewer.Review{approve("carol")}, exceptionTeams
+			reqs, err := reviewer.Approvals(context.Background(), pr, reviewer.ApprovalRules{Specs: []*spec.Workflow{w}, Head: head})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(reqs) != 1 || reqs[0].Satisfied || !strings.Contains(reqs[0].Reason, tc.wantWhy) {
+				t.Fatalf("requirements %+v; want one pending that says %q", reqs, tc.wantWhy)
+			}
+			rep := reviewer.Decide(reviewer.Input{
+				Mode: reviewer.GitHub, Scope: reviewer.ScopeReview, Findings: []reviewer.Finding{credFinding(w)},
+				Approvals: reqs, Specs: []*spec.Workflow{w}, Now: judgedAt,
+			})
+			if x := rep.Findings[0].Exception; x == nil || x.Status != reviewer.ExceptionWaiting || !rep.Findings[0].Blocking() {
+				t.Errorf("exception %+v; want it waiting and the finding blocking", x)
+			}
+			if rep.Verdict == reviewer.Pass {
+				t.Errorf("verdict pass, want blocked")
+			}
+		})
+	}
+}
+
 // The exception's requirement merges with another that asks the same
 // team, and names both sources; one approval meets both.
 func TestExceptionRequirementMerges(t *testing.T) {
 	w := excepted(headFile, "payments-ci-deploy", sec1234())
-	pr := pulltest.Context{InfoValue: info, ReviewsValue: []reviewer.Review{approve("carol")}, Teams: exceptionTeams}
+	pr := pulltest.Context{InfoValue: info, Permissions: writers, ReviewsValue: []reviewer.Review{approve("carol")}, Teams: exceptionTeams}
 	reqs, err := reviewer.Approvals(context.Background(), pr, reviewer.ApprovalRules{
 		Files: []reviewer.OwnedFile{owned(headFile, "@acme/security")}, Specs: []*spec.Workflow{w}, Head: head,
 	})

@@ -61,6 +61,8 @@ func TestScripts(t *testing.T) {
 			"ghevent":    cmdEvent,
 			"ghreview":   cmdReview,
 			"ghteam":     cmdTeam,
+			"ghperm":     cmdPerm,
+			"ghfailnext": cmdFailNext,
 			"ghcomments": cmdComments,
 			"ghstatus":   cmdStatus,
 			"ghfile":     cmdFile,
@@ -171,6 +173,40 @@ func cmdPR(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	server(ts).SetFiles(owner, repo, pr.Number, files...)
+	server(ts).SetCommits(owner, repo, pr.Number, prCommits(ts, args[2], args[3])...)
+}
+
+// prCommits lists the commits of head that base lacks, oldest first, as
+// GitHub lists a pull request's commits. GitHub links an author or
+// committer to the account that verified the email; here an address at
+// example.com belongs to the login before the @, GitHub's noreply address
+// to web-flow, and any other address to no account.
+func prCommits(ts *testscript.TestScript, base, head string) []ghtest.Commit {
+	cmd := exec.Command("git", "log", "--reverse", "--format=%H%x00%an%x00%ae%x00%cn%x00%ce%x00", base+".."+head)
+	cmd.Dir = ts.MkAbs(".")
+	out, err := cmd.Output()
+	if err != nil {
+		ts.Fatalf("git log: %v", err)
+	}
+	login := func(email string) string {
+		switch local, domain, _ := strings.Cut(email, "@"); {
+		case email == "noreply@github.com":
+			return "web-flow"
+		case domain == "example.com":
+			return local
+		}
+		return ""
+	}
+	var commits []ghtest.Commit
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "\x00")
+		if len(f) < 5 {
+			continue
+		}
+		commits = append(commits, ghtest.Commit{SHA: f[0], AuthorName: f[1], AuthorEmail: f[2], AuthorLogin: login(f[2]),
+			CommitterName: f[3], CommitterEmail: f[4], CommitterLogin: login(f[4])})
+	}
+	return commits
 }
 
 // testMerge does what GitHub does for an open pull request: it merges head
@@ -284,6 +320,37 @@ func cmdTeam(ts *testscript.TestScript, neg bool, args []string) {
 	for _, u := range args[2:] {
 		srv.SetTeamMember(args[0], args[1], u, "active")
 	}
+}
+
+// cmdPerm gives users a permission on the repository, one of GitHub's
+// roles (admin, maintain, write, triage, read): ghperm write carol bob.
+// Without one, GitHub does not know the user and their approval never
+// counts.
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: ghperm ROLE USER...")
+	}
+	switch args[0] {
+	case "admin", "maintain", "write", "triage", "read":
+	default:
+		ts.Fatalf("ghperm: %q is not one of GitHub's roles: admin, maintain, write, triage, read", args[0])
+	}
+	for _, u := range args[1:] {
+		server(ts).SetPermission(owner, repo, u, args[0])
+	}
+}
+
+// cmdFailNext makes the fake GitHub answer the next request to a path
+// with an HTTP status: ghfailnext /repos/acme/policies/pulls/7/commits 403
+func cmdFailNext(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ghfailnext PATH STATUS")
+	}
+	status, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("ghfailnext: %q is not an HTTP status", args[1])
+	}
+	server(ts).FailNext(args[0], status, nil)
 }
 
 // cmdComments asserts how many comments the pull request has and prints

@@ -296,6 +296,8 @@ func TestAttestGitHub(t *testing.T) {
 				HeadSHA: feature, HeadRef: "feature", BaseSHA: base, BaseRef: "main"})
 			srv.SetFiles("acme", "policies", 7, ghtest.File{Filename: "identities/deploy.yaml", Status: "added"})
 			srv.SetTeamMember("acme", "security", "carol", "active")
+			// Approvals count only from people with write access.
+			srv.SetPermission("acme", "policies", "carol", "write")
 			// A pull request that merely contains the commit is not the one
 			// merged as it.
 			srv.AddPullRequest(ghtest.PullRequest{Owner: "acme", Repo: "policies", Number: 9, Author: "mallory", HeadSHA: merge, BaseSHA: base})

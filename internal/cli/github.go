@@ -159,8 +159,11 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 func approvalRules(prep *prepared) (reviewer.ApprovalRules, error) {
 	rules := reviewer.ApprovalRules{
 		Specs: prep.head,
-		// Exceptions new since base need their approvedBy's approval.
+		// Exceptions new since base need their approvedBy's approval; the
+		// owners and requesters at base, and the owners of the principal's
+		// other specs, stay excluded where those at head are.
 		Base:       prep.baseSpecs,
+		Context:    prep.context,
 		Generators: prep.cfg.Generators,
 	}
 	if prep.cfg.CODEOWNERS == nil || *prep.cfg.CODEOWNERS {

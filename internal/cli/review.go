@@ -152,6 +152,9 @@ type prepared struct {
 	head    []*spec.Workflow
 	// baseSpecs are the base versions of the changed specs.
 	baseSpecs []*spec.Workflow
+	// context are the specs of unchanged files that hold a changed
+	// principal.
+	context []*spec.Workflow
 }
 
 // prepare reads both sides, diffs them and, for a review, runs the
@@ -239,7 +242,7 @@ func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now t
 			return nil, err
 		}
 	}
-	return &prepared{in: in, cfg: cfg, base: base, changed: changed, head: headSpecs.Workflows, baseSpecs: baseSpecs.Workflows}, nil
+	return &prepared{in: in, cfg: cfg, base: base, changed: changed, head: headSpecs.Workflows, baseSpecs: baseSpecs.Workflows, context: specs.Context}, nil
 }
 
 // withoutInvalid leaves out the base workflows of files that are invalid at

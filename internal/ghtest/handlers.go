@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	handle("GET", "/repos/{owner}/{repo}/pulls/{number}", s.getPull)
 	handle("GET", "/repos/{owner}/{repo}/pulls/{number}/reviews", s.listReviews)
 	handle("GET", "/repos/{owner}/{repo}/pulls/{number}/files", s.listFiles)
+	handle("GET", "/repos/{owner}/{repo}/pulls/{number}/commits", s.listCommits)
+	handle("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", s.getPermission)
 	handle("GET", "/repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
 	handle("POST", "/repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
 	handle("PATCH", "/repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
@@ -307,12 +309,16 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request) {
 	s.Mu.Lock()
 	_, found := s.PRs[k]
 	reviews := append([]Review(nil), s.Reviews[k]...)
+	assoc := map[string]string{}
+	for _, x := range reviews {
+		assoc[x.User] = s.association(k.Owner, k.Repo, x.User)
+	}
 	s.Mu.Unlock()
 	if !ok || !found {
 		writeError(w, http.StatusNotFound, "Not Found", docsRest)
 		return
 	}
-	writePage(w, r, reviews, func(x Review) map[string]any { return s.reviewJSON(k, x) })
+	writePage(w, r, reviews, func(x Review) map[string]any { return s.reviewJSON(k, x, assoc[x.User]) })
 }
 
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
@@ -329,6 +335,45 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 		files = files[:maxFiles]
 	}
 	writePage(w, r, files, func(x File) map[string]any { return s.fileJSON(k, x) })
+}
+
+// maxCommits is where GitHub stops listing a pull request's commits.
+const maxCommits = 250
+
+func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
+	k, ok := issueKey(r)
+	s.Mu.Lock()
+	_, found := s.PRs[k]
+	commits := append([]Commit(nil), s.Commits[k]...)
+	s.Mu.Unlock()
+	if !ok || !found {
+		writeError(w, http.StatusNotFound, "Not Found", docsRest)
+		return
+	}
+	if len(commits) > maxCommits {
+		commits = commits[:maxCommits]
+	}
+	writePage(w, r, commits, func(x Commit) map[string]any { return s.commitJSON(k, x) })
+}
+
+func (s *Server) getPermission(w http.ResponseWriter, r *http.Request) {
+	owner, repo, user := r.PathValue("owner"), r.PathValue("repo"), r.PathValue("username")
+	s.Mu.Lock()
+	p, ok := s.permission(owner, repo, user)
+	s.Mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user")
+		return
+	}
+	role := p.Role
+	if role == "" {
+		role = p.Level
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"permission": p.Level,
+		"role_name":  role,
+		"user":       s.collaboratorJSON(owner, repo, user, p),
+	})
 }
 
 func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {

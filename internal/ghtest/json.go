@@ -136,14 +136,14 @@ func (s *Server) pullJSON(pr *PullRequest) map[string]any {
 		"mergeable_state":    "unknown",
 		"comments":           len(s.Comments[k]),
 		"review_comments":    0,
-		"commits":            1,
+		"commits":            len(s.Commits[k]),
 		"additions":          0,
 		"deletions":          0,
 		"changed_files":      changed,
 	}
 }
 
-func (s *Server) reviewJSON(k IssueKey, r Review) map[string]any {
+func (s *Server) reviewJSON(k IssueKey, r Review, association string) map[string]any {
 	html := fmt.Sprintf("https://github.com/%s/%s/pull/%d#pullrequestreview-%d", k.Owner, k.Repo, k.Number, r.ID)
 	pull := fmt.Sprintf("%s/repos/%s/%s/pulls/%d", s.URL, k.Owner, k.Repo, k.Number)
 	return map[string]any{
@@ -154,7 +154,7 @@ func (s *Server) reviewJSON(k IssueKey, r Review) map[string]any {
 		"state":              r.State,
 		"html_url":           html,
 		"pull_request_url":   pull,
-		"author_association": "MEMBER",
+		"author_association": association,
 		"_links": map[string]any{
 			"html":         map[string]string{"href": html},
 			"pull_request": map[string]string{"href": pull},
@@ -226,4 +226,62 @@ func (s *Server) fileJSON(k IssueKey, f File) map[string]any {
 		v["previous_filename"] = f.PreviousFilename
 	}
 	return v
+}
+
+// association is the author_association GitHub shows for login on
+// owner/repo: OWNER for the repository's owner, COLLABORATOR for anyone
+// with a permission above none, NONE otherwise. s.Mu must be held.
+func (s *Server) association(owner, repo, login string) string {
+	if strings.EqualFold(login, owner) {
+		return "OWNER"
+	}
+	if p, ok := s.permission(owner, repo, login); ok && p.Level != "none" {
+		return "COLLABORATOR"
+	}
+	return "NONE"
+}
+
+// collaboratorJSON is a user with the permissions and role_name GitHub
+// adds for a collaborator. s.Mu need not be held.
+func (s *Server) collaboratorJSON(owner, repo, login string, p Permission) map[string]any {
+	u := s.userJSON(login)
+	level := p.Level
+	u["permissions"] = map[string]bool{
+		"admin":    level == "admin",
+		"maintain": level == "admin" || p.Role == "maintain",
+		"push":     level == "admin" || level == "write",
+		"triage":   level == "admin" || level == "write" || p.Role == "triage",
+		"pull":     level != "none",
+	}
+	u["role_name"] = p.Role
+	return u
+}
+
+func (s *Server) commitJSON(k IssueKey, c Commit) map[string]any {
+	person := func(name, email string, at time.Time) map[string]any {
+		if at.IsZero() {
+			at = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+		}
+		return map[string]any{"name": name, "email": email, "date": at.UTC().Format(time.RFC3339)}
+	}
+	base := fmt.Sprintf("%s/repos/%s/%s", s.URL, k.Owner, k.Repo)
+	return map[string]any{
+		"url":          base + "/commits/" + c.SHA,
+		"sha":          c.SHA,
+		"node_id":      "C_" + c.SHA,
+		"html_url":     fmt.Sprintf("https://github.com/%s/%s/commit/%s", k.Owner, k.Repo, c.SHA),
+		"comments_url": base + "/commits/" + c.SHA + "/comments",
+		"commit": map[string]any{
+			"url":           base + "/git/commits/" + c.SHA,
+			"author":        person(c.AuthorName, c.AuthorEmail, c.AuthorDate),
+			"committer":     person(c.CommitterName, c.CommitterEmail, c.CommitterDate),
+			"message":       c.Message,
+			"tree":          map[string]any{"url": base + "/git/trees/" + c.SHA, "sha": c.SHA},
+			"comment_count": 0,
+			"verification":  map[string]any{"verified": false, "reason": "unsigned", "signature": nil, "payload": nil},
+		},
+		"author":    s.userJSON(c.AuthorLogin),
+		"committer": s.userJSON(c.CommitterLogin),
+		"parents":   []any{},
+	}
 }

@@ -97,6 +97,32 @@ type File struct {
 	Deletions        int
 }
 
+// Commit is one commit of a pull request. The logins are the GitHub
+// accounts GitHub links its author and committer to; empty gives null, as
+// for an email address no account has verified.
+type Commit struct {
+	SHA                       string
+	Message                   string
+	AuthorName, AuthorEmail   string
+	AuthorLogin               string
+	CommitterName             string
+	CommitterEmail            string
+	CommitterLogin            string
+	AuthorDate, CommitterDate time.Time
+}
+
+// RepoKey names a repository.
+type RepoKey struct {
+	Owner, Repo string
+}
+
+// Permission is a user's permission on a repository: Level is GitHub's
+// permission (admin, write, read or none) and Role its role_name (admin,
+// maintain, write, triage, read or a custom role's name).
+type Permission struct {
+	Level, Role string
+}
+
 // Failure is what an injected failure does to the next matching request.
 type Failure struct {
 	// Status is the HTTP status to answer with; zero serves the request
@@ -154,6 +180,11 @@ type Server struct {
 	// ("active" or "pending"). A team missing here is invisible: 404.
 	Teams map[TeamKey]map[string]string
 	Files map[IssueKey][]File
+	// Commits are each pull request's commits, oldest first.
+	Commits map[IssueKey][]Commit
+	// Permissions holds each user's permission on a repository. A user
+	// missing here is one GitHub does not know: 404.
+	Permissions map[RepoKey]map[string]Permission
 
 	srv      *httptest.Server
 	mux      *http.ServeMux
@@ -172,16 +203,18 @@ type pendingFailure struct {
 // NewServer starts a fake GitHub. Call Close when done.
 func NewServer() *Server {
 	s := &Server{
-		Token:     DefaultToken,
-		Login:     DefaultLogin,
-		RateLimit: 5000,
-		PRs:       map[IssueKey]*PullRequest{},
-		Reviews:   map[IssueKey][]Review{},
-		Comments:  map[IssueKey][]Comment{},
-		Statuses:  map[CommitKey][]Status{},
-		Teams:     map[TeamKey]map[string]string{},
-		Files:     map[IssueKey][]File{},
-		nextID:    1000,
+		Token:       DefaultToken,
+		Login:       DefaultLogin,
+		RateLimit:   5000,
+		PRs:         map[IssueKey]*PullRequest{},
+		Reviews:     map[IssueKey][]Review{},
+		Comments:    map[IssueKey][]Comment{},
+		Statuses:    map[CommitKey][]Status{},
+		Teams:       map[TeamKey]map[string]string{},
+		Files:       map[IssueKey][]File{},
+		Commits:     map[IssueKey][]Commit{},
+		Permissions: map[RepoKey]map[string]Permission{},
+		nextID:      1000,
 	}
 	s.routes()
 	s.srv = httptest.NewServer(s)
@@ -235,6 +268,55 @@ func (s *Server) SetFiles(owner, repo string, number int, files ...File) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Files[IssueKey{owner, repo, number}] = files
+}
+
+// SetCommits sets the commits of a pull request, oldest first.
+func (s *Server) SetCommits(owner, repo string, number int, commits ...Commit) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.Commits[IssueKey{owner, repo, number}] = commits
+}
+
+// SetPermission gives login a permission on owner/repo: level is GitHub's
+// permission field, role its role_name; an empty role is the level's own.
+// The built-in roles maintain and triage have the levels write and read,
+// as GitHub reports them.
+func (s *Server) SetPermission(owner, repo, login, role string) {
+	level := role
+	switch role {
+	case "maintain":
+		level = "write"
+	case "triage":
+		level = "read"
+	}
+	s.SetPermissionLevel(owner, repo, login, Permission{Level: level, Role: role})
+}
+
+// SetPermissionLevel gives login exactly p on owner/repo, custom roles
+// included.
+func (s *Server) SetPermissionLevel(owner, repo, login string, p Permission) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	k := RepoKey{owner, repo}
+	if s.Permissions[k] == nil {
+		s.Permissions[k] = map[string]Permission{}
+	}
+	s.Permissions[k][login] = p
+}
+
+// permission looks login up regardless of case. s.Mu must be held.
+func (s *Server) permission(owner, repo, login string) (Permission, bool) {
+	for k, users := range s.Permissions {
+		if !strings.EqualFold(k.Owner, owner) || !strings.EqualFold(k.Repo, repo) {
+			continue
+		}
+		for l, p := range users {
+			if strings.EqualFold(l, login) {
+				return p, true
+			}
+		}
+	}
+	return Permission{}, false
 }
 
 // SetTeamMember makes login a member of org/slug with the given state

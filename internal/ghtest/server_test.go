@@ -354,3 +354,63 @@ func TestFilesStopAt3000(t *testing.T) {
 		t.Errorf("changed_files = %d, want 3100", pr.ChangedFiles)
 	}
 }
+
+func TestCommitsStopAt250(t *testing.T) {
+	s := setup(t)
+	commits := make([]Commit, 260)
+	for i := range commits {
+		commits[i] = Commit{SHA: fmt.Sprintf("%040x", i+1), AuthorLogin: "alice", CommitterLogin: "web-flow"}
+	}
+	commits[0].AuthorLogin = ""
+	s.SetCommits("acme", "policy", 7, commits...)
+	var page []map[string]any
+	resp := do(t, s, "GET", "/repos/acme/policy/pulls/7/commits?per_page=100&page=3", "", &page)
+	if len(page) != 50 || strings.Contains(resp.Header.Get("Link"), `rel="next"`) {
+		t.Errorf("page 3: %d commits, Link %q; want the last 50 of 250", len(page), resp.Header.Get("Link"))
+	}
+	do(t, s, "GET", "/repos/acme/policy/pulls/7/commits?per_page=1&page=1", "", &page)
+	if page[0]["author"] != nil || page[0]["committer"].(map[string]any)["login"] != "web-flow" {
+		t.Errorf("first commit: author %v, committer %v; want null and web-flow", page[0]["author"], page[0]["committer"])
+	}
+	var pr struct {
+		Commits int `json:"commits"`
+	}
+	do(t, s, "GET", "/repos/acme/policy/pulls/7", "", &pr)
+	if pr.Commits != 260 {
+		t.Errorf("commits = %d, want 260", pr.Commits)
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	s := setup(t)
+	s.SetPermission("acme", "policy", "carol", "maintain")
+	s.SetPermission("acme", "policy", "eve", "read")
+	var got struct {
+		Permission string `json:"permission"`
+		RoleName   string `json:"role_name"`
+		User       struct {
+			Login       string          `json:"login"`
+			Permissions map[string]bool `json:"permissions"`
+		} `json:"user"`
+	}
+	if resp := do(t, s, "GET", "/repos/acme/policy/collaborators/Carol/permission", "", &got); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if got.Permission != "write" || got.RoleName != "maintain" || got.User.Login != "Carol" || !got.User.Permissions["push"] || got.User.Permissions["admin"] {
+		t.Errorf("carol: %+v; want write as maintain", got)
+	}
+	if resp := do(t, s, "GET", "/repos/acme/policy/collaborators/nobody/permission", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown user: status %d, want 404", resp.StatusCode)
+	}
+	s.AddReviews("acme", "policy", 7, Review{User: "carol", State: "APPROVED"}, Review{User: "eve", State: "APPROVED"},
+		Review{User: "zed", State: "APPROVED"}, Review{User: "acme", State: "APPROVED"})
+	var reviews []map[string]any
+	do(t, s, "GET", "/repos/acme/policy/pulls/7/reviews", "", &reviews)
+	var assoc []string
+	for _, r := range reviews {
+		assoc = append(assoc, r["author_association"].(string))
+	}
+	if diff := cmp.Diff([]string{"COLLABORATOR", "COLLABORATOR", "NONE", "OWNER"}, assoc); diff != "" {
+		t.Errorf("author_association (-want +got):\n%s", diff)
+	}
+}

@@ -15,14 +15,21 @@ import (
 type Context struct {
 	InfoValue    reviewer.PRInfo
 	ReviewsValue []reviewer.Review
+	CommitsValue []reviewer.Commit
 	// Teams maps "org/team" to the logins of its active members. As on
 	// GitHub, teams and logins match regardless of case.
 	Teams map[string][]string
+	// Permissions maps a login to its permission on the repository. A
+	// login missing here is one GitHub does not know: level "none".
+	Permissions map[string]reviewer.Permission
 
-	// The errors, when set, are returned by Info, Reviews and IsTeamMember.
-	InfoError    error
-	ReviewsError error
-	TeamError    error
+	// The errors, when set, are returned by Info, Reviews, Commits,
+	// IsTeamMember and Permission.
+	InfoError       error
+	ReviewsError    error
+	CommitsError    error
+	TeamError       error
+	PermissionError error
 }
 
 var _ reviewer.PullRequest = Context{}
@@ -63,4 +70,40 @@ func (c Context) IsTeamMember(ctx context.Context, org, team, login string) (boo
 		}
 	}
 	return false, nil
+}
+
+// Commits returns a copy of CommitsValue.
+func (c Context) Commits(ctx context.Context) ([]reviewer.Commit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if c.CommitsError != nil {
+		return nil, c.CommitsError
+	}
+	return slices.Clone(c.CommitsValue), nil
+}
+
+// Permission looks login up in Permissions, regardless of case.
+func (c Context) Permission(ctx context.Context, login string) (reviewer.Permission, error) {
+	if err := ctx.Err(); err != nil {
+		return reviewer.Permission{}, err
+	}
+	if c.PermissionError != nil {
+		return reviewer.Permission{}, c.PermissionError
+	}
+	for name, p := range c.Permissions {
+		if strings.EqualFold(name, login) {
+			return p, nil
+		}
+	}
+	return reviewer.Permission{Level: "none"}, nil
+}
+
+// Writers gives each login write access, for Permissions.
+func Writers(logins ...string) map[string]reviewer.Permission {
+	m := map[string]reviewer.Permission{}
+	for _, l := range logins {
+		m[l] = reviewer.Permission{Level: "write", Role: "write"}
+	}
+	return m
 }
