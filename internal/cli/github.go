@@ -103,7 +103,7 @@ func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
 		return nil, err
 	}
 	author := ghapi.DefaultCommentAuthor
-	if a, ok := p.env["NHIGATE_COMMENT_AUTHOR"]; ok {
+	if a := p.env["NHIGATE_COMMENT_AUTHOR"]; a != "" {
 		if !ghapi.ValidLogin(a) {
 			return nil, usageErrorf("NHIGATE_COMMENT_AUTHOR %q is not a GitHub login: name the account the token posts as, e.g. github-actions[bot] for the workflow's token or my-app[bot] for a GitHub App", a)
 		}
