@@ -104,10 +104,7 @@ func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
 	}
 	author := ghapi.DefaultCommentAuthor
 	if a := p.env["NHIGATE_COMMENT_AUTHOR"]; a != "" {
-		if !ghapi.ValidLogin(a) {
-			return nil, usageErrorf("NHIGATE_COMMENT_AUTHOR %q is not a GitHub login: name the account the token posts as, e.g. github-actions[bot] for the workflow's token or my-app[bot] for a GitHub App", a)
-		}
-		author = a
+		author = a // checked by begin, once a failure can be recorded
 	}
 	if rev.base == "" {
 		rev.base = ev.BaseSHA
@@ -406,7 +403,7 @@ func (g *githubRun) comment(ctx context.Context, p *program, body string) error 
 		verb = "created"
 	}
 	fmt.Fprintf(p.stderr, "nhigate: %s the comment on pull request #%d\n", verb, g.event.Number)
-	if up.Created && !strings.EqualFold(up.Author, g.commentAuthor) {
+	if up.Created && up.Author != "" && !strings.EqualFold(up.Author, g.commentAuthor) {
 		// Only a comment by commentAuthor is found again: the next run
 		// would post another one.
 		fmt.Fprintf(p.stderr, "nhigate: the token posts as %s, not %s: set NHIGATE_COMMENT_AUTHOR=%s (the action's comment-author input) so that later runs update this comment\n",
@@ -428,16 +425,19 @@ func (g *githubRun) setStatus(ctx context.Context, state, desc string) error {
 
 // begin marks the head commit as under review before any work that can
 // fail, so that no earlier verdict on it stands while this run judges it,
-// nor after this run failed. It is best effort: a run whose status cannot
-// be set says so and goes on, and its verdict or its failure is written
-// at the end.
-func (g *githubRun) begin(ctx context.Context, p *program) {
-	if g.readOnlyFork {
-		return
+// nor after this run failed. Marking is best effort: a run whose status
+// cannot be set says so and goes on, and its verdict or its failure is
+// written at the end. Then it checks the rest of the run's settings.
+func (g *githubRun) begin(ctx context.Context, p *program) error {
+	if !g.readOnlyFork {
+		if err := g.setStatus(ctx, ghapi.StatusPending, "nhigate is reviewing the change against "+g.event.BaseRef); err != nil {
+			fmt.Fprintf(p.stderr, "nhigate: could not mark the review as pending: %v\n", err)
+		}
 	}
-	if err := g.setStatus(ctx, ghapi.StatusPending, "nhigate is reviewing the change against "+g.event.BaseRef); err != nil {
-		fmt.Fprintf(p.stderr, "nhigate: could not mark the review as pending: %v\n", err)
+	if !ghapi.ValidLogin(g.commentAuthor) {
+		return usageErrorf("NHIGATE_COMMENT_AUTHOR %q is not a GitHub login: name the account the token posts as, e.g. github-actions[bot] for the workflow's token or my-app[bot] for a GitHub App", g.commentAuthor)
 	}
+	return nil
 }
 
 // failTimeout bounds what failed does, which may run after the run's own

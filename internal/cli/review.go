@@ -98,8 +98,10 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 		}
 		// From here on, the head is under review: a run that fails
 		// leaves an error status, never an earlier verdict.
-		gh.begin(ctx, p)
 		defer func() { gh.failed(ctx, p, err) }()
+		if err := gh.begin(ctx, p); err != nil {
+			return err
+		}
 	}
 	if rev.base == "" || rev.head == "" {
 		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
