@@ -104,7 +104,7 @@ func (c *Client) findComment(ctx context.Context, owner, repo string, number int
 	err := paginate(func(opts github.ListOptions) (*github.Response, error) {
 		page, resp, err := c.gh.Issues.ListComments(ctx, owner, repo, number, &github.IssueListCommentsOptions{ListOptions: opts})
 		for _, cm := range page {
-			if found == nil && WrittenBy(cm.GetUser(), author) && strings.Contains(cm.GetBody(), marker) {
+			if found == nil && writtenBy(cm.GetUser(), author) && strings.Contains(cm.GetBody(), marker) {
 				found = cm
 			}
 		}
@@ -116,11 +116,11 @@ func (c *Client) findComment(ctx context.Context, owner, repo string, number int
 	return found, err
 }
 
-// WrittenBy reports whether user is the account login: the same login,
+// writtenBy reports whether user is the account login: the same login,
 // in any case, and the account type its login implies, Bot for a
 // "name[bot]" login and User otherwise. GitHub gives the type; a person's
 // account is never of type Bot, and no login but an app's ends in "[bot]".
-func WrittenBy(user *github.User, login string) bool {
+func writtenBy(user *github.User, login string) bool {
 	if user == nil || !strings.EqualFold(user.GetLogin(), login) {
 		return false
 	}
