@@ -23,6 +23,10 @@ type Event struct {
 	HeadSHA, BaseSHA string
 	// BaseRef and HeadRef are branch names, without refs/heads/.
 	BaseRef, HeadRef string
+	// DefaultBranch is repository.default_branch. The base branch, whose
+	// rules judge the change, is the pull request author's choice; only a
+	// review against the default branch may speak for it.
+	DefaultBranch string
 	// Fork is true when the head repository is not the base repository;
 	// its workflows get a read-only token.
 	Fork bool
@@ -98,6 +102,8 @@ func ParseEvent(name string, payload []byte) (*Event, error) {
 			BaseSHA: mg.GetBaseSHA(),
 			BaseRef: strings.TrimPrefix(mg.GetBaseRef(), "refs/heads/"),
 			HeadRef: strings.TrimPrefix(mg.GetHeadRef(), "refs/heads/"),
+
+			DefaultBranch: p.GetRepo().GetDefaultBranch(),
 		}
 	default:
 		return nil, fmt.Errorf("parse %s event payload: unexpected type %T", name, parsed)
@@ -131,6 +137,8 @@ func pullEvent(name, action string, repo *github.Repository, pr *github.PullRequ
 		Fork:     headRepo == "" || !strings.EqualFold(headRepo, baseRepo),
 		Author:   pr.GetUser().GetLogin(),
 		MergeSHA: pr.GetMergeCommitSHA(),
+
+		DefaultBranch: repo.GetDefaultBranch(),
 	}
 }
 
@@ -147,6 +155,8 @@ func (e *Event) check() error {
 		return fmt.Errorf("base SHA %q is missing or not a full SHA", e.BaseSHA)
 	case e.BaseRef == "":
 		return fmt.Errorf("base ref is missing")
+	case e.DefaultBranch == "":
+		return fmt.Errorf("repository.default_branch is missing")
 	case e.MergeSHA != "" && !validSHA(e.MergeSHA):
 		return fmt.Errorf("pull_request.merge_commit_sha %q is not a full SHA", e.MergeSHA)
 	}

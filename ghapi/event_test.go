@@ -31,19 +31,19 @@ func TestParseEvent(t *testing.T) {
 	}{
 		{"pull_request", "pull_request.opened.json", &Event{
 			Name: "pull_request", Action: "opened", Owner: "acme", Repo: "nhi-policy", Number: 7,
-			HeadSHA: head, BaseSHA: base, BaseRef: "main", HeadRef: "nhigate/payments-ci", Author: "chatops-bot[bot]",
+			HeadSHA: head, BaseSHA: base, BaseRef: "main", DefaultBranch: "main", HeadRef: "nhigate/payments-ci", Author: "chatops-bot[bot]",
 		}},
 		{"pull_request", "pull_request.synchronize.fork.json", &Event{
 			Name: "pull_request", Action: "synchronize", Owner: "acme", Repo: "nhi-policy", Number: 8,
-			HeadSHA: head, BaseSHA: base, BaseRef: "main", HeadRef: "main", Fork: true, Author: "mallory",
+			HeadSHA: head, BaseSHA: base, BaseRef: "main", DefaultBranch: "main", HeadRef: "main", Fork: true, Author: "mallory",
 		}},
 		{"pull_request_review", "pull_request_review.submitted.json", &Event{
 			Name: "pull_request_review", Action: "submitted", Owner: "acme", Repo: "nhi-policy", Number: 7,
-			HeadSHA: head, BaseSHA: base, BaseRef: "main", HeadRef: "nhigate/payments-ci", Author: "chatops-bot[bot]",
+			HeadSHA: head, BaseSHA: base, BaseRef: "main", DefaultBranch: "main", HeadRef: "nhigate/payments-ci", Author: "chatops-bot[bot]",
 		}},
 		{"merge_group", "merge_group.checks_requested.json", &Event{
 			Name: "merge_group", Action: "checks_requested", Owner: "acme", Repo: "nhi-policy",
-			HeadSHA: head, BaseSHA: base, BaseRef: "main", HeadRef: "gh-readonly-queue/main/pr-7-" + base,
+			HeadSHA: head, BaseSHA: base, BaseRef: "main", DefaultBranch: "main", HeadRef: "gh-readonly-queue/main/pr-7-" + base,
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -94,6 +94,9 @@ func TestParseEventInvalid(t *testing.T) {
 		{"bad owner", string(editPayload(t, "pull_request.opened.json", func(p map[string]any) {
 			p["repository"].(map[string]any)["owner"].(map[string]any)["login"] = "../acme"
 		})), "repository.owner.login"},
+		{"no default branch", string(editPayload(t, "pull_request.opened.json", func(p map[string]any) {
+			delete(p["repository"].(map[string]any), "default_branch")
+		})), "repository.default_branch"},
 		{"no number", strings.Replace(opened, `"number": 7,`, `"number": 0,`, -1), "pull_request.number"},
 		{"array", `[]`, "parse pull_request event payload"},
 	} {
@@ -191,7 +194,7 @@ func FuzzParseEvent(f *testing.F) {
 			return
 		}
 		// What it accepts is safe to put in an API path or a git command.
-		if !validName(ev.Owner) || !validName(ev.Repo) || !validSHA(ev.HeadSHA) || !validSHA(ev.BaseSHA) || ev.BaseRef == "" ||
+		if !validName(ev.Owner) || !validName(ev.Repo) || !validSHA(ev.HeadSHA) || !validSHA(ev.BaseSHA) || ev.BaseRef == "" || ev.DefaultBranch == "" ||
 			(ev.MergeSHA != "" && !validSHA(ev.MergeSHA)) {
 			t.Errorf("ParseEvent accepted %+v", ev)
 		}
@@ -199,4 +202,20 @@ func FuzzParseEvent(f *testing.F) {
 			t.Errorf("ParseEvent accepted %+v for %q", ev, name)
 		}
 	})
+}
+
+// The default branch comes from the repository, not from the pull request's
+// base, which its author chooses.
+func TestParseEventDefaultBranch(t *testing.T) {
+	payload := editPayload(t, "pull_request.opened.json", func(p map[string]any) {
+		p["repository"].(map[string]any)["default_branch"] = "trunk"
+		p["pull_request"].(map[string]any)["base"].(map[string]any)["ref"] = "weak"
+	})
+	ev, err := ParseEvent("pull_request", payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.DefaultBranch != "trunk" || ev.BaseRef != "weak" {
+		t.Errorf("DefaultBranch, BaseRef = %q, %q; want trunk, weak", ev.DefaultBranch, ev.BaseRef)
+	}
 }

@@ -75,7 +75,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 			return err
 		},
 		"UpsertComment": func(c *Client) error {
-			_, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, "report "+testToken)
+			_, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, "report "+testToken)
 			return err
 		},
 		"SetStatus": func(c *Client) error {
@@ -178,8 +178,10 @@ func TestTokenNeverInErrors(t *testing.T) {
 	assertNoToken(t, "Info owner", err)
 	_, err = c.PullRequest("acme", "policy", 7).IsTeamMember(ctx, "acme", "security", testToken)
 	assertNoToken(t, "IsTeamMember login", err)
-	_, err = c.UpsertComment(ctx, "acme", "policy", 7, marker, strings.Repeat(testToken, 10000))
+	_, err = c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, strings.Repeat(testToken, 10000))
 	assertNoToken(t, "UpsertComment long", err)
-	_, err = c.UpsertComment(ctx, testToken, "policy", 7, marker, "x")
+	_, err = c.UpsertComment(ctx, testToken, "policy", 7, marker, DefaultCommentAuthor, "x")
 	assertNoToken(t, "UpsertComment owner", err)
+	_, err = c.UpsertComment(ctx, "acme", "policy", 7, marker, testToken, "x")
+	assertNoToken(t, "UpsertComment author", err)
 }

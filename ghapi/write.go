@@ -15,23 +15,47 @@ import (
 // maxListedFiles is where GitHub stops listing a pull request's files.
 const maxListedFiles = 3000
 
+// DefaultCommentAuthor is who the workflow's GITHUB_TOKEN posts as.
+const DefaultCommentAuthor = "github-actions[bot]"
+
+// Upserted is what UpsertComment did.
+type Upserted struct {
+	// Created says whether a comment was created rather than updated or
+	// left as it was.
+	Created bool
+	// Author is the login GitHub gives as the comment's author. After a
+	// creation it is who the token posts as: if it is not the author
+	// UpsertComment was told, the next call will not find the comment.
+	Author string
+}
+
 // UpsertComment keeps one comment on issue or pull request number that
-// carries marker, a hidden string such as "<!-- nhigate:review -->": it
-// updates the first comment whose body contains marker, leaving any others,
-// or creates one. A body without the marker gets it appended, so the next
-// run finds the comment. created says whether a comment was created; an
-// unchanged comment is not written again.
+// carries marker, a hidden string such as "<!-- nhigate:review -->", and
+// was written by author, the login the token posts as
+// (DefaultCommentAuthor for the workflow's token, "name[bot]" for a GitHub
+// App). It updates the first comment by author whose body contains marker,
+// leaving any others, or creates one. A comment by anyone else is never
+// touched, whatever it holds: anyone who may comment on the pull request
+// can write the marker, and the comment nhigate updates must be one only
+// nhigate can edit. A "[bot]" author must be a Bot account, any other a
+// User account (a machine user whose token nhigate posts with).
+//
+// A body without the marker gets it appended, so the next run finds the
+// comment. An unchanged comment is not written again.
 //
 // Creating a comment is not retried blindly, since a 5xx may come after
 // GitHub posted it: after such a failure it looks for the marker again
 // before posting.
-func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number int, marker, body string) (created bool, err error) {
+func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number int, marker, author, body string) (Upserted, error) {
 	op := fmt.Sprintf("upsert comment on %s/%s#%d", owner, repo, number)
 	if err := checkIssue(owner, repo, number); err != nil {
-		return false, c.fail(op, err)
+		return Upserted{}, c.fail(op, err)
 	}
 	if strings.TrimSpace(marker) == "" {
-		return false, c.fail(op, errors.New("empty marker: it would match every comment"))
+		return Upserted{}, c.fail(op, errors.New("empty marker: it would match every comment"))
+	}
+	if !ValidLogin(author) {
+		return Upserted{}, c.fail(op, fmt.Errorf("comment author %q is not a GitHub login, like github-actions[bot]", author))
 	}
 	// A report never carries the token; if one did, it is not posted.
 	body = c.redact(body)
@@ -39,43 +63,48 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number i
 		body += "\n\n" + marker
 	}
 	if n := utf8.RuneCountInString(body); n > maxCommentLen {
-		return false, c.fail(op, fmt.Errorf("the comment has %d characters, more than GitHub's limit of %d: summarize the report", n, maxCommentLen))
+		return Upserted{}, c.fail(op, fmt.Errorf("the comment has %d characters, more than GitHub's limit of %d: summarize the report", n, maxCommentLen))
 	}
 
 	posted := false
 	for attempt := 0; ; attempt++ {
-		comment, err := c.findComment(ctx, owner, repo, number, marker)
+		comment, err := c.findComment(ctx, owner, repo, number, marker, author)
 		if err != nil {
-			return false, c.fail(op, err)
+			return Upserted{}, c.fail(op, err)
 		}
 		if comment != nil {
+			done := Upserted{Created: posted, Author: comment.GetUser().GetLogin()}
 			if comment.GetBody() == body {
-				return posted, nil
+				return done, nil
 			}
 			_, _, err := c.gh.Issues.EditComment(ctx, owner, repo, comment.GetID(), &github.IssueComment{Body: &body})
-			return posted, c.fail(op, err)
+			if err != nil {
+				return Upserted{}, c.fail(op, err)
+			}
+			return done, nil
 		}
-		_, _, err = c.gh.Issues.CreateComment(ctx, owner, repo, number, &github.IssueComment{Body: &body})
+		made, _, err := c.gh.Issues.CreateComment(ctx, owner, repo, number, &github.IssueComment{Body: &body})
 		if err == nil {
-			return true, nil
+			return Upserted{Created: true, Author: made.GetUser().GetLogin()}, nil
 		}
 		if attempt >= c.retries || ctx.Err() != nil || !uncertain(err) {
-			return false, c.fail(op, err)
+			return Upserted{}, c.fail(op, err)
 		}
 		posted = true
 		if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
-			return false, c.fail(op, err)
+			return Upserted{}, c.fail(op, err)
 		}
 	}
 }
 
-// findComment returns the first comment containing marker, or nil.
-func (c *Client) findComment(ctx context.Context, owner, repo string, number int, marker string) (*github.IssueComment, error) {
+// findComment returns the first comment by author containing marker, or
+// nil.
+func (c *Client) findComment(ctx context.Context, owner, repo string, number int, marker, author string) (*github.IssueComment, error) {
 	var found *github.IssueComment
 	err := paginate(func(opts github.ListOptions) (*github.Response, error) {
 		page, resp, err := c.gh.Issues.ListComments(ctx, owner, repo, number, &github.IssueListCommentsOptions{ListOptions: opts})
 		for _, cm := range page {
-			if found == nil && strings.Contains(cm.GetBody(), marker) {
+			if found == nil && writtenBy(cm.GetUser(), author) && strings.Contains(cm.GetBody(), marker) {
 				found = cm
 			}
 		}
@@ -85,6 +114,37 @@ func (c *Client) findComment(ctx context.Context, owner, repo string, number int
 		return resp, err
 	})
 	return found, err
+}
+
+// writtenBy reports whether user is the account login: the same login,
+// in any case, and the account type its login implies, Bot for a
+// "name[bot]" login and User otherwise. GitHub gives the type; a person's
+// account is never of type Bot, and no login but an app's ends in "[bot]".
+func writtenBy(user *github.User, login string) bool {
+	if user == nil || !strings.EqualFold(user.GetLogin(), login) {
+		return false
+	}
+	want := "User"
+	if strings.HasSuffix(strings.ToLower(login), "[bot]") {
+		want = "Bot"
+	}
+	return user.GetType() == want
+}
+
+// ValidLogin reports whether s can be a GitHub login: letters, digits and
+// hyphens, not first, at most 39 characters, or an app's bot account,
+// "name[bot]".
+func ValidLogin(s string) bool {
+	name := strings.TrimSuffix(s, "[bot]")
+	if name == "" || len(name) > 39 || name[0] == '-' {
+		return false
+	}
+	for _, c := range name {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // uncertain reports whether a failed write may have happened all the same:

@@ -22,13 +22,13 @@ func TestUpsertCommentCreatesThenUpdates(t *testing.T) {
 	srv.AddComments("acme", "policy", 7, ghtest.Comment{User: "alice", Body: "please look"})
 	ctx := context.Background()
 
-	created, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, "## blocked\n"+marker)
-	if err != nil || !created {
-		t.Fatalf("first UpsertComment = %v, %v; want created", created, err)
+	up, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, "## blocked\n"+marker)
+	if err != nil || !up.Created || up.Author != ghtest.DefaultLogin {
+		t.Fatalf("first UpsertComment = %+v, %v; want created by %s", up, err, ghtest.DefaultLogin)
 	}
-	created, err = c.UpsertComment(ctx, "acme", "policy", 7, marker, "## pass\n"+marker)
-	if err != nil || created {
-		t.Fatalf("second UpsertComment = %v, %v; want updated", created, err)
+	up, err = c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, "## pass\n"+marker)
+	if err != nil || up.Created {
+		t.Fatalf("second UpsertComment = %+v, %v; want updated", up, err)
 	}
 	comments := srv.CommentsOn("acme", "policy", 7)
 	if len(comments) != 2 {
@@ -43,8 +43,8 @@ func TestUpsertCommentCreatesThenUpdates(t *testing.T) {
 
 	// The same body again is not written again.
 	srv.ResetRequests()
-	if created, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, "## pass\n"+marker); err != nil || created {
-		t.Fatalf("third UpsertComment = %v, %v", created, err)
+	if up, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, "## pass\n"+marker); err != nil || up.Created {
+		t.Fatalf("third UpsertComment = %+v, %v", up, err)
 	}
 	if diff := cmp.Diff([]string{"GET /api/v3/repos/acme/policy/issues/7/comments"}, srv.Requests()); diff != "" {
 		t.Errorf("unchanged comment (-want +got):\n%s", diff)
@@ -56,7 +56,7 @@ func TestUpsertCommentAddsMissingMarker(t *testing.T) {
 	addPR(srv)
 	ctx := context.Background()
 	for range 2 {
-		if _, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, "report"); err != nil {
+		if _, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, "report"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,9 +76,9 @@ func TestUpsertCommentFindsFirstAcrossPages(t *testing.T) {
 		ghtest.Comment{ID: 1, User: ghtest.DefaultLogin, Body: "old report " + marker},
 		ghtest.Comment{ID: 2, User: ghtest.DefaultLogin, Body: "older duplicate " + marker},
 	)
-	created, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, "new report "+marker)
-	if err != nil || created {
-		t.Fatalf("UpsertComment = %v, %v; want updated", created, err)
+	up, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, DefaultCommentAuthor, "new report "+marker)
+	if err != nil || up.Created {
+		t.Fatalf("UpsertComment = %+v, %v; want updated", up, err)
 	}
 	comments := srv.CommentsOn("acme", "policy", 7)
 	if len(comments) != 152 {
@@ -115,7 +115,7 @@ func TestUpsertCommentRequests(t *testing.T) {
 			json.NewEncoder(w).Encode(comments)
 		case "POST":
 			testBody(t, r, map[string]any{"body": "v1 " + marker})
-			comments = append(comments, map[string]any{"id": 42, "node_id": "IC_42", "body": "v1 " + marker, "user": map[string]any{"login": "github-actions[bot]"}})
+			comments = append(comments, map[string]any{"id": 42, "node_id": "IC_42", "body": "v1 " + marker, "user": map[string]any{"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}})
 			w.WriteHeader(http.StatusCreated)
 			json.NewEncoder(w).Encode(comments[0])
 		default:
@@ -125,14 +125,14 @@ func TestUpsertCommentRequests(t *testing.T) {
 	mux.HandleFunc("/repos/acme/policy/issues/comments/42", func(w http.ResponseWriter, r *http.Request) {
 		testMethod(t, r, "PATCH")
 		testBody(t, r, map[string]any{"body": "v2 " + marker})
-		fmt.Fprint(w, `{"id": 42, "body": "v2"}`)
+		fmt.Fprint(w, `{"id": 42, "body": "v2", "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}}`)
 	})
 	ctx := context.Background()
-	if created, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, "v1 "+marker); err != nil || !created {
-		t.Fatalf("UpsertComment = %v, %v", created, err)
+	if up, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, "v1 "+marker); err != nil || !up.Created {
+		t.Fatalf("UpsertComment = %+v, %v", up, err)
 	}
-	if created, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, "v2 "+marker); err != nil || created {
-		t.Fatalf("UpsertComment = %v, %v", created, err)
+	if up, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, "v2 "+marker); err != nil || up.Created {
+		t.Fatalf("UpsertComment = %+v, %v", up, err)
 	}
 }
 
@@ -153,14 +153,14 @@ func TestUpsertCommentNoDuplicateAfter5xx(t *testing.T) {
 			json.NewEncoder(w).Encode(comments)
 		case "POST":
 			posts++
-			comments = append(comments, map[string]any{"id": 42, "body": "report " + marker})
+			comments = append(comments, map[string]any{"id": 42, "body": "report " + marker, "user": map[string]any{"login": "github-actions[bot]", "type": "Bot"}})
 			w.WriteHeader(http.StatusBadGateway)
 			fmt.Fprint(w, `{"message": "Server Error"}`)
 		}
 	})
-	created, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, "report "+marker)
-	if err != nil || !created {
-		t.Fatalf("UpsertComment = %v, %v; want created", created, err)
+	up, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, DefaultCommentAuthor, "report "+marker)
+	if err != nil || !up.Created {
+		t.Fatalf("UpsertComment = %+v, %v; want created", up, err)
 	}
 	if posts != 1 {
 		t.Errorf("%d POSTs, want 1", posts)
@@ -174,9 +174,9 @@ func TestUpsertCommentRetriesFailedCreate(t *testing.T) {
 	c, srv, sl := setup(t)
 	addPR(srv)
 	srv.FailNext("POST /repos/acme/policy/issues/7/comments", http.StatusBadGateway, nil)
-	created, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, "report "+marker)
-	if err != nil || !created {
-		t.Fatalf("UpsertComment = %v, %v; want created", created, err)
+	up, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, DefaultCommentAuthor, "report "+marker)
+	if err != nil || !up.Created {
+		t.Fatalf("UpsertComment = %+v, %v; want created", up, err)
 	}
 	if n := len(srv.CommentsOn("acme", "policy", 7)); n != 1 {
 		t.Errorf("%d comments, want 1", n)
@@ -190,12 +190,17 @@ func TestUpsertCommentRejects(t *testing.T) {
 	c, srv, _ := setup(t)
 	addPR(srv)
 	ctx := context.Background()
-	if _, err := c.UpsertComment(ctx, "acme", "policy", 7, " ", "body"); err == nil || !strings.Contains(err.Error(), "marker") {
+	if _, err := c.UpsertComment(ctx, "acme", "policy", 7, " ", DefaultCommentAuthor, "body"); err == nil || !strings.Contains(err.Error(), "marker") {
 		t.Errorf("empty marker: err = %v", err)
 	}
 	long := strings.Repeat("é", 65537)
-	if _, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, long); err == nil || !strings.Contains(err.Error(), "summarize") {
+	if _, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, DefaultCommentAuthor, long); err == nil || !strings.Contains(err.Error(), "summarize") {
 		t.Errorf("long body: err = %v", err)
+	}
+	for _, author := range []string{"", "[bot]", "-x", "a/b", "github-actions[bot] ", strings.Repeat("a", 40)} {
+		if _, err := c.UpsertComment(ctx, "acme", "policy", 7, marker, author, "body"); err == nil || !strings.Contains(err.Error(), "comment author") {
+			t.Errorf("author %q: err = %v", author, err)
+		}
 	}
 	if len(srv.Requests()) != 0 {
 		t.Errorf("rejected comments reached the server: %q", srv.Requests())
@@ -206,7 +211,7 @@ func TestUpsertCommentForbidden(t *testing.T) {
 	c, srv, sl := setup(t)
 	addPR(srv)
 	srv.ReadOnly = true
-	_, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, "report "+marker)
+	_, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, DefaultCommentAuthor, "report "+marker)
 	if !IsForbidden(err) {
 		t.Fatalf("err = %v, want forbidden", err)
 	}
@@ -330,6 +335,105 @@ func TestListFilesTruncated(t *testing.T) {
 				if !strings.Contains(err.Error(), "read the changed files from git") {
 					t.Errorf("err = %q, want advice", err)
 				}
+			}
+		})
+	}
+}
+
+// Anyone who may comment can write the marker. Only a comment by the
+// identity nhigate posts as is nhigate's: a person's, or another app's,
+// is never updated, wherever it sits among the pages.
+func TestUpsertCommentOnlyItsOwn(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		others []ghtest.Comment
+		ours   bool // a comment of ours follows the others
+	}{
+		{"a person's comment with the marker", []ghtest.Comment{{User: "mallory", Body: "looks good " + marker}}, false},
+		{"another app's bot", []ghtest.Comment{{User: "mallory-app[bot]", Body: marker}}, false},
+		{"a person's comment before ours, on an earlier page", append(humans(120), ghtest.Comment{User: "mallory", Body: marker}), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv, _ := setup(t)
+			addPR(srv)
+			srv.AddComments("acme", "policy", 7, tc.others...)
+			if tc.ours {
+				srv.AddComments("acme", "policy", 7, ghtest.Comment{User: ghtest.DefaultLogin, Body: "old report " + marker})
+			}
+			up, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, DefaultCommentAuthor, "report "+marker)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if up.Created == tc.ours || up.Author != ghtest.DefaultLogin {
+				t.Errorf("UpsertComment = %+v, want created %v by %s", up, !tc.ours, ghtest.DefaultLogin)
+			}
+			comments := srv.CommentsOn("acme", "policy", 7)
+			for i, o := range tc.others {
+				if comments[i].Body != o.Body || comments[i].User != o.User {
+					t.Errorf("comment %d by %s = %q, want untouched %q", i, o.User, comments[i].Body, o.Body)
+				}
+			}
+			if n := len(tc.others) + 1; len(comments) != n {
+				t.Fatalf("%d comments, want %d", len(comments), n)
+			}
+			if last := comments[len(comments)-1]; last.User != ghtest.DefaultLogin || last.Body != "report "+marker {
+				t.Errorf("nhigate's comment = %+v, want the report", last)
+			}
+		})
+	}
+}
+
+func humans(n int) []ghtest.Comment {
+	out := make([]ghtest.Comment, n)
+	for i := range out {
+		out[i] = ghtest.Comment{User: "alice", Body: fmt.Sprintf("comment %d", i)}
+	}
+	return out
+}
+
+// A GitHub App posts as "slug[bot]", a Bot; a machine user's token as that
+// User. The login and the type must both match, in GitHub's JSON.
+func TestUpsertCommentAuthorJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name, author, user string
+		want               bool // the existing comment is updated
+	}{
+		{"the workflow token", DefaultCommentAuthor, `{"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}`, true},
+		{"login in another case", DefaultCommentAuthor, `{"login": "GitHub-Actions[bot]", "id": 41898282, "type": "Bot"}`, true},
+		{"a bot login whose type is User", DefaultCommentAuthor, `{"login": "github-actions[bot]", "id": 1, "type": "User"}`, false},
+		{"a GitHub App", "acme-gate[bot]", `{"login": "acme-gate[bot]", "id": 7, "type": "Bot"}`, true},
+		{"the workflow token, when an app is expected", "acme-gate[bot]", `{"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}`, false},
+		{"a machine user", "acme-ci", `{"login": "acme-ci", "id": 9, "type": "User"}`, true},
+		{"an organization", "acme-ci", `{"login": "acme-ci", "id": 9, "type": "Organization"}`, false},
+		{"a person", DefaultCommentAuthor, `{"login": "mallory", "id": 2, "type": "User"}`, false},
+		{"no user", DefaultCommentAuthor, `null`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mux, _ := setupMux(t)
+			var patched, posted int
+			mux.HandleFunc("/repos/acme/policy/issues/7/comments", func(w http.ResponseWriter, r *http.Request) {
+				switch r.Method {
+				case "GET":
+					fmt.Fprintf(w, `[{"id": 42, "body": "old %s", "user": %s}]`, marker, tc.user)
+				case "POST":
+					posted++
+					w.WriteHeader(http.StatusCreated)
+					fmt.Fprintf(w, `{"id": 43, "body": "x", "user": {"login": %q, "type": "Bot"}}`, tc.author)
+				}
+			})
+			mux.HandleFunc("/repos/acme/policy/issues/comments/42", func(w http.ResponseWriter, r *http.Request) {
+				patched++
+				fmt.Fprintf(w, `{"id": 42, "body": "x", "user": %s}`, tc.user)
+			})
+			up, err := c.UpsertComment(context.Background(), "acme", "policy", 7, marker, tc.author, "new "+marker)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := patched == 1 && posted == 0 && !up.Created; got != tc.want {
+				t.Errorf("updated = %v (%d PATCH, %d POST, %+v), want %v", got, patched, posted, up, tc.want)
+			}
+			if !tc.want && (patched != 0 || posted != 1) {
+				t.Errorf("%d PATCH, %d POST: want a new comment and the other left alone", patched, posted)
 			}
 		})
 	}

@@ -56,22 +56,26 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":      cmdExits,
-			"ghpr":       cmdPR,
-			"ghevent":    cmdEvent,
-			"ghreview":   cmdReview,
-			"ghteam":     cmdTeam,
-			"ghperm":     cmdPerm,
-			"ghfailnext": cmdFailNext,
-			"ghcomments": cmdComments,
-			"ghstatus":   cmdStatus,
-			"ghfile":     cmdFile,
-			"ghmerged":   cmdMerged,
-			"ghattested": cmdAttested,
-			"ghrepo":     cmdRepo,
-			"ghpulls":    cmdPulls,
-			"ghmerge":    cmdMerge,
-			"encode":     cmdEncode,
+			"exits":         cmdExits,
+			"ghpr":          cmdPR,
+			"ghevent":       cmdEvent,
+			"ghreview":      cmdReview,
+			"ghteam":        cmdTeam,
+			"ghcomments":    cmdComments,
+			"rtcomment":     cmdRTComment,
+			"rtcommentsall": cmdRTCommentsAll,
+			"ghstatus":      cmdStatus,
+			"ghstatuses":    cmdStatuses,
+			"ghreadonly":    cmdReadOnly,
+			"ghfile":        cmdFile,
+			"ghmerged":      cmdMerged,
+			"ghattested":    cmdAttested,
+			"ghrepo":        cmdRepo,
+			"ghpulls":       cmdPulls,
+			"ghmerge":       cmdMerge,
+			"encode":        cmdEncode,
+			"ghperm":        cmdPerm,
+			"ghfailnext":    cmdFailNext,
 		},
 	})
 }
@@ -92,7 +96,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "NO_COLOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
 		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "EXAMPLE",
 		"GITHUB_ACTIONS", "GITHUB_API_URL", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_TOKEN",
-		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_REF"} {
+		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_REF", "NHIGATE_COMMENT_AUTHOR"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
@@ -273,7 +277,8 @@ func cmdEvent(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no pull request %s; open it with ghpr first", args[2])
 	}
 	repoJSON := func(o, r string) map[string]any {
-		return map[string]any{"name": r, "full_name": o + "/" + r, "owner": map[string]any{"login": o, "type": "Organization"}, "fork": o != owner}
+		return map[string]any{"name": r, "full_name": o + "/" + r, "owner": map[string]any{"login": o, "type": "Organization"}, "fork": o != owner,
+			"default_branch": "main"}
 	}
 	var mergeSHA any
 	if pr.MergeSHA != "" {
@@ -368,15 +373,20 @@ func cmdComments(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdStatus asserts the latest nhigate/review status of a revision:
-// ghstatus feature success, or ghstatus feature none.
+// cmdStatus asserts the latest status of a revision in a context,
+// nhigate/review unless named: ghstatus feature success, ghstatus feature
+// none, or ghstatus feature success 'nhigate/review (base: weak)'.
 func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: ghstatus REVISION STATE")
+	if neg || len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: ghstatus REVISION STATE [CONTEXT]")
+	}
+	context := "nhigate/review"
+	if len(args) == 3 {
+		context = args[2]
 	}
 	var got []ghtest.Status
 	for _, st := range server(ts).StatusesOf(owner, repo, revParse(ts, args[0])) {
-		if st.Context == "nhigate/review" {
+		if st.Context == context {
 			got = append(got, st)
 		}
 	}
@@ -386,8 +396,31 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintln(ts.Stdout(), got[len(got)-1].Description)
 	}
 	if state != args[1] {
-		ts.Fatalf("status of %s is %s, want %s", args[0], state, args[1])
+		ts.Fatalf("%s status of %s is %s, want %s", context, args[0], state, args[1])
 	}
+}
+
+// cmdStatuses prints every status of a revision, oldest first, one per
+// line as "CONTEXT: STATE: DESCRIPTION", for stdout to check: ghstatuses feature
+func cmdStatuses(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ghstatuses REVISION")
+	}
+	for _, st := range server(ts).StatusesOf(owner, repo, revParse(ts, args[0])) {
+		fmt.Fprintf(ts.Stdout(), "%s: %s: %s\n", st.Context, st.State, st.Description)
+	}
+}
+
+// cmdReadOnly makes every write to the fake GitHub fail with 403, as for
+// a token without write access, or lifts that: ghreadonly on|off
+func cmdReadOnly(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 || args[0] != "on" && args[0] != "off" {
+		ts.Fatalf("usage: ghreadonly on|off")
+	}
+	srv := server(ts)
+	srv.Mu.Lock()
+	defer srv.Mu.Unlock()
+	srv.ReadOnly = args[0] == "on"
 }
 
 // cmdFile adds a file to those GitHub lists for a pull request, as if git
@@ -504,4 +537,16 @@ func cmdEncode(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("encode: unknown encoding %q", args[0])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[2]), out, 0o644))
+}
+
+// cmdRTComment (red team) posts a comment as a user: rtcomment NUMBER USER BODY
+func cmdRTComment(ts *testscript.TestScript, neg bool, args []string) {
+	server(ts).AddComments(owner, repo, number(ts, args[0]), ghtest.Comment{User: args[1], Body: args[2]})
+}
+
+// rtcommentsall prints every comment as "USER: BODY"
+func cmdRTCommentsAll(ts *testscript.TestScript, neg bool, args []string) {
+	for _, c := range server(ts).CommentsOn(owner, repo, number(ts, args[0])) {
+		fmt.Fprintf(ts.Stdout(), "[%s] %s\n", c.User, c.Body)
+	}
 }

@@ -61,7 +61,7 @@ func runReview(ctx context.Context, p *program, args []string) error {
 	return p.review(ctx, args, reviewer.ScopeReview, "review --base REV|DIR --head REV|DIR [flags]", reviewExamples)
 }
 
-func (p *program) review(ctx context.Context, args []string, scope reviewer.Scope, usage, examples string) error {
+func (p *program) review(ctx context.Context, args []string, scope reviewer.Scope, usage, examples string) (err error) {
 	var rev revisionFlags
 	var out outputFlags
 	fs := p.flags(string(scope), usage, examples)
@@ -94,6 +94,12 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	var gh *githubRun
 	if forceGitHub || !forceLocal && scope == reviewer.ScopeReview && p.env["GITHUB_ACTIONS"] == "true" && p.env["GITHUB_EVENT_PATH"] != "" {
 		if gh, err = p.githubEvent(&rev); err != nil {
+			return err
+		}
+		// From here on, the head is under review: a run that fails
+		// leaves an error status, never an earlier verdict.
+		defer func() { gh.failed(ctx, p, err) }()
+		if err := gh.begin(ctx, p); err != nil {
 			return err
 		}
 	}

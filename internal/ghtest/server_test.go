@@ -205,12 +205,25 @@ func TestShapes(t *testing.T) {
 		Body   string `json:"body"`
 		User   struct {
 			Login string `json:"login"`
+			Type  string `json:"type"`
 		} `json:"user"`
 		HTMLURL string `json:"html_url"`
 	}
 	resp := do(t, s, "POST", "/repos/acme/policy/issues/7/comments", `{"body": "hi"}`, &created)
-	if resp.StatusCode != 201 || created.Body != "hi" || created.User.Login != DefaultLogin || created.NodeID == "" {
+	if resp.StatusCode != 201 || created.Body != "hi" || created.User.Login != DefaultLogin || created.User.Type != "Bot" || created.NodeID == "" {
 		t.Errorf("created comment: %d %+v", resp.StatusCode, created)
+	}
+	// A person's comment is by a User, as GitHub says in user.type.
+	s.AddComments("acme", "policy", 8, Comment{User: "mallory", Body: "mine"})
+	var listed []struct {
+		User struct {
+			Login string `json:"login"`
+			Type  string `json:"type"`
+		} `json:"user"`
+	}
+	do(t, s, "GET", "/repos/acme/policy/issues/8/comments", "", &listed)
+	if len(listed) != 1 || listed[0].User.Login != "mallory" || listed[0].User.Type != "User" {
+		t.Errorf("listed comments = %+v, want mallory's, by a User", listed)
 	}
 	resp = do(t, s, "PATCH", fmt.Sprintf("/repos/acme/policy/issues/comments/%d", created.ID), `{"body": "edited"}`, &created)
 	if resp.StatusCode != 200 || created.Body != "edited" {
