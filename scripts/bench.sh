@@ -1,59 +1,121 @@
 #!/usr/bin/env bash
-# Benchmarks nhigate against conftest on synthetic policy repos and prints
-# the numbers recorded in docs/BENCHMARKS.md. Not run by CI.
+# Benchmarks nhigate as whole processes against its peers (conftest, git,
+# cosign) on synthetic policy repos, and prints the rows recorded in
+# docs/BENCHMARKS.md: ratios taken in the same run. Not run by CI.
 #
-#   scripts/bench.sh            # 10,000 specs, 100 changed
-#   N=50000 CHANGED=100 scripts/bench.sh
+#   scripts/bench.sh                 # all three rows
+#   ROWS=check scripts/bench.sh      # only some: check, review, verify
+#   COSIGN=0 scripts/bench.sh        # skip building cosign (minutes)
+#
+# Needs Go, git, openssl and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N=${N:-10000}
+ROWS=${ROWS:-check review verify}
+CHECK_N=${CHECK_N:-10000}
+SMALL=${SMALL:-1000}
+LARGE=${LARGE:-50000}
 CHANGED=${CHANGED:-100}
-NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+BUNDLES=${BUNDLES:-1000}
+COSIGN=${COSIGN:-1}
+NOW=2026-11-25T12:00:00Z
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-echo "== building nhigate and conftest v0.71.1"
-go build -o "$work/nhigate" ./cmd/nhigate
-GOBIN="$work" go install github.com/open-policy-agent/conftest@v0.71.1
-
-echo "== generating $N specs ($CHANGED changed) under $work"
-go run ./scripts/synth -n "$N" -changed 0 -out "$work/base" -now "$NOW"
-go run ./scripts/synth -n "$N" -changed "$CHANGED" -out "$work/head" -now "$NOW"
-repo="$work/repo"
-mkdir -p "$repo"
-cp -r "$work/base/." "$repo/"
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-git -C "$repo" init -q -b main
-git -C "$repo" add -A
-git -C "$repo" commit -q -m base
-git -C "$repo" checkout -q -b feature
-cp -r "$work/head/." "$repo/"
-git -C "$repo" add -A
-git -C "$repo" commit -q -m head
 
-# Seconds of wall time for a command, best of $RUNS (default 3).
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
+go build -o "$work/nhigate" ./cmd/nhigate
+
+# best CMD...: the lowest wall seconds of RUNS (default 3) runs.
 best() {
-  local best=
+  local best= t
   for _ in $(seq "${RUNS:-3}"); do
-    local start end t
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+    t=$( { /usr/bin/time -f %e "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
     if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
   done
   echo "$best"
 }
 
-echo "== nhigate diff, git mode, $CHANGED of $N changed"
-echo "seconds: $(best "$work/nhigate" diff --repo "$repo" --base main --head feature)"
-echo "== nhigate review, git mode, $CHANGED of $N changed"
-echo "seconds: $(best "$work/nhigate" review --repo "$repo" --base main --head feature --now "$NOW")"
-echo "== nhigate check, all $N specs"
-nh=$(best "$work/nhigate" check --now "$NOW" "$work/base/identities")
-echo "seconds: $nh"
-echo "== conftest test --all-namespaces, all $N specs, same policies and data"
-ct=$(RUNS=1 best "$work/conftest" test --all-namespaces -p policies/nhigate -d policies/data "$work/base/identities")
-echo "seconds: $ct"
-echo "== speed-up: $(awk -v c="$ct" -v n="$nh" 'BEGIN { printf "%.1f", c / n }')x"
+# cpu CMD...: user+system seconds of one run.
+cpu() {
+  { /usr/bin/time -f '%U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 | awk '{ printf "%.3f", $1 + $2 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# repo DIR N: a git repo of N synthetic specs on main, CHANGED of them
+# changed on feature.
+repo() {
+  local dir=$1 n=$2
+  go run ./scripts/synth -n "$n" -changed 0 -out "$dir" -now "$NOW" >/dev/null
+  git -C "$dir" init -q -b main
+  git -C "$dir" add -A
+  git -C "$dir" commit -q -m base
+  git -C "$dir" checkout -q -b feature
+  go run ./scripts/synth -n "$n" -changed "$CHANGED" -out "$dir" -now "$NOW" >/dev/null
+  git -C "$dir" add -A
+  git -C "$dir" commit -q -m head
+  git -C "$dir" gc -q
+}
+
+for row in $ROWS; do
+  case $row in
+  check)
+    echo "== check: $CHECK_N specs, nhigate check vs conftest test --all-namespaces, same policies and data"
+    GOBIN="$work" go install github.com/open-policy-agent/conftest@v0.71.1
+    go run ./scripts/synth -n "$CHECK_N" -changed 0 -out "$work/check" -now "$NOW" >/dev/null
+    nh=$(best "$work/nhigate" check --now "$NOW" "$work/check/identities")
+    nhcpu=$(cpu "$work/nhigate" check --now "$NOW" "$work/check/identities")
+    ct=$(RUNS=1 best "$work/conftest" test --all-namespaces -p policies/nhigate -d policies/data "$work/check/identities")
+    echo "nhigate ${nh}s wall, $(awk -v c="$nhcpu" -v n="$CHECK_N" 'BEGIN { printf "%.3f", c * 1000 / n }') ms CPU per spec; conftest ${ct}s; conftest/nhigate $(ratio "$ct" "$nh")x"
+    ;;
+  review)
+    echo "== review: $CHANGED changed specs in a repo of $SMALL and of $LARGE specs"
+    repo "$work/small" "$SMALL"
+    repo "$work/large" "$LARGE"
+    s=$(best "$work/nhigate" review --repo "$work/small" --base main --head feature --now "$NOW")
+    l=$(best "$work/nhigate" review --repo "$work/large" --base main --head feature --now "$NOW")
+    g=$(best git -C "$work/large" diff --stat main feature)
+    echo "review ${s}s at $SMALL, ${l}s at $LARGE: ratio $(ratio "$l" "$s"); git diff --stat at $LARGE ${g}s"
+    ;;
+  verify)
+    echo "== verify: $BUNDLES key bundles in one invocation"
+    # main is empty; feature adds every spec, so attest signs them all.
+    mkdir -p "$work/sign"
+    git -C "$work/sign" init -q -b main
+    git -C "$work/sign" commit -q --allow-empty -m empty
+    git -C "$work/sign" checkout -q -b feature
+    go run ./scripts/synth -n "$BUNDLES" -changed 0 -out "$work/sign" -now "$NOW" >/dev/null
+    git -C "$work/sign" add -A
+    git -C "$work/sign" commit -q -m specs
+    openssl ecparam -name prime256v1 -genkey -noout -out "$work/ec.pem"
+    openssl pkcs8 -topk8 -nocrypt -in "$work/ec.pem" -out "$work/key.pem"
+    openssl ec -in "$work/ec.pem" -pubout -out "$work/pub.pem" 2>/dev/null
+    (cd "$work/sign" && "$work/nhigate" attest --key "$work/key.pem" --base main --head feature \
+      --out "$work/bundles" --now "$NOW" --allow-unapproved-local >/dev/null 2>&1)
+    mapfile -t specs < <(cd "$work/bundles" && find identities -name '*.sigstore.json' | sed 's/\.sigstore\.json$//' | sort)
+    v=$(cd "$work/sign" && best "$work/nhigate" verify --key "$work/pub.pem" --accept-unchecked-approvals \
+      --bundle-dir "$work/bundles" --now "$NOW" "${specs[@]}")
+    rate=$(awk -v n="${#specs[@]}" -v t="$v" 'BEGIN { printf "%.0f", n / t }')
+    line="nhigate verify ${#specs[@]} bundles in ${v}s: $rate bundles/s"
+    if [ "$COSIGN" = 1 ]; then
+      GOBIN="$work" go install github.com/sigstore/cosign/v2/cmd/cosign@v2.5.2
+      echo '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}' > "$work/root.json"
+      start=$(date +%s.%N)
+      for s in "${specs[@]:0:20}"; do
+        (cd "$work/sign" && "$work/cosign" verify-blob-attestation --new-bundle-format --key "$work/pub.pem" \
+          --trusted-root "$work/root.json" --insecure-ignore-tlog --type https://nhigate.dev/attestation/review/v1 \
+          --bundle "$work/bundles/$s.sigstore.json" "$s" >/dev/null 2>&1)
+      done
+      end=$(date +%s.%N)
+      crate=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", 20 / (b - a) }')
+      line="$line; cosign verify-blob-attestation $crate bundles/s (20, one process each); nhigate/cosign $(ratio "$rate" "$crate")x"
+    fi
+    echo "$line"
+    ;;
+  *)
+    echo "unknown row $row: use check, review or verify" >&2
+    exit 2
+    ;;
+  esac
+done
