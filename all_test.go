@@ -94,15 +94,15 @@ var clockReaders = map[string]string{
 	"internal/ghtest/handlers.go": "the fake GitHub stamps comments and statuses as GitHub would",
 	"internal/sigtest/sigtest.go": "VirtualSigstore certificates must be valid when the test signs",
 	// Tests.
-	"policies/engine_test.go":        "TestRealClock checks the real-clock path with dates relative to now",
-	"policies/bench_test.go":         "benchmarks report specs per second",
-	"ghapi/transport_test.go":        "rate-limit reset headers are Unix times relative to now",
-	"ghapi/token_test.go":            "rate-limit reset headers are Unix times relative to now",
-	"ghapi/merged_test.go":           "a merge time the code under test only passes through",
-	"internal/ghtest/server_test.go": "review times the code under test only passes through",
-	"internal/cli/attest_test.go":    "review times the code under test only passes through",
-	"cmd/nhigate/main_test.go":       "review and merge times the fake GitHub only passes through",
-	"attest/keyless_test.go":         "certificates valid from a minute before now, as Fulcio issues them",
+	"policies/engine_test.go":          "TestRealClock checks the real-clock path with dates relative to now",
+	"policies/bench_test.go":           "benchmarks report specs per second",
+	"internal/ghapi/transport_test.go": "rate-limit reset headers are Unix times relative to now",
+	"internal/ghapi/token_test.go":     "rate-limit reset headers are Unix times relative to now",
+	"internal/ghapi/merged_test.go":    "a merge time the code under test only passes through",
+	"internal/ghtest/server_test.go":   "review times the code under test only passes through",
+	"internal/cli/attest_test.go":      "review times the code under test only passes through",
+	"cmd/nhigate/main_test.go":         "review and merge times the fake GitHub only passes through",
+	"attest/keyless_test.go":           "certificates valid from a minute before now, as Fulcio issues them",
 }
 
 // TestClockReads keeps the real clock out of the code: see clockReaders.

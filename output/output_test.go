@@ -15,8 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhigate/nhigate/diffing"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
 

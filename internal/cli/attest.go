@@ -13,9 +13,9 @@ import (
 	sigstoresign "github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/nhigate/nhigate/attest"
-	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
 

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
 

@@ -18,10 +18,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 )
 
 // Exit codes. Any error means no pass.

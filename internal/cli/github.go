@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/codeowners"
-	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/secret"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 )
 
 // maxEventSize bounds the event payload GitHub writes for the job.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/ghapi"
 )
 
 // TestOutsideErrors checks that failures outside nhigate (GitHub, the

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/nhigate/nhigate/codeowners"
-	"github.com/nhigate/nhigate/source"
+	"github.com/nhigate/nhigate/internal/source"
 )
 
 const ownersExamples = `  # Who must approve changes to these paths, by the working tree's CODEOWNERS

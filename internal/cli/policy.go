@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/policies"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
 

@@ -20,11 +20,11 @@ import (
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
-	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/secret"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
 

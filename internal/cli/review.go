@@ -9,8 +9,8 @@ import (
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
 

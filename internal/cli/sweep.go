@@ -21,10 +21,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/nhigate/nhigate/ghapi"
+	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/lifecycle"
 	"github.com/nhigate/nhigate/output"
-	"github.com/nhigate/nhigate/source"
 	"github.com/nhigate/nhigate/spec"
 )
 

@@ -1,4 +1,4 @@
-package schema_test
+package spec_test
 
 import (
 	"bytes"
@@ -17,11 +17,10 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/nhigate/nhigate/schema"
 	"github.com/nhigate/nhigate/spec"
 )
 
-const fixtures = "../spec/testdata/schema"
+const fixtures = "testdata/schema"
 
 // matcher evaluates OPA's json.match_schema, the validator that conftest
 // policies and `opa eval` use, against the embedded schema.
@@ -77,7 +76,7 @@ func (m *matcher) match(t testing.TB, doc any) (bool, []string) {
 func decodeSchema(t testing.TB) map[string]any {
 	t.Helper()
 	var doc map[string]any
-	if err := json.Unmarshal(schema.JSON(), &doc); err != nil {
+	if err := json.Unmarshal(spec.Schema(), &doc); err != nil {
 		t.Fatalf("schema is not JSON: %v", err)
 	}
 	return doc
@@ -100,7 +99,7 @@ func TestSchemaIsValid(t *testing.T) {
 	doc := decodeSchema(t)
 	for key, want := range map[string]string{
 		"$schema": "http://json-schema.org/draft-07/schema#",
-		"$id":     schema.ID,
+		"$id":     spec.SchemaID,
 	} {
 		if doc[key] != want {
 			t.Errorf("%s = %v, want %q", key, doc[key], want)
@@ -109,9 +108,9 @@ func TestSchemaIsValid(t *testing.T) {
 }
 
 func TestJSONReturnsACopy(t *testing.T) {
-	a := schema.JSON()
+	a := spec.Schema()
 	a[0] = 'x'
-	if b := schema.JSON(); b[0] != '{' {
+	if b := spec.Schema(); b[0] != '{' {
 		t.Fatal("JSON returned the embedded bytes themselves")
 	}
 }
