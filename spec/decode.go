@@ -356,16 +356,23 @@ func suggest(got string, fields map[string]int) string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	if best := Nearest(got, names); best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "known fields: " + strings.Join(names, ", ")
+}
+
+// Nearest returns the word of known closest to got, ignoring case, if it
+// is at most two edits away, for "did you mean" hints; "" otherwise. Ties
+// go to the earlier word.
+func Nearest(got string, known []string) string {
 	best, bestDist := "", 3
-	for _, k := range names {
+	for _, k := range known {
 		if dist := levenshtein(strings.ToLower(got), strings.ToLower(k)); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
-	if best != "" {
-		return fmt.Sprintf("did you mean %q?", best)
-	}
-	return "known fields: " + strings.Join(names, ", ")
+	return best
 }
 
 func levenshtein(a, b string) int {

@@ -22,6 +22,7 @@ import (
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
+	"github.com/nhigate/nhigate/spec"
 )
 
 // Exit codes. Any error means no pass.
@@ -244,39 +245,16 @@ func (p *program) run(ctx context.Context, args []string) error {
 }
 
 // suggest returns the command nearest to a mistyped name, or "" when none
-// is close: at most two edits, or a prefix of a command.
+// is close: a prefix of a command, or at most two edits away.
 func suggest(name string) string {
-	best, bestDist := "", 3
+	var names []string
 	for _, c := range commands() {
 		if len(name) >= 2 && strings.HasPrefix(c.name, name) {
 			return c.name
 		}
-		if d := editDistance(strings.ToLower(name), c.name); d < bestDist {
-			best, bestDist = c.name, d
-		}
+		names = append(names, c.name)
 	}
-	return best
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return spec.Nearest(name, names)
 }
 
 func (p *program) usage(w io.Writer) {
