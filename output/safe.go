@@ -64,6 +64,26 @@ type walker struct {
 
 var bytesType = reflect.TypeFor[[]byte]()
 
+// elements walks the elements of a slice or an array, and copies it (with
+// fresh) only when an element changes.
+func (w *walker) elements(v reflect.Value, fresh func() reflect.Value) (reflect.Value, bool) {
+	var nv reflect.Value
+	for i := range v.Len() {
+		e, changed := w.walk(v.Index(i))
+		if !changed {
+			continue
+		}
+		if !nv.IsValid() {
+			nv = fresh()
+		}
+		nv.Index(i).Set(e)
+	}
+	if nv.IsValid() {
+		return nv, true
+	}
+	return v, false
+}
+
 func (w *walker) walk(v reflect.Value) (reflect.Value, bool) {
 	switch v.Kind() {
 	case reflect.String:
@@ -138,40 +158,18 @@ func (w *walker) walk(v reflect.Value) (reflect.Value, bool) {
 			}
 			return v, false
 		}
-		var nv reflect.Value
-		for i := range v.Len() {
-			e, changed := w.walk(v.Index(i))
-			if !changed {
-				continue
-			}
-			if !nv.IsValid() {
-				nv = reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-				reflect.Copy(nv, v)
-			}
-			nv.Index(i).Set(e)
-		}
-		if nv.IsValid() {
-			return nv, true
-		}
-		return v, false
+		return w.elements(v, func() reflect.Value {
+			nv := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(nv, v)
+			return nv
+		})
 
 	case reflect.Array:
-		var nv reflect.Value
-		for i := range v.Len() {
-			e, changed := w.walk(v.Index(i))
-			if !changed {
-				continue
-			}
-			if !nv.IsValid() {
-				nv = reflect.New(v.Type()).Elem()
-				nv.Set(v)
-			}
-			nv.Index(i).Set(e)
-		}
-		if nv.IsValid() {
-			return nv, true
-		}
-		return v, false
+		return w.elements(v, func() reflect.Value {
+			nv := reflect.New(v.Type()).Elem()
+			nv.Set(v)
+			return nv
+		})
 
 	case reflect.Map:
 		if v.IsNil() {
