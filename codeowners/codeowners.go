@@ -73,8 +73,8 @@ func (f *File) owners(path string) (owners []string, rule *Rule, steps int) {
 // Locations in search order, as GitHub looks them up.
 var Locations = []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
 
-// maxSize is GitHub's limit: "CODEOWNERS files must be under 3 MB in size."
-const maxSize = 3 << 20
+// MaxSize is GitHub's limit: "CODEOWNERS files must be under 3 MB in size."
+const MaxSize = 3 << 20
 
 // ErrTooLarge is wrapped by Find's error for a file GitHub refuses to load.
 var ErrTooLarge = errors.New("CODEOWNERS file too large")
@@ -95,7 +95,7 @@ func Find(read func(path string) ([]byte, error)) (*File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", loc, err)
 		}
-		if len(data) >= maxSize {
+		if len(data) >= MaxSize {
 			// Accepting it would require owners GitHub never requests.
 			return nil, fmt.Errorf("%s: %w: it is %d bytes and GitHub ignores a CODEOWNERS file of 3 MB or more, so it requests no code owner; merge entries with wildcard patterns to shrink it", loc, ErrTooLarge, len(data))
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhigate/nhigate/attest"
 	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
@@ -164,7 +165,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		origin.PullRequest = attest.PullRequest{Number: merged.Number, URL: merged.URL, Author: merged.Author, MergedBy: merged.MergedBy}
 	}
 
-	prep, err := prepare(ctx, rev, reviewer.ScopeReview, now)
+	prep, err := review.Prepare(ctx, review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: reviewer.ScopeReview, Now: now})
 	if err != nil {
 		return err
 	}
@@ -179,7 +180,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 			return err
 		}
 	}
-	rep := reviewer.Decide(*prep.in)
+	rep := reviewer.Decide(*prep.Input)
 	if rep.Verdict != reviewer.Pass {
 		fmt.Fprintf(p.stderr, "nhigate: the review of %s does not pass; nothing was signed:\n", rep.Head)
 		for _, r := range rep.Reasons {
@@ -192,18 +193,18 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		}
 		return errBlocked
 	}
-	baseCommit, ok := commitOf(prep.base)
+	baseCommit, ok := commitOf(prep.Base)
 	if !ok {
 		return usageErrorf("--base %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.base)
 	}
 	origin.BaseCommit = baseCommit
-	files := attest.Files(prep.head)
+	files := attest.Files(prep.Head)
 	if len(files) == 0 {
 		fmt.Fprintf(p.stderr, "nhigate: %s changes no spec; nothing to sign\n", rep.Head)
 		return nil
 	}
 	for _, file := range files {
-		out, err := signFile(ctx, head, file, rep, prep.head, origin, sign, prep.cfg.SpecLimits())
+		out, err := signFile(ctx, head, file, rep, prep.Head, origin, sign, prep.Config.SpecLimits())
 		if err != nil {
 			return err
 		}

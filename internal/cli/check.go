@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
@@ -72,14 +73,14 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	// User policy directories are read from the working tree here, beside
 	// the config that names them: check runs before a pull request exists,
 	// so there is no base to trust yet.
-	findings, digest, err := evaluate(ctx, source.Dir(root), cfg, loaded.Workflows, now)
+	findings, digest, err := review.Evaluate(ctx, source.Dir(root), cfg, loaded.Workflows, now)
 	if err != nil {
 		return err
 	}
 	rep := reviewer.Decide(reviewer.Input{
 		Mode:         reviewer.Local,
 		Scope:        reviewer.ScopeCheck,
-		Files:        specFiles(loaded),
+		Files:        review.SpecFiles(loaded),
 		Invalid:      loaded.Errors,
 		Findings:     findings,
 		PolicyDigest: digest,

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
@@ -66,7 +67,8 @@ func ExitCode(err error) int {
 		return e.code
 	}
 	var ce *source.ConfigError
-	if errors.As(err, &ce) {
+	var re *review.RevisionError
+	if errors.As(err, &ce) || errors.As(err, &re) {
 		return ExitUsage
 	}
 	return ExitInternal

@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/nhigate/nhigate/codeowners"
 	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
@@ -24,9 +23,6 @@ import (
 
 // maxEventSize bounds the event payload GitHub writes for the job.
 const maxEventSize = 25 << 20
-
-// maxCODEOWNERS is GitHub's own limit: a larger CODEOWNERS is ignored.
-const maxCODEOWNERS = 3 << 20
 
 // maxStepSummary keeps the job summary under GitHub's 1 MiB limit, with
 // room for other steps' summaries.
@@ -165,8 +161,8 @@ func readBounded(path string, limit int64) ([]byte, error) {
 
 // approvals adds the approval state to the review. CODEOWNERS comes from
 // the base revision, like the policies and the config.
-func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
-	in := prep.in
+func (g *githubRun) approvals(ctx context.Context, prep *review.Prepared) error {
+	in := prep.Input
 	if g.mergeQueue {
 		// A merge group has no pull request of its own: each pull request
 		// in it passed this gate, approvals included, before it could join
@@ -175,10 +171,10 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 		return nil
 	}
 	in.Mode = reviewer.GitHub
-	if err := g.crossCheck(ctx, prep.changed); err != nil {
+	if err := g.crossCheck(ctx, prep.Changed); err != nil {
 		return err
 	}
-	rules, err := approvalRules(prep)
+	rules, err := prep.ApprovalRules()
 	if err != nil {
 		return err
 	}
@@ -192,39 +188,6 @@ func (g *githubRun) approvals(ctx context.Context, prep *prepared) error {
 	return nil
 }
 
-// approvalRules are the approvals a change needs, all known from base: the
-// CODEOWNERS of the changed files, the risk tier of the diff, and the
-// changed specs' own approvals and exceptions.
-func approvalRules(prep *prepared) (reviewer.ApprovalRules, error) {
-	rules := reviewer.ApprovalRules{
-		Specs: prep.head,
-		// Exceptions new since base need their approvedBy's approval; the
-		// owners and requesters at base, and the owners of the principal's
-		// other specs, stay excluded where those at head are.
-		Base:       prep.baseSpecs,
-		Context:    prep.context,
-		Generators: prep.cfg.Generators,
-	}
-	if prep.cfg.CODEOWNERS == nil || *prep.cfg.CODEOWNERS {
-		file, err := codeowners.Find(func(p string) ([]byte, error) { return prep.base.ReadFile(p, maxCODEOWNERS) })
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return rules, fmt.Errorf("read CODEOWNERS from the base revision: %w", err)
-		}
-		rules.Files = []reviewer.OwnedFile{}
-		if file != nil {
-			for _, path := range prep.changed {
-				owners, _ := file.Owners(path)
-				rules.Files = append(rules.Files, reviewer.OwnedFile{Path: path, Owners: owners})
-			}
-		}
-	}
-	if risk := prep.in.Diff.Risk(); risk > 0 {
-		rules.Tier = risk.String()
-		rules.TierRule = prep.cfg.RiskTiers[rules.Tier]
-	}
-	return rules, nil
-}
-
 // mergeResult runs the policies on the merge result of the pull request,
 // the refs/pull/N/merge commit: merging deploys it, not the head. A head
 // that passes on its own can fail there, when the base branch changed the
@@ -232,7 +195,7 @@ func approvalRules(prep *prepared) (reviewer.ApprovalRules, error) {
 // cleanly. The specs judged are those the merge changes on the base
 // branch; the policies and the config are still base's. A merge queue's
 // head is itself the merge result, so there is nothing more to check.
-func (g *githubRun) mergeResult(ctx context.Context, prep *prepared, now time.Time) error {
+func (g *githubRun) mergeResult(ctx context.Context, prep *review.Prepared, now time.Time) error {
 	if g.mergeQueue {
 		return nil
 	}
@@ -244,21 +207,21 @@ func (g *githubRun) mergeResult(ctx context.Context, prep *prepared, now time.Ti
 	if err != nil {
 		return fmt.Errorf("diff the merge result %s with its base: %w", short(sha), err)
 	}
-	mergedSpecs, err := source.LoadSpecs(merged, changed, prep.cfg)
+	mergedSpecs, err := source.LoadSpecs(merged, changed, prep.Config)
 	if err != nil {
 		return fmt.Errorf("read the merge result %s: %w", short(sha), err)
 	}
-	firstSpecs, err := source.LoadSpecs(first, changed, prep.cfg)
+	firstSpecs, err := source.LoadSpecs(first, changed, prep.Config)
 	if err != nil {
 		return fmt.Errorf("read the base of the merge result %s: %w", short(sha), err)
 	}
 	var findings []reviewer.Finding
 	if len(mergedSpecs.Workflows) > 0 {
-		if findings, _, err = evaluate(ctx, prep.base, prep.cfg, mergedSpecs.Workflows, now); err != nil {
+		if findings, _, err = review.Evaluate(ctx, prep.Base, prep.Config, mergedSpecs.Workflows, now); err != nil {
 			return fmt.Errorf("check the merge result %s: %w", short(sha), err)
 		}
 	}
-	prep.in.Merge = &reviewer.MergeInput{
+	prep.Input.Merge = &reviewer.MergeInput{
 		Commit: sha, Base: g.event.BaseRef,
 		Findings: findings, Invalid: mergedSpecs.Errors,
 		Specs: mergedSpecs.Workflows, BaseSpecs: firstSpecs.Workflows,

@@ -60,7 +60,7 @@ func runOwners(_ context.Context, p *program, args []string) error {
 	if err != nil {
 		return usageErrorf("--base: %v", err)
 	}
-	file, err := codeowners.Find(func(path string) ([]byte, error) { return tree.ReadFile(path, maxCODEOWNERS) })
+	file, err := codeowners.Find(func(path string) ([]byte, error) { return tree.ReadFile(path, codeowners.MaxSize) })
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read CODEOWNERS from %s: %w", tree, err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
@@ -542,7 +543,7 @@ func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.C
 		}
 		all = append(all, pr.workflows...)
 	}
-	findings, digest, err := evaluate(ctx, base, cfg, all, now)
+	findings, digest, err := review.Evaluate(ctx, base, cfg, all, now)
 	if err != nil {
 		return err
 	}

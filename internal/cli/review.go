@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
-	"github.com/nhigate/nhigate/internal/source"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/spec"
 )
 
 const reviewExamples = `  # Review the bundled example (two directories)
@@ -106,7 +102,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	if rev.base == "" || rev.head == "" {
 		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
 	}
-	prep, err := prepare(ctx, rev, scope, now)
+	prep, err := review.Prepare(ctx, review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now})
 	if err != nil {
 		return err
 	}
@@ -120,14 +116,14 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	} else if scope == reviewer.ScopeReview {
 		// Who would have to approve is known from base; whether they did
 		// is not, and the report says so.
-		rules, err := approvalRules(prep)
+		rules, err := prep.ApprovalRules()
 		if err != nil {
 			return err
 		}
-		prep.in.Required = reviewer.Required(rules)
+		prep.Input.Required = reviewer.Required(rules)
 	}
-	prep.in.FailOnRisk = threshold
-	rep := reviewer.Decide(*prep.in)
+	prep.Input.FailOnRisk = threshold
+	rep := reviewer.Decide(*prep.Input)
 	if gh != nil {
 		if err := gh.publish(ctx, p, rep, out.output); err != nil {
 			return err
@@ -146,131 +142,4 @@ func parseFailOnRisk(level string) (diffing.Risk, error) {
 		return diffing.None, usageErrorf("--fail-on-risk %q is not a risk level; write one of: %s", level, strings.Join(config.RiskLevels, ", "))
 	}
 	return r, nil
-}
-
-// prepared is a review before its decision: the input, and what GitHub
-// mode needs to add approvals to it.
-type prepared struct {
-	in      *reviewer.Input
-	cfg     *config.Config
-	base    source.Tree
-	changed []string
-	head    []*spec.Workflow
-	// baseSpecs are the base versions of the changed specs.
-	baseSpecs []*spec.Workflow
-	// context are the specs of unchanged files that hold a changed
-	// principal.
-	context []*spec.Workflow
-}
-
-// prepare reads both sides, diffs them and, for a review, runs the
-// policies. Everything that judges the change comes from base.
-func prepare(ctx context.Context, rev revisionFlags, scope reviewer.Scope, now time.Time) (*prepared, error) {
-	base, err := source.Open(rev.repo, rev.base)
-	if err != nil {
-		return nil, usageErrorf("--base: %v", err)
-	}
-	head, err := source.Open(rev.repo, rev.head)
-	if err != nil {
-		return nil, usageErrorf("--head: %v", err)
-	}
-	cfg, err := source.LoadConfig(base)
-	if err != nil {
-		return nil, err
-	}
-	// The change is what head adds since it branched from base; the rules
-	// that judge it are base's own.
-	from, err := source.MergeBase(base, head)
-	if err != nil {
-		return nil, err
-	}
-	changed, err := source.Changed(ctx, from, head)
-	if err != nil {
-		return nil, err
-	}
-	// Base specs were judged when they merged; a broken one must not block
-	// the pull request that fixes it, so only head errors count. Access is
-	// compared per principal, so the specs of unchanged files that share a
-	// principal with a changed one are read too.
-	specs, err := source.LoadReview(ctx, from, head, changed, cfg)
-	if err != nil {
-		return nil, err
-	}
-	baseSpecs, headSpecs := specs.Base, specs.Head
-	// Nothing else among the changed files may hold a spec unread, and the
-	// files that govern the gate are flagged with why.
-	screened, err := source.Screen(ctx, from, head, changed, cfg, headSpecs)
-	if err != nil {
-		return nil, err
-	}
-	var governance []string
-	why := map[string]string{}
-	for _, g := range screened.Governance {
-		governance = append(governance, g.Path)
-		why[g.Path] = g.Reason
-	}
-	name := base.String()
-	if from != base {
-		name += ", diffed from " + from.String()
-	}
-	in := &reviewer.Input{
-		Mode:    reviewer.Local,
-		Scope:   scope,
-		Base:    name,
-		Head:    head.String(),
-		Files:   specFiles(baseSpecs, headSpecs, &source.Loaded{Errors: screened.Errors}),
-		Invalid: append(headSpecs.Errors, screened.Errors...),
-		// Exceptions new since base are unverified here, and in GitHub
-		// mode wait for their approvers.
-		Specs: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Now: now,
-	}
-	// Over the grant limit there is no diff, and the review is blocked;
-	// the governance changes still show.
-	in.Diff, err = diffing.Options{MaxGrants: cfg.Limits.MaxGrantsPerReview}.Compute(
-		slices.Concat(withoutInvalid(baseSpecs.Workflows, headSpecs.Errors), specs.Context), slices.Concat(headSpecs.Workflows, specs.Context), governance)
-	var limit *diffing.LimitError
-	if errors.As(err, &limit) {
-		in.Invalid = append(in.Invalid, &spec.Error{File: limit.Largest.Source.File, Msg: limit.Error(),
-			Hint: "split the change into smaller pull requests, or raise limits.maxGrantsPerReview in .nhigate.yaml"})
-		in.Diff = diffing.Compute(nil, nil, governance)
-	} else if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(in.Invalid, func(a, b *spec.Error) int { return strings.Compare(a.File, b.File) })
-	for i, c := range in.Diff.Governance {
-		if r := why[c.File]; r != "" {
-			in.Diff.Governance[i].Reason = r
-		}
-	}
-	if scope == reviewer.ScopeReview {
-		in.Findings, in.PolicyDigest, err = evaluate(ctx, base, cfg, headSpecs.Workflows, now)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return &prepared{in: in, cfg: cfg, base: base, changed: changed, head: headSpecs.Workflows, baseSpecs: baseSpecs.Workflows, context: specs.Context}, nil
-}
-
-// withoutInvalid leaves out the base workflows of files that are invalid at
-// head: such a file is reported as invalid, and blocks, but its access was
-// not removed, so the diff must not say so.
-func withoutInvalid(base []*spec.Workflow, invalid spec.Errors) []*spec.Workflow {
-	bad := map[string]bool{}
-	for _, e := range invalid {
-		bad[e.File] = true
-	}
-	return slices.DeleteFunc(slices.Clone(base), func(w *spec.Workflow) bool { return bad[w.Source.File] })
-}
-
-func specFiles(loaded ...*source.Loaded) int {
-	files := map[string]bool{}
-	for _, l := range loaded {
-		for _, w := range l.Workflows {
-			files[w.Source.File] = true
-		}
-		for _, e := range l.Errors {
-			files[e.File] = true
-		}
-	}
-	return len(files)
 }

@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/lifecycle"
 	"github.com/nhigate/nhigate/output"
@@ -165,7 +166,7 @@ func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.
 		Report:    lifecycle.Sweep(loaded.Workflows, lastChanged, now, within),
 		Revision:  tree.String(),
 		Within:    shortDuration(within),
-		Files:     specFiles(loaded),
+		Files:     review.SpecFiles(loaded),
 		Invalid:   loaded.Errors,
 		workflows: loaded.Workflows,
 		tree:      tree,
