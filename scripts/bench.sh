@@ -92,7 +92,7 @@ for row in $ROWS; do
     openssl pkcs8 -topk8 -nocrypt -in "$work/ec.pem" -out "$work/key.pem"
     openssl ec -in "$work/ec.pem" -pubout -out "$work/pub.pem" 2>/dev/null
     (cd "$work/sign" && "$work/nhigate" attest --key "$work/key.pem" --base main --head feature \
-      --out "$work/bundles" --now "$NOW" --allow-unapproved-local >/dev/null 2>&1)
+      --out-dir "$work/bundles" --now "$NOW" --allow-unapproved-local >/dev/null 2>&1)
     mapfile -t specs < <(cd "$work/bundles" && find identities -name '*.sigstore.json' | sed 's/\.sigstore\.json$//' | sort)
     v=$(cd "$work/sign" && best "$work/nhigate" verify --key "$work/pub.pem" --accept-unchecked-approvals \
       --bundle-dir "$work/bundles" --now "$NOW" "${specs[@]}")

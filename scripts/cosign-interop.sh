@@ -31,7 +31,7 @@ cp "testdata/example/head/$spec" "$repo/$spec"
 git -C "$repo" commit -q -am widen
 
 (cd "$repo" && "$work/nhigate" attest --key "$work/key.pem" --base main --head feature \
-  --out "$work/bundles" --now 2026-11-25T12:00:00Z --allow-unapproved-local)
+  --out-dir "$work/bundles" --now 2026-11-25T12:00:00Z --allow-unapproved-local)
 
 verify() {
   (cd "$repo" && "$work/cosign" verify-blob-attestation --new-bundle-format --key "$work/pub.pem" \

@@ -22,7 +22,7 @@ import (
 
 const attestExamples = `  # Sign every spec a branch changes, after a passing local review.
   # Approvals are not checked locally, so say so explicitly:
-  nhigate attest --key cosign.key --base main --head feature --out attestations/ --allow-unapproved-local
+  nhigate attest --key cosign.key --base main --head feature --out-dir attestations/ --allow-unapproved-local
 
   # The key may be cosign's encrypted format; its password comes from
   # the COSIGN_PASSWORD environment variable.
@@ -31,10 +31,10 @@ const attestExamples = `  # Sign every spec a branch changes, after a passing lo
   # there): find the pull request merged as $GITHUB_SHA, check its
   # approvals again, and sign keyless with the workflow's identity
   # (needs "permissions: id-token: write")
-  nhigate attest --keyless --out attestations/
+  nhigate attest --keyless --out-dir attestations/
 
   # The same, naming the merge commit and signing with a key
-  nhigate attest --github --key cosign.key --head "$GITHUB_SHA" --out attestations/
+  nhigate attest --github --key cosign.key --head "$GITHUB_SHA" --out-dir attestations/
 `
 
 // keyPasswordEnv holds the password of an encrypted (cosign) key.
@@ -48,7 +48,7 @@ const (
 
 func runAttest(ctx context.Context, p *program, args []string) error {
 	var rev revisionFlags
-	fs := p.flags("attest", "attest (--key KEY | --keyless) --out DIR (--github | --base REV --head REV --allow-unapproved-local) [flags]", attestExamples)
+	fs := p.flags("attest", "attest (--key KEY | --keyless) --out-dir DIR (--github | --base REV --head REV --allow-unapproved-local) [flags]", attestExamples)
 	rev.register(fs, true)
 	forceGitHub := fs.Bool("github", false, "attest a merge to the default branch: --head (default $GITHUB_SHA) against its first parent, with the approvals of the pull request merged as it (the default in GitHub Actions on a push event)")
 	keyFile := fs.String("key", "", "PEM private key to sign with: ECDSA P-256, Ed25519, or cosign's encrypted format (password in $"+keyPasswordEnv+")")
@@ -56,7 +56,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	fulcioURL := fs.String("fulcio-url", attest.PublicFulcioURL, "with --keyless: the Fulcio certificate authority")
 	rekorURL := fs.String("rekor-url", attest.PublicRekorURL, "with --keyless: the Rekor transparency log to record signatures in; empty for none (then --tsa-url is required)")
 	tsaURL := fs.String("tsa-url", "", "with --keyless: the full URL of an RFC 3161 timestamp authority, e.g. https://timestamp.sigstore.dev/api/v1/timestamp")
-	outDir := fs.String("out", "", "directory to write <spec path>.sigstore.json bundles into")
+	outDir := fs.String("out-dir", "", "directory to write <spec path>.sigstore.json bundles into")
 	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
 	upload := fs.Bool("upload", false, "also store each bundle with the repository's attestations on GitHub, where \"gh attestation verify\" finds it (GitHub mode; needs \"permissions: attestations: write\")")
 	unapproved := fs.Bool("allow-unapproved-local", false, "sign after a local review, which checks no approvals; the bundles say so, and verify refuses them without --accept-unchecked-approvals")
@@ -78,7 +78,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	case *keyless && (p.env[idTokenURLEnv] == "" || p.env[idTokenTokenEnv] == ""):
 		return usageErrorf("--keyless runs in a GitHub Actions job with \"permissions: id-token: write\", which sets %s and %s; elsewhere, sign with --key", idTokenURLEnv, idTokenTokenEnv)
 	case *outDir == "":
-		return usageErrorf("--out is required: the directory to write bundles into")
+		return usageErrorf("--out-dir is required: the directory to write bundles into")
 	case *forceGitHub && *unapproved:
 		return usageErrorf("--allow-unapproved-local is for local mode; --github checks the approvals of the merged pull request")
 	}

@@ -48,16 +48,16 @@ func TestAttestVerifyUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"attest", "--base", "main", "--head", "feature", "--out", dir, "--allow-unapproved-local"}, "--key is required, or --keyless"},
-		{[]string{"attest", "--key", "k", "--keyless", "--base", "main", "--head", "feature", "--out", dir, "--allow-unapproved-local"}, "either --key or --keyless"},
-		{[]string{"attest", "--key", "k", "--tsa-url", "https://tsa.example", "--base", "main", "--head", "feature", "--out", dir, "--allow-unapproved-local"}, "apply only to --keyless"},
-		{[]string{"attest", "--keyless", "--rekor-url", "", "--base", "main", "--head", "feature", "--out", dir, "--allow-unapproved-local"}, "needs --rekor-url or --tsa-url"},
-		{[]string{"attest", "--keyless", "--base", "main", "--head", "feature", "--out", dir, "--allow-unapproved-local"}, "ACTIONS_ID_TOKEN_REQUEST_URL"},
-		{[]string{"attest", "--key", "k", "--base", "main", "--head", "feature", "--allow-unapproved-local"}, "--out is required"},
-		{[]string{"attest", "--key", "k", "--head", "feature", "--out", dir, "--allow-unapproved-local"}, "both --base and --head are required"},
-		{[]string{"attest", "--key", "k", "--base", "main", "--head", "feature", "--out", dir}, "pass --allow-unapproved-local"},
-		{[]string{"attest", "--key", filepath.Join(dir, "missing"), "--base", "main", "--head", "feature", "--out", dir, "--allow-unapproved-local"}, "--key:"},
-		{[]string{"attest", "--key", "k", "--base", "main", "--head", "feature", "--out", dir, "--allow-unapproved-local", "--now", "soon"}, "not an RFC 3339 time"},
+		{[]string{"attest", "--base", "main", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local"}, "--key is required, or --keyless"},
+		{[]string{"attest", "--key", "k", "--keyless", "--base", "main", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local"}, "either --key or --keyless"},
+		{[]string{"attest", "--key", "k", "--tsa-url", "https://tsa.example", "--base", "main", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local"}, "apply only to --keyless"},
+		{[]string{"attest", "--keyless", "--rekor-url", "", "--base", "main", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local"}, "needs --rekor-url or --tsa-url"},
+		{[]string{"attest", "--keyless", "--base", "main", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local"}, "ACTIONS_ID_TOKEN_REQUEST_URL"},
+		{[]string{"attest", "--key", "k", "--base", "main", "--head", "feature", "--allow-unapproved-local"}, "--out-dir is required"},
+		{[]string{"attest", "--key", "k", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local"}, "both --base and --head are required"},
+		{[]string{"attest", "--key", "k", "--base", "main", "--head", "feature", "--out-dir", dir}, "pass --allow-unapproved-local"},
+		{[]string{"attest", "--key", filepath.Join(dir, "missing"), "--base", "main", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local"}, "--key:"},
+		{[]string{"attest", "--key", "k", "--base", "main", "--head", "feature", "--out-dir", dir, "--allow-unapproved-local", "--now", "soon"}, "not an RFC 3339 time"},
 		{[]string{"verify", "--bundle", "b.json", "spec.yaml"}, "no trust decision: pass --key PUB"},
 		{[]string{"verify", "--bundle", "b.json", "spec.yaml"}, "--certificate-identity (or --certificate-identity-regexp) with --certificate-oidc-issuer and --trusted-root FILE"},
 		{[]string{"verify", "--key", pub, "--certificate-identity", "ci@acme.example", "--bundle", "b", "spec.yaml"}, "either --key or the --certificate-* flags"},
@@ -318,7 +318,7 @@ func TestAttestGitHub(t *testing.T) {
 			}
 			environ := []string{"NO_COLOR=1", "GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=push", "GITHUB_SHA=" + merge,
 				"GITHUB_REPOSITORY=acme/policies", "GITHUB_TOKEN=" + srv.Token, "GITHUB_API_URL=" + srv.URL}
-			args := append([]string{"attest", "--repo", repo, "--key", key, "--out", out, "--now", frozen}, tt.args...)
+			args := append([]string{"attest", "--repo", repo, "--key", key, "--out-dir", out, "--now", frozen}, tt.args...)
 			var stdout, stderr bytes.Buffer
 			err := Run(context.Background(), args, environ, nil, &stdout, &stderr)
 			if got := ExitCode(err); got != tt.wantCode {

@@ -30,16 +30,16 @@ import (
 )
 
 const proposeExamples = `  # See what would be proposed, judged by a clone's default branch
-  nhigate propose --checkout ../policies --prompt-file prompt.txt --dry-run new.yaml
+  nhigate propose --repo ../policies --prompt-file prompt.txt --dry-run new.yaml
 
   # Open the pull request (needs GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise)
-  nhigate propose --repo acme/policies --checkout ../policies --prompt-file prompt.txt new.yaml
+  nhigate propose --github-repo acme/policies --repo ../policies --prompt-file prompt.txt new.yaml
 
   # Keep the prompt text out of the spec, recording only its SHA-256
-  nhigate propose --repo acme/policies --prompt-file prompt.txt --no-prompt-text new.yaml
+  nhigate propose --github-repo acme/policies --prompt-file prompt.txt --no-prompt-text new.yaml
 
   # Open a failing spec anyway, as a draft marked [failing], for a person to fix
-  nhigate propose --repo acme/policies --draft new.yaml
+  nhigate propose --github-repo acme/policies --draft new.yaml
 `
 
 // generatedLabel marks the pull requests a generator proposed.
@@ -115,9 +115,9 @@ type proposeFlags struct {
 func runPropose(ctx context.Context, p *program, args []string) error {
 	var f proposeFlags
 	fs := p.flags("propose", "propose [flags] SPEC...", proposeExamples)
-	fs.StringVar(&f.repo, "repo", "", "open the pull request in this GitHub repository, OWNER/NAME (needs GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise); without it nothing is opened")
-	fs.StringVar(&f.checkout, "checkout", "", "local clone of the target repository, whose .nhigate.yaml and policies judge the spec; without it the built-in defaults do")
-	fs.StringVar(&f.base, "base-branch", "", "branch the pull request targets, and the revision of --checkout read for policies; default: the repository's default branch, and the clone's HEAD")
+	fs.StringVar(&f.repo, "github-repo", "", "open the pull request in this GitHub repository, OWNER/NAME (needs GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise); without it nothing is opened")
+	fs.StringVar(&f.checkout, "repo", "", "local clone of the target repository, whose .nhigate.yaml and policies judge the spec; without it the built-in defaults do")
+	fs.StringVar(&f.base, "base", "", "branch the pull request targets, and the revision of --repo read for policies; default: the repository's default branch, and the clone's HEAD")
 	fs.StringVar(&f.path, "path", "", "where the spec goes in the repository; default identities/<metadata.name>.yaml (one SPEC only)")
 	fs.StringVar(&f.promptFile, "prompt-file", "", "the prompt the spec was generated from; its SHA-256 goes into metadata.provenance.promptSha256, and its text into prompt")
 	fs.BoolVar(&f.noPromptText, "no-prompt-text", false, "record only the prompt's SHA-256, not its text (needs --prompt-file)")
@@ -130,7 +130,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	}
 	specs := fs.Args()
 	if len(specs) == 0 {
-		return usageErrorf("name the spec files to propose, e.g. \"nhigate propose --repo acme/policies new.yaml\"")
+		return usageErrorf("name the spec files to propose, e.g. \"nhigate propose --github-repo acme/policies new.yaml\"")
 	}
 	if f.path != "" && len(specs) > 1 {
 		return usageErrorf("--path names where one spec goes; propose %d specs in separate runs, or leave --path out", len(specs))
@@ -156,7 +156,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		var ok bool
 		owner, name, ok = strings.Cut(f.repo, "/")
 		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-			return usageErrorf("--repo %q: write OWNER/NAME, e.g. acme/policies", f.repo)
+			return usageErrorf("--github-repo %q: write OWNER/NAME, e.g. acme/policies", f.repo)
 		}
 	}
 	// The client is made before any work so a missing token fails fast; it
@@ -164,7 +164,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	var client *ghapi.Client
 	if f.repo != "" && !f.dryRun {
 		var err error
-		if client, err = p.githubClient("--repo needs GITHUB_TOKEN with contents: write and pull-requests: write; or pass --dry-run to see what would be opened"); err != nil {
+		if client, err = p.githubClient("--github-repo needs GITHUB_TOKEN with contents: write and pull-requests: write; or pass --dry-run to see what would be opened"); err != nil {
 			return err
 		}
 	}
@@ -185,7 +185,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	var base source.Tree = source.Dir(".") // read only for cfg.Policies, which the defaults leave empty
 	cfg := config.Default()
 	res := &proposeResult{SchemaVersion: 1, Repo: f.repo, DryRun: f.dryRun,
-		Policies: "built-in defaults (no --checkout: the target repository's .nhigate.yaml and policies were not read)"}
+		Policies: "built-in defaults (no --repo: the target repository's .nhigate.yaml and policies were not read)"}
 	baseSHA := ""
 	if f.checkout != "" {
 		rev := f.base
@@ -194,7 +194,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		}
 		var err error
 		if base, err = source.Open(f.checkout, rev); err != nil {
-			return usageErrorf("--checkout: %v", err)
+			return usageErrorf("--repo: %v", err)
 		}
 		if cfg, err = source.LoadConfig(base); err != nil {
 			return err
@@ -738,7 +738,7 @@ func writeProposeText(ew io.Writer, res *proposeResult) {
 				fmt.Fprintf(ew, "    %s\n", line)
 			}
 		case res.Repo == "":
-			fmt.Fprintln(ew, "  nothing opened: name the repository with --repo")
+			fmt.Fprintln(ew, "  nothing opened: name the repository with --github-repo")
 		}
 	}
 }

@@ -117,7 +117,7 @@ func TestPropose(t *testing.T) {
 	}{{
 		name:      "passing spec opens a pull request",
 		spec:      proposeSpec,
-		args:      []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
+		args:      []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
 		wantCode:  ExitPass,
 		wantCalls: true,
 		check: func(t *testing.T, r *proposed) {
@@ -193,7 +193,7 @@ func TestPropose(t *testing.T) {
 	}, {
 		name:     "failing spec is refused without a call",
 		spec:     failingSpec,
-		args:     []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
+		args:     []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
 		wantCode: ExitBlocked,
 		check: func(t *testing.T, r *proposed) {
 			if !strings.Contains(r.stdout, "✗ identities/ci-artifacts.yaml:15: NHI-RISK-002:") {
@@ -206,7 +206,7 @@ func TestPropose(t *testing.T) {
 	}, {
 		name:     "invalid spec is refused without a call",
 		spec:     strings.Replace(proposeSpec, "environment: staging", "environment: Staging", 1),
-		args:     []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
+		args:     []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
 		wantCode: ExitBlocked,
 		check: func(t *testing.T, r *proposed) {
 			if !strings.Contains(r.stdout, "✗ identities/ci-artifacts.yaml:17:3: spec.environment: \"Staging\" is not valid") {
@@ -216,7 +216,7 @@ func TestPropose(t *testing.T) {
 	}, {
 		name:      "failing spec with --draft opens a draft marked failing",
 		spec:      failingSpec,
-		args:      []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "--draft", "SPEC"},
+		args:      []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "--draft", "SPEC"},
 		wantCode:  ExitBlocked,
 		wantCalls: true,
 		check: func(t *testing.T, r *proposed) {
@@ -245,7 +245,7 @@ func TestPropose(t *testing.T) {
 	}, {
 		name:     "dry run prints the plan and calls nothing",
 		spec:     proposeSpec,
-		args:     []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "--dry-run", "SPEC"},
+		args:     []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "--dry-run", "SPEC"},
 		noToken:  true,
 		wantCode: ExitPass,
 		check: func(t *testing.T, r *proposed) {
@@ -255,7 +255,7 @@ func TestPropose(t *testing.T) {
 				"title         nhigate: propose ci-artifacts (staging)",
 				"dry run: would open a pull request in acme/policies labelled nhigate:generated with this body:",
 				"    ### Entitlement diff preview",
-				"judged by the built-in defaults (no --checkout",
+				"judged by the built-in defaults (no --repo",
 			} {
 				if !strings.Contains(r.stdout, want) {
 					t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
@@ -296,7 +296,7 @@ func TestPropose(t *testing.T) {
 	}, {
 		name:     "a forged promptSha256 is an error",
 		spec:     strings.Replace(proposeSpec, "# the bot's release\n", "# the bot's release\n    promptSha256: "+sha256Hex("another prompt")+"\n", 1),
-		args:     []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "--draft", "SPEC"},
+		args:     []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "--draft", "SPEC"},
 		wantCode: ExitBlocked,
 		check: func(t *testing.T, r *proposed) {
 			if !strings.Contains(r.stderr, "nhigate does not overwrite a hash that disagrees with its prompt") {
@@ -306,7 +306,7 @@ func TestPropose(t *testing.T) {
 	}, {
 		name:     "a prompt that differs from --prompt-file is an error",
 		spec:     strings.Replace(proposeSpec, "# the bot's release\n", "# the bot's release\n    prompt: something else\n", 1),
-		args:     []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
+		args:     []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"},
 		wantCode: ExitBlocked,
 		check: func(t *testing.T, r *proposed) {
 			if !strings.Contains(r.stderr, "metadata.provenance.prompt differs from --prompt-file") {
@@ -320,18 +320,18 @@ func TestPropose(t *testing.T) {
 		noToken bool
 		want    string
 	}{
-		{"no spec", []string{"--repo", "acme/policies"}, false, "name the spec files to propose"},
-		{"no prompt", []string{"--repo", "acme/policies", "SPEC"}, false, "has no metadata.provenance.prompt: pass the prompt with --prompt-file"},
+		{"no spec", []string{"--github-repo", "acme/policies"}, false, "name the spec files to propose"},
+		{"no prompt", []string{"--github-repo", "acme/policies", "SPEC"}, false, "has no metadata.provenance.prompt: pass the prompt with --prompt-file"},
 		{"--path with two specs", []string{"--path", "identities/x.yaml", "--prompt-file", "PROMPT", "SPEC", "SPEC"}, false, "--path names where one spec goes"},
 		{"--path outside the repo", []string{"--path", "../x.yaml", "--prompt-file", "PROMPT", "SPEC"}, false, "write a clean repository-relative path"},
 		{"--path not YAML", []string{"--path", "identities/x.json", "--prompt-file", "PROMPT", "SPEC"}, false, "propose writes YAML"},
-		{"--path not a spec path", []string{"--checkout", "CHECKOUT", "--path", "docs/x.yaml", "--prompt-file", "PROMPT", "SPEC"}, false, "is not where .nhigate.yaml expects specs"},
+		{"--path not a spec path", []string{"--repo", "CHECKOUT", "--path", "docs/x.yaml", "--prompt-file", "PROMPT", "SPEC"}, false, "is not where .nhigate.yaml expects specs"},
 		{"--no-prompt-text alone", []string{"--no-prompt-text", "SPEC"}, false, "--no-prompt-text needs --prompt-file"},
-		{"bad --repo", []string{"--repo", "policies", "--prompt-file", "PROMPT", "SPEC"}, false, "write OWNER/NAME"},
+		{"bad --github-repo", []string{"--github-repo", "policies", "--prompt-file", "PROMPT", "SPEC"}, false, "write OWNER/NAME"},
 		{"bad --now", []string{"--now", "yesterday", "--prompt-file", "PROMPT", "SPEC"}, false, "is not an RFC 3339 time"},
 		{"bad --format", []string{"--format", "sarif", "--prompt-file", "PROMPT", "SPEC"}, false, "unknown format \"sarif\""},
 		{"unknown flag", []string{"--branch", "x", "SPEC"}, false, "flag provided but not defined: -branch"},
-		{"no token", []string{"--repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"}, true, "--repo needs GITHUB_TOKEN"},
+		{"no token", []string{"--github-repo", "acme/policies", "--prompt-file", "PROMPT", "SPEC"}, true, "--github-repo needs GITHUB_TOKEN"},
 		{"missing spec", []string{"--prompt-file", "PROMPT", "missing.yaml"}, false, "missing.yaml"},
 	}
 	for _, u := range usage {
@@ -356,7 +356,7 @@ func TestPropose(t *testing.T) {
 			dir := t.TempDir()
 			specFile := filepath.Join(dir, "new.yaml")
 			promptFile := filepath.Join(dir, "prompt.txt")
-			checkout := filepath.Join(dir, "checkout")
+			checkout := filepath.Join(dir, "repo")
 			for p, c := range map[string]string{specFile: tt.spec, promptFile: proposePrompt, filepath.Join(checkout, ".nhigate.yaml"): baseFiles[".nhigate.yaml"]} {
 				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 					t.Fatal(err)
@@ -400,7 +400,7 @@ func TestPropose(t *testing.T) {
 	}
 }
 
-// With --checkout, the clone's .nhigate.yaml and policies judge the spec,
+// With --repo, the clone's .nhigate.yaml and policies judge the spec,
 // and the pull request is refused if GitHub's base has moved on since.
 func TestProposeCheckout(t *testing.T) {
 	tests := []struct {
@@ -450,7 +450,7 @@ func TestProposeCheckout(t *testing.T) {
 
 			var stdout, stderr bytes.Buffer
 			env := []string{"GITHUB_TOKEN=" + srv.Token, "GITHUB_API_URL=" + srv.URL}
-			args := []string{"propose", "--now", frozen, "--repo", "acme/policies", "--checkout", clone,
+			args := []string{"propose", "--now", frozen, "--github-repo", "acme/policies", "--repo", clone,
 				"--prompt-file", filepath.Join(dir, "prompt.txt"), filepath.Join(dir, "new.yaml")}
 			err = Run(context.Background(), args, env, strings.NewReader(""), &stdout, &stderr)
 			if code := ExitCode(err); code != tt.wantCode {

@@ -33,10 +33,10 @@ const sweepExamples = `  # What has expired or expires within a week, at HEAD of
   nhigate sweep
 
   # The default branch of another clone, looking 30 days ahead, as Markdown
-  nhigate sweep --repo ../policy-repo --rev origin/main --within 720h --format markdown
+  nhigate sweep --repo ../policy-repo --head origin/main --within 720h --format markdown
 
   # An audit as of a past moment (--now is for tests and audits)
-  nhigate sweep --rev v1.4.0 --now 2026-11-25T12:00:00Z --format json
+  nhigate sweep --head v1.4.0 --now 2026-11-25T12:00:00Z --format json
 
   # In a scheduled workflow: open one revocation pull request
   nhigate sweep --open-pr
@@ -68,19 +68,19 @@ func (r *sweepResult) blocked() bool { return r.Overdue() > 0 || len(r.Invalid) 
 func runSweep(ctx context.Context, p *program, args []string) error {
 	fs := p.flags("sweep", "sweep [flags]", sweepExamples)
 	repo := fs.String("repo", ".", "git repository to sweep")
-	rev := fs.String("rev", "HEAD", "revision (branch, tag, SHA) to sweep; a directory is swept too, but without history the age of static credentials is unknown")
+	rev := fs.String("head", "HEAD", "revision (branch, tag, SHA) to sweep; a directory is swept too, but without history the age of static credentials is unknown")
 	withinFlag := fs.String("within", "168h", "also list grants expiring and credentials due for rotation within this long: hours or days, e.g. 168h or 7d")
 	format := fs.String("format", "text", "output format: "+strings.Join(sweepFormats, ", "))
 	outFile := fs.String("output", "", "write the report to this file instead of standard output")
 	nowFlag := fs.String("now", "", "judge as of this RFC 3339 time instead of the clock (for tests and audits)")
 	openPR := fs.Bool("open-pr", false, "open one revocation pull request that removes expired specs and expired exceptions (needs GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL)")
-	base := fs.String("base-branch", "", "branch the revocation pull request targets; default: the branch --rev names, else main")
+	base := fs.String("base", "", "branch the revocation pull request targets; default: the branch --head names, else main")
 	dryRun := fs.Bool("dry-run", false, "with --open-pr: print the revocation pull request that would be opened, and call nothing")
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
 	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q; name the revision with --rev", fs.Arg(0))
+		return usageErrorf("unexpected argument %q; name the revision with --head", fs.Arg(0))
 	}
 	within, err := parseLookahead(*withinFlag)
 	if err != nil {
@@ -138,7 +138,7 @@ func runSweep(ctx context.Context, p *program, args []string) error {
 func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.Duration) (*sweepResult, error) {
 	tree, err := source.Open(repoDir, rev)
 	if err != nil {
-		return nil, usageErrorf("--rev: %v", err)
+		return nil, usageErrorf("--head: %v", err)
 	}
 	cfg, err := source.LoadConfig(tree)
 	if err != nil {
@@ -605,7 +605,7 @@ func parseLookahead(s string) (time.Duration, error) {
 func openRevocation(ctx context.Context, p *program, t *revocationTarget, base string, res *sweepResult) error {
 	commit, ok := res.tree.(interface{ Commit() string })
 	if !ok {
-		return usageErrorf("--open-pr needs --rev to be a git revision, not a directory")
+		return usageErrorf("--open-pr needs --head to be a git revision, not a directory")
 	}
 	rv := plan(res)
 	for _, m := range rv.manual {

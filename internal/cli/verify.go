@@ -62,7 +62,7 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	var id certFlags
 	id.register(fs)
 	bundleFile := fs.String("bundle", "", "the bundle of the one SPEC")
-	bundleDir := fs.String("bundle-dir", "", "directory holding <SPEC>.sigstore.json for each SPEC, as nhigate attest --out writes it")
+	bundleDir := fs.String("bundle-dir", "", "directory holding <SPEC>.sigstore.json for each SPEC, as nhigate attest --out-dir writes it")
 	format := fs.String("format", "text", "output format: text or json")
 	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
 	unchecked := fs.Bool("accept-unchecked-approvals", false, "UNSAFE: accept bundles signed after a local review, in which nobody's approval was checked")
