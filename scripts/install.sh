@@ -22,8 +22,10 @@
 #   RUNNER_OS, RUNNER_ARCH  the platform (GitHub's names); else uname
 #   RUNNER_TOOL_CACHE  the cache root; else $XDG_CACHE_HOME or ~/.cache
 #
-# Exit status: 0 installed (or found in the cache), 1 any failure. Every
-# failure says what was wrong and what to do.
+# Exit status: 0 installed (or found in the cache); 1 any failure, after
+# which nothing is installed; 2 NHIGATE_VERSION is empty or not a release
+# tag (a branch, a commit), so there is nothing to download. Every failure
+# says what was wrong and what to do.
 set -eu
 
 repo=nhigate/nhigate
@@ -43,12 +45,19 @@ warn() {
 	fi
 }
 
+# not_release exits 2: there is nothing to download, and the caller (the
+# Action) may build from source instead.
+not_release() {
+	echo "nhigate install: $*" >&2
+	exit 2
+}
+
 version=${NHIGATE_VERSION:-}
-[ -n "$version" ] || fail "NHIGATE_VERSION is not set. Set it to a release tag, e.g. NHIGATE_VERSION=v1.2.3"
+[ -n "$version" ] || not_release "NHIGATE_VERSION is not set, so there is no release to download. Set it to a release tag, e.g. NHIGATE_VERSION=v1.2.3, or build from source: go install github.com/$repo/cmd/nhigate@<ref>"
 # The version lands in a URL and in paths: only a release tag's characters.
 if ! printf '%s\n' "$version" | grep -Eq '^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$' ||
 	[ "$(printf '%s\n' "$version" | wc -l)" -ne 1 ]; then
-	fail "version \"$version\" is not a release tag (vMAJOR.MINOR.PATCH). Use a released version, or build from source: go install github.com/$repo/cmd/nhigate@<ref>"
+	not_release "version \"$version\" is not a release tag (vMAJOR.MINOR.PATCH), so there is no release to download. Use a released version, or build from source: go install github.com/$repo/cmd/nhigate@<ref>"
 fi
 bare=${version#v}
 

@@ -314,7 +314,8 @@ func TestInstallWindowsZip(t *testing.T) {
 }
 
 // TestInstallRefuses covers every way a download can be wrong: each case
-// must exit 1 with its message and leave nothing in the tool cache.
+// must exit 1 with its message and leave nothing in the tool cache. A
+// version that is no release exits 2, for the Action to build from source.
 func TestInstallRefuses(t *testing.T) {
 	skipWindows(t)
 	path := toolDir(t)
@@ -333,6 +334,8 @@ func TestInstallRefuses(t *testing.T) {
 		env    map[string]string
 		path   string
 		want   string
+		// code is the exit status, 1 unless set.
+		code int
 		// noRequests: the script must refuse before downloading anything.
 		noRequests bool
 	}{
@@ -410,12 +413,28 @@ func TestInstallRefuses(t *testing.T) {
 			name:       "not a release",
 			env:        map[string]string{"NHIGATE_VERSION": "main"},
 			want:       `version "main" is not a release tag`,
+			code:       2,
+			noRequests: true,
+		},
+		{
+			name:       "a commit",
+			env:        map[string]string{"NHIGATE_VERSION": "b2fd63a1c0ffee0000000000000000000000beef"},
+			want:       "is not a release tag",
+			code:       2,
+			noRequests: true,
+		},
+		{
+			name:       "no version",
+			env:        map[string]string{"NHIGATE_VERSION": ""},
+			want:       "NHIGATE_VERSION is not set",
+			code:       2,
 			noRequests: true,
 		},
 		{
 			name:       "a version that climbs out of its directory",
 			env:        map[string]string{"NHIGATE_VERSION": "v1.2.3/../../../x"},
 			want:       "is not a release tag",
+			code:       2,
 			noRequests: true,
 		},
 		{
@@ -447,8 +466,12 @@ func TestInstallRefuses(t *testing.T) {
 			}
 			maps.Copy(env, tt.env)
 			r := run(t, s, p, env)
-			if r.code != 1 {
-				t.Errorf("exit %d, want 1\nstderr:\n%s", r.code, r.stderr)
+			want := 1
+			if tt.code != 0 {
+				want = tt.code
+			}
+			if r.code != want {
+				t.Errorf("exit %d, want %d\nstderr:\n%s", r.code, want, r.stderr)
 			}
 			if !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "nhigate install: ") {
 				t.Errorf("stderr does not say %q:\n%s", tt.want, r.stderr)
