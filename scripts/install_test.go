@@ -151,7 +151,7 @@ func toolDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, tool := range []string{"sh", "curl", "tar", "gzip", "unzip", "awk", "grep", "wc", "cut", "sha256sum", "shasum",
-		"mktemp", "rm", "mkdir", "cp", "chmod", "mv", "uname", "cmp", "cat"} {
+		"mktemp", "rm", "mkdir", "cp", "chmod", "mv", "uname", "cmp", "cat", "bash"} {
 		p, err := exec.LookPath(tool)
 		if err != nil {
 			continue
