@@ -9,6 +9,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"maps"
@@ -113,16 +114,24 @@ type server struct {
 	mu    sync.Mutex
 	files release
 	hits  int
+	// prefix is the path of the release's files, /download/TAG/.
+	prefix string
 }
 
 func serve(t *testing.T, files release) *server {
 	t.Helper()
-	s := &server{files: files}
+	return serveTag(t, files, version)
+}
+
+// serveTag serves the release files of tag under /download/TAG/.
+func serveTag(t *testing.T, files release, tag string) *server {
+	t.Helper()
+	s := &server{files: files, prefix: "/download/" + tag + "/"}
 	s.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.hits++
-		name, ok := strings.CutPrefix(r.URL.Path, "/download/"+version+"/")
+		name, ok := strings.CutPrefix(r.URL.Path, s.prefix)
 		data, found := s.files[name]
 		if !ok || !found {
 			http.NotFound(w, r)
@@ -539,4 +548,80 @@ func flip(data []byte) []byte {
 	out := bytes.Clone(data)
 	out[len(out)-1] ^= 0xff
 	return out
+}
+
+// TestInstallSnapshotRelease runs install.sh against a real GoReleaser
+// snapshot release, so that the archive names of .goreleaser.yaml and of
+// install.sh cannot drift apart. .ci/snapshot builds one and runs this with
+// NHIGATE_SNAPSHOT_DIST=dist; without it the test is skipped.
+func TestInstallSnapshotRelease(t *testing.T) {
+	skipWindows(t)
+	dist := os.Getenv("NHIGATE_SNAPSHOT_DIST")
+	if dist == "" {
+		t.Skip("set NHIGATE_SNAPSHOT_DIST to a GoReleaser snapshot's dist directory (.ci/snapshot does)")
+	}
+	if !filepath.IsAbs(dist) {
+		dist = filepath.Join("..", dist)
+	}
+	meta, err := os.ReadFile(filepath.Join(dist, "metadata.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(meta, &m); err != nil || m.Version == "" {
+		t.Fatalf("dist/metadata.json has no version: %v", err)
+	}
+	v := "v" + m.Version
+	rel := release{}
+	entries, err := os.ReadDir(dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			data, err := os.ReadFile(filepath.Join(dist, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel[e.Name()] = data
+		}
+	}
+	goos, goarch := map[string]string{"linux": "Linux", "darwin": "macOS"}[runtime.GOOS], map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH]
+	if goos == "" || goarch == "" {
+		t.Skipf("no release archive runs on %s/%s", runtime.GOOS, runtime.GOARCH)
+	}
+	archive := fmt.Sprintf("nhigate_%s_%s_%s.tar.gz", m.Version, runtime.GOOS, runtime.GOARCH)
+	if _, ok := rel[archive]; !ok {
+		t.Fatalf("the snapshot has no %s, the name install.sh downloads", archive)
+	}
+	path := toolDir(t)
+	for _, tampered := range []bool{false, true} {
+		files := maps.Clone(rel)
+		if tampered {
+			files[archive] = flip(files[archive])
+		}
+		s := serveTag(t, files, v)
+		r := run(t, s, path, map[string]string{
+			"NHIGATE_VERSION":  v,
+			"NHIGATE_BASE_URL": s.URL + "/download/" + v,
+			"NHIGATE_COSIGN":   "skip", // a snapshot is not signed
+			"RUNNER_OS":        goos,
+			"RUNNER_ARCH":      goarch,
+		})
+		if tampered {
+			if r.code != 1 || !strings.Contains(r.stderr, "checksum mismatch for "+archive) {
+				t.Errorf("a tampered snapshot archive: exit %d\n%s", r.code, r.stderr)
+			}
+			continue
+		}
+		if r.code != 0 {
+			t.Fatalf("install.sh exited %d\n%s", r.code, r.stderr)
+		}
+		out, err := exec.Command(strings.TrimSpace(r.stdout), "--version").Output()
+		if err != nil || !strings.HasPrefix(string(out), "nhigate ") || !strings.Contains(string(out), "\ncommit: ") {
+			t.Errorf("the installed snapshot binary's --version printed %q, %v", out, err)
+		}
+	}
 }
