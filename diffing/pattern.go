@@ -279,7 +279,7 @@ func coversTokens(p, q []ptoken) bool {
 // its shift: the search allocates a state and a map key per word, which on
 // inputs built to blow it up is most of its time.
 const (
-	searchUnitCost = 25
+	searchUnitCost = 100
 	searchCallCost = 3000
 )
 
