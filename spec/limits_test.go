@@ -92,7 +92,7 @@ func TestParseBoundsInput(t *testing.T) {
 			name: "self-referencing anchor",
 			file: "w.yaml",
 			data: conditions("&c {self: *c}"),
-			want: spec.Errors{{Line: 17, Col: 7, Path: "spec.entitlements[0].conditions" + strings.Repeat(".self", 29), Msg: "nesting deeper than 32 levels", Hint: "flatten the structure"}},
+			want: spec.Errors{{Line: 17, Col: 19, Path: "spec.entitlements[0].conditions" + strings.Repeat(".self", 29), Msg: "nesting deeper than 32 levels", Hint: "flatten the structure"}},
 		},
 		{
 			name: "self-referencing list",
