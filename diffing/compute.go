@@ -97,6 +97,15 @@ func (o Options) Compute(base, head []*spec.Workflow, governance []string) (*Dif
 	return d, nil
 }
 
+// Withheld is the diff of a review whose grants were not compared, for
+// why (a LimitError): only the governance changes, rated critical as a
+// whole, since the access it did not compare may be anything.
+func Withheld(governance []string, why string) *Diff {
+	d := Compute(nil, nil, governance)
+	d.Uncompared = why
+	return d
+}
+
 // countGrants counts grants as expanded, before duplicates are dropped, so
 // that the count costs nothing however large the product.
 func countGrants(sides ...[]*spec.Workflow) (int, *spec.Workflow) {
