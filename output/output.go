@@ -223,25 +223,35 @@ func repoNamespace(f reviewer.Finding) string {
 	return " [" + f.Namespace + "]"
 }
 
-// MaxConditionsShown is how many bytes of a grant's conditions a text or
-// Markdown report shows per change. Every grant of an entitlement carries
-// its conditions, so a report listing a thousand changes would repeat a
-// large object a thousand times; longer conditions are shown as their
-// first bytes, their size and a digest that tells two apart. The JSON
-// report keeps them whole (limits.maxConditionsBytes bounds each).
+// MaxConditionsShown is how many bytes of a grant's conditions a report
+// shows per change. Every grant of an entitlement carries its conditions,
+// so a report listing a thousand changes would repeat a large object a
+// thousand times; longer conditions are shown as their first bytes, their
+// size and a digest that tells two apart. The JSON report lists each such
+// object whole, once, under its digest (see JSON).
 const MaxConditionsShown = 160
 
-// Conditions is how a report shows a grant's conditions (canonical JSON).
+// Conditions is how a text or Markdown report shows a grant's conditions
+// (canonical JSON).
 func Conditions(cond string) string {
+	short, _ := conditionsRef(cond, 6)
+	return short
+}
+
+// conditionsRef shortens conditions longer than MaxConditionsShown to their
+// first bytes, size and the first n bytes of their SHA-256, returned as
+// "sha256:<hex>" in digest; short ones come back whole, with no digest.
+func conditionsRef(cond string, n int) (short, digest string) {
 	if len(cond) <= MaxConditionsShown {
-		return cond
+		return cond, ""
 	}
 	cut := MaxConditionsShown - 40
 	for cut > 0 && !utf8.RuneStart(cond[cut]) {
 		cut--
 	}
 	sum := sha256.Sum256([]byte(cond))
-	return fmt.Sprintf("%s… (%d bytes, sha256:%x)", cond[:cut], len(cond), sum[:6])
+	digest = fmt.Sprintf("sha256:%x", sum[:n])
+	return fmt.Sprintf("%s… (%d bytes, %s)", cond[:cut], len(cond), digest), digest
 }
 
 func fromText(c diffing.Change) string {

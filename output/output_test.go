@@ -255,11 +255,11 @@ func TestJUnitNamesAreUnique(t *testing.T) {
 	}
 }
 
-// TestConditionsShownOnce: a text or Markdown report shows long conditions
-// as their first bytes, size and digest, so that a thousand listed changes
-// of one entitlement do not repeat its conditions a thousand times; short
-// ones are shown whole, and two long ones that differ only at the end stay
-// apart.
+// TestConditionsShownOnce: a report shows long conditions as their first
+// bytes, size and digest, so that a thousand listed changes of one
+// entitlement do not repeat its conditions a thousand times (JSON lists
+// each whole once, under its digest); short ones are shown whole, and two
+// long ones that differ only at the end stay apart.
 func TestConditionsShownOnce(t *testing.T) {
 	long := `{"StringEquals":{"aws:SourceVpc":"` + strings.Repeat("v", 4000) + `"}}`
 	other := `{"StringEquals":{"aws:SourceVpc":"` + strings.Repeat("v", 3999) + `w"}}`
@@ -291,7 +291,33 @@ func TestConditionsShownOnce(t *testing.T) {
 	if err := (Text{}).Render(&text, r); err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string]string{"text": text.String(), "markdown": Markdown{}.String(r)} {
+	var js bytes.Buffer
+	if err := (JSON{}).Render(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		Risk       string            `json:"risk"`
+		Conditions map[string]string `json:"conditions"`
+		Diff       diffing.Diff      `json:"diff"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if len(parsed.Conditions) != 1 || len(parsed.Diff.Identities) != 1 || len(parsed.Diff.Identities[0].Changes) != 50 {
+		t.Fatalf("JSON: %d conditions, %d identities", len(parsed.Conditions), len(parsed.Diff.Identities))
+	}
+	for digest, full := range parsed.Conditions {
+		if full != long || !strings.HasPrefix(digest, "sha256:") || len(digest) != len("sha256:")+64 {
+			t.Errorf("JSON conditions[%q] = %d bytes, want the whole object under its digest", digest, len(full))
+		}
+		if g := parsed.Diff.Identities[0].Changes[7].Grant; !strings.HasSuffix(g.Conditions, digest+")") {
+			t.Errorf("JSON grant conditions %q do not name %s", g.Conditions, digest)
+		}
+	}
+	if id.Changes[0].Grant.Conditions != long {
+		t.Errorf("rendering JSON changed the report")
+	}
+	for name, out := range map[string]string{"text": text.String(), "markdown": Markdown{}.String(r), "json": strings.Replace(js.String(), jsonString(t, long), "", 1)} {
 		if n := strings.Count(out, strings.Repeat("v", 200)); n != 0 {
 			t.Errorf("%s repeats the conditions %d times", name, n)
 		}
@@ -299,4 +325,14 @@ func TestConditionsShownOnce(t *testing.T) {
 			t.Errorf("%s is %d bytes for 50 changes", name, n)
 		}
 	}
+}
+
+// jsonString is s as a JSON string literal.
+func jsonString(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
