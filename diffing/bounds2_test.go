@@ -194,6 +194,14 @@ func TestComputeJudgesEachPatternOnce(t *testing.T) {
 	if unjudgedN == 0 {
 		t.Errorf("no grant says it was not judged")
 	}
+	// Unjudged, a grant of everything is still critical outside
+	// production, as judged.
+	if r := unjudged(wf(), Grant{Action: "*", Resource: "arn:aws:s3:::b/x"}); r.risk != Critical {
+		t.Errorf("unjudged *: %v", r.risk)
+	}
+	if r := unjudged(wf(prod), Grant{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/x"}); r.risk != Critical {
+		t.Errorf("unjudged in production: %v", r.risk)
+	}
 }
 
 // TestComputeAzureFoldsCase: Azure resource IDs are case-insensitive, so a

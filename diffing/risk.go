@@ -159,9 +159,13 @@ func (r *run) judged(w *spec.Workflow, g Grant) bool {
 	return true
 }
 
-// unjudged rates a grant the work bound left no room to judge as broad:
-// the highest rating of an added or widened grant short of "everything".
-func unjudged(w *spec.Workflow) rating {
+// unjudged rates a grant the work bound left no room to judge as broad, or
+// as everything when it is (a test linear in the patterns' length): never
+// lower than the judgement would rate it, added or widened.
+func unjudged(w *spec.Workflow, g Grant) rating {
+	if ParsePattern(g.Action, true).Breadth() == BreadthAll || ParsePattern(g.Resource, false).Breadth() == BreadthAll {
+		return rating{Critical, "grants everything on " + allOf(g)}
+	}
 	reason := "not judged against the catalog: the review's work bound ran out, so it is rated as broad"
 	if production(w) {
 		return rating{Critical, reason + " in production"}
@@ -172,7 +176,7 @@ func unjudged(w *spec.Workflow) rating {
 // rateAdded is rateAdded with the judgement's work counted.
 func (r *run) rateAdded(w *spec.Workflow, g Grant) rating {
 	if !r.judged(w, g) {
-		return unjudged(w)
+		return unjudged(w, g)
 	}
 	return rateAdded(w, g)
 }
@@ -180,7 +184,7 @@ func (r *run) rateAdded(w *spec.Workflow, g Grant) rating {
 // rateWidened is rateWidened with the judgement's work counted.
 func (r *run) rateWidened(w *spec.Workflow, g Grant) rating {
 	if !r.judged(w, g) {
-		return unjudged(w)
+		return unjudged(w, g)
 	}
 	return rateWidened(w, g)
 }
