@@ -130,8 +130,8 @@ func judgeCost(pattern string) int64 {
 }
 
 const (
-	judgeCallCost = 5_000
-	judgeByteCost = 30
+	judgeCallCost = 8_000
+	judgeByteCost = 120
 	judgeWildCost = 400
 )
 
