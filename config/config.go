@@ -57,6 +57,9 @@ type Limits struct {
 	// MaxGrantsPerReview is how many grants a review may compare, base and
 	// head together.
 	MaxGrantsPerReview int `yaml:"maxGrantsPerReview"`
+	// MaxConditionsBytes is the largest conditions object of one
+	// entitlement, in bytes of canonical JSON.
+	MaxConditionsBytes int `yaml:"maxConditionsBytes"`
 }
 
 // DefaultMaxGrantsPerReview is the default of limits.maxGrantsPerReview.
@@ -101,6 +104,7 @@ func Default() *Config {
 			MaxPatternLength:    spec.DefaultMaxPatternLength,
 			MaxGrantsPerSpec:    spec.DefaultMaxGrants,
 			MaxGrantsPerReview:  DefaultMaxGrantsPerReview,
+			MaxConditionsBytes:  spec.DefaultMaxConditionsBytes,
 		},
 		CODEOWNERS: ptr(true),
 		Environments: map[string]EnvLimits{
@@ -148,6 +152,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		{"limits.maxPatternLength", &c.Limits.MaxPatternLength, &merged.Limits.MaxPatternLength},
 		{"limits.maxGrantsPerSpec", &c.Limits.MaxGrantsPerSpec, &merged.Limits.MaxGrantsPerSpec},
 		{"limits.maxGrantsPerReview", &c.Limits.MaxGrantsPerReview, &merged.Limits.MaxGrantsPerReview},
+		{"limits.maxConditionsBytes", &c.Limits.MaxConditionsBytes, &merged.Limits.MaxConditionsBytes},
 	} {
 		if set(l.path) {
 			*l.to = *l.from
@@ -224,6 +229,7 @@ func (c *Config) validate(file string, pos map[string]spec.Pos) spec.Errors {
 		{"limits.maxPatternLength", "write a length in bytes, e.g. 2048", c.Limits.MaxPatternLength},
 		{"limits.maxGrantsPerSpec", "write a number of grants, e.g. 10000", c.Limits.MaxGrantsPerSpec},
 		{"limits.maxGrantsPerReview", "write a number of grants, e.g. 100000", c.Limits.MaxGrantsPerReview},
+		{"limits.maxConditionsBytes", "write a size in bytes, e.g. 8192", c.Limits.MaxConditionsBytes},
 	} {
 		if l.value < 1 {
 			add(l.path, "must be at least 1", l.hint)
@@ -294,10 +300,11 @@ func checkGlob(g, example string) (msg, hint string) {
 // SpecLimits are the loading bounds the config sets for spec files.
 func (c *Config) SpecLimits() spec.Limits {
 	return spec.Limits{
-		MaxFileSize:      int64(c.Limits.MaxFileSize),
-		MaxDocuments:     c.Limits.MaxDocumentsPerFile,
-		MaxPatternLength: c.Limits.MaxPatternLength,
-		MaxGrants:        c.Limits.MaxGrantsPerSpec,
+		MaxFileSize:        int64(c.Limits.MaxFileSize),
+		MaxDocuments:       c.Limits.MaxDocumentsPerFile,
+		MaxPatternLength:   c.Limits.MaxPatternLength,
+		MaxGrants:          c.Limits.MaxGrantsPerSpec,
+		MaxConditionsBytes: c.Limits.MaxConditionsBytes,
 	}
 }
 

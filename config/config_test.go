@@ -45,16 +45,16 @@ riskTiers:
 }
 
 func TestParseLimits(t *testing.T) {
-	c, err := Parse(File, []byte("limits: {maxPatternLength: 4096, maxGrantsPerReview: 250000}\n"))
+	c, err := Parse(File, []byte("limits: {maxPatternLength: 4096, maxGrantsPerReview: 250000, maxConditionsBytes: 1024}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Limits{MaxFileSize: spec.DefaultMaxFileSize, MaxDocumentsPerFile: spec.DefaultMaxDocuments,
-		MaxPatternLength: 4096, MaxGrantsPerSpec: spec.DefaultMaxGrants, MaxGrantsPerReview: 250000}
+		MaxPatternLength: 4096, MaxGrantsPerSpec: spec.DefaultMaxGrants, MaxGrantsPerReview: 250000, MaxConditionsBytes: 1024}
 	if diff := cmp.Diff(want, c.Limits); diff != "" {
 		t.Errorf("Limits (-want +got):\n%s", diff)
 	}
-	wantSpec := spec.Limits{MaxFileSize: spec.DefaultMaxFileSize, MaxDocuments: spec.DefaultMaxDocuments, MaxPatternLength: 4096, MaxGrants: spec.DefaultMaxGrants}
+	wantSpec := spec.Limits{MaxFileSize: spec.DefaultMaxFileSize, MaxDocuments: spec.DefaultMaxDocuments, MaxPatternLength: 4096, MaxGrants: spec.DefaultMaxGrants, MaxConditionsBytes: 1024}
 	if diff := cmp.Diff(wantSpec, c.SpecLimits()); diff != "" {
 		t.Errorf("SpecLimits (-want +got):\n%s", diff)
 	}
@@ -96,6 +96,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative pattern length", "limits: {maxPatternLength: -1}\n", []string{".nhigate.yaml:1:10", "limits.maxPatternLength: must be at least 1"}},
 		{"zero documents", "limits: {maxDocumentsPerFile: 0}\n", []string{"limits.maxDocumentsPerFile: must be at least 1"}},
 		{"zero grants per review", "limits: {maxGrantsPerReview: 0}\n", []string{"limits.maxGrantsPerReview: must be at least 1"}},
+		{"zero conditions bytes", "limits: {maxConditionsBytes: 0}\n", []string{"limits.maxConditionsBytes: must be at least 1", "write a size in bytes"}},
 		{"spec limit over the review limit", "limits: {maxGrantsPerSpec: 500, maxGrantsPerReview: 400}\n", []string{".nhigate.yaml:1:10", "500 is more than limits.maxGrantsPerReview (400)"}},
 		{"unknown limit", "limits: {maxGrants: 5}\n", []string{`unknown field "maxGrants"`}},
 	}

@@ -97,6 +97,15 @@ func (o Options) Compute(base, head []*spec.Workflow, governance []string) (*Dif
 	return d, nil
 }
 
+// Withheld is the diff of a review whose grants were not compared, for
+// why (a LimitError): only the governance changes, rated critical as a
+// whole, since the access it did not compare may be anything.
+func Withheld(governance []string, why string) *Diff {
+	d := Compute(nil, nil, governance)
+	d.Uncompared = why
+	return d
+}
+
 // countGrants counts grants as expanded, before duplicates are dropped, so
 // that the count costs nothing however large the product.
 func countGrants(sides ...[]*spec.Workflow) (int, *spec.Workflow) {
@@ -163,6 +172,8 @@ type run struct {
 	// from whose attributes were stricter, riskiest first.
 	moved    map[*spec.Workflow][]movedFrom
 	attrRisk map[[2]*spec.Workflow]Risk
+	// judgedKeys are the catalog judgements charged to the work bound.
+	judgedKeys map[judgeKey]bool
 }
 
 // movedFrom is a base workflow that a head workflow's grants came from, and
@@ -178,7 +189,7 @@ func newRun(base, head []*spec.Workflow, budget int64) *run {
 		unchanged: map[*spec.Workflow]bool{}, principals: map[string]*principal{},
 		entry: map[*spec.Workflow]*Identity{}, grants: map[*spec.Workflow][]Grant{}, fields: map[*spec.Workflow]map[Grant]string{},
 		ref: map[*spec.Workflow]*spec.Workflow{}, moved: map[*spec.Workflow][]movedFrom{},
-		attrRisk: map[[2]*spec.Workflow]Risk{},
+		attrRisk: map[[2]*spec.Workflow]Risk{}, judgedKeys: map[judgeKey]bool{},
 	}
 	inBase := map[*spec.Workflow]bool{}
 	for _, w := range base {
@@ -340,7 +351,8 @@ func maxRisk(cs []Change) Risk {
 // comparePrincipal classifies the grants of one principal.
 func (r *run) comparePrincipal(p *principal) {
 	c := r.c
-	base, head := newGrantSet(), newGrantSet()
+	platform := strings.SplitN(p.key, "/", 2)[0]
+	base, head := newGrantSet(FoldResources(platform)), newGrantSet(FoldResources(platform))
 	for _, w := range p.base {
 		for _, g := range r.norm(w) {
 			base.add(c, g, w)
@@ -459,21 +471,44 @@ func (r *run) classify(w *spec.Workflow, h *cgrant, base *grantSet) {
 	switch {
 	case c.exhausted():
 		r.uncompared(w, h, wider)
+		return
 	case len(wider) > 0:
-		rt := rateWidened(w, h.Grant)
+		rt := r.rateWidened(w, h.Grant)
 		if slices.ContainsFunc(conditional, func(b *cgrant) bool { return !looserConditions(h.conds, b.conds) }) {
 			rt.reason += "; conditions changed and are not provably narrower"
 		}
 		r.add(w, r.grantChange(w, Change{Kind: GrantWidened, Grant: &h.Grant, From: consume(wider), FromMore: more}, rt))
+		return
+	}
+	// Neither covers the other. A grant that still shares strings with a
+	// base grant extends that grant's reach: split a widening into pieces
+	// that each cover nothing ("data/*a", "data/*b", ...) and every piece
+	// overlaps the base grant. It is rated as the widening it is part of.
+	var over []*cgrant
+	base.overlapping(c, h, func(b *cgrant) bool {
+		collect(&over, b)
+		return !more
+	})
+	switch {
+	case c.exhausted():
+		r.uncompared(w, h, over)
+	case len(over) > 0:
+		rt := r.rateWidened(w, h.Grant)
+		rt.reason = "overlaps " + over[0].String() + " without covering it, so it extends that reach: " + rt.reason
+		from := make([]Grant, len(over))
+		for i, b := range over {
+			from[i] = b.Grant
+		}
+		r.add(w, r.grantChange(w, Change{Kind: GrantWidened, Grant: &h.Grant, From: from, FromMore: more}, rt))
 	default:
-		r.add(w, r.grantChange(w, Change{Kind: GrantAdded, Grant: &h.Grant}, rateAdded(w, h.Grant)))
+		r.add(w, r.grantChange(w, Change{Kind: GrantAdded, Grant: &h.Grant}, r.rateAdded(w, h.Grant)))
 	}
 }
 
 // uncompared rates a grant the work bound left undecided as a widening,
 // the highest rating a grant change can get.
 func (r *run) uncompared(w *spec.Workflow, h *cgrant, from []*cgrant) {
-	rt := rateWidened(w, h.Grant)
+	rt := r.rateWidened(w, h.Grant)
 	rt.reason = "not compared: the review's pattern comparisons reached their work bound, so it is rated as a widening (" + rt.reason + ")"
 	r.add(w, r.grantChange(w, Change{Kind: GrantWidened, Grant: &h.Grant, From: consume(from), FromMore: len(from) > 0}, rt))
 }
@@ -602,7 +637,7 @@ func (r *run) compareSpecs(p *principal) {
 			r.add(h, change(h, "metadata.name", Change{Kind: IdentityChanged, Field: "file", Old: ref.Source.File, New: h.Source.File},
 				rating{Low, "the spec moved to another file"}))
 		}
-		if c, ok := caseVariant(p, h, r.norm(h)); ok {
+		if c, ok := caseVariant(p, h, r.norm(h), r.rateAdded); ok {
 			r.add(h, c)
 		}
 		for _, m := range r.moved[h] {
@@ -649,7 +684,7 @@ func (r *run) renamed(p *principal, ref, h *spec.Workflow) Change {
 // ignores case; where it does not, the workflow's grants go to a new
 // identity, so the change is rated as a new identity with those grants
 // would be.
-func caseVariant(p *principal, h *spec.Workflow, grants []Grant) (Change, bool) {
+func caseVariant(p *principal, h *spec.Workflow, grants []Grant, rateAdded func(*spec.Workflow, Grant) rating) (Change, bool) {
 	name := h.Spec.Identity.Name
 	if p.spellings[name] || len(p.base) == 0 {
 		return Change{}, false

@@ -151,6 +151,10 @@ type Diff struct {
 	// the report bounded (the riskiest are listed). Risk and Count include
 	// them.
 	Omitted []Tally `json:"omitted,omitempty"`
+	// Uncompared says why no grant was compared (the review is over a
+	// limit); "" when the diff is whole. Such a diff is rated critical:
+	// what it did not look at may be anything.
+	Uncompared string `json:"uncompared,omitempty"`
 	// Stats count the work the diff did.
 	Stats Stats `json:"-"`
 }
@@ -165,6 +169,9 @@ type Tally struct {
 // Risk is the highest risk of any change, listed or not.
 func (d *Diff) Risk() Risk {
 	r := None
+	if d.Uncompared != "" {
+		r = Critical
+	}
 	for _, c := range d.Governance {
 		r = max(r, c.Risk)
 	}

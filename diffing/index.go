@@ -26,6 +26,15 @@ type Stats struct {
 	Covers int
 	// Work is the work spent on comparisons, in units of about a nanosecond.
 	Work int64
+	// Undecided is the number of coverage questions the search could not
+	// decide (inputs built to blow it up); each was answered the way that
+	// rates the change higher.
+	Undecided int
+	// Overlaps is the number of pattern intersections computed.
+	Overlaps int
+	// Judgements is the number of grants whose patterns were judged
+	// against the catalog for the first time.
+	Judgements int
 	// Exhausted says the work bound was reached: some grants were rated as
 	// widenings without being compared.
 	Exhausted bool
@@ -36,9 +45,13 @@ type Stats struct {
 type comparer struct {
 	patterns map[patternKey]*compiled
 	memo     map[[2]*compiled]bool
-	conds    map[string][]condition
-	budget   int64
-	stats    Stats
+	// unsure remembers the pairs whose coverage the search could not
+	// decide; overlap remembers pattern intersections.
+	unsure  map[[2]*compiled]bool
+	overlap map[[2]*compiled]bool
+	conds   map[string][]condition
+	budget  int64
+	stats   Stats
 }
 
 type patternKey struct {
@@ -66,6 +79,8 @@ func newComparer(budget int64) *comparer {
 	return &comparer{
 		patterns: map[patternKey]*compiled{},
 		memo:     map[[2]*compiled]bool{},
+		unsure:   map[[2]*compiled]bool{},
+		overlap:  map[[2]*compiled]bool{},
 		conds:    map[string][]condition{},
 		budget:   budget,
 	}
@@ -160,8 +175,11 @@ func (c *comparer) exhausted() bool { return c.stats.Exhausted }
 
 // covers reports whether p covers q, and whether it could afford to find
 // out. Literal prefixes and suffixes rule most pairs out before the full
-// comparison, whose result is remembered.
-func (c *comparer) covers(p, q *compiled) (covered, decided bool) {
+// comparison, whose result is remembered. Where the comparison itself
+// cannot tell (a search built to blow up ran out of its own budget), it
+// answers assume: the caller passes the answer that rates the change
+// higher, so that an undecided comparison never lowers the risk.
+func (c *comparer) covers(p, q *compiled, assume bool) (covered, decided bool) {
 	if p == q {
 		return true, true
 	}
@@ -178,6 +196,10 @@ func (c *comparer) covers(p, q *compiled) (covered, decided bool) {
 	if v, ok := c.memo[k]; ok {
 		return v, true
 	}
+	if c.unsure[k] {
+		c.stats.Undecided++
+		return assume, true
+	}
 	if c.exhausted() || !c.charge(int64(len(p.toks)+len(q.toks))) {
 		return false, false
 	}
@@ -193,12 +215,66 @@ func (c *comparer) covers(p, q *compiled) (covered, decided bool) {
 		return false, false
 	}
 	c.stats.Covers++
-	v, work := coversCost(p.toks, q.toks)
+	v, known, work := coversCost(p.toks, q.toks)
+	c.charge(work)
+	if !known {
+		// Every undecided comparison cost a whole search budget, so the
+		// work bound keeps this map small.
+		c.unsure[k] = true
+		c.stats.Undecided++
+		return assume, true
+	}
 	if len(c.memo) < maxMemo || work >= memoWork {
 		c.memo[k] = v
 	}
-	c.charge(work)
 	return v, true
+}
+
+// intersects reports whether p and q match a common string, and whether it
+// could afford to find out. Literal prefixes and suffixes rule most pairs
+// out first: a common string starts with both prefixes, so one is a prefix
+// of the other, and likewise ends with both suffixes.
+func (c *comparer) intersects(p, q *compiled) (overlap, decided bool) {
+	if p == q {
+		return true, true
+	}
+	if !c.charge(candidateCost + int64(min(len(p.prefix), len(q.prefix))+min(len(p.suffix), len(q.suffix)))) {
+		return false, false
+	}
+	if !affixed(p.prefix, q.prefix, strings.HasPrefix) || !affixed(p.suffix, q.suffix, strings.HasSuffix) {
+		return false, true
+	}
+	if p.exact && q.exact {
+		return p.prefix == q.prefix, true
+	}
+	k := [2]*compiled{p, q}
+	if p.text > q.text || p.text == q.text && p.fold && !q.fold {
+		k = [2]*compiled{q, p}
+	}
+	if v, ok := c.overlap[k]; ok {
+		return v, true
+	}
+	work := int64(len(p.toks)+1) * int64(len(q.toks)+1)
+	if c.stats.Work+work > c.budget {
+		c.stats.Exhausted = true
+		return false, false
+	}
+	c.stats.Overlaps++
+	v, work := intersects(p.toks, q.toks)
+	c.charge(work)
+	if len(c.overlap) < maxMemo || work >= memoWork {
+		c.overlap[k] = v
+	}
+	return v, true
+}
+
+// affixed reports whether one of a and b is a prefix (or suffix, by
+// has) of the other.
+func affixed(a, b string, has func(s, affix string) bool) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	return has(a, b)
 }
 
 // candidateCost is the work of looking at one pair of patterns. The memo
@@ -227,8 +303,10 @@ type cgrant struct {
 // order their specs list them, indexed by the literal prefixes of their
 // action and resource.
 type grantSet struct {
-	list  []*cgrant
-	byKey map[Grant]*cgrant
+	// foldRes says resources compare case-insensitively (FoldResources).
+	foldRes bool
+	list    []*cgrant
+	byKey   map[Grant]*cgrant
 	// byAct groups grants by action prefix; actKeys and actLens list its
 	// keys (sorted) and their distinct lengths.
 	byAct   map[string]*resIndex
@@ -243,9 +321,16 @@ type resIndex struct {
 	resLens []int
 }
 
-func newGrantSet() *grantSet {
-	return &grantSet{byKey: map[Grant]*cgrant{}, byAct: map[string]*resIndex{}}
+func newGrantSet(foldRes bool) *grantSet {
+	return &grantSet{foldRes: foldRes, byKey: map[Grant]*cgrant{}, byAct: map[string]*resIndex{}}
 }
+
+// FoldResources reports whether platform compares resource names without
+// regard to case, so that the diff must too: Azure Resource Manager IDs are
+// case-insensitive ("/Subscriptions/s/resourcegroups/rg" is
+// "/subscriptions/s/resourceGroups/rg"). Elsewhere case tells resources
+// apart (S3 keys, Kubernetes names, Vault paths).
+func FoldResources(platform string) bool { return platform == "azure" }
 
 // add records that w holds g.
 func (s *grantSet) add(c *comparer, g Grant, w *spec.Workflow) {
@@ -255,7 +340,7 @@ func (s *grantSet) add(c *comparer, g Grant, w *spec.Workflow) {
 		}
 		return
 	}
-	cg := &cgrant{Grant: g, act: c.pattern(g.Action, true), res: c.pattern(g.Resource, false),
+	cg := &cgrant{Grant: g, act: c.pattern(g.Action, true), res: c.pattern(g.Resource, s.foldRes),
 		conds: c.conditions(g.Conditions), holders: []*spec.Workflow{w}}
 	s.byKey[g] = cg
 	s.list = append(s.list, cg)
@@ -327,7 +412,7 @@ func (s *grantSet) coverersOf(c *comparer, g *cgrant, fn func(*cgrant) bool) boo
 	return prefixesOf(c, s.byAct, s.actLens, g.act.prefix, func(ri *resIndex) bool {
 		return prefixesOf(c, ri.byRes, ri.resLens, g.res.prefix, func(list []*cgrant) bool {
 			return visit(c, list, func(b *cgrant) (bool, bool) {
-				return bothCover(c, b, g)
+				return bothCover(c, b, g, false)
 			}, fn)
 		})
 	})
@@ -338,7 +423,7 @@ func (s *grantSet) coveredBy(c *comparer, g *cgrant, fn func(*cgrant) bool) bool
 	return extensionsOf(c, s.byAct, s.actKeys, g.act.prefix, func(ri *resIndex) bool {
 		return extensionsOf(c, ri.byRes, ri.resKeys, g.res.prefix, func(list []*cgrant) bool {
 			return visit(c, list, func(b *cgrant) (bool, bool) {
-				return bothCover(c, g, b)
+				return bothCover(c, g, b, true)
 			}, fn)
 		})
 	})
@@ -358,12 +443,47 @@ func visit(c *comparer, list []*cgrant, match func(*cgrant) (bool, bool), fn fun
 	return true
 }
 
+// overlapping calls fn with every grant of s whose patterns intersect g's:
+// some action and some resource both match. A common string starts with
+// both literal prefixes, so the index yields the grants whose prefixes are
+// prefixes of g's or extend them.
+func (s *grantSet) overlapping(c *comparer, g *cgrant, fn func(*cgrant) bool) bool {
+	return related(c, s.byAct, s.actKeys, s.actLens, g.act.prefix, func(ri *resIndex) bool {
+		return related(c, ri.byRes, ri.resKeys, ri.resLens, g.res.prefix, func(list []*cgrant) bool {
+			return visit(c, list, func(b *cgrant) (bool, bool) {
+				ok, decided := c.intersects(b.act, g.act)
+				if !ok || !decided {
+					return false, decided
+				}
+				return c.intersects(b.res, g.res)
+			}, fn)
+		})
+	})
+}
+
+// related calls fn with every key of m that is a prefix of s or that s is a
+// prefix of, each once.
+func related[V any](c *comparer, m map[string]V, keys []string, lens []int, s string, fn func(V) bool) bool {
+	for _, n := range lens {
+		if n >= len(s) {
+			break
+		}
+		if !c.charge(int64(n) + 1) {
+			return false
+		}
+		if v, ok := m[s[:n]]; ok && !fn(v) {
+			return false
+		}
+	}
+	return extensionsOf(c, m, keys, s, fn)
+}
+
 // bothCover reports whether outer's action and resource patterns cover
-// inner's.
-func bothCover(c *comparer, outer, inner *cgrant) (covered, decided bool) {
-	ok, decided := c.covers(outer.act, inner.act)
+// inner's; assume is the answer where a comparison cannot tell.
+func bothCover(c *comparer, outer, inner *cgrant, assume bool) (covered, decided bool) {
+	ok, decided := c.covers(outer.act, inner.act, assume)
 	if !ok || !decided {
 		return false, decided
 	}
-	return c.covers(outer.res, inner.res)
+	return c.covers(outer.res, inner.res, assume)
 }

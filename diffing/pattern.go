@@ -262,36 +262,92 @@ func parseTokens(s string, fold bool) []ptoken {
 	return toks
 }
 
-// coversTokens reports whether normalised p covers normalised q.
+// coversTokens reports whether normalised p covers normalised q. Where the
+// search runs out of budget it takes the structural answer, which errs
+// towards "not covered"; the diff does not use it (see coversCost).
 func coversTokens(p, q []ptoken) bool {
-	covered, _ := coversCost(p, q)
+	covered, decided, _ := coversCost(p, q)
+	if !decided {
+		return coversStructural(p, q)
+	}
 	return covered
 }
 
 // searchUnitCost is what one bitset word of coversSearch costs in work
 // units, which are about a nanosecond each, like a cell of coversStructural,
-// and searchCallCost what setting a search up costs.
+// and searchCallCost what setting a search up costs. A word costs more than
+// its shift: the search allocates a state and a map key per word, which on
+// inputs built to blow it up is most of its time.
 const (
-	searchUnitCost = 5
+	searchUnitCost = 100
 	searchCallCost = 3000
 )
 
 // coversCost is coversTokens with the work it did, in units of about a
 // nanosecond, so that a caller comparing many patterns can bound the total.
-func coversCost(p, q []ptoken) (covered bool, work int64) {
+// decided is false when neither the search nor the structural test could
+// tell: the search ran out of budget and the structural test, which is
+// sound but incomplete, said "not covered". The caller must then assume
+// whichever answer rates the change higher.
+func coversCost(p, q []ptoken) (covered, decided bool, work int64) {
 	structural := int64(len(p)+1) * int64(len(q)+1)
 	// When either side has no star, the structural test is exact; see
 	// coversStructural.
 	if !slices.Contains(p, tokStar) || !slices.Contains(q, tokStar) {
-		return coversStructural(p, q), structural
+		return coversStructural(p, q), true, structural
 	}
 	budget := searchBudget(p, q)
 	covered, decided, left := coversSearchLeft(p, q, budget)
 	work = searchCallCost + int64(budget-left)*searchUnitCost
 	if decided {
-		return covered, work
+		return covered, true, work
 	}
-	return coversStructural(p, q), work + structural
+	// A structural consumption proves coverage; its absence proves nothing.
+	if coversStructural(p, q) {
+		return true, true, work + structural
+	}
+	return false, false, work + structural
+}
+
+// intersects reports whether normalised p and q match a common string, and
+// the work it did (cells visited, about a nanosecond each). It is exact: a
+// forward search over the product of the two patterns, where the state
+// (i, j) says that some string takes p to token i and q to token j. From
+// there a star of either side may match nothing or absorb a character the
+// other side produces, and two non-star tokens consume one common
+// character when they agree (equal literals, or a `?`). Every state is
+// visited once, so it runs in O(len(p)·len(q)) time and O(len(q)) space.
+func intersects(p, q []ptoken) (bool, int64) {
+	work := int64(len(p)+1) * int64(len(q)+1)
+	m := len(q)
+	cur := make([]bool, m+1)
+	next := make([]bool, m+1)
+	cur[0] = true
+	for i := 0; ; i++ {
+		// Moves within the row: q's token j is read while p stays at i.
+		for j := 0; j < m; j++ {
+			if cur[j] && (i < len(p) && p[i] == tokStar || q[j] == tokStar) {
+				cur[j+1] = true
+			}
+		}
+		if i == len(p) {
+			return cur[m], work
+		}
+		clear(next)
+		t := p[i]
+		for j := 0; j <= m; j++ {
+			if !cur[j] {
+				continue
+			}
+			if t == tokStar || j < m && q[j] == tokStar {
+				next[j] = true // p's token i is read while q stays at j
+			}
+			if j < m && t != tokStar && q[j] != tokStar && (t == tokAny || q[j] == tokAny || t == q[j]) {
+				next[j+1] = true
+			}
+		}
+		cur, next = next, cur
+	}
 }
 
 // coversStructural reports whether p's tokens can consume q's tokens: a

@@ -3,6 +3,7 @@ package diffing
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 	"github.com/nhigate/nhigate/spec"
@@ -74,13 +75,118 @@ func reach(w *spec.Workflow, g Grant) (all bool, why string) {
 		return true, ""
 	}
 	platform := w.Spec.Identity.Platform
-	if v := catalog.Judge(platform, catalog.Action, g.Action); v.Broad() {
+	if v := judge(platform, catalog.Action, g.Action); v.Broad() {
 		return false, fmt.Sprintf("%q %s", g.Action, v.Why)
 	}
-	if v := catalog.Judge(platform, catalog.Resource, g.Resource); v.Broad() {
+	if v := judge(platform, catalog.Resource, g.Resource); v.Broad() {
 		return false, fmt.Sprintf("%q %s", g.Resource, v.Why)
 	}
 	return false, ""
+}
+
+// judgeKey is one judgement of the catalog.
+type judgeKey struct {
+	platform string
+	kind     catalog.Kind
+	pattern  string
+}
+
+// judgements remembers catalog judgements: a review judges each pattern
+// once, however many grants it is part of (100 actions × 100 resources are
+// 10,000 grants but 200 judgements). It is shared by concurrent diffs and
+// holds at most maxJudgements entries, so it is emptied when full.
+var judgements struct {
+	sync.Mutex
+	m map[judgeKey]catalog.Verdict
+}
+
+const maxJudgements = 4096
+
+// judge is catalog.Judge, remembered.
+func judge(platform string, kind catalog.Kind, pattern string) catalog.Verdict {
+	k := judgeKey{platform, kind, pattern}
+	judgements.Lock()
+	v, ok := judgements.m[k]
+	judgements.Unlock()
+	if ok {
+		return v
+	}
+	v = catalog.Judge(platform, kind, pattern)
+	judgements.Lock()
+	if judgements.m == nil || len(judgements.m) >= maxJudgements {
+		judgements.m = map[judgeKey]catalog.Verdict{}
+	}
+	judgements.m[k] = v
+	judgements.Unlock()
+	return v
+}
+
+// judgeCost is the work of judging pattern against the catalog, in the
+// diff's work units (about a nanosecond): the catalog matches the pattern
+// against a probe of every resource type and sensitive action, and a
+// wildcard costs far more than a literal there.
+func judgeCost(pattern string) int64 {
+	return judgeCallCost + judgeByteCost*int64(len(pattern)) + judgeWildCost*int64(strings.Count(pattern, "*")+strings.Count(pattern, "?"))
+}
+
+const (
+	judgeCallCost = 8_000
+	judgeByteCost = 120
+	judgeWildCost = 400
+)
+
+// judged charges the catalog judgements g needs, each pattern once per
+// diff, to the work bound. It reports false when the bound cannot pay for
+// them: the grant is then rated as broad without being judged.
+func (r *run) judged(w *spec.Workflow, g Grant) bool {
+	keys := [2]judgeKey{{w.Spec.Identity.Platform, catalog.Action, g.Action}, {w.Spec.Identity.Platform, catalog.Resource, g.Resource}}
+	var cost int64
+	for _, k := range keys {
+		if !r.judgedKeys[k] {
+			cost += judgeCost(k.pattern)
+		}
+	}
+	if cost == 0 {
+		return true
+	}
+	if !r.c.charge(cost) {
+		return false
+	}
+	r.c.stats.Judgements++
+	for _, k := range keys {
+		r.judgedKeys[k] = true
+	}
+	return true
+}
+
+// unjudged rates a grant the work bound left no room to judge as broad, or
+// as everything when it is (a test linear in the patterns' length): never
+// lower than the judgement would rate it, added or widened.
+func unjudged(w *spec.Workflow, g Grant) rating {
+	if ParsePattern(g.Action, true).Breadth() == BreadthAll || ParsePattern(g.Resource, false).Breadth() == BreadthAll {
+		return rating{Critical, "grants everything on " + allOf(g)}
+	}
+	reason := "not judged against the catalog: the review's work bound ran out, so it is rated as broad"
+	if production(w) {
+		return rating{Critical, reason + " in production"}
+	}
+	return rating{High, reason}
+}
+
+// rateAdded is rateAdded with the judgement's work counted.
+func (r *run) rateAdded(w *spec.Workflow, g Grant) rating {
+	if !r.judged(w, g) {
+		return unjudged(w, g)
+	}
+	return rateAdded(w, g)
+}
+
+// rateWidened is rateWidened with the judgement's work counted.
+func (r *run) rateWidened(w *spec.Workflow, g Grant) rating {
+	if !r.judged(w, g) {
+		return unjudged(w, g)
+	}
+	return rateWidened(w, g)
 }
 
 func rateAdded(w *spec.Workflow, g Grant) rating {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 
+	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/reviewer"
 )
 
@@ -12,9 +13,66 @@ import (
 // machines.
 type JSON struct{}
 
-// Render implements Renderer. Secrets are masked.
+// Render implements Renderer. Secrets are masked. Conditions longer than
+// MaxConditionsShown appear whole once, in the top-level "conditions"
+// object under their SHA-256 ("sha256:<hex>"); each grant that carries
+// them shows their first bytes, size and that digest.
 func (JSON) Render(w io.Writer, r *reviewer.Report) error {
-	return writeJSON(w, Redact(r))
+	return writeJSON(w, sharedConditions(Redact(r)))
+}
+
+// jsonReport is a report with its long conditions listed once.
+type jsonReport struct {
+	*reviewer.Report
+	Conditions map[string]string `json:"conditions,omitempty"`
+}
+
+// sharedConditions moves the long conditions of r's grants into one table,
+// leaving r as it is: the changes that carry them are copied.
+func sharedConditions(r *reviewer.Report) any {
+	if r.Diff == nil {
+		return r
+	}
+	table := map[string]string{}
+	short := func(g diffing.Grant) diffing.Grant {
+		if s, digest := conditionsRef(g.Conditions, 32); digest != "" {
+			table[digest] = g.Conditions
+			g.Conditions = s
+		}
+		return g
+	}
+	changes := func(cs []diffing.Change) []diffing.Change {
+		out := make([]diffing.Change, len(cs))
+		for i, c := range cs {
+			if c.Grant != nil {
+				g := short(*c.Grant)
+				c.Grant = &g
+			}
+			if len(c.From) > 0 {
+				from := make([]diffing.Grant, len(c.From))
+				for j, f := range c.From {
+					from[j] = short(f)
+				}
+				c.From = from
+			}
+			out[i] = c
+		}
+		return out
+	}
+	d := *r.Diff
+	d.Governance = changes(d.Governance)
+	d.Identities = make([]*diffing.Identity, len(r.Diff.Identities))
+	for i, id := range r.Diff.Identities {
+		cp := *id
+		cp.Changes = changes(id.Changes)
+		d.Identities[i] = &cp
+	}
+	if len(table) == 0 {
+		return r
+	}
+	cp := *r
+	cp.Diff = &d
+	return jsonReport{Report: &cp, Conditions: table}
 }
 
 // WriteJSON writes v as indented JSON with every secret masked (Redact),

@@ -170,7 +170,7 @@ func identitySection(b *strings.Builder, r *reviewer.Report, id *diffing.Identit
 				change += " (was " + Code(fromText(c)) + ")"
 			}
 			fmt.Fprintf(&t, "| %s | %s | %s | %s | %s | %s: %s |\n", change, Code(c.Grant.Action), Code(c.Grant.Resource),
-				Code(c.Grant.Conditions), Escape(expiryOf(id, c)), riskBadge(c.Risk), Escape(c.Reason))
+				Code(Conditions(c.Grant.Conditions)), Escape(expiryOf(id, c)), riskBadge(c.Risk), Escape(c.Reason))
 		}
 		fold(b, len(grants), plural(len(grants), "grant change", "grant changes"), t.String())
 	}

@@ -3,10 +3,12 @@
 package output
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/reviewer"
@@ -221,6 +223,37 @@ func repoNamespace(f reviewer.Finding) string {
 	return " [" + f.Namespace + "]"
 }
 
+// MaxConditionsShown is how many bytes of a grant's conditions a report
+// shows per change. Every grant of an entitlement carries its conditions,
+// so a report listing a thousand changes would repeat a large object a
+// thousand times; longer conditions are shown as their first bytes, their
+// size and a digest that tells two apart. The JSON report lists each such
+// object whole, once, under its digest (see JSON).
+const MaxConditionsShown = 160
+
+// Conditions is how a text or Markdown report shows a grant's conditions
+// (canonical JSON).
+func Conditions(cond string) string {
+	short, _ := conditionsRef(cond, 6)
+	return short
+}
+
+// conditionsRef shortens conditions longer than MaxConditionsShown to their
+// first bytes, size and the first n bytes of their SHA-256, returned as
+// "sha256:<hex>" in digest; short ones come back whole, with no digest.
+func conditionsRef(cond string, n int) (short, digest string) {
+	if len(cond) <= MaxConditionsShown {
+		return cond, ""
+	}
+	cut := MaxConditionsShown - 40
+	for cut > 0 && !utf8.RuneStart(cond[cut]) {
+		cut--
+	}
+	sum := sha256.Sum256([]byte(cond))
+	digest = fmt.Sprintf("sha256:%x", sum[:n])
+	return fmt.Sprintf("%s… (%d bytes, %s)", cond[:cut], len(cond), digest), digest
+}
+
 func fromText(c diffing.Change) string {
 	var parts []string
 	for _, f := range c.From {
@@ -231,7 +264,7 @@ func fromText(c diffing.Change) string {
 			parts = append(parts, f.Resource)
 		}
 		if f.Conditions != c.Grant.Conditions {
-			cond := f.Conditions
+			cond := Conditions(f.Conditions)
 			if cond == "" {
 				cond = "{}"
 			}

@@ -254,3 +254,85 @@ func TestJUnitNamesAreUnique(t *testing.T) {
 		t.Errorf("test-case names (-want +got):\n%s", diff)
 	}
 }
+
+// TestConditionsShownOnce: a report shows long conditions as their first
+// bytes, size and digest, so that a thousand listed changes of one
+// entitlement do not repeat its conditions a thousand times (JSON lists
+// each whole once, under its digest); short ones are shown whole, and two
+// long ones that differ only at the end stay apart.
+func TestConditionsShownOnce(t *testing.T) {
+	long := `{"StringEquals":{"aws:SourceVpc":"` + strings.Repeat("v", 4000) + `"}}`
+	other := `{"StringEquals":{"aws:SourceVpc":"` + strings.Repeat("v", 3999) + `w"}}`
+	short := `{"Bool":{"aws:SecureTransport":"true"}}`
+	if got := Conditions(short); got != short {
+		t.Errorf("short conditions: got %q", got)
+	}
+	got := Conditions(long)
+	if len(got) > MaxConditionsShown || !strings.HasPrefix(got, `{"StringEquals":{"aws:SourceVpc":"vvv`) || !strings.Contains(got, "(4037 bytes, sha256:") {
+		t.Errorf("long conditions: got %q (%d bytes)", got, len(got))
+	}
+	if Conditions(other) == got {
+		t.Errorf("two different conditions show the same: %q", got)
+	}
+
+	w := &spec.Workflow{}
+	w.Metadata.Name = "ci"
+	w.Spec.Identity.Platform = "aws"
+	w.Spec.Identity.Name = "ci"
+	w.Source.File = "identities/ci.yaml"
+	id := &diffing.Identity{Name: "ci", Principal: "aws/ci", Head: w, Risk: diffing.Medium}
+	for i := range 50 {
+		g := diffing.Grant{Action: fmt.Sprintf("s3:Action%d", i), Resource: "arn:aws:s3:::b/*", Conditions: long}
+		id.Changes = append(id.Changes, diffing.Change{Kind: diffing.GrantAdded, Grant: &g, Risk: diffing.Medium, Reason: "new access"})
+	}
+	r := reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeDiff, Base: "main", Head: "feature",
+		Diff: &diffing.Diff{Identities: []*diffing.Identity{id}, Governance: []diffing.Change{}}})
+	var text bytes.Buffer
+	if err := (Text{}).Render(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := (JSON{}).Render(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		Risk       string            `json:"risk"`
+		Conditions map[string]string `json:"conditions"`
+		Diff       diffing.Diff      `json:"diff"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if len(parsed.Conditions) != 1 || len(parsed.Diff.Identities) != 1 || len(parsed.Diff.Identities[0].Changes) != 50 {
+		t.Fatalf("JSON: %d conditions, %d identities", len(parsed.Conditions), len(parsed.Diff.Identities))
+	}
+	for digest, full := range parsed.Conditions {
+		if full != long || !strings.HasPrefix(digest, "sha256:") || len(digest) != len("sha256:")+64 {
+			t.Errorf("JSON conditions[%q] = %d bytes, want the whole object under its digest", digest, len(full))
+		}
+		if g := parsed.Diff.Identities[0].Changes[7].Grant; !strings.HasSuffix(g.Conditions, digest+")") {
+			t.Errorf("JSON grant conditions %q do not name %s", g.Conditions, digest)
+		}
+	}
+	if id.Changes[0].Grant.Conditions != long {
+		t.Errorf("rendering JSON changed the report")
+	}
+	for name, out := range map[string]string{"text": text.String(), "markdown": Markdown{}.String(r), "json": strings.Replace(js.String(), jsonString(t, long), "", 1)} {
+		if n := strings.Count(out, strings.Repeat("v", 200)); n != 0 {
+			t.Errorf("%s repeats the conditions %d times", name, n)
+		}
+		if n := len(out); n > 50*600 {
+			t.Errorf("%s is %d bytes for 50 changes", name, n)
+		}
+	}
+}
+
+// jsonString is s as a JSON string literal.
+func jsonString(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

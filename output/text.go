@@ -127,7 +127,7 @@ func (t Text) identity(w io.Writer, r *reviewer.Report, id *diffing.Identity) {
 		case isGrant(c):
 			what := c.Grant.Action + "\t" + c.Grant.Resource
 			if c.Grant.Conditions != "" {
-				what += " if " + c.Grant.Conditions
+				what += " if " + Conditions(c.Grant.Conditions)
 			}
 			reason := c.Reason
 			if len(c.From) > 0 {

@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Defaults for the limits on what a spec may ask the review to compare. A
 // spec lists a few patterns, each under a few hundred bytes, so these leave
@@ -14,10 +17,30 @@ const (
 	// DefaultMaxGrants is how many grants one workflow may expand to: the
 	// sum, over its entitlements, of actions × resources.
 	DefaultMaxGrants = 10_000
+	// DefaultMaxConditionsBytes is the largest conditions object of one
+	// entitlement, in bytes of canonical JSON (sorted keys, no spaces). A
+	// real one is a few hundred bytes; every grant of the entitlement
+	// carries it, so a large one multiplies into the diff's memory and
+	// report.
+	DefaultMaxConditionsBytes = 8 << 10
 )
 
-// checkLimits reports the patterns of w that are too long and a workflow
-// that expands to too many grants, so that no spec can make the diff's
+// ConditionsSize is the size of conditions as canonical JSON, the form the
+// diff compares and reports; 0 for none.
+func ConditionsSize(conditions map[string]any) int {
+	if len(conditions) == 0 {
+		return 0
+	}
+	b, err := json.Marshal(conditions)
+	if err != nil {
+		// Decoded YAML always marshals; count what cannot as too large.
+		return int(^uint(0) >> 1)
+	}
+	return len(b)
+}
+
+// checkLimits reports the patterns of w that are too long, conditions that
+// are too large and a workflow that expands to too many grants, so that no spec can make the diff's
 // work explode.
 func checkLimits(w *Workflow, lim Limits, at func(path string) Pos) Errors {
 	var errs Errors
@@ -38,6 +61,11 @@ func checkLimits(w *Workflow, lim Limits, at func(path string) Pos) Errors {
 						"write a shorter pattern, or raise limits.maxPatternLength in .nhigate.yaml")
 				}
 			}
+		}
+		if n := ConditionsSize(e.Conditions); n > lim.MaxConditionsBytes {
+			add(fmt.Sprintf("spec.entitlements[%d].conditions", i),
+				fmt.Sprintf("conditions are %d bytes as canonical JSON, over the limit of %d", n, lim.MaxConditionsBytes),
+				"write fewer or shorter conditions, or raise limits.maxConditionsBytes in .nhigate.yaml")
 		}
 		total += len(e.Actions) * len(e.Resources)
 	}

@@ -253,6 +253,9 @@ func TestParseLimitsOnWork(t *testing.T) {
 		"    - actions: "+many(120, "s3:Action")+"\n      resources: "+many(120, "arn:aws:s3:::b/")+"\n")
 	long := edit(t, `resources: ["arn:aws:s3:::payments-artifacts/*"]`, `resources: ["arn:aws:s3:::b/`+strings.Repeat("ab", 1100)+`*"]`)
 	three := valid + "---\n" + valid + "---\n" + valid
+	res := "      resources: [\"arn:aws:s3:::payments-artifacts/*\"]\n"
+	bigCond := edit(t, res, res+"      conditions: {StringEquals: {\"aws:SourceVpc\": \""+strings.Repeat("v", 9000)+"\"}}\n")
+	smallCond := edit(t, res, res+"      conditions: {Bool: {\"aws:SecureTransport\": \"true\"}}\n")
 
 	tests := []struct {
 		name string
@@ -290,6 +293,21 @@ func TestParseLimitsOnWork(t *testing.T) {
 				{Line: 16, Col: 19, Path: "spec.entitlements[0].resources[0]", Msg: "pattern is 33 bytes long, over the limit of 12",
 					Hint: "write a shorter pattern, or raise limits.maxPatternLength in .nhigate.yaml"},
 			},
+		},
+		{
+			name: "9,000 bytes of conditions, over the default",
+			data: bigCond,
+			want: spec.Errors{{Line: 17, Col: 7, Path: "spec.entitlements[0].conditions",
+				Msg:  "conditions are 9037 bytes as canonical JSON, over the limit of 8192",
+				Hint: "write fewer or shorter conditions, or raise limits.maxConditionsBytes in .nhigate.yaml"}},
+		},
+		{
+			name: "conditions over a lower limit",
+			data: smallCond,
+			lim:  spec.Limits{MaxConditionsBytes: 16},
+			want: spec.Errors{{Line: 17, Col: 7, Path: "spec.entitlements[0].conditions",
+				Msg:  "conditions are 39 bytes as canonical JSON, over the limit of 16",
+				Hint: "write fewer or shorter conditions, or raise limits.maxConditionsBytes in .nhigate.yaml"}},
 		},
 		{
 			name: "three documents, over a limit of two",

@@ -25,6 +25,9 @@ type Limits struct {
 	// MaxGrants is how many grants (actions × resources) a workflow may
 	// expand to; DefaultMaxGrants when 0.
 	MaxGrants int
+	// MaxConditionsBytes is the largest conditions object of an
+	// entitlement, as canonical JSON; DefaultMaxConditionsBytes when 0.
+	MaxConditionsBytes int
 }
 
 // Defaults for Limits. A spec is a few kilobytes and six levels deep, so these
@@ -49,6 +52,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxGrants <= 0 {
 		l.MaxGrants = DefaultMaxGrants
+	}
+	if l.MaxConditionsBytes <= 0 {
+		l.MaxConditionsBytes = DefaultMaxConditionsBytes
 	}
 	return l
 }

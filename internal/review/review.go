@@ -122,15 +122,15 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		// mode wait for their approvers.
 		Specs: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Now: now,
 	}
-	// Over the grant limit there is no diff, and the review is blocked;
-	// the governance changes still show.
+	// Over the grant limit there is no diff, and the review is blocked
+	// and rated critical; the governance changes still show.
 	in.Diff, err = diffing.Options{MaxGrants: cfg.Limits.MaxGrantsPerReview}.Compute(
 		slices.Concat(withoutInvalid(baseSpecs.Workflows, headSpecs.Errors), specs.Context), slices.Concat(headSpecs.Workflows, specs.Context), governance)
 	var limit *diffing.LimitError
 	if errors.As(err, &limit) {
 		in.Invalid = append(in.Invalid, &spec.Error{File: limit.Largest.Source.File, Msg: limit.Error(),
 			Hint: "split the change into smaller pull requests, or raise limits.maxGrantsPerReview in .nhigate.yaml"})
-		in.Diff = diffing.Compute(nil, nil, governance)
+		in.Diff = diffing.Withheld(governance, limit.Error())
 	} else if err != nil {
 		return nil, err
 	}
