@@ -30,7 +30,8 @@ go build -o "$work/nhigate" ./cmd/nhigate
 best() {
   local best= t
   for _ in $(seq "${RUNS:-3}"); do
-    t=$( { /usr/bin/time -f %e "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -f %e -o "$work/time" "$@" >/dev/null 2>&1 || true
+    t=$(tail -1 "$work/time")
     if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
   done
   echo "$best"
@@ -38,7 +39,8 @@ best() {
 
 # cpu CMD...: user+system seconds of one run.
 cpu() {
-  { /usr/bin/time -f '%U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 | awk '{ printf "%.3f", $1 + $2 }'
+  /usr/bin/time -f '%U %S' -o "$work/time" "$@" >/dev/null 2>&1 || true
+  tail -1 "$work/time" | awk '{ printf "%.3f", $1 + $2 }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -49,6 +51,7 @@ repo() {
   local dir=$1 n=$2
   go run ./scripts/synth -n "$n" -changed 0 -out "$dir" -now "$NOW" >/dev/null
   git -C "$dir" init -q -b main
+  git -C "$dir" config gc.auto 0
   git -C "$dir" add -A
   git -C "$dir" commit -q -m base
   git -C "$dir" checkout -q -b feature
