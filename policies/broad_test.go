@@ -53,6 +53,14 @@ func broadCases(t *testing.T) []broadCase {
 		{"gcp", catalog.Resource, "projects/my-project/*"}, {"gcp", catalog.Action, "roles/*"},
 		{"azure", catalog.Action, "microsoft.storage/storageaccounts/*"}, {"azure", catalog.Resource, "/subscriptions/1/*"},
 		{"github", catalog.Resource, "acme/*"}, {"github", catalog.Action, "contents:*"},
+		// Identifiers led by a wildcard, Vault's leading /, Azure's case.
+		{"aws", catalog.Resource, "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-*"}, {"aws", catalog.Resource, "arn:aws:iam::123456789012:role/*e*"},
+		{"aws", catalog.Resource, "arn:aws:iam::123456789012:role/*/*"}, {"aws", catalog.Resource, "arn:aws:iam:*:123456789012:role/ci-*"},
+		{"aws", catalog.Resource, "arn:aws:s3:*:*:x"}, {"aws", catalog.Resource, "arn:aws:braket:*:123456789012:job/x1"},
+		{"kubernetes", catalog.Resource, "payments/secrets/*-*"}, {"kubernetes", catalog.Resource, "payments/secrets/db-*"},
+		{"vault", catalog.Resource, "secret/data/*/*"}, {"vault", catalog.Resource, "secret/data/*a"}, {"vault", catalog.Resource, "/secret/data/*"},
+		{"vault", catalog.Resource, "//sys/*"}, {"vault", catalog.Resource, "/secret/data/payments/*"}, {"generic", catalog.Resource, "/sys/*"},
+		{"azure", catalog.Resource, "/Subscriptions/*"}, {"azure", catalog.Resource, "/SUBSCRIPTIONS/1/RESOURCEGROUPS/*"},
 	}
 
 	var pieces []string
@@ -87,8 +95,16 @@ func broadCases(t *testing.T) []broadCase {
 							broadCase{name, catalog.Resource, strings.Replace(one, ":us-east-1:", ":"+region+":", 1)})
 					}
 				}
+				switch name {
+				case "vault":
+					cases = append(cases, broadCase{name, catalog.Resource, "/" + wide})
+				case "azure":
+					cases = append(cases, broadCase{name, catalog.Resource, strings.ToUpper(wide)})
+				}
 				cases = append(cases,
 					broadCase{name, catalog.Resource, wide},
+					broadCase{name, catalog.Resource, strings.ReplaceAll(wide, "*", "*e")},
+					broadCase{name, catalog.Resource, strings.Replace(wide, "*", "x1-*", 1)},
 					broadCase{name, catalog.Resource, strings.ReplaceAll(wide, "*", "x1")},
 					broadCase{name, catalog.Resource, strings.Replace(wide, "*", "?", 1)},
 					broadCase{"generic", catalog.Resource, wide})

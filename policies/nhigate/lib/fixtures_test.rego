@@ -80,15 +80,15 @@ catalog := {
 			"context": ["Namespace"],
 			"example": {"action": "get", "resource": "payments/configmaps"},
 			"actions": {"": {"bind": "pm", "escalate": "pm", "impersonate": "pe"}},
-			"types": {"": ["${Namespace}/pods/exec", "${Namespace}/secrets", "${Namespace}/secrets/${Name}", "secrets"]},
+			"types": {"": ["${Namespace}/pods/exec", "${Namespace}/pods/portforward", "${Namespace}/secrets", "${Namespace}/secrets/${Name}", "secrets"]},
 		},
 		"vault": {
 			"fold": false, "sep": "", "services": false, "fieldSep": "/", "arn": false, "literalTypes": false,
-			"segmentWildcard": "+",
+			"segmentWildcard": "+", "trimLeft": "/",
 			"context": ["Mount", "Method"],
 			"example": {"action": "read", "resource": "secret/data/payments/ci"},
 			"actions": {"": {"sudo": "pm"}},
-			"types": {"": ["${Mount}/data/${Path}", "auth/${Path}", "sys/${Path}"]},
+			"types": {"": ["${Mount}/data/${Path}", "${Mount}/sts/${Role}", "auth/${Path}", "sys/${Path}"]},
 		},
 	},
 }
