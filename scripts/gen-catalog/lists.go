@@ -111,6 +111,33 @@ var kubernetes = platform(catalog.Platform{
 		// IAM users access to Kubernetes with a ConfigMap").
 		"kube-system/configmaps/aws-auth",
 	}},
+	Grants: []catalog.Grant{
+		// Impersonating any user, group or service account is becoming
+		// any of them.
+		{Reason: "pe", Actions: []string{"impersonate"}, Scopes: []string{
+			"users", "groups", "serviceaccounts", "uids", "userextras/${Extra}", "${Namespace}/serviceaccounts",
+		}},
+		// Binding or escalating any role grants what it holds.
+		{Reason: "pm", Actions: []string{"bind", "escalate"}, Scopes: []string{
+			"roles", "clusterroles", "${Namespace}/roles",
+		}},
+		// Writing any role or binding changes who holds what.
+		{Reason: "pm", Actions: []string{"create", "update", "patch"}, Scopes: []string{
+			"roles", "clusterroles", "rolebindings", "clusterrolebindings",
+			"${Namespace}/roles", "${Namespace}/rolebindings",
+		}},
+		// Creating or changing any workload of a namespace runs code as any
+		// of its service accounts and mounts any of its secrets.
+		{Reason: "pe", Actions: []string{"create", "update", "patch"}, Scopes: []string{
+			"pods", "deployments", "daemonsets", "statefulsets", "replicasets", "jobs", "cronjobs", "replicationcontrollers",
+			"${Namespace}/pods", "${Namespace}/deployments", "${Namespace}/daemonsets", "${Namespace}/statefulsets",
+			"${Namespace}/replicasets", "${Namespace}/jobs", "${Namespace}/cronjobs", "${Namespace}/replicationcontrollers",
+		}},
+		// A webhook configuration sees, or rewrites, every admitted object.
+		{Reason: "pe", Actions: []string{"create", "update", "patch"}, Scopes: []string{
+			"mutatingwebhookconfigurations", "validatingwebhookconfigurations",
+		}},
+	},
 }, list{"pm", []string{
 	// escalate and bind grant permissions one does not hold.
 	"escalate", "bind",
@@ -160,6 +187,8 @@ var vault = platform(catalog.Platform{
 		// LDAP engine: checking out a service account of a library set.
 		"${Mount}/library/${Set}/check-out",
 	}},
+	// sudo on a root-protected path: every one is under sys/ or auth/.
+	Grants: []catalog.Grant{{Scopes: []string{"sys", "sys/*", "auth", "auth/*"}}},
 }, list{"pm", []string{
 	// sudo opens the root-protected paths.
 	"sudo",
@@ -184,6 +213,14 @@ var gcp = platform(catalog.Platform{
 		"//secretmanager.googleapis.com/projects/${Project}/secrets/${Secret}",
 		"//iam.googleapis.com/projects/${Project}/serviceAccounts/${ServiceAccount}",
 	}},
+	// A sensitive permission or role granted on an organization, folder
+	// or project holds for every resource in it.
+	Grants: []catalog.Grant{{Scopes: []string{
+		"organizations/${OrganizationId}", "folders/${FolderId}", "projects/${ProjectId}",
+		"//cloudresourcemanager.googleapis.com/organizations/${OrganizationId}",
+		"//cloudresourcemanager.googleapis.com/folders/${FolderId}",
+		"//cloudresourcemanager.googleapis.com/projects/${ProjectId}",
+	}}},
 }, list{"pm", []string{
 	"resourcemanager.projects.setIamPolicy", "resourcemanager.folders.setIamPolicy", "resourcemanager.organizations.setIamPolicy",
 	"iam.serviceAccounts.setIamPolicy", "iam.roles.create", "iam.roles.update",
@@ -233,6 +270,12 @@ var azure = platform(catalog.Platform{
 		"/subscriptions/${Subscription}/resourceGroups/${ResourceGroup}/providers/Microsoft.KeyVault/vaults/${VaultName}",
 		"/subscriptions/${Subscription}/resourceGroups/${ResourceGroup}/providers/Microsoft.Storage/storageAccounts/${AccountName}",
 	}},
+	// A sensitive operation at the root, a management group, a
+	// subscription or a resource group holds for every resource in it.
+	Grants: []catalog.Grant{{Scopes: []string{
+		"/", "/subscriptions/${SubscriptionId}", "/subscriptions/${Subscription}/resourceGroups/${ResourceGroupName}",
+		"/providers/Microsoft.Management/managementGroups/${GroupId}",
+	}}},
 }, list{"pm", []string{
 	"Microsoft.Authorization/roleAssignments/write", "Microsoft.Authorization/roleDefinitions/write",
 	"Microsoft.Authorization/policyAssignments/write",
@@ -260,6 +303,9 @@ var githubReviewed = &catalog.Platform{
 	Types: map[string][]string{"": {
 		"${Owner}/${Repo}",
 	}},
+	// A sensitive permission holds for a whole repository or
+	// organization: it has no narrower resource.
+	Grants: []catalog.Grant{{Scopes: []string{"*"}}},
 }
 
 // githubLists: source, GitHub documentation, "Permissions required for

@@ -91,6 +91,60 @@ broad_resource(r) := v if {
 	v := vs[0]
 }
 
+# broad_grant(a, r) judges a grant of action a on resource r as a pair,
+# against the sensitive pairings of the catalog (platforms[n].grants): it
+# is {"why": ..., "fix": ...} when a covers an action of a pairing (every
+# sensitive action of the platform for one that lists none) and r names
+# one of its scopes, a whole scope or type, even when both are literal;
+# undefined otherwise. The first pairing that holds is named, with the
+# least action and scope. Package catalog (JudgeGrant) makes the same
+# judgement.
+broad_grant(a, r) := v if {
+	is_string(a)
+	is_string(r)
+	vs := [x | some n in judges; judges_resource(n, r); x := grant_on(n, a, segment_wildcards(n, r))]
+	v := vs[0]
+}
+
+grant_on(n, a, r) := v if {
+	hits := [x | some g in object.get(sensitive.platforms[n], "grants", []); x := grant_hit(n, g, a, r)]
+	v := hits[0]
+}
+
+grant_hit(n, g, a, r) := v if {
+	[name, code] := grant_action(n, g, a)
+	re := glob_re(r, fold_resources(n), true)
+	scopes := [f | some f in g.scopes; regex.match(re, scope_instance(n, f, r))]
+	count(scopes) > 0
+	v := {
+		"why": sprintf("grants the sensitive action %s (%s) on a whole scope or type, %s", [name, sensitive.reasons[code], min(scopes)]),
+		"fix": sprintf("grant %s only on the named resources that need it", [name]),
+	}
+}
+
+grant_action(n, g, a) := sensitive_action(n, a) if {
+	count(object.get(g, "actions", [])) == 0
+} else := [min(names), g.reason] if {
+	re := glob_re(a, sensitive.platforms[n].fold, false)
+	names := [x | some x in object.get(g, "actions", []); regex.match(re, x)]
+	count(names) > 0
+}
+
+# scope_instance(n, f, r) is scope f instantiated with the fields of r: a
+# field that is one variable takes r's field at the same place, a field *
+# r's fields from there on, and any other variable or * becomes probe.
+scope_instance(n, f, r) := concat(sep, [x | some i, field in split(f, sep); x := scope_field(sep, field, i, split(r, sep))]) if {
+	sep := sensitive.platforms[n].fieldSep
+}
+
+scope_field(sep, field, i, rf) := concat(sep, array.slice(rf, i, count(rf))) if {
+	field == "*"
+	i < count(rf)
+} else := rf[i] if {
+	regex.match(`^\$\{[^}]*\}$`, field)
+	i < count(rf)
+} else := regex.replace(replace(field, "*", probe), `\$\{[^}]*\}`, probe)
+
 # narrow_arn(r) is the common case decided early: on an ARN platform, an
 # ARN pattern whose first five fields have no wildcard, and whose resource
 # part starts with literal text that no resource format of its service

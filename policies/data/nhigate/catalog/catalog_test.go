@@ -465,3 +465,82 @@ func BenchmarkJudge(b *testing.B) {
 		})
 	}
 }
+
+// TestJudgeGrant holds the judgement of a sensitive action on a resource
+// that names a whole scope or type, literal or not (REDTEAM2 4 and 5), and
+// the pairs that stay narrow.
+func TestJudgeGrant(t *testing.T) {
+	pair := func(a, reason, scope string) string {
+		return "grants the sensitive action " + a + " (" + reason + ") on a whole scope or type, " + scope
+	}
+	const (
+		pe = "privilege escalation"
+		cr = "credential or secret access"
+		pm = "permissions management"
+	)
+	tests := []struct {
+		platform, action, resource, why string
+	}{
+		// Kubernetes: impersonation, role binding, workload injection.
+		{"kubernetes", "impersonate", "users", pair("impersonate", pe, "users")},
+		{"kubernetes", "impersonate", "groups", pair("impersonate", pe, "groups")},
+		{"kubernetes", "impersonate", "payments/serviceaccounts", pair("impersonate", pe, "${Namespace}/serviceaccounts")},
+		{"kubernetes", "imp*", "serviceaccounts", pair("impersonate", pe, "serviceaccounts")},
+		{"kubernetes", "bind", "clusterroles", pair("bind", pm, "clusterroles")},
+		{"kubernetes", "escalate", "payments/roles", pair("escalate", pm, "${Namespace}/roles")},
+		{"kubernetes", "create", "payments/pods", pair("create", pe, "${Namespace}/pods")},
+		{"kubernetes", "patch", "payments/deployments", pair("patch", pe, "${Namespace}/deployments")},
+		{"kubernetes", "update", "payments/dep*", pair("update", pe, "${Namespace}/deployments")},
+		{"kubernetes", "*te", "payments/cronjobs", pair("create", pe, "${Namespace}/cronjobs")},
+		// The first pairing that holds is named: role writes come first.
+		{"kubernetes", "create", "payments/*", pair("create", pm, "${Namespace}/rolebindings")},
+		{"kubernetes", "create", "daemonsets", pair("create", pe, "daemonsets")},
+		{"kubernetes", "create", "mutatingwebhookconfigurations", pair("create", pe, "mutatingwebhookconfigurations")},
+		{"kubernetes", "update", "clusterroles", pair("update", pm, "clusterroles")},
+		{"kubernetes", "create", "payments/rolebindings", pair("create", pm, "${Namespace}/rolebindings")},
+		// GCP: a sensitive role or permission on an organization, folder
+		// or project.
+		{"gcp", "roles/owner", "organizations/123456789012", pair("roles/owner", pe, "organizations/${OrganizationId}")},
+		{"gcp", "roles/editor", "projects/payments-prod", pair("roles/editor", pe, "projects/${ProjectId}")},
+		{"gcp", "roles/container.admin", "projects/payments-prod", pair("roles/container.admin", pe, "projects/${ProjectId}")},
+		{"gcp", "roles/compute.admin", "folders/42", pair("roles/compute.admin", pe, "folders/${FolderId}")},
+		{"gcp", "roles/iam.serviceAccountUser", "projects/p", pair("roles/iam.serviceAccountUser", pe, "projects/${ProjectId}")},
+		{"gcp", "container.secrets.get", "projects/p", pair("container.secrets.get", cr, "projects/${ProjectId}")},
+		// Vault: sudo on a root-protected path.
+		{"vault", "sudo", "sys/raw", pair("sudo", pm, "sys/*")},
+		{"vault", "sudo", "/sys/*", pair("sudo", pm, "sys/*")},
+		{"vault", "sudo", "auth/token/accessors", pair("sudo", pm, "auth/*")},
+		// GitHub: a sensitive permission is repository-wide.
+		{"github", "administration:write", "acme/payments-api", pair("administration:write", pm, "*")},
+		{"github", "workflows:write", "acme/payments-api", pair("workflows:write", pe, "*")},
+		{"github", "secrets:write", "acme/payments-api", pair("secrets:write", cr, "*")},
+		// Azure: role and permission writes on a whole scope, in any case.
+		{"azure", "Microsoft.Authorization/roleAssignments/write", "/", pair("Microsoft.Authorization/roleAssignments/write", pm, "/")},
+		{"azure", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s", pair("Microsoft.Authorization/roleAssignments/write", pm, "/subscriptions/${SubscriptionId}")},
+		{"azure", "microsoft.authorization/roleassignments/write", "/Subscriptions/s/resourcegroups/payments", pair("Microsoft.Authorization/roleAssignments/write", pm, "/subscriptions/${Subscription}/resourceGroups/${ResourceGroupName}")},
+		{"azure", "Microsoft.Authorization/roleDefinitions/write", "/providers/Microsoft.Management/managementGroups/root", pair("Microsoft.Authorization/roleDefinitions/write", pm, "/providers/Microsoft.Management/managementGroups/${GroupId}")},
+		// Another platform's pairs hold where every platform judges.
+		{"generic", "impersonate", "users", pair("impersonate", pe, "users")},
+
+		// Narrow pairs.
+		{"kubernetes", "impersonate", "users/alice", ""},
+		{"kubernetes", "impersonate", "payments/serviceaccounts/ci", ""},
+		{"kubernetes", "bind", "clusterroles/view", ""},
+		{"kubernetes", "get", "payments/pods", ""},
+		{"kubernetes", "create", "payments/configmaps", ""},
+		{"kubernetes", "patch", "payments/deployments/web", ""},
+		{"gcp", "roles/storage.objectViewer", "projects/p", ""},
+		{"gcp", "roles/owner", "projects/_/buckets/payments-artifacts", ""},
+		{"vault", "sudo", "secret/data/payments/ci", ""},
+		{"vault", "read", "sys/raw", ""},
+		{"github", "contents:write", "acme/payments-api", ""},
+		{"azure", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s/resourceGroups/payments/providers/Microsoft.Storage/storageAccounts/paymentsartifacts", ""},
+		{"azure", "Microsoft.Storage/storageAccounts/read", "/subscriptions/s", ""},
+		{"aws", "iam:PassRole", "arn:aws:iam::123456789012:role/ci", ""},
+	}
+	for _, tt := range tests {
+		if got := JudgeGrant(tt.platform, tt.action, tt.resource).Why; got != tt.why {
+			t.Errorf("JudgeGrant(%s, %q, %q) = %q, want %q", tt.platform, tt.action, tt.resource, got, tt.why)
+		}
+	}
+}
