@@ -433,6 +433,9 @@ func FuzzJudge(f *testing.F) {
 				t.Errorf("Judge(%q, %v, %q) is broad without a fix", platform, kind, pattern)
 			}
 		}
+		if v := JudgeGrant(platform, pattern, pattern); v.Broad() && v.Fix == "" {
+			t.Errorf("JudgeGrant(%q, %q, %q) is broad without a fix", platform, pattern, pattern)
+		}
 	})
 }
 
@@ -456,6 +459,12 @@ func BenchmarkJudge(b *testing.B) {
 		{"region-wildcard-ec2", "aws", Resource, "arn:aws:ec2:*:123456789012:instance/i-0abc*"},
 		{"kubernetes", "kubernetes", Resource, "payments/deployments"},
 		{"generic", "generic", Resource, "payments-*"},
+		// An identifier led by a wildcard, and a pattern of many wildcard
+		// runs built against the search for one (leads stops once the
+		// literal text exceeds the type's).
+		{"suffix-secret", "aws", Resource, "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-*"},
+		{"many-runs", "aws", Resource, "arn:aws:s3:::data/" + strings.Repeat("*x", 1000) + "*.csv"},
+		{"long-run", "vault", Resource, "secret/data/" + strings.Repeat("?", 2000) + "Q1-2"},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
