@@ -69,7 +69,8 @@ func rateIdentityAdded(w *spec.Workflow) rating {
 // text), or else why it is broad by the catalog of sensitive actions and
 // resource types, the judgement of NHI-ENT-001/002 (package catalog): it
 // covers a sensitive action, every action of a service, every resource of
-// a type, or every account. why is "" when g is neither.
+// a type, or every account, or it pairs a sensitive action with a whole
+// scope or type (catalog.JudgeGrant). why is "" when g is neither.
 func reach(w *spec.Workflow, g Grant) (all bool, why string) {
 	if ParsePattern(g.Action, true).Breadth() == BreadthAll || ParsePattern(g.Resource, false).Breadth() == BreadthAll {
 		return true, ""
@@ -80,6 +81,9 @@ func reach(w *spec.Workflow, g Grant) (all bool, why string) {
 	}
 	if v := judge(platform, catalog.Resource, g.Resource); v.Broad() {
 		return false, fmt.Sprintf("%q %s", g.Resource, v.Why)
+	}
+	if v := catalog.JudgeGrant(platform, g.Action, g.Resource); v.Broad() {
+		return false, fmt.Sprintf("%q on %q %s", g.Action, g.Resource, v.Why)
 	}
 	return false, ""
 }

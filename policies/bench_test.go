@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,9 @@ func BenchmarkBroad(b *testing.B) {
 		{"narrow-arn", "broad_resource", "arn:aws:s3:::payments-artifacts/*"},
 		{"type-arn", "broad_resource", "arn:aws:iam::123456789012:rol?/*"},
 		{"region-wildcard-ec2", "broad_resource", "arn:aws:ec2:*:123456789012:instance/i-0abc*"},
+		{"suffix-secret", "broad_resource", "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-*"},
+		{"many-runs", "broad_resource", "arn:aws:s3:::data/" + strings.Repeat("*x", 1000) + "*.csv"},
+		{"long-run", "broad_resource", "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + strings.Repeat("?", 2000) + "Q1-2"},
 	} {
 		pq, err := rego.New(
 			rego.Query(fmt.Sprintf("x := data.nhigate.lib.%s(%q)", bc.fn, bc.pattern)),

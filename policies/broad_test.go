@@ -53,6 +53,14 @@ func broadCases(t *testing.T) []broadCase {
 		{"gcp", catalog.Resource, "projects/my-project/*"}, {"gcp", catalog.Action, "roles/*"},
 		{"azure", catalog.Action, "microsoft.storage/storageaccounts/*"}, {"azure", catalog.Resource, "/subscriptions/1/*"},
 		{"github", catalog.Resource, "acme/*"}, {"github", catalog.Action, "contents:*"},
+		// Identifiers led by a wildcard, Vault's leading /, Azure's case.
+		{"aws", catalog.Resource, "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-*"}, {"aws", catalog.Resource, "arn:aws:iam::123456789012:role/*e*"},
+		{"aws", catalog.Resource, "arn:aws:iam::123456789012:role/*/*"}, {"aws", catalog.Resource, "arn:aws:iam:*:123456789012:role/ci-*"},
+		{"aws", catalog.Resource, "arn:aws:s3:*:*:x"}, {"aws", catalog.Resource, "arn:aws:braket:*:123456789012:job/x1"},
+		{"kubernetes", catalog.Resource, "payments/secrets/*-*"}, {"kubernetes", catalog.Resource, "payments/secrets/db-*"},
+		{"vault", catalog.Resource, "secret/data/*/*"}, {"vault", catalog.Resource, "secret/data/*a"}, {"vault", catalog.Resource, "/secret/data/*"},
+		{"vault", catalog.Resource, "//sys/*"}, {"vault", catalog.Resource, "/secret/data/payments/*"}, {"generic", catalog.Resource, "/sys/*"},
+		{"azure", catalog.Resource, "/Subscriptions/*"}, {"azure", catalog.Resource, "/SUBSCRIPTIONS/1/RESOURCEGROUPS/*"},
 	}
 
 	var pieces []string
@@ -87,8 +95,16 @@ func broadCases(t *testing.T) []broadCase {
 							broadCase{name, catalog.Resource, strings.Replace(one, ":us-east-1:", ":"+region+":", 1)})
 					}
 				}
+				switch name {
+				case "vault":
+					cases = append(cases, broadCase{name, catalog.Resource, "/" + wide})
+				case "azure":
+					cases = append(cases, broadCase{name, catalog.Resource, strings.ToUpper(wide)})
+				}
 				cases = append(cases,
 					broadCase{name, catalog.Resource, wide},
+					broadCase{name, catalog.Resource, strings.ReplaceAll(wide, "*", "*e")},
+					broadCase{name, catalog.Resource, strings.Replace(wide, "*", "x1-*", 1)},
 					broadCase{name, catalog.Resource, strings.ReplaceAll(wide, "*", "x1")},
 					broadCase{name, catalog.Resource, strings.Replace(wide, "*", "?", 1)},
 					broadCase{"generic", catalog.Resource, wide})
@@ -173,6 +189,98 @@ func TestBroadAgreesWithGo(t *testing.T) {
 	t.Logf("%d patterns, %d broad", len(cases), broad)
 }
 
+// TestBroadGrantAgreesWithGo runs lib.broad_grant and catalog.JudgeGrant on
+// the same pairs, every action of the catalog's pairings and a sample of
+// sensitive actions, each cut into a wildcard too, against every scope of
+// the pairings, literal, with a name below it, with wildcards and in upper
+// case, and requires the same verdicts and messages.
+func TestBroadGrantAgreesWithGo(t *testing.T) {
+	modules, err := builtinModules(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ast.NewCompiler().WithCapabilities(capabilities())
+	if c.Compile(modules); c.Failed() {
+		t.Fatal(c.Errors)
+	}
+	store, err := newStore(nil, fixtureNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pq, err := rego.New(
+		rego.Query("v := data.nhigate.lib.broad_grant(input.action, input.resource)"),
+		rego.Compiler(c), rego.Store(store),
+	).PrepareForEval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data catalog.Data
+	if err := json.Unmarshal(catalog.JSON(), &data); err != nil {
+		t.Fatal(err)
+	}
+	type pairCase struct{ platform, action, resource string }
+	var cases []pairCase
+	fill := strings.NewReplacer("${Namespace}", "payments", "${SubscriptionId}", "s1", "${Subscription}", "s1", "${ResourceGroupName}", "rg", "${OrganizationId}", "123", "${FolderId}", "42", "${ProjectId}", "p1", "${GroupId}", "root", "${Extra}", "scopes")
+	for _, name := range slices.Sorted(maps.Keys(data.Platforms)) {
+		p := data.Platforms[name]
+		var actions []string
+		var scopes []string
+		for _, g := range p.Grants {
+			actions = append(actions, g.Actions...)
+			scopes = append(scopes, g.Scopes...)
+		}
+		n := 0
+		for _, key := range slices.Sorted(maps.Keys(p.Actions)) {
+			for _, a := range slices.Sorted(maps.Keys(p.Actions[key])) {
+				if n++; n%5 == 0 || len(actions) < 3 {
+					actions = append(actions, a)
+				}
+			}
+		}
+		actions = append(actions, p.Example.Action)
+		var resources []string
+		for _, f := range scopes {
+			lit := strings.ReplaceAll(fill.Replace(f), "*", "raw")
+			resources = append(resources, lit, lit+"/x1", strings.ToUpper(lit), "/"+lit, strings.Replace(lit, "a", "*", 1), strings.Replace(lit, "s", "?", 1))
+		}
+		resources = append(resources, p.Example.Resource, "x1")
+		for _, a := range actions {
+			for _, cut := range []string{a, a[:len(a)/2] + "*", "*" + a[len(a)/2:]} {
+				for _, r := range resources {
+					cases = append(cases, pairCase{name, cut, r})
+				}
+			}
+		}
+		cases = append(cases, pairCase{"generic", "impersonate", "users"}, pairCase{"generic", "roles/owner", "projects/p1"})
+	}
+	broad := 0
+	for _, pc := range cases {
+		input := map[string]any{"action": pc.action, "resource": pc.resource, "spec": map[string]any{"identity": map[string]any{"platform": pc.platform}}}
+		rs, err := pq.Eval(ctx, rego.EvalInput(input))
+		if err != nil {
+			t.Fatalf("%+v: %v", pc, err)
+		}
+		var got catalog.Verdict
+		if len(rs) == 1 {
+			v, _ := rs[0].Bindings["v"].(map[string]any)
+			got.Why, _ = v["why"].(string)
+			got.Fix, _ = v["fix"].(string)
+		}
+		want := catalog.JudgeGrant(pc.platform, pc.action, pc.resource)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s %q on %q: (-Go +Rego):\n%s", pc.platform, pc.action, pc.resource, diff)
+		}
+		if want.Broad() {
+			broad++
+		}
+	}
+	if broad < len(cases)/10 || broad > len(cases)*9/10 {
+		t.Errorf("%d of %d pairs broad: the cases do not probe both sides", broad, len(cases))
+	}
+	t.Logf("%d pairs, %d broad", len(cases), broad)
+}
+
 // TestDataDirLoadsCatalog loads policies/data as `conftest -d policies/data`
 // does (OPA's loader, keeping JSON and YAML files) and requires the same
 // documents the engine uses: the configuration and the catalog at
@@ -238,7 +346,7 @@ func TestFixtureCatalog(t *testing.T) {
 			continue
 		}
 		settings := func(p catalog.Platform) catalog.Platform {
-			p.Actions, p.Types = nil, nil
+			p.Actions, p.Types, p.Grants = nil, nil, nil
 			return p
 		}
 		if diff := cmp.Diff(settings(*rp), settings(*fp)); diff != "" {
@@ -256,6 +364,11 @@ func TestFixtureCatalog(t *testing.T) {
 				if !slices.Contains(rp.Types[key], f) {
 					t.Errorf("%s: type %s under %q is not in the catalog", name, f, key)
 				}
+			}
+		}
+		for _, g := range fp.Grants {
+			if !slices.ContainsFunc(rp.Grants, func(r catalog.Grant) bool { return cmp.Equal(r, g) }) {
+				t.Errorf("%s: grant %+v is not in the catalog", name, g)
 			}
 		}
 	}

@@ -97,7 +97,47 @@ var kubernetes = platform(catalog.Platform{
 		"nodes/proxy", "nodes/proxy/${Name}",
 		// Approving a certificate request mints a credential.
 		"certificatesigningrequests/approval", "certificatesigningrequests/approval/${Name}",
+		// Port-forwarding to, or proxying through, a pod, service or node
+		// reaches what listens inside it without its network policy.
+		"pods/portforward", "${Namespace}/pods/portforward", "${Namespace}/pods/portforward/${Name}",
+		"pods/proxy", "${Namespace}/pods/proxy", "${Namespace}/pods/proxy/${Name}",
+		"services/proxy", "${Namespace}/services/proxy", "${Namespace}/services/proxy/${Name}",
+		// An admission webhook sees, and a mutating one rewrites, every
+		// object the API server admits, secrets included.
+		"mutatingwebhookconfigurations", "mutatingwebhookconfigurations/${Name}",
+		"validatingwebhookconfigurations", "validatingwebhookconfigurations/${Name}",
+		// On EKS, aws-auth maps IAM principals to Kubernetes users and
+		// groups, system:masters included (Amazon EKS user guide, "Grant
+		// IAM users access to Kubernetes with a ConfigMap").
+		"kube-system/configmaps/aws-auth",
 	}},
+	Grants: []catalog.Grant{
+		// Impersonating any user, group or service account is becoming
+		// any of them.
+		{Reason: "pe", Actions: []string{"impersonate"}, Scopes: []string{
+			"users", "groups", "serviceaccounts", "uids", "userextras/${Extra}", "${Namespace}/serviceaccounts",
+		}},
+		// Binding or escalating any role grants what it holds.
+		{Reason: "pm", Actions: []string{"bind", "escalate"}, Scopes: []string{
+			"roles", "clusterroles", "${Namespace}/roles",
+		}},
+		// Writing any role or binding changes who holds what.
+		{Reason: "pm", Actions: []string{"create", "update", "patch"}, Scopes: []string{
+			"roles", "clusterroles", "rolebindings", "clusterrolebindings",
+			"${Namespace}/roles", "${Namespace}/rolebindings",
+		}},
+		// Creating or changing any workload of a namespace runs code as any
+		// of its service accounts and mounts any of its secrets.
+		{Reason: "pe", Actions: []string{"create", "update", "patch"}, Scopes: []string{
+			"pods", "deployments", "daemonsets", "statefulsets", "replicasets", "jobs", "cronjobs", "replicationcontrollers",
+			"${Namespace}/pods", "${Namespace}/deployments", "${Namespace}/daemonsets", "${Namespace}/statefulsets",
+			"${Namespace}/replicasets", "${Namespace}/jobs", "${Namespace}/cronjobs", "${Namespace}/replicationcontrollers",
+		}},
+		// A webhook configuration sees, or rewrites, every admitted object.
+		{Reason: "pe", Actions: []string{"create", "update", "patch"}, Scopes: []string{
+			"mutatingwebhookconfigurations", "validatingwebhookconfigurations",
+		}},
+	},
 }, list{"pm", []string{
 	// escalate and bind grant permissions one does not hold.
 	"escalate", "bind",
@@ -113,7 +153,7 @@ var kubernetes = platform(catalog.Platform{
 // "Policies" (capabilities, root-protected paths) and the API of the sys,
 // auth, identity and secrets engines.
 var vault = platform(catalog.Platform{
-	Sep: "", FieldSep: "/", SegmentWildcard: "+",
+	Sep: "", FieldSep: "/", SegmentWildcard: "+", TrimLeft: "/",
 	Context: []string{"Mount", "Method"},
 	Example: catalog.Example{Action: "read", Resource: "secret/data/payments/ci"},
 	Types: map[string][]string{"": {
@@ -123,12 +163,32 @@ var vault = platform(catalog.Platform{
 		// Auth methods: roles, users and tokens.
 		"auth/${Path}", "auth/token/create", "auth/token/create/${Role}", "auth/token/roles/${Role}",
 		"auth/${Method}/role/${Role}", "auth/${Method}/users/${User}",
-		// Identity: entities, groups, OIDC keys.
-		"identity/${Path}",
+		// AppRole: a secret ID is the credential of a role.
+		"auth/${Method}/role/${Role}/secret-id", "auth/${Method}/role/${Role}/custom-secret-id",
+		// Identity: entities, groups, OIDC keys and tokens.
+		"identity/${Path}", "identity/entity/${Path}", "identity/entity/id/${Id}", "identity/entity/name/${Name}",
+		"identity/group/${Path}", "identity/oidc/token/${Role}",
 		// Secrets engines: every secret, every dynamic credential, every
 		// certificate of a mount.
-		"${Mount}/data/${Path}", "${Mount}/creds/${Role}", "${Mount}/issue/${Role}", "${Mount}/sign/${Role}",
+		"${Mount}/data/${Path}", "${Mount}/creds/${Role}", "${Mount}/static-creds/${Role}", "${Mount}/static-cred/${Role}",
+		"${Mount}/issue/${Role}", "${Mount}/sign/${Role}",
+		// AWS engine: STS credentials of a role.
+		"${Mount}/sts/${Role}",
+		// GCP engine: OAuth tokens and service account keys.
+		"${Mount}/roleset/${Roleset}/token", "${Mount}/roleset/${Roleset}/key",
+		"${Mount}/static-account/${Name}/token", "${Mount}/static-account/${Name}/key",
+		"${Mount}/impersonated-account/${Name}/token",
+		// Transit: decrypting, and exporting or wrapping keys.
+		"${Mount}/decrypt/${Key}", "${Mount}/export/${KeyType}/${Key}",
+		"${Mount}/export/encryption-key/${Key}", "${Mount}/export/signing-key/${Key}", "${Mount}/export/hmac-key/${Key}",
+		"${Mount}/datakey/plaintext/${Key}",
+		// TOTP: codes of a key.
+		"${Mount}/code/${Name}",
+		// LDAP engine: checking out a service account of a library set.
+		"${Mount}/library/${Set}/check-out",
 	}},
+	// sudo on a root-protected path: every one is under sys/ or auth/.
+	Grants: []catalog.Grant{{Scopes: []string{"sys", "sys/*", "auth", "auth/*"}}},
 }, list{"pm", []string{
 	// sudo opens the root-protected paths.
 	"sudo",
@@ -153,6 +213,14 @@ var gcp = platform(catalog.Platform{
 		"//secretmanager.googleapis.com/projects/${Project}/secrets/${Secret}",
 		"//iam.googleapis.com/projects/${Project}/serviceAccounts/${ServiceAccount}",
 	}},
+	// A sensitive permission or role granted on an organization, folder
+	// or project holds for every resource in it.
+	Grants: []catalog.Grant{{Scopes: []string{
+		"organizations/${OrganizationId}", "folders/${FolderId}", "projects/${ProjectId}",
+		"//cloudresourcemanager.googleapis.com/organizations/${OrganizationId}",
+		"//cloudresourcemanager.googleapis.com/folders/${FolderId}",
+		"//cloudresourcemanager.googleapis.com/projects/${ProjectId}",
+	}}},
 }, list{"pm", []string{
 	"resourcemanager.projects.setIamPolicy", "resourcemanager.folders.setIamPolicy", "resourcemanager.organizations.setIamPolicy",
 	"iam.serviceAccounts.setIamPolicy", "iam.roles.create", "iam.roles.update",
@@ -167,12 +235,23 @@ var gcp = platform(catalog.Platform{
 	"iam.serviceAccountKeys.create",
 	"deploymentmanager.deployments.create", "cloudbuild.builds.create",
 	"cloudfunctions.functions.create", "cloudfunctions.functions.update", "run.services.create",
+	"container.pods.exec", "container.pods.attach", "container.serviceAccounts.createToken",
 	"compute.instances.setMetadata", "compute.projects.setCommonInstanceMetadata", "compute.instances.setServiceAccount",
 	"roles/owner", "roles/editor",
 	"roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountUser", "roles/iam.serviceAccountKeyAdmin",
 	"roles/iam.workloadIdentityUser",
+	// Predefined administrator roles: each administers a whole service,
+	// which runs code as, or reads the credentials of, other identities.
+	"roles/container.admin", "roles/container.clusterAdmin", "roles/compute.admin", "roles/compute.instanceAdmin",
+	"roles/compute.instanceAdmin.v1", "roles/storage.admin", "roles/cloudsql.admin", "roles/cloudfunctions.admin",
+	"roles/run.admin", "roles/cloudkms.admin", "roles/bigquery.admin", "roles/pubsub.admin", "roles/dataflow.admin",
+	"roles/dataproc.admin", "roles/composer.admin", "roles/cloudbuild.builds.editor", "roles/deploymentmanager.editor",
+	"roles/artifactregistry.admin", "roles/logging.admin", "roles/serviceusage.serviceUsageAdmin",
+	"roles/resourcemanager.folderAdmin", "roles/resourcemanager.projectCreator", "roles/iam.organizationRoleAdmin",
+	"roles/iam.workloadIdentityPoolAdmin",
 }}, list{"cr", []string{
 	"secretmanager.versions.access", "cloudkms.cryptoKeyVersions.useToDecrypt",
+	"container.secrets.get", "container.secrets.list", "container.secrets.create", "container.secrets.update",
 	"storage.hmacKeys.create", "apikeys.keys.getKeyString",
 	"roles/secretmanager.secretAccessor", "roles/secretmanager.admin", "roles/cloudkms.cryptoKeyDecrypter",
 }})
@@ -182,7 +261,7 @@ var gcp = platform(catalog.Platform{
 // provider operations" and "Azure built-in roles" (the privileged
 // administrator roles).
 var azure = platform(catalog.Platform{
-	Fold: true, Sep: "/", Services: true, FieldSep: "/",
+	Fold: true, FoldResources: true, Sep: "/", Services: true, FieldSep: "/",
 	Context: []string{"Subscription", "ResourceGroup"},
 	Example: catalog.Example{Action: "Microsoft.Storage/storageAccounts/blobServices/containers/read", Resource: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/payments/providers/Microsoft.Storage/storageAccounts/paymentsartifacts"},
 	Types: map[string][]string{"": {
@@ -191,6 +270,12 @@ var azure = platform(catalog.Platform{
 		"/subscriptions/${Subscription}/resourceGroups/${ResourceGroup}/providers/Microsoft.KeyVault/vaults/${VaultName}",
 		"/subscriptions/${Subscription}/resourceGroups/${ResourceGroup}/providers/Microsoft.Storage/storageAccounts/${AccountName}",
 	}},
+	// A sensitive operation at the root, a management group, a
+	// subscription or a resource group holds for every resource in it.
+	Grants: []catalog.Grant{{Scopes: []string{
+		"/", "/subscriptions/${SubscriptionId}", "/subscriptions/${Subscription}/resourceGroups/${ResourceGroupName}",
+		"/providers/Microsoft.Management/managementGroups/${GroupId}",
+	}}},
 }, list{"pm", []string{
 	"Microsoft.Authorization/roleAssignments/write", "Microsoft.Authorization/roleDefinitions/write",
 	"Microsoft.Authorization/policyAssignments/write",
@@ -218,6 +303,9 @@ var githubReviewed = &catalog.Platform{
 	Types: map[string][]string{"": {
 		"${Owner}/${Repo}",
 	}},
+	// A sensitive permission holds for a whole repository or
+	// organization: it has no narrower resource.
+	Grants: []catalog.Grant{{Scopes: []string{"*"}}},
 }
 
 // githubLists: source, GitHub documentation, "Permissions required for

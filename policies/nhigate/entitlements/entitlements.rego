@@ -18,6 +18,24 @@ deny_nhi_ent_001 contains lib.result("NHI-ENT-001", path, msg) if {
 	msg := sprintf("action %q %s in %s: %s", [a, v.why, lib.env_name, v.fix])
 }
 
+# A sensitive action on a resource that names a whole scope or type is
+# broad as a pair, even when both are literal: impersonate on users,
+# roles/owner on a project, sudo on sys/raw, create on a namespace's pods
+# (lib.broad_grant). It is reported at the action, once per resource, unless
+# the action or the resource is broad on its own.
+deny_nhi_ent_001 contains lib.result("NHI-ENT-001", ["spec", "entitlements", i, "actions", j], msg) if {
+	lib.production
+	some i, e in input.spec.entitlements
+	some j, a in e.actions
+	is_string(a)
+	not lib.broad_action(a)
+	some r in e.resources
+	is_string(r)
+	not lib.broad_resource(r)
+	v := lib.broad_grant(a, r)
+	msg := sprintf("action %q on resource %q %s in %s: %s", [a, r, v.why, lib.env_name, v.fix])
+}
+
 deny_nhi_ent_002 contains lib.result("NHI-ENT-002", path, msg) if {
 	lib.production
 	some path, r in patterns("resources")

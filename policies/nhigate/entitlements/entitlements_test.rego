@@ -48,10 +48,14 @@ broad_resources := {
 		"arn:aws:lambda:us-east-1:123456789012:function:*",
 		"arn:aws:secretsmanager:*:*:secret:*",
 		"arn:aws:secretsmanager:us-east-1:123456789012:secret:*",
+		# An identifier led by a wildcard names by suffix or infix alone.
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:*-*",
+		"arn:aws:iam::123456789012:role/*e*",
+		"arn:aws:iam::123456789012:role/*/*",
 	],
 	"gcp": ["projects/*", "projects/my-project/*", "projects/_/buckets/*"],
-	"kubernetes": ["payments/secrets", "secrets", "payments/secrets/*", "p*/secrets", "payments/*", "payments/pods/*", "*/deployments"],
-	"vault": ["sys/*", "auth/*", "secret/*", "secret/data/*", "secret/data/+", "secret*", "+/+"],
+	"kubernetes": ["payments/secrets", "secrets", "payments/secrets/*", "p*/secrets", "payments/*", "payments/pods/*", "*/deployments", "payments/secrets/*-*", "payments/pods/portforward"],
+	"vault": ["sys/*", "auth/*", "secret/*", "secret/data/*", "secret/data/+", "secret*", "+/+", "secret/data/*/*", "secret/data/*a", "/secret/data/*", "/sys/*", "aws/sts/*"],
 	"github": ["acme/*", "*"],
 	"generic": ["secret*", "payments/secrets", "arn:aws:iam::123456789012:rol?/*"],
 }
@@ -64,11 +68,12 @@ narrow_resources := {
 		"arn:aws:iam::123456789012:role/ci-*",
 		"arn:aws:dynamodb:us-east-1:123456789012:table/orders/*",
 		"arn:aws:secretsmanager:*:123456789012:secret:prod/payments-*",
+		"arn:aws:iam:*:123456789012:role/ci-*",
 		"payments-bucket",
 	],
 	"gcp": ["projects/p/buckets/b/*", "projects/_/buckets/acme-ml/objects/training/*", "projects/acme-search-dev/topics/reindex-requests"],
-	"kubernetes": ["payments/pods", "payments/deployments", "payments/secrets/db-password", "payments/configmaps"],
-	"vault": ["secret/data/payments/*", "database/creds/payments-migrator", "secret/metadata/checkout/dev/*"],
+	"kubernetes": ["payments/pods", "payments/deployments", "payments/secrets/db-password", "payments/configmaps", "payments/secrets/db-*"],
+	"vault": ["secret/data/payments/*", "database/creds/payments-migrator", "secret/metadata/checkout/dev/*", "/secret/data/payments/*", "aws/sts/deploy"],
 	"github": ["acme/payments-*", "acme/docs-site"],
 	"generic": ["payments/app-*"],
 }
@@ -205,4 +210,49 @@ test_nhi_ent_003_fail_shapes if {
 		"spec.entitlements[2].actions",
 		"spec.entitlements[2].resources[0]",
 	}
+}
+
+# A sensitive action on a resource that names a whole scope or type is
+# broad as a pair, even when both are literal; it is reported at the
+# action, once per such resource.
+broad_pairs := {
+	"kubernetes": [["impersonate", "users"], ["impersonate", "payments/serviceaccounts"], ["bind", "clusterroles"], ["escalate", "payments/roles"]],
+	"gcp": [["roles/owner", "organizations/123456789012"], ["iam.serviceAccounts.actAs", "projects/p1"]],
+	"vault": [["sudo", "sys/raw"], ["sudo", "/sys/raw"], ["sudo", "auth/token/accessors"]],
+	"github": [["administration:write", "acme/payments-api"], ["secrets:write", "acme/payments-api"]],
+	"generic": [["impersonate", "users"]],
+}
+
+narrow_pairs := {
+	"kubernetes": [["impersonate", "users/alice"], ["bind", "clusterroles/view"], ["get", "users"]],
+	"gcp": [["roles/owner", "projects/_/buckets/b"], ["storage.objects.get", "projects/p1"]],
+	"vault": [["sudo", "secret/data/payments/ci"], ["read", "sys/raw"]],
+	"github": [["contents:write", "acme/payments-api"]],
+}
+
+test_nhi_ent_001_fail_sensitive_pair if {
+	every platform, pairs in broad_pairs {
+		every pair in pairs {
+			rs := ent_results("deny_nhi_ent_001", platform, {"actions": [pair[0]], "resources": [pair[1]]})
+			{r.field | some r in rs} == {"spec.entitlements[0].actions[0]"}
+		}
+	}
+}
+
+test_nhi_ent_001_pass_narrow_pair if {
+	every platform, pairs in narrow_pairs {
+		every pair in pairs {
+			count(ent_results("deny_nhi_ent_001", platform, {"actions": [pair[0]], "resources": [pair[1]]})) == 0
+		}
+	}
+}
+
+test_nhi_ent_001_sensitive_pair_message if {
+	r := t.only(ent_results("deny_nhi_ent_001", "kubernetes", {"actions": ["impersonate"], "resources": ["payments/serviceaccounts", "users/alice"]}))
+	r.msg == `NHI-ENT-001 action "impersonate" on resource "payments/serviceaccounts" grants the sensitive action impersonate (privilege escalation) on a whole scope or type, ${Namespace}/serviceaccounts in production: grant impersonate only on the named resources that need it`
+}
+
+test_nhi_ent_001_sensitive_pair_outside_production if {
+	doc := json.patch(on_platform("kubernetes", {"actions": ["impersonate"], "resources": ["users"]}), [{"op": "replace", "path": "/spec/environment", "value": "staging"}])
+	count(t.results("entitlements", "deny_nhi_ent_001", doc)) == 0
 }

@@ -91,6 +91,60 @@ broad_resource(r) := v if {
 	v := vs[0]
 }
 
+# broad_grant(a, r) judges a grant of action a on resource r as a pair,
+# against the sensitive pairings of the catalog (platforms[n].grants): it
+# is {"why": ..., "fix": ...} when a covers an action of a pairing (every
+# sensitive action of the platform for one that lists none) and r names
+# one of its scopes, a whole scope or type, even when both are literal;
+# undefined otherwise. The first pairing that holds is named, with the
+# least action and scope. Package catalog (JudgeGrant) makes the same
+# judgement.
+broad_grant(a, r) := v if {
+	is_string(a)
+	is_string(r)
+	vs := [x | some n in judges; judges_resource(n, r); x := grant_on(n, a, segment_wildcards(n, r))]
+	v := vs[0]
+}
+
+grant_on(n, a, r) := v if {
+	hits := [x | some g in object.get(sensitive.platforms[n], "grants", []); x := grant_hit(n, g, a, r)]
+	v := hits[0]
+}
+
+grant_hit(n, g, a, r) := v if {
+	[name, code] := grant_action(n, g, a)
+	re := glob_re(r, fold_resources(n), true)
+	scopes := [f | some f in g.scopes; regex.match(re, scope_instance(n, f, r))]
+	count(scopes) > 0
+	v := {
+		"why": sprintf("grants the sensitive action %s (%s) on a whole scope or type, %s", [name, sensitive.reasons[code], min(scopes)]),
+		"fix": sprintf("grant %s only on the named resources that need it", [name]),
+	}
+}
+
+grant_action(n, g, a) := sensitive_action(n, a) if {
+	count(object.get(g, "actions", [])) == 0
+} else := [min(names), g.reason] if {
+	re := glob_re(a, sensitive.platforms[n].fold, false)
+	names := [x | some x in object.get(g, "actions", []); regex.match(re, x)]
+	count(names) > 0
+}
+
+# scope_instance(n, f, r) is scope f instantiated with the fields of r: a
+# field that is one variable takes r's field at the same place, a field *
+# r's fields from there on, and any other variable or * becomes probe.
+scope_instance(n, f, r) := concat(sep, [x | some i, field in split(f, sep); x := scope_field(sep, field, i, split(r, sep))]) if {
+	sep := sensitive.platforms[n].fieldSep
+}
+
+scope_field(sep, field, i, rf) := concat(sep, array.slice(rf, i, count(rf))) if {
+	field == "*"
+	i < count(rf)
+} else := rf[i] if {
+	regex.match(`^\$\{[^}]*\}$`, field)
+	i < count(rf)
+} else := regex.replace(replace(field, "*", probe), `\$\{[^}]*\}`, probe)
+
 # narrow_arn(r) is the common case decided early: on an ARN platform, an
 # ARN pattern whose first five fields have no wildcard, and whose resource
 # part starts with literal text that no resource format of its service
@@ -168,10 +222,19 @@ action_keys(n, lit) := [split(lit, sep)[0]] if {
 # ---------------------------------------------------------------------------
 # Resources
 
-segment_wildcards(n, r) := replace(r, w, "*") if {
+segment_wildcards(n, r) := replace(trimmed(n, r), w, "*") if {
 	w := object.get(sensitive.platforms[n], "segmentWildcard", "")
 	w != ""
+} else := trimmed(n, r)
+
+# trimmed(n, r) is r without the characters its platform drops from the
+# start of a resource (Vault's leading /).
+trimmed(n, r) := trim_left(r, t) if {
+	t := object.get(sensitive.platforms[n], "trimLeft", "")
+	t != ""
 } else := r
+
+fold_resources(n) := object.get(sensitive.platforms[n], "foldResources", false)
 
 resource_on(n, r) := resource_checks(n, r, split(r, sensitive.platforms[n].fieldSep)) if {
 	regex.match(`[*?]`, r)
@@ -227,7 +290,7 @@ type_span(n, r, fields) := v if {
 	rlit := aligned_literal(n, fields)
 	contains(concat("\n", candidates), rlit)
 	sep := sensitive.platforms[n].fieldSep
-	re := glob_re(r, false, true)
+	re := glob_re(r, fold_resources(n), true)
 	first := first_wild(fields)
 	llit := left_literal(n, fields)
 	longer := concat("", ["^(?:[^", sep, "]*", sep, "){", format_int(count(fields), 10), "}"])
@@ -235,13 +298,13 @@ type_span(n, r, fields) := v if {
 		some f in candidates
 		contains(f, llit)
 		contains(f, rlit)
-		left_probe_matches(n, re, f, fields, first)
+		left_probe_matches(n, r, re, f, fields, first)
 	}
 	mixed := {[replace(f, "${", "~{"), f] |
 		some f in candidates
 		regex.match(longer, f)
 		contains(f, rlit)
-		mixed_probe_matches(n, re, f, fields, first)
+		mixed_probe_matches(n, r, re, f, fields, first)
 	}
 	hits := left | mixed
 	count(hits) > 0
@@ -284,23 +347,54 @@ first_wild(fields) := min({i | some i, f in fields; regex.match(`[*?]`, f)}) if 
 # matches the probe of format f aligned from the left; mixed_probe_matches
 # when a wildcard may span fields before a context field and it matches the
 # mixed probe.
-left_probe_matches(n, re, f, pf, _) if {
+left_probe_matches(n, r, re, f, pf, _) if {
 	sensitive.platforms[n].arn
-	regex.match(re, arn_probe(f, pf))
+	spans(n, r, re, arn_probe(f, pf))
 }
 
-left_probe_matches(n, re, f, pf, first) if {
+left_probe_matches(n, r, re, f, pf, first) if {
 	not sensitive.platforms[n].arn
-	regex.match(re, probe_of(n, split(f, sensitive.platforms[n].fieldSep), pf, first, 0))
+	spans(n, r, re, probe_of(n, split(f, sensitive.platforms[n].fieldSep), pf, first, 0))
 }
 
-mixed_probe_matches(n, re, f, pf, first) if {
+mixed_probe_matches(n, r, re, f, pf, first) if {
 	ff := split(f, sensitive.platforms[n].fieldSep)
 	some i, field in ff
 	i >= first
 	context_field(n, field)
-	regex.match(re, probe_of(n, ff, pf, first, 1))
+	spans(n, r, re, probe_of(n, ff, pf, first, 1))
 }
+
+# spans(n, r, re, p) holds when pattern r (regular expression re) spans the
+# type of probe p, as built with its identifiers marked by id_mark: r
+# matches the probe, so wildcards alone cover the identifiers; or the
+# identifier part of r begins with a wildcard (leads).
+spans(_, _, re, p) if regex.match(re, replace(p, id_mark, probe))
+
+spans(n, r, _, p) if {
+	contains(p, id_mark)
+	leads(r, substring(p, 0, indexof(p, id_mark)), flags(fold_resources(n)))
+}
+
+# leads(r, pre, fl) holds when a run of wildcards of r starts where the type's
+# first identifier starts: the text of r before the run matches pre, the
+# probe's text before its first identifier, with every wildcard read as *
+# (regular expression flags fl).
+# Such a pattern names resources by suffix or infix alone (role/*e,
+# secret:*-*), so it spans the type too. Only the runs whose literal text
+# before them fits in pre can qualify (each literal run but the first has
+# a character), which bounds the work by count(pre).
+leads(r, pre, fl) if {
+	lits := regex.split(`[*?]+`, r)
+	count(lits) > 1
+	some j in numbers.range(1, min([count(lits) - 1, count(pre) + 1]))
+	before := array.slice(lits, 0, j)
+	count(concat("", before)) <= count(pre)
+	regex.match(concat("", [fl, "^", concat(".*", [regex.replace(l, `[\\.+*?()|\[\]{}^$]`, `\$0`) | some l in before]), "$"]), pre)
+}
+
+# id_mark marks, in a probe as built, where the format's identifiers are.
+id_mark := "¶"
 
 # probe_of(n, ff, pf, first, mixed) is the probe of the format split into
 # fields ff: every identifier (a variable, or a * of the format) becomes
@@ -313,7 +407,7 @@ probe_of(n, ff, pf, first, mixed) := concat(sensitive.platforms[n].fieldSep, [pa
 	shift := count(pf) - count(ff)
 	ctx := sensitive.platforms[n].context
 	parts := object.union_n([
-		{i: regex.replace(f, `\$\{[^}]*\}|[*?]`, probe) |
+		{i: regex.replace(f, `\$\{[^}]*\}|[*?]`, id_mark) |
 			some i, f in ff
 			not context_name(f) in ctx
 		},
@@ -337,17 +431,23 @@ probe_of(n, ff, pf, first, mixed) := concat(sensitive.platforms[n].fieldSep, [pa
 # format f, whose variables among its first five fields are context ones
 # filling whole fields (package catalog checks the catalog for it). It is
 # written with builtins only, since it runs for every format an ARN pattern
-# may span: the context fields become markers, every other variable and *
-# becomes probe, and the markers become the pattern's fields.
+# may span: a * that fills one of the first five fields becomes probe (it
+# is no resource name), the context fields become markers, every other
+# variable and * becomes id_mark, and the markers become the pattern's
+# fields.
 arn_probe(f, pf) := replace(replace(replace(replace(
 	regex.replace(
-		regex.replace(regex.replace(regex.replace(regex.replace(
+		regex.replace(regex.replace(regex.replace(regex.replace(regex.replace(regex.replace(regex.replace(regex.replace(
 			f,
+			`^([^:]*:)\*:`, "${1}§:"),
+			`^([^:]*:[^:]*:)\*:`, "${1}§:"),
+			`^([^:]*:[^:]*:[^:]*:)\*:`, "${1}§:"),
+			`^([^:]*:[^:]*:[^:]*:[^:]*:)\*:`, "${1}§:"),
 			`^([^:]*:)\$\{[^}]*\}:`, "${1}\u0001:"),
 			`^([^:]*:[^:]*:)\$\{[^}]*\}:`, "${1}\u0002:"),
 			`^([^:]*:[^:]*:[^:]*:)\$\{[^}]*\}:`, "${1}\u0003:"),
 			`^([^:]*:[^:]*:[^:]*:[^:]*:)\$\{[^}]*\}:`, "${1}\u0004:"),
-		`\$\{[^}]*\}|[*?]`, probe,
+		`\$\{[^}]*\}|[*?]`, id_mark,
 	),
 	"\u0001", arn_context(pf, 1)), "\u0002", arn_context(pf, 2)), "\u0003", arn_context(pf, 3)), "\u0004", arn_context(pf, 4))
 

@@ -67,6 +67,7 @@ catalog := {
 				"roles/owner": {"roles/owner": "pe"},
 			},
 			"types": {"": ["projects/${ProjectId}", "projects/${Project}/secrets/${Secret}", "projects/_/buckets/${Bucket}"]},
+			"grants": [{"scopes": ["organizations/${OrganizationId}", "folders/${FolderId}", "projects/${ProjectId}", "//cloudresourcemanager.googleapis.com/organizations/${OrganizationId}", "//cloudresourcemanager.googleapis.com/folders/${FolderId}", "//cloudresourcemanager.googleapis.com/projects/${ProjectId}"]}],
 		},
 		"github": {
 			"fold": false, "sep": ":", "services": false, "fieldSep": "/", "arn": false, "literalTypes": false,
@@ -74,21 +75,27 @@ catalog := {
 			"example": {"action": "contents:read", "resource": "acme/payments-api"},
 			"actions": {"administration": {"administration:write": "pm"}, "secrets": {"secrets:write": "cr"}},
 			"types": {"": ["${Owner}/${Repo}"]},
+			"grants": [{"scopes": ["*"]}],
 		},
 		"kubernetes": {
 			"fold": false, "sep": "", "services": false, "fieldSep": "/", "arn": false, "literalTypes": true,
 			"context": ["Namespace"],
 			"example": {"action": "get", "resource": "payments/configmaps"},
 			"actions": {"": {"bind": "pm", "escalate": "pm", "impersonate": "pe"}},
-			"types": {"": ["${Namespace}/pods/exec", "${Namespace}/secrets", "${Namespace}/secrets/${Name}", "secrets"]},
+			"types": {"": ["${Namespace}/pods/exec", "${Namespace}/pods/portforward", "${Namespace}/secrets", "${Namespace}/secrets/${Name}", "secrets"]},
+			"grants": [
+				{"reason": "pe", "actions": ["impersonate"], "scopes": ["users", "groups", "serviceaccounts", "uids", "userextras/${Extra}", "${Namespace}/serviceaccounts"]},
+				{"reason": "pm", "actions": ["bind", "escalate"], "scopes": ["roles", "clusterroles", "${Namespace}/roles"]},
+			],
 		},
 		"vault": {
 			"fold": false, "sep": "", "services": false, "fieldSep": "/", "arn": false, "literalTypes": false,
-			"segmentWildcard": "+",
+			"segmentWildcard": "+", "trimLeft": "/",
 			"context": ["Mount", "Method"],
 			"example": {"action": "read", "resource": "secret/data/payments/ci"},
 			"actions": {"": {"sudo": "pm"}},
-			"types": {"": ["${Mount}/data/${Path}", "auth/${Path}", "sys/${Path}"]},
+			"types": {"": ["${Mount}/data/${Path}", "${Mount}/sts/${Role}", "auth/${Path}", "sys/${Path}"]},
+			"grants": [{"scopes": ["sys", "sys/*", "auth", "auth/*"]}],
 		},
 	},
 }

@@ -74,6 +74,13 @@ type Platform struct {
 	// SegmentWildcard is a platform's own wildcard, judged like "*"
 	// (Vault's "+").
 	SegmentWildcard string `json:"segmentWildcard,omitempty"`
+	// TrimLeft holds the characters that the platform drops from the
+	// start of a resource before it uses it (Vault's leading "/"); the
+	// judgement drops them too.
+	TrimLeft string `json:"trimLeft,omitempty"`
+	// FoldResources makes resources compare case-insensitively (Azure
+	// resource IDs).
+	FoldResources bool `json:"foldResources,omitempty"`
 	// Context names the variables of a resource format that scope it
 	// (partition, region, account, namespace, project): the judgement
 	// takes them from the pattern. Every other variable identifies a
@@ -87,6 +94,24 @@ type Platform struct {
 	// indexed by the service field of an ARN, "" for those to check for
 	// every pattern.
 	Types map[string][]string `json:"types"`
+	// Grants holds the sensitive pairings of an action with a resource
+	// that names a whole scope or type: a grant is broad when its action
+	// covers one of a pairing's actions and its resource names one of its
+	// scopes, even when both are literal (JudgeGrant).
+	Grants []Grant `json:"grants,omitempty"`
+}
+
+// Grant is a sensitive pairing of actions with scopes.
+type Grant struct {
+	// Reason is the reason code of Actions. Without Actions, the pairing
+	// holds for every sensitive action of the platform, with its own
+	// reason.
+	Reason  string   `json:"reason,omitempty"`
+	Actions []string `json:"actions,omitempty"`
+	// Scopes are resource formats. A field that is one variable stands
+	// for any one field of a resource, a field "*" for the rest of it,
+	// any other variable for any text.
+	Scopes []string `json:"scopes"`
 }
 
 // IndexKey is the key of action a in Platform.Actions: the text before the
@@ -196,6 +221,12 @@ func Encode(d *Data) ([]byte, error) {
 		if p.SegmentWildcard != "" {
 			fmt.Fprintf(&b, "      \"segmentWildcard\": %s,\n", val(p.SegmentWildcard))
 		}
+		if p.TrimLeft != "" {
+			fmt.Fprintf(&b, "      \"trimLeft\": %s,\n", val(p.TrimLeft))
+		}
+		if p.FoldResources {
+			b.WriteString("      \"foldResources\": true,\n")
+		}
 		ctx := p.Context
 		if ctx == nil {
 			ctx = []string{}
@@ -211,7 +242,15 @@ func Encode(d *Data) ([]byte, error) {
 		for j, k := range keys {
 			fmt.Fprintf(&b, "        %s: %s%s\n", val(k), val(p.Types[k]), comma(j, len(keys)))
 		}
-		fmt.Fprintf(&b, "      }\n    }%s\n", comma(i, len(names)))
+		b.WriteString("      }")
+		if len(p.Grants) > 0 {
+			b.WriteString(",\n      \"grants\": [\n")
+			for j, g := range p.Grants {
+				fmt.Fprintf(&b, "        %s%s\n", val(g), comma(j, len(p.Grants)))
+			}
+			b.WriteString("      ]")
+		}
+		fmt.Fprintf(&b, "\n    }%s\n", comma(i, len(names)))
 	}
 	b.WriteString("  }\n}\n")
 	if err != nil {

@@ -128,7 +128,9 @@ func TestJudge(t *testing.T) {
 		{"aws", Resource, "arn:aws:secretsmanager:*:*:secret:*", form("arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}")},
 		{"aws", Resource, "arn:aws:secretsmanager:us-east-1:123456789012:secret:*", form("arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}")},
 		{"aws", Resource, "arn:aws:s3:::*", form("arn:${Partition}:s3:::${BucketName}")},
-		{"aws", Resource, "arn:aws:s3:::*/*", form("arn:${Partition}:s3:::${BucketName}/${ObjectName}")},
+		// Since the bucket name begins with a wildcard, the bucket's own
+		// form is spanned too, and it is named first.
+		{"aws", Resource, "arn:aws:s3:::*/*", form("arn:${Partition}:s3:::${BucketName}")},
 		{"aws", Resource, "arn:aws:lambda:us-east-1:123456789012:function:*", form("arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}")},
 		{"aws", Resource, "arn:aws:iam::123456789012:*", form("arn:${Partition}:iam::${Account}:access-report/${EntityPath}")},
 		{"aws", Resource, "arn:*", "lets a wildcard span the fields of an ARN"},
@@ -137,7 +139,8 @@ func TestJudge(t *testing.T) {
 		{"aws", Resource, "arn:aws:*:*:123456789012:x", "covers every partition or service"},
 		{"aws", Resource, "arn:aws:s?:::bucket", "covers every partition or service"},
 		{"aws", Resource, "arn:aws:iam::*:role/ci-*", "covers every account"},
-		{"aws", Resource, "arn:aws:s3:*:*:x", "covers every account"},
+		{"aws", Resource, "arn:aws:s3:*:*:x", form("arn:${Partition}:s3:::${BucketName}")},
+		{"aws", Resource, "arn:aws:dynamodb:us-east-1:*:table/orders", "covers every account"},
 		{"kubernetes", Resource, "payments/secrets", form("${Namespace}/secrets")},
 		{"kubernetes", Resource, "secrets", form("secrets")},
 		{"kubernetes", Resource, "payments/secrets/*", form("${Namespace}/secrets/${Name}")},
@@ -148,11 +151,11 @@ func TestJudge(t *testing.T) {
 		{"vault", Resource, "sys/*", form("sys/auth/${Path}")},
 		{"vault", Resource, "sys/policies/*", form("sys/policies/acl/${Name}")},
 		{"vault", Resource, "auth/*", form("auth/token/create")},
-		{"vault", Resource, "identity/*", form("identity/${Path}")},
-		{"vault", Resource, "secret/*", form("${Mount}/creds/${Role}")},
+		{"vault", Resource, "identity/*", form("identity/entity/id/${Id}")},
+		{"vault", Resource, "secret/*", form("${Mount}/code/${Name}")},
 		{"vault", Resource, "secret/data/*", form("${Mount}/data/${Path}")},
 		{"vault", Resource, "secret/data/+", form("${Mount}/data/${Path}")},
-		{"vault", Resource, "secret*", form("${Mount}/creds/${Role}")},
+		{"vault", Resource, "secret*", form("${Mount}/code/${Name}")},
 		{"vault", Resource, "auth/kubernetes/role/*", form("auth/${Method}/role/${Role}")},
 		{"generic", Resource, "secret*", form("secrets")},
 		{"gcp", Resource, "projects/*", form("projects/_/buckets/${Bucket}")},
@@ -161,6 +164,58 @@ func TestJudge(t *testing.T) {
 		{"gcp", Resource, "//storage.googleapis.com/*", form("//storage.googleapis.com/projects/_/buckets/${Bucket}")},
 		{"github", Resource, "acme/*", form("${Owner}/${Repo}")},
 		{"azure", Resource, "/subscriptions/1/*", form("/subscriptions/${Subscription}/resourceGroups/${ResourceGroupName}")},
+
+		// An identifier that begins with a wildcard names resources by
+		// suffix or infix alone, and spans the type (REDTEAM2 1).
+		{"aws", Resource, "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-*", form("arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}")},
+		{"aws", Resource, "arn:aws:secretsmanager:*:123456789012:secret:*-*", form("arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}")},
+		{"aws", Resource, "arn:aws:iam::123456789012:role/*e*", form("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")},
+		{"aws", Resource, "arn:aws:iam::123456789012:role/*e", form("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")},
+		{"aws", Resource, "arn:aws:iam::123456789012:role/?i-deploy", form("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")},
+		{"aws", Resource, "arn:aws:iam::123456789012:role/*/*", form("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")},
+		{"aws", Resource, "arn:aws:iam::123456789012:*/*-ci", form("arn:${Partition}:iam::${Account}:access-report/${EntityPath}")},
+		{"aws", Resource, "arn:aws:s3:::*-logs/2026/*", form("arn:${Partition}:s3:::${BucketName}")},
+		{"kubernetes", Resource, "payments/secrets/*-*", form("${Namespace}/secrets/${Name}")},
+		{"kubernetes", Resource, "payments/secrets/*db", form("${Namespace}/secrets/${Name}")},
+		{"vault", Resource, "secret/data/*/*", form("${Mount}/data/${Path}")},
+		{"vault", Resource, "secret/data/*a", form("${Mount}/data/${Path}")},
+		{"vault", Resource, "secret/data/+/ci", form("${Mount}/data/${Path}")},
+		{"github", Resource, "acme/*-api", form("${Owner}/${Repo}")},
+		{"gcp", Resource, "projects/_/buckets/*-prod", form("projects/_/buckets/${Bucket}")},
+		// Azure resource IDs compare case-insensitively (REDTEAM2 2).
+		{"azure", Resource, "/Subscriptions/*", form("/subscriptions/${SubscriptionId}")},
+		{"azure", Resource, "/SUBSCRIPTIONS/1/RESOURCEGROUPS/*", form("/subscriptions/${Subscription}/resourceGroups/${ResourceGroupName}")},
+		{"azure", Resource, "/subscriptions/1/resourcegroups/rg/providers/microsoft.keyvault/vaults/*", form("/subscriptions/${Subscription}/resourceGroups/${ResourceGroup}/providers/Microsoft.KeyVault/vaults/${VaultName}")},
+		// Vault drops a leading "/", and mints credentials at more paths
+		// than creds/ (REDTEAM2 3).
+		{"vault", Resource, "/secret/data/*", form("${Mount}/data/${Path}")},
+		{"vault", Resource, "/sys/*", form("sys/auth/${Path}")},
+		{"vault", Resource, "//auth/*", form("auth/token/create")},
+		{"vault", Resource, "aws/sts/*", form("${Mount}/sts/${Role}")},
+		// The form named is the least that the pattern spans; with the
+		// roleset led by a wildcard, the key form is spanned too.
+		{"vault", Resource, "gcp/roleset/+/token", form("${Mount}/roleset/${Roleset}/key")},
+		{"vault", Resource, "gcp/static-account/+/key", form("${Mount}/static-account/${Name}/key")},
+		{"vault", Resource, "transit/decrypt/*", form("${Mount}/decrypt/${Key}")},
+		{"vault", Resource, "transit/export/*", form("${Mount}/export/encryption-key/${Key}")},
+		{"vault", Resource, "transit/export/encryption-key/*", form("${Mount}/export/encryption-key/${Key}")},
+		{"vault", Resource, "transit/datakey/plaintext/*", form("${Mount}/datakey/plaintext/${Key}")},
+		{"vault", Resource, "totp/code/*", form("${Mount}/code/${Name}")},
+		{"vault", Resource, "auth/approle/role/+/secret-id", form("auth/${Method}/role/${Role}")},
+		{"vault", Resource, "identity/entity/*", form("identity/entity/id/${Id}")},
+		{"vault", Resource, "database/static-creds/*", form("${Mount}/static-creds/${Role}")},
+		// Kubernetes subresources and objects that reach into workloads or
+		// the cluster's own authentication (REDTEAM2 5).
+		{"kubernetes", Resource, "payments/pods/portforward", form("${Namespace}/pods/portforward")},
+		{"kubernetes", Resource, "payments/pods/proxy", form("${Namespace}/pods/proxy")},
+		{"kubernetes", Resource, "payments/services/proxy", form("${Namespace}/services/proxy")},
+		{"kubernetes", Resource, "nodes/proxy", form("nodes/proxy")},
+		{"kubernetes", Resource, "mutatingwebhookconfigurations", form("mutatingwebhookconfigurations")},
+		{"kubernetes", Resource, "validatingwebhookconfigurations", form("validatingwebhookconfigurations")},
+		{"kubernetes", Resource, "kube-system/configmaps/aws-auth", form("kube-system/configmaps/aws-auth")},
+		{"gcp", Action, "container.secrets.*", sensitive("container.secrets.create", cr)},
+		{"gcp", Action, "roles/container.*", "covers every action of a service"},
+		{"gcp", Action, "roles/compute.ad*", sensitive("roles/compute.admin", pe)},
 
 		// Narrow: these still pass.
 		{"aws", Action, "s3:GetObject", ""},
@@ -191,6 +246,19 @@ func TestJudge(t *testing.T) {
 		{"github", Resource, "acme/payments-*", ""},
 		{"generic", Resource, "payments/app-*", ""},
 		{"kubernetes", Resource, "payments-*", form("${Namespace}/pods/attach")},
+		// A wildcard only after a literal first identifier stays narrow.
+		{"aws", Resource, "arn:aws:iam:*:123456789012:role/ci-*", ""},
+		{"aws", Resource, "arn:aws:iam::123456789012:role/ci/*", ""},
+		{"aws", Resource, "arn:aws:s3:::payments-artifacts/*-*", ""},
+		{"aws", Resource, "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*-*", ""},
+		{"aws", Resource, "arn:aws:braket:*:123456789012:job/x1", ""},
+		{"kubernetes", Resource, "payments/secrets/db-*", ""},
+		{"kubernetes", Resource, "payments/configmaps/aws-auth", ""},
+		{"vault", Resource, "/secret/data/payments/*", ""},
+		{"vault", Resource, "transit/decrypt/payments", ""},
+		{"vault", Resource, "aws/sts/deploy", ""},
+		{"azure", Resource, "/SUBSCRIPTIONS/1/resourceGroups/payments/providers/Microsoft.Storage/storageAccounts/payments*", ""},
+		{"gcp", Action, "container.pods.get", ""},
 	}
 	for _, tt := range tests {
 		got := Judge(tt.platform, tt.kind, tt.pattern).Why
@@ -365,6 +433,9 @@ func FuzzJudge(f *testing.F) {
 				t.Errorf("Judge(%q, %v, %q) is broad without a fix", platform, kind, pattern)
 			}
 		}
+		if v := JudgeGrant(platform, pattern, pattern); v.Broad() && v.Fix == "" {
+			t.Errorf("JudgeGrant(%q, %q, %q) is broad without a fix", platform, pattern, pattern)
+		}
 	})
 }
 
@@ -388,6 +459,12 @@ func BenchmarkJudge(b *testing.B) {
 		{"region-wildcard-ec2", "aws", Resource, "arn:aws:ec2:*:123456789012:instance/i-0abc*"},
 		{"kubernetes", "kubernetes", Resource, "payments/deployments"},
 		{"generic", "generic", Resource, "payments-*"},
+		// An identifier led by a wildcard, and a pattern of many wildcard
+		// runs built against the search for one (leads stops once the
+		// literal text exceeds the type's).
+		{"suffix-secret", "aws", Resource, "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-*"},
+		{"many-runs", "aws", Resource, "arn:aws:s3:::data/" + strings.Repeat("*x", 1000) + "*.csv"},
+		{"long-run", "vault", Resource, "secret/data/" + strings.Repeat("?", 2000) + "Q1-2"},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
@@ -395,5 +472,84 @@ func BenchmarkJudge(b *testing.B) {
 				c.Judge(bc.platform, bc.kind, bc.pattern)
 			}
 		})
+	}
+}
+
+// TestJudgeGrant holds the judgement of a sensitive action on a resource
+// that names a whole scope or type, literal or not (REDTEAM2 4 and 5), and
+// the pairs that stay narrow.
+func TestJudgeGrant(t *testing.T) {
+	pair := func(a, reason, scope string) string {
+		return "grants the sensitive action " + a + " (" + reason + ") on a whole scope or type, " + scope
+	}
+	const (
+		pe = "privilege escalation"
+		cr = "credential or secret access"
+		pm = "permissions management"
+	)
+	tests := []struct {
+		platform, action, resource, why string
+	}{
+		// Kubernetes: impersonation, role binding, workload injection.
+		{"kubernetes", "impersonate", "users", pair("impersonate", pe, "users")},
+		{"kubernetes", "impersonate", "groups", pair("impersonate", pe, "groups")},
+		{"kubernetes", "impersonate", "payments/serviceaccounts", pair("impersonate", pe, "${Namespace}/serviceaccounts")},
+		{"kubernetes", "imp*", "serviceaccounts", pair("impersonate", pe, "serviceaccounts")},
+		{"kubernetes", "bind", "clusterroles", pair("bind", pm, "clusterroles")},
+		{"kubernetes", "escalate", "payments/roles", pair("escalate", pm, "${Namespace}/roles")},
+		{"kubernetes", "create", "payments/pods", pair("create", pe, "${Namespace}/pods")},
+		{"kubernetes", "patch", "payments/deployments", pair("patch", pe, "${Namespace}/deployments")},
+		{"kubernetes", "update", "payments/dep*", pair("update", pe, "${Namespace}/deployments")},
+		{"kubernetes", "*te", "payments/cronjobs", pair("create", pe, "${Namespace}/cronjobs")},
+		// The first pairing that holds is named: role writes come first.
+		{"kubernetes", "create", "payments/*", pair("create", pm, "${Namespace}/rolebindings")},
+		{"kubernetes", "create", "daemonsets", pair("create", pe, "daemonsets")},
+		{"kubernetes", "create", "mutatingwebhookconfigurations", pair("create", pe, "mutatingwebhookconfigurations")},
+		{"kubernetes", "update", "clusterroles", pair("update", pm, "clusterroles")},
+		{"kubernetes", "create", "payments/rolebindings", pair("create", pm, "${Namespace}/rolebindings")},
+		// GCP: a sensitive role or permission on an organization, folder
+		// or project.
+		{"gcp", "roles/owner", "organizations/123456789012", pair("roles/owner", pe, "organizations/${OrganizationId}")},
+		{"gcp", "roles/editor", "projects/payments-prod", pair("roles/editor", pe, "projects/${ProjectId}")},
+		{"gcp", "roles/container.admin", "projects/payments-prod", pair("roles/container.admin", pe, "projects/${ProjectId}")},
+		{"gcp", "roles/compute.admin", "folders/42", pair("roles/compute.admin", pe, "folders/${FolderId}")},
+		{"gcp", "roles/iam.serviceAccountUser", "projects/p", pair("roles/iam.serviceAccountUser", pe, "projects/${ProjectId}")},
+		{"gcp", "container.secrets.get", "projects/p", pair("container.secrets.get", cr, "projects/${ProjectId}")},
+		// Vault: sudo on a root-protected path.
+		{"vault", "sudo", "sys/raw", pair("sudo", pm, "sys/*")},
+		{"vault", "sudo", "/sys/*", pair("sudo", pm, "sys/*")},
+		{"vault", "sudo", "auth/token/accessors", pair("sudo", pm, "auth/*")},
+		// GitHub: a sensitive permission is repository-wide.
+		{"github", "administration:write", "acme/payments-api", pair("administration:write", pm, "*")},
+		{"github", "workflows:write", "acme/payments-api", pair("workflows:write", pe, "*")},
+		{"github", "secrets:write", "acme/payments-api", pair("secrets:write", cr, "*")},
+		// Azure: role and permission writes on a whole scope, in any case.
+		{"azure", "Microsoft.Authorization/roleAssignments/write", "/", pair("Microsoft.Authorization/roleAssignments/write", pm, "/")},
+		{"azure", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s", pair("Microsoft.Authorization/roleAssignments/write", pm, "/subscriptions/${SubscriptionId}")},
+		{"azure", "microsoft.authorization/roleassignments/write", "/Subscriptions/s/resourcegroups/payments", pair("Microsoft.Authorization/roleAssignments/write", pm, "/subscriptions/${Subscription}/resourceGroups/${ResourceGroupName}")},
+		{"azure", "Microsoft.Authorization/roleDefinitions/write", "/providers/Microsoft.Management/managementGroups/root", pair("Microsoft.Authorization/roleDefinitions/write", pm, "/providers/Microsoft.Management/managementGroups/${GroupId}")},
+		// Another platform's pairs hold where every platform judges.
+		{"generic", "impersonate", "users", pair("impersonate", pe, "users")},
+
+		// Narrow pairs.
+		{"kubernetes", "impersonate", "users/alice", ""},
+		{"kubernetes", "impersonate", "payments/serviceaccounts/ci", ""},
+		{"kubernetes", "bind", "clusterroles/view", ""},
+		{"kubernetes", "get", "payments/pods", ""},
+		{"kubernetes", "create", "payments/configmaps", ""},
+		{"kubernetes", "patch", "payments/deployments/web", ""},
+		{"gcp", "roles/storage.objectViewer", "projects/p", ""},
+		{"gcp", "roles/owner", "projects/_/buckets/payments-artifacts", ""},
+		{"vault", "sudo", "secret/data/payments/ci", ""},
+		{"vault", "read", "sys/raw", ""},
+		{"github", "contents:write", "acme/payments-api", ""},
+		{"azure", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s/resourceGroups/payments/providers/Microsoft.Storage/storageAccounts/paymentsartifacts", ""},
+		{"azure", "Microsoft.Storage/storageAccounts/read", "/subscriptions/s", ""},
+		{"aws", "iam:PassRole", "arn:aws:iam::123456789012:role/ci", ""},
+	}
+	for _, tt := range tests {
+		if got := JudgeGrant(tt.platform, tt.action, tt.resource).Why; got != tt.why {
+			t.Errorf("JudgeGrant(%s, %q, %q) = %q, want %q", tt.platform, tt.action, tt.resource, got, tt.why)
+		}
 	}
 }

@@ -23,6 +23,11 @@ const (
 // literal of a valid pattern equals it.
 const Probe = "§"
 
+// idMark marks, in a probe as built, where the format's identifiers are,
+// so that the text before the first one can be cut (see leads). It is
+// replaced by Probe before matching.
+const idMark = "¶"
+
 // Verdict is the judgement of one pattern. The zero Verdict is "not broad".
 type Verdict struct {
 	// Why says what the pattern covers, e.g. "covers the sensitive
@@ -157,13 +162,28 @@ func compile(name string, p *Platform, reasons map[string]string) (*platform, er
 		slices.SortFunc(c.actions[key], func(x, y actionInfo) int { return strings.Compare(x.name, y.name) })
 	}
 	c.keys = slices.Sorted(maps.Keys(c.actions))
+	for i, g := range p.Grants {
+		if len(g.Scopes) == 0 {
+			return nil, fmt.Errorf("grant %d: no scopes", i)
+		}
+		if _, ok := reasons[g.Reason]; len(g.Actions) > 0 && !ok {
+			return nil, fmt.Errorf("grant %d: unknown reason %q", i, g.Reason)
+		}
+	}
 	for key, formats := range p.Types {
 		for _, f := range formats {
 			t := typeInfo{format: f, fields: strings.Split(f, p.FieldSep), order: strings.ReplaceAll(f, "${", "~{")}
 			for i, field := range t.fields {
 				ctx := c.isContext(field)
 				t.ctx = append(t.ctx, ctx)
-				t.probes = append(t.probes, toProbe(formatVar.ReplaceAllLiteralString(field, Probe)))
+				if p.ARN && i < 5 {
+					// A `*` there (an account or region of any value) is
+					// not the resource's name: the checks of ARN fields
+					// judge those fields.
+					t.probes = append(t.probes, toProbe(field))
+				} else {
+					t.probes = append(t.probes, idProbe(formatVar.ReplaceAllLiteralString(field, idMark)))
+				}
 				if !ctx && (strings.Contains(field, "${") || strings.Contains(field, "*")) {
 					t.id = true
 				}
@@ -210,6 +230,19 @@ func (p *platform) action(a string) Verdict {
 			return Verdict{"covers every action of a service", fix}
 		}
 	}
+	hit := p.sensitive(a)
+	if hit == nil {
+		return Verdict{}
+	}
+	return Verdict{
+		fmt.Sprintf("covers the sensitive action %s (%s)", hit.name, p.reasons[hit.reason]),
+		fmt.Sprintf("list the exact actions it needs, and name %s on its own only if it needs it", hit.name),
+	}
+}
+
+// sensitive is the least sensitive action of the catalog that a, with or
+// without wildcards, covers, or nil.
+func (p *platform) sensitive(a string) *actionInfo {
 	lit := literalPrefix(a)
 	if p.Fold {
 		lit = strings.ToLower(lit)
@@ -236,19 +269,116 @@ func (p *platform) action(a string) Verdict {
 			}
 		}
 	}
-	if hit == nil {
-		return Verdict{}
-	}
-	return Verdict{
-		fmt.Sprintf("covers the sensitive action %s (%s)", hit.name, p.reasons[hit.reason]),
-		fmt.Sprintf("list the exact actions it needs, and name %s on its own only if it needs it", hit.name),
-	}
+	return hit
 }
 
-func (p *platform) resource(r string) Verdict {
+// JudgeGrant judges a grant of action on resource, patterns of a spec
+// for platform, with the embedded catalog.
+func JudgeGrant(platform, action, resource string) Verdict {
+	return Default().JudgeGrant(platform, action, resource)
+}
+
+// JudgeGrant decides whether a grant of action on resource is broad as a
+// pair: the action covers an action of a sensitive pairing of the catalog
+// (Platform.Grants), every sensitive action of the platform for a pairing
+// that lists none, and the resource names one of the pairing's scopes, a
+// whole scope or type (a namespace's pods, a subscription, a repository),
+// with or without wildcards. It judges the pair alone: Judge judges each
+// pattern. The platforms judge as in Judge.
+//
+// A resource names a scope when it matches the scope instantiated with the
+// resource's own fields: a field of the scope that is one variable takes
+// the resource's field at the same place, a field "*" the resource's
+// fields from there on, and any other variable becomes Probe.
+func (c *Catalog) JudgeGrant(platformName, action, resource string) Verdict {
+	own, known := c.platforms[platformName]
+	plats := c.order
+	if known {
+		plats = []*platform{own}
+	}
+	for _, p := range plats {
+		if !known && p.ARN != strings.HasPrefix(resource, "arn:") {
+			continue
+		}
+		if v := p.grant(action, p.normal(resource)); v.Broad() {
+			return v
+		}
+	}
+	return Verdict{}
+}
+
+func (p *platform) grant(a, r string) Verdict {
+	for _, g := range p.Grants {
+		var name, reason string
+		if len(g.Actions) == 0 {
+			hit := p.sensitive(a)
+			if hit == nil {
+				continue
+			}
+			name, reason = hit.name, hit.reason
+		} else {
+			for _, x := range g.Actions {
+				if match(a, x, p.Fold, false) && (name == "" || x < name) {
+					name, reason = x, g.Reason
+				}
+			}
+			if name == "" {
+				continue
+			}
+		}
+		scope := ""
+		for _, f := range g.Scopes {
+			if (scope == "" || f < scope) && match(r, p.instance(f, r), p.FoldResources, true) {
+				scope = f
+			}
+		}
+		if scope != "" {
+			return Verdict{
+				fmt.Sprintf("grants the sensitive action %s (%s) on a whole scope or type, %s", name, p.reasons[reason], scope),
+				fmt.Sprintf("grant %s only on the named resources that need it", name),
+			}
+		}
+	}
+	return Verdict{}
+}
+
+// instance is scope f instantiated with the fields of resource r (see
+// JudgeGrant).
+func (p *platform) instance(f, r string) string {
+	rf := strings.Split(r, p.FieldSep)
+	ff := strings.Split(f, p.FieldSep)
+	for i, field := range ff {
+		switch {
+		case field == "*" && i < len(rf):
+			ff[i] = strings.Join(rf[i:], p.FieldSep)
+		case p.isVar(field) && i < len(rf):
+			ff[i] = rf[i]
+		default:
+			ff[i] = formatVar.ReplaceAllLiteralString(strings.ReplaceAll(field, "*", Probe), Probe)
+		}
+	}
+	return strings.Join(ff, p.FieldSep)
+}
+
+// isVar reports whether field is exactly one variable.
+func (p *platform) isVar(field string) bool {
+	return formatVar.FindString(field) == field && field != ""
+}
+
+// normal is resource r as the platform reads it: without the characters
+// it drops from its start, and with its own wildcard written `*`.
+func (p *platform) normal(r string) string {
+	if p.TrimLeft != "" {
+		r = strings.TrimLeft(r, p.TrimLeft)
+	}
 	if p.SegmentWildcard != "" {
 		r = strings.ReplaceAll(r, p.SegmentWildcard, "*")
 	}
+	return r
+}
+
+func (p *platform) resource(r string) Verdict {
+	r = p.normal(r)
 	if !wild(r) && !p.LiteralTypes {
 		return Verdict{}
 	}
@@ -306,8 +436,8 @@ func (p *platform) types(key string, fields []string, aligned bool) Verdict {
 			if aligned && !strings.HasPrefix(t.lit, rlit) {
 				continue
 			}
-			if match(r, p.probe(t, fields, first, false, false), false, true) ||
-				(misaligned(t, fields, first) && match(r, p.probe(t, fields, first, true, false), false, true)) {
+			if spans(r, p.probe(t, fields, first, false, false), p.FoldResources) ||
+				(misaligned(t, fields, first) && spans(r, p.probe(t, fields, first, true, false), p.FoldResources)) {
 				hit = t
 			}
 		}
@@ -364,6 +494,48 @@ func (p *platform) probe(t *typeInfo, pf []string, first int, mixed, fill bool) 
 	return strings.Join(out, p.FieldSep)
 }
 
+// spans reports whether pattern r spans the type of probe, as built with
+// its identifiers marked by idMark: r matches the probe, so wildcards alone
+// cover the identifiers; or the identifier part of r begins with a
+// wildcard (leads).
+func spans(r, probe string, fold bool) bool {
+	if match(r, strings.ReplaceAll(probe, idMark, Probe), fold, true) {
+		return true
+	}
+	i := strings.Index(probe, idMark)
+	return i >= 0 && leads(r, probe[:i], fold)
+}
+
+// leads reports whether a run of wildcards of r starts where the type's
+// first identifier starts: the text of r before the run matches pre, the
+// probe's text before its first identifier, with every wildcard read as
+// `*`. Such a pattern names resources by suffix or infix alone (role/*e,
+// secret:*-*), so it spans the type too. Only the runs whose literal text
+// before them fits in pre can qualify, which bounds the work by len(pre).
+func leads(r, pre string, fold bool) bool {
+	var b strings.Builder
+	lits := 0
+	for i := 0; i < len(r); {
+		if r[i] != '*' && r[i] != '?' {
+			b.WriteByte(r[i])
+			lits++
+			if lits > len(pre) {
+				return false
+			}
+			i++
+			continue
+		}
+		if match(b.String(), pre, fold, true) {
+			return true
+		}
+		b.WriteByte('*')
+		for i < len(r) && (r[i] == '*' || r[i] == '?') {
+			i++
+		}
+	}
+	return false
+}
+
 // misaligned reports whether the pattern's fields pf, the first wildcard
 // at first, may align with t's
 // from the right: the pattern has fewer fields than the format, and a
@@ -399,6 +571,10 @@ func literalPrefix(s string) string {
 	}
 	return s
 }
+
+// idProbe replaces every `*` of a format field by idMark: in a format, it
+// stands for an identifier.
+func idProbe(s string) string { return strings.ReplaceAll(s, "*", idMark) }
 
 // toProbe replaces every wildcard of s by Probe.
 func toProbe(s string) string {
