@@ -290,3 +290,19 @@ func TestIntersectsAgreesWithWitnesses(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeVaultLeadingSlash: Vault drops a leading "/" from policy
+// paths, so "/secret/data/*" widens "secret/data/payments/ci".
+func TestComputeVaultLeadingSlash(t *testing.T) {
+	vault := func(w *spec.Workflow) { w.Spec.Identity.Platform = "vault" }
+	act := []string{"read"}
+	d := Compute([]*spec.Workflow{wf(vault, grants(act, []string{"secret/data/payments/ci"}))},
+		[]*spec.Workflow{wf(vault, grants(act, []string{"/secret/data/*"}))}, nil)
+	var got []Kind
+	for _, c := range d.Changes() {
+		got = append(got, c.Kind)
+	}
+	if diff := cmp.Diff([]Kind{GrantWidened}, got); diff != "" {
+		t.Errorf("kinds (-want +got):\n%s\n%+v", diff, rows(d))
+	}
+}

@@ -40,7 +40,7 @@ func Normalize(w *spec.Workflow) []Grant {
 		cond := canonical(e.Conditions)
 		for _, a := range e.Actions {
 			for _, r := range e.Resources {
-				g := Grant{Action: a, Resource: r, Conditions: cond}
+				g := Grant{Action: a, Resource: resourceName(w, r), Conditions: cond}
 				if !seen[g] {
 					seen[g] = true
 					out = append(out, g)
@@ -49,6 +49,16 @@ func Normalize(w *spec.Workflow) []Grant {
 		}
 	}
 	return out
+}
+
+// resourceName is a resource as the platform reads it: Vault drops a
+// leading "/" from policy paths, so "/sys/*" is "sys/*" and must compare
+// as it (the catalog judges it the same way).
+func resourceName(w *spec.Workflow, r string) string {
+	if w.Spec.Identity.Platform == "vault" {
+		return strings.TrimLeft(r, "/")
+	}
+	return r
 }
 
 func canonical(conditions map[string]any) string {
@@ -237,7 +247,7 @@ func grantFields(w *spec.Workflow) map[Grant]string {
 		for j, a := range e.Actions {
 			field := ""
 			for _, r := range e.Resources {
-				g := Grant{Action: a, Resource: r, Conditions: cond}
+				g := Grant{Action: a, Resource: resourceName(w, r), Conditions: cond}
 				if _, ok := out[g]; !ok {
 					if field == "" {
 						field = fmt.Sprintf("spec.entitlements[%d].actions[%d]", i, j)
