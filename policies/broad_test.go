@@ -3,7 +3,6 @@ package policies
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -125,11 +124,10 @@ func broadCases(t *testing.T) []broadCase {
 	return cases
 }
 
-// TestBroadAgreesWithGo runs lib.broad_action and lib.broad_resource,
-// which the policies use, and catalog.Judge, which the diff uses, on the
-// same patterns with the real catalog, and requires the same verdicts and
-// messages: there is one judgement of broadness.
-func TestBroadAgreesWithGo(t *testing.T) {
+// libQuery prepares queries of the built-in policies with the real catalog
+// and the fixture clock, in order.
+func libQuery(t *testing.T, queries ...string) []rego.PreparedEvalQuery {
+	t.Helper()
 	modules, err := builtinModules(false)
 	if err != nil {
 		t.Fatal(err)
@@ -142,18 +140,25 @@ func TestBroadAgreesWithGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	query := func(fn string) rego.PreparedEvalQuery {
-		pq, err := rego.New(
-			rego.Query(fmt.Sprintf("v := data.nhigate.lib.%s(input.pattern)", fn)),
-			rego.Compiler(c), rego.Store(store),
-		).PrepareForEval(ctx)
+	var out []rego.PreparedEvalQuery
+	for _, q := range queries {
+		pq, err := rego.New(rego.Query(q), rego.Compiler(c), rego.Store(store)).PrepareForEval(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		return pq
+		out = append(out, pq)
 	}
-	queries := map[catalog.Kind]rego.PreparedEvalQuery{catalog.Action: query("broad_action"), catalog.Resource: query("broad_resource")}
+	return out
+}
+
+// TestBroadAgreesWithGo runs lib.broad_action and lib.broad_resource,
+// which the policies use, and catalog.Judge, which the diff uses, on the
+// same patterns with the real catalog, and requires the same verdicts and
+// messages: there is one judgement of broadness.
+func TestBroadAgreesWithGo(t *testing.T) {
+	ctx := context.Background()
+	query := libQuery(t, "v := data.nhigate.lib.broad_action(input.pattern)", "v := data.nhigate.lib.broad_resource(input.pattern)")
+	queries := map[catalog.Kind]rego.PreparedEvalQuery{catalog.Action: query[0], catalog.Resource: query[1]}
 
 	cases := broadCases(t)
 	broad := 0
@@ -195,26 +200,8 @@ func TestBroadAgreesWithGo(t *testing.T) {
 // the pairings, literal, with a name below it, with wildcards and in upper
 // case, and requires the same verdicts and messages.
 func TestBroadGrantAgreesWithGo(t *testing.T) {
-	modules, err := builtinModules(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := ast.NewCompiler().WithCapabilities(capabilities())
-	if c.Compile(modules); c.Failed() {
-		t.Fatal(c.Errors)
-	}
-	store, err := newStore(nil, fixtureNow)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	pq, err := rego.New(
-		rego.Query("v := data.nhigate.lib.broad_grant(input.action, input.resource)"),
-		rego.Compiler(c), rego.Store(store),
-	).PrepareForEval(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pq := libQuery(t, "v := data.nhigate.lib.broad_grant(input.action, input.resource)")[0]
 	var data catalog.Data
 	if err := json.Unmarshal(catalog.JSON(), &data); err != nil {
 		t.Fatal(err)
