@@ -69,6 +69,10 @@ const DefaultMaxGrantsPerReview = 100_000
 type EnvLimits struct {
 	MaxTTL   spec.Duration `yaml:"maxTTL"`
 	MaxGrant spec.Duration `yaml:"maxGrant"`
+	// Production marks an environment that is production by another name
+	// ("prod", "live"): its grants meet production's rules and risk. The
+	// environment named "production" always is.
+	Production bool `yaml:"production"`
 }
 
 // Tier is what a risk level demands of approvals.
@@ -434,6 +438,14 @@ func ciFile(p string) bool {
 	return path.Base(p) == "jenkinsfile" || strings.HasSuffix(p, ".jenkinsfile")
 }
 
+// IsProduction reports whether env is production: the environment named
+// "production", one the config marks production, or, failing closed, one
+// the config does not list (the policies deny those, NHI-ENV-001).
+func (c *Config) IsProduction(env string) bool {
+	e, ok := c.Environments[env]
+	return env == "production" || !ok || e.Production
+}
+
 // Glob matches a slash-separated path against a pattern in which "*" and "?"
 // stay within one path segment and a "**" segment spans any number of them.
 func Glob(pattern, name string) bool {
@@ -470,7 +482,11 @@ func globSegments(pat, name []string) bool {
 func (c *Config) Data() map[string]any {
 	envs := map[string]any{}
 	for name, e := range c.Environments {
-		envs[name] = map[string]any{"maxTTL": e.MaxTTL.Text, "maxGrant": e.MaxGrant.Text}
+		env := map[string]any{"maxTTL": e.MaxTTL.Text, "maxGrant": e.MaxGrant.Text}
+		if e.Production {
+			env["production"] = true
+		}
+		envs[name] = env
 	}
 	tiers := map[string]any{}
 	for level, t := range c.RiskTiers {

@@ -285,3 +285,23 @@ func TestReadmeConfigIsTheDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestIsProduction: production is the environment of that name, any the
+// config marks production, and (failing closed) any it does not list.
+func TestIsProduction(t *testing.T) {
+	c, err := Parse(File, []byte("environments:\n  prod: {maxTTL: 8h, maxGrant: 720h, production: true}\n  qa: {maxTTL: 24h, maxGrant: 720h}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for env, want := range map[string]bool{"prod": true, "qa": false, "production": true, "unlisted": true} {
+		if got := c.IsProduction(env); got != want {
+			t.Errorf("IsProduction(%q) = %v, want %v", env, got, want)
+		}
+	}
+	if got := c.Data()["environments"].(map[string]any)["prod"].(map[string]any)["production"]; got != true {
+		t.Errorf("the policies' data says prod.production = %v, want true", got)
+	}
+	if _, ok := c.Data()["environments"].(map[string]any)["qa"].(map[string]any)["production"]; ok {
+		t.Error("qa carries a production key it was not given")
+	}
+}

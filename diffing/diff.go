@@ -335,7 +335,9 @@ func compareAttributes(base, head *spec.Workflow) []Change {
 	return out
 }
 
-func production(w *spec.Workflow) bool { return w.Spec.Environment == "production" }
+// production reports whether w's environment is production: by name, or as
+// the repo's config marks it (spec.Workflow.Production, set by the review).
+func production(w *spec.Workflow) bool { return w.Production || w.Spec.Environment == "production" }
 
 func boolText(b *bool) string {
 	if b == nil {

@@ -22,6 +22,10 @@ type Workflow struct {
 
 	// Source says where the document came from. It is not part of the format.
 	Source Source `yaml:"-"`
+	// Production is set by a review from the repo's config: the workflow's
+	// environment is production, whatever its name. It is not part of the
+	// format.
+	Production bool `yaml:"-"`
 }
 
 // Metadata names the workflow and records who is accountable for it.

@@ -95,6 +95,13 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		return nil, err
 	}
 	baseSpecs, headSpecs := specs.Base, specs.Head
+	// Which environments are production is the config's to say; the diff
+	// rates their grants as production's.
+	for _, ws := range [][]*spec.Workflow{baseSpecs.Workflows, headSpecs.Workflows, specs.Context} {
+		for _, w := range ws {
+			w.Production = cfg.IsProduction(w.Spec.Environment)
+		}
+	}
 	// Nothing else among the changed files may hold a spec unread, and the
 	// files that govern the gate are flagged with why.
 	screened, err := source.Screen(ctx, from, head, changed, cfg, headSpecs)

@@ -256,3 +256,14 @@ test_nhi_ent_001_sensitive_pair_outside_production if {
 	doc := json.patch(on_platform("kubernetes", {"actions": ["impersonate"], "resources": ["users"]}), [{"op": "replace", "path": "/spec/environment", "value": "staging"}])
 	count(t.results("entitlements", "deny_nhi_ent_001", doc)) == 0
 }
+
+# An environment the config marks production, whatever its name, meets
+# production's rules; an environment not marked does not.
+test_nhi_ent_001_fail_production_by_another_name if {
+	prod := json.patch(t.config, [{"op": "add", "path": "/environments/prod", "value": {"maxTTL": "8h", "maxGrant": "720h", "production": true}}])
+	doc := json.patch(with_entitlement({"actions": ["s3:*"], "resources": ["arn:aws:s3:::b/k"]}), [{"op": "replace", "path": "/spec/environment", "value": "prod"}])
+	count(t.results_with("entitlements", "deny_nhi_ent_001", doc, prod)) == 1
+	qa := json.patch(t.config, [{"op": "add", "path": "/environments/qa", "value": {"maxTTL": "8h", "maxGrant": "720h"}}])
+	doc_qa := json.patch(doc, [{"op": "replace", "path": "/spec/environment", "value": "qa"}])
+	count(t.results_with("entitlements", "deny_nhi_ent_001", doc_qa, qa)) == 0
+}

@@ -145,6 +145,9 @@ env_configured if {
 # closed, for a missing or unknown environment (NHI-ENV-001 denies those).
 production if input.spec.environment == "production"
 
+# ...and an environment the config marks production by another name.
+production if config.environments[input.spec.environment].production == true
+
 production if not env_configured
 
 # env_limit_ns(key) is the environment's maxTTL or maxGrant. For a missing
