@@ -270,7 +270,7 @@ func compareAttributes(base, head *spec.Workflow) []Change {
 	}
 	b, h := base.Spec, head.Spec
 
-	add(EnvironmentChanged, "spec.environment", b.Environment, h.Environment, rateEnvironment(h.Environment))
+	add(EnvironmentChanged, "spec.environment", b.Environment, h.Environment, rateEnvironment(head))
 	add(ConsumerChanged, "spec.identity.consumer", b.Identity.Consumer, h.Identity.Consumer, rateConsumer(head))
 	// The identity's name and platform are the principal, compared by
 	// Compute; only its kind is an attribute.

@@ -230,8 +230,8 @@ func rateWidened(w *spec.Workflow, g Grant) rating {
 	return rating{High, "access widened"}
 }
 
-func rateEnvironment(to string) rating {
-	if to == "production" {
+func rateEnvironment(head *spec.Workflow) rating {
+	if production(head) {
 		return rating{High, "moves into production"}
 	}
 	return rating{Medium, "moves to another environment"}

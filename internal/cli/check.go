@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/review"
@@ -69,6 +70,12 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 			return usageErrorf("%v", err)
 		}
 		return err
+	}
+	// Nothing checked is no pass: a CI step pointed at the wrong path must
+	// not go green. Pre-commit (--discover) passes files that may hold no
+	// spec at all, and that is fine.
+	if !*discover && len(loaded.Workflows) == 0 && len(loaded.Errors) == 0 {
+		return usageErrorf("found no nhigate spec in %s: name spec files or directories that hold them, or pass --discover where none may be", strings.Join(fs.Args(), ", "))
 	}
 	// User policy directories are read from the working tree here, beside
 	// the config that names them: check runs before a pull request exists,

@@ -547,6 +547,9 @@ func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.C
 	if err != nil {
 		return err
 	}
+	for _, w := range all {
+		w.Production = cfg.IsProduction(w.Spec.Environment)
+	}
 	for _, pr := range prs {
 		var own []reviewer.Finding
 		for _, f := range findings {
