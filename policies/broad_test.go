@@ -229,7 +229,7 @@ func TestBroadGrantAgreesWithGo(t *testing.T) {
 		var resources []string
 		for _, f := range scopes {
 			lit := strings.ReplaceAll(fill.Replace(f), "*", "raw")
-			resources = append(resources, lit, lit+"/x1", strings.ToUpper(lit), "/"+lit, strings.Replace(lit, "a", "*", 1), strings.Replace(lit, "s", "?", 1))
+			resources = append(resources, lit, lit+"/x1", lit+"/*", lit+"/?*", lit+"/*x", strings.ToUpper(lit), "/"+lit, strings.Replace(lit, "a", "*", 1), strings.Replace(lit, "s", "?", 1))
 		}
 		resources = append(resources, p.Example.Resource, "x1")
 		for _, a := range actions {

@@ -102,9 +102,19 @@ broad_resource(r) := v if {
 broad_grant(a, r) := v if {
 	is_string(a)
 	is_string(r)
-	vs := [x | some n in judges; judges_resource(n, r); x := grant_on(n, a, segment_wildcards(n, r))]
+	vs := [x | some n in judges; judges_resource(n, r); some rr in named_or_all(r); x := grant_on(n, a, segment_wildcards(n, rr))]
 	v := vs[0]
 }
+
+# named_or_all(r) is r, then, when r's last segment starts with a wildcard
+# (payments/roles/*, payments/deployments/?*), r without it: every name of
+# a scope is the scope. Package catalog (wildNameParent) does the same.
+named_or_all(r) := [r, parent] if {
+	parts := split(r, "/")
+	count(parts) > 1
+	regex.match(`^[*?]`, parts[count(parts) - 1])
+	parent := concat("/", array.slice(parts, 0, count(parts) - 1))
+} else := [r]
 
 grant_on(n, a, r) := v if {
 	hits := [x | some g in object.get(sensitive.platforms[n], "grants", []); x := grant_hit(n, g, a, r)]

@@ -501,6 +501,11 @@ func TestJudgeGrant(t *testing.T) {
 		{"kubernetes", "patch", "payments/deployments", pair("patch", pe, "${Namespace}/deployments")},
 		{"kubernetes", "update", "payments/dep*", pair("update", pe, "${Namespace}/deployments")},
 		{"kubernetes", "*te", "payments/cronjobs", pair("create", pe, "${Namespace}/cronjobs")},
+		// Every name of a scope is the scope (red team, round 3).
+		{"kubernetes", "escalate", "payments/roles/*", pair("escalate", pm, "${Namespace}/roles")},
+		{"kubernetes", "bind", "payments/roles/*", pair("bind", pm, "${Namespace}/roles")},
+		{"kubernetes", "patch", "payments/deployments/?*", pair("patch", pe, "${Namespace}/deployments")},
+		{"kubernetes", "create", "payments/jobs/*", pair("create", pe, "${Namespace}/jobs")},
 		// The first pairing that holds is named: role writes come first.
 		{"kubernetes", "create", "payments/*", pair("create", pm, "${Namespace}/rolebindings")},
 		{"kubernetes", "create", "daemonsets", pair("create", pe, "daemonsets")},

@@ -303,8 +303,24 @@ func (c *Catalog) JudgeGrant(platformName, action, resource string) Verdict {
 		if v := p.grant(action, p.normal(resource)); v.Broad() {
 			return v
 		}
+		if parent, ok := wildNameParent(resource); ok {
+			if v := p.grant(action, p.normal(parent)); v.Broad() {
+				return v
+			}
+		}
 	}
 	return Verdict{}
+}
+
+// wildNameParent is resource without its last segment when that segment
+// starts with a wildcard (payments/roles/*, payments/deployments/?*):
+// every name of a scope is the scope. Rego's lib.named_or_all does the same.
+func wildNameParent(resource string) (string, bool) {
+	i := strings.LastIndex(resource, "/")
+	if i < 0 || i == len(resource)-1 || (resource[i+1] != '*' && resource[i+1] != '?') {
+		return "", false
+	}
+	return resource[:i], true
 }
 
 func (p *platform) grant(a, r string) Verdict {
