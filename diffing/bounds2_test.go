@@ -306,3 +306,19 @@ func TestComputeVaultLeadingSlash(t *testing.T) {
 		t.Errorf("kinds (-want +got):\n%s\n%+v", diff, rows(d))
 	}
 }
+
+// TestComputeVaultPlusWidens: Vault's "+" matches any one path segment, so
+// "secret/data/payments/+" widens "secret/data/payments/ci".
+func TestComputeVaultPlusWidens(t *testing.T) {
+	vault := func(w *spec.Workflow) { w.Spec.Identity.Platform = "vault" }
+	act := []string{"read"}
+	d := Compute([]*spec.Workflow{wf(vault, grants(act, []string{"secret/data/payments/ci"}))},
+		[]*spec.Workflow{wf(vault, grants(act, []string{"secret/data/payments/ci", "secret/data/payments/+"}))}, nil)
+	var got []Kind
+	for _, c := range d.Changes() {
+		got = append(got, c.Kind)
+	}
+	if diff := cmp.Diff([]Kind{GrantWidened}, got); diff != "" {
+		t.Errorf("kinds (-want +got):\n%s\n%+v", diff, rows(d))
+	}
+}

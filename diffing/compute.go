@@ -353,6 +353,7 @@ func (r *run) comparePrincipal(p *principal) {
 	c := r.c
 	platform := strings.SplitN(p.key, "/", 2)[0]
 	base, head := newGrantSet(FoldResources(platform)), newGrantSet(FoldResources(platform))
+	head.resForm = headResources(platform)
 	for _, w := range p.base {
 		for _, g := range r.norm(w) {
 			base.add(c, g, w)

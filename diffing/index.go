@@ -305,6 +305,9 @@ type cgrant struct {
 type grantSet struct {
 	// foldRes says resources compare case-insensitively (FoldResources).
 	foldRes bool
+	// resForm, when set, rewrites a resource before it is compiled, not
+	// as the report shows it (see headResources).
+	resForm func(string) string
 	list    []*cgrant
 	byKey   map[Grant]*cgrant
 	// byAct groups grants by action prefix; actKeys and actLens list its
@@ -325,6 +328,19 @@ func newGrantSet(foldRes bool) *grantSet {
 	return &grantSet{foldRes: foldRes, byKey: map[Grant]*cgrant{}, byAct: map[string]*resIndex{}}
 }
 
+// headResources is how the head's resources compile on platform: Vault's
+// "+" matches one path segment, which the patterns cannot say, so on the
+// head side it counts as "*", a superset: a grant of
+// "secret/data/payments/+" then widens "secret/data/payments/ci" rather
+// than reading as added. The base side keeps "+" literal, so the
+// approximation only ever rates a change higher.
+func headResources(platform string) func(string) string {
+	if platform != "vault" {
+		return nil
+	}
+	return func(r string) string { return strings.ReplaceAll(r, "+", "*") }
+}
+
 // FoldResources reports whether platform compares resource names without
 // regard to case, so that the diff must too: Azure Resource Manager IDs are
 // case-insensitive ("/Subscriptions/s/resourcegroups/rg" is
@@ -340,7 +356,11 @@ func (s *grantSet) add(c *comparer, g Grant, w *spec.Workflow) {
 		}
 		return
 	}
-	cg := &cgrant{Grant: g, act: c.pattern(g.Action, true), res: c.pattern(g.Resource, s.foldRes),
+	res := g.Resource
+	if s.resForm != nil {
+		res = s.resForm(res)
+	}
+	cg := &cgrant{Grant: g, act: c.pattern(g.Action, true), res: c.pattern(res, s.foldRes),
 		conds: c.conditions(g.Conditions), holders: []*spec.Workflow{w}}
 	s.byKey[g] = cg
 	s.list = append(s.list, cg)
