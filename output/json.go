@@ -17,21 +17,34 @@ type JSON struct{}
 // MaxConditionsShown appear whole once, in the top-level "conditions"
 // object under their SHA-256 ("sha256:<hex>"); each grant that carries
 // them shows their first bytes, size and that digest.
+//
+// A diff has no verdict of its own: its JSON carries "verdict" only when it
+// is blocked (an invalid spec, --fail-on-risk), and always "risk".
 func (JSON) Render(w io.Writer, r *reviewer.Report) error {
-	return writeJSON(w, sharedConditions(Redact(r)))
+	jr := sharedConditions(Redact(r))
+	jr.SchemaVersion = jr.Report.SchemaVersion
+	if !(jr.Scope == reviewer.ScopeDiff && jr.Report.Verdict == reviewer.Pass) {
+		jr.Verdict = &jr.Report.Verdict
+	}
+	return writeJSON(w, jr)
 }
 
-// jsonReport is a report with its long conditions listed once.
+// jsonReport is a report with its long conditions listed once, and its
+// verdict left out where it has none.
 type jsonReport struct {
+	// SchemaVersion and Verdict shadow the report's own, in its order
+	// (see Render).
+	SchemaVersion int               `json:"schemaVersion"`
+	Verdict       *reviewer.Verdict `json:"verdict,omitempty"`
 	*reviewer.Report
 	Conditions map[string]string `json:"conditions,omitempty"`
 }
 
 // sharedConditions moves the long conditions of r's grants into one table,
 // leaving r as it is: the changes that carry them are copied.
-func sharedConditions(r *reviewer.Report) any {
+func sharedConditions(r *reviewer.Report) *jsonReport {
 	if r.Diff == nil {
-		return r
+		return &jsonReport{Report: r}
 	}
 	table := map[string]string{}
 	short := func(g diffing.Grant) diffing.Grant {
@@ -68,11 +81,11 @@ func sharedConditions(r *reviewer.Report) any {
 		d.Identities[i] = &cp
 	}
 	if len(table) == 0 {
-		return r
+		return &jsonReport{Report: r}
 	}
 	cp := *r
 	cp.Diff = &d
-	return jsonReport{Report: &cp, Conditions: table}
+	return &jsonReport{Report: &cp, Conditions: table}
 }
 
 // WriteJSON writes v as indented JSON with every secret masked (Redact),
