@@ -77,6 +77,9 @@ type Report struct {
 	Invalid []*spec.Error `json:"invalid"`
 	// Findings are the policy results, in file order.
 	Findings []Finding `json:"findings"`
+	// Judged are the spec files the policies judged, sorted, for formats
+	// that list passing checks too (JUnit).
+	Judged []string `json:"-"`
 	// PolicyDigest identifies the policy set that produced Findings.
 	PolicyDigest string `json:"policyDigest,omitempty"`
 	// Required lists, in a local review, the approvals the pull request
@@ -241,6 +244,14 @@ func Decide(in Input) *Report {
 	}
 	if r.Diff == nil {
 		r.Diff = &diffing.Diff{Identities: []*diffing.Identity{}, Governance: []diffing.Change{}}
+	}
+	if in.PolicyDigest != "" {
+		for _, w := range in.Specs {
+			if !slices.Contains(r.Judged, w.Source.File) {
+				r.Judged = append(r.Judged, w.Source.File)
+			}
+		}
+		slices.Sort(r.Judged)
 	}
 	if r.Invalid == nil {
 		r.Invalid = spec.Errors{}
