@@ -658,6 +658,34 @@ func problematicIf(modules map[string]*ast.Module) error {
 	return nil
 }
 
+// RepoRule is a rule of a repo policy, one the engine runs beside the
+// built-ins.
+type RepoRule struct {
+	Namespace string `json:"namespace"`
+	Rule      string `json:"rule"` // e.g. deny_no_admin_names
+	Kind      string `json:"kind"` // KindDeny or KindWarn
+}
+
+// RepoRules lists the deny, violation and warn rules of the repo policies
+// (every namespace outside nhigate.*), by namespace and name. Their ids and
+// severities come with their results; see the conftest metadata convention.
+func (e *Engine) RepoRules() []RepoRule {
+	var out []RepoRule
+	for _, ns := range e.namespaces {
+		if ns.name == "nhigate" || strings.HasPrefix(ns.name, "nhigate.") {
+			continue
+		}
+		for _, r := range ns.rules {
+			kind := KindDeny
+			if warningRule.MatchString(r) {
+				kind = KindWarn
+			}
+			out = append(out, RepoRule{Namespace: ns.name, Rule: r, Kind: kind})
+		}
+	}
+	return out
+}
+
 // findNamespaces lists, like conftest, every package with deny, violation
 // or warn rules. Rule names that differ only in case count once.
 func findNamespaces(modules map[string]*ast.Module) []namespace {

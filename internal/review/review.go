@@ -220,11 +220,21 @@ const maxPolicyFile = 1 << 20
 // Evaluate runs the built-in policies and the repo's own (read from base)
 // on the workflows, and places each result at its file:line:col.
 func Evaluate(ctx context.Context, base source.Tree, cfg *config.Config, ws []*spec.Workflow, now time.Time) ([]reviewer.Finding, string, error) {
+	engine, err := Engine(ctx, base, cfg, now)
+	if err != nil {
+		return nil, "", err
+	}
+	return evaluateWith(ctx, engine, ws)
+}
+
+// Engine compiles the built-in policies and the repo's own, read from base
+// as the config names them.
+func Engine(ctx context.Context, base source.Tree, cfg *config.Config, now time.Time) (*policies.Engine, error) {
 	extra := map[string]string{}
 	for _, dir := range cfg.Policies {
 		files, err := base.Files(dir)
 		if err != nil {
-			return nil, "", fmt.Errorf("list policies in %s of %s: %w", dir, base, err)
+			return nil, fmt.Errorf("list policies in %s of %s: %w", dir, base, err)
 		}
 		for _, f := range files {
 			if !strings.HasSuffix(f, ".rego") || strings.HasSuffix(f, "_test.rego") {
@@ -232,15 +242,21 @@ func Evaluate(ctx context.Context, base source.Tree, cfg *config.Config, ws []*s
 			}
 			data, err := base.ReadFile(f, maxPolicyFile)
 			if err != nil {
-				return nil, "", &source.ConfigError{Err: fmt.Errorf("read policy %s from %s: %w", f, base, err)}
+				return nil, &source.ConfigError{Err: fmt.Errorf("read policy %s from %s: %w", f, base, err)}
 			}
 			extra[f] = string(data)
 		}
 	}
 	engine, err := policies.New(ctx, policies.Options{Extra: extra, Data: cfg.Data(), Now: now})
 	if err != nil {
-		return nil, "", &source.ConfigError{Err: fmt.Errorf("load policies: %w", err)}
+		return nil, &source.ConfigError{Err: fmt.Errorf("load policies: %w", err)}
 	}
+	return engine, nil
+}
+
+// evaluateWith runs engine on the workflows, and places each result at its
+// file:line:col.
+func evaluateWith(ctx context.Context, engine *policies.Engine, ws []*spec.Workflow) ([]reviewer.Finding, string, error) {
 
 	// One input per file, its documents in order, so results map back.
 	var inputs []policies.Input
