@@ -172,11 +172,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	if gh != nil {
 		// The approvals counted on the pull request's last head commit; the
 		// rules that judge them come from the first parent, like the rest.
-		run := &githubRun{
-			event:  &ghapi.Event{Name: "push", Owner: gh.owner, Repo: gh.repo, Number: merged.Number, HeadSHA: merged.HeadSHA, BaseSHA: merged.BaseSHA},
-			client: gh.client, owner: gh.owner, repo: gh.repo,
-		}
-		if err := run.approvals(ctx, prep); err != nil {
+		if err := pullApprovals(ctx, pullRef{gh.client, gh.owner, gh.repo, merged.Number, merged.HeadSHA}, prep); err != nil {
 			return err
 		}
 	}

@@ -170,21 +170,36 @@ func (g *githubRun) approvals(ctx context.Context, prep *review.Prepared) error 
 		in.Mode = reviewer.MergeQueue
 		return nil
 	}
-	in.Mode = reviewer.GitHub
-	if err := g.crossCheck(ctx, prep.Changed); err != nil {
+	return pullApprovals(ctx, pullRef{g.client, g.owner, g.repo, g.event.Number, g.event.HeadSHA}, prep)
+}
+
+// pullRef names a pull request and the head commit its approvals count on.
+type pullRef struct {
+	client      *ghapi.Client
+	owner, repo string
+	number      int
+	head        string
+}
+
+// pullApprovals adds to the prepared review the approvals of the pull
+// request, counted on its head commit, after checking that git shows every
+// file GitHub says it changes. review asks it of the event's pull request,
+// attest of the pull request merged as the commit it signs.
+func pullApprovals(ctx context.Context, pr pullRef, prep *review.Prepared) error {
+	prep.Input.Mode = reviewer.GitHub
+	if err := crossCheck(ctx, pr, prep.Changed); err != nil {
 		return err
 	}
 	rules, err := prep.ApprovalRules()
 	if err != nil {
 		return err
 	}
-	rules.Head = g.event.HeadSHA
-	pr := g.client.PullRequest(g.owner, g.repo, g.event.Number)
-	reqs, err := reviewer.Approvals(ctx, pr, rules)
+	rules.Head = pr.head
+	reqs, err := reviewer.Approvals(ctx, pr.client.PullRequest(pr.owner, pr.repo, pr.number), rules)
 	if err != nil {
-		return fmt.Errorf("check approvals of pull request #%d: %w", g.event.Number, err)
+		return fmt.Errorf("check approvals of pull request #%d: %w", pr.number, err)
 	}
-	in.Approvals = reqs
+	prep.Input.Approvals = reqs
 	return nil
 }
 
@@ -281,14 +296,14 @@ func isSHA(s string) bool {
 // with GitHub's. A file GitHub lists that git does not show means the
 // clone lacks history, and the review would judge less than the pull
 // request changes.
-func (g *githubRun) crossCheck(ctx context.Context, changed []string) error {
-	files, err := g.client.ListFiles(ctx, g.owner, g.repo, g.event.Number)
+func crossCheck(ctx context.Context, pr pullRef, changed []string) error {
+	files, err := pr.client.ListFiles(ctx, pr.owner, pr.repo, pr.number)
 	var truncated *ghapi.TruncatedError
 	switch {
 	case errors.As(err, &truncated):
 		return nil // over GitHub's 3,000-file limit: git's list is the only whole one
 	case err != nil:
-		return fmt.Errorf("list the files of pull request #%d: %w", g.event.Number, err)
+		return fmt.Errorf("list the files of pull request #%d: %w", pr.number, err)
 	}
 	inGit := map[string]bool{}
 	for _, p := range changed {
