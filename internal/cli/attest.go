@@ -140,7 +140,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	if err != nil {
 		return usageErrorf("--head: %v", err)
 	}
-	headCommit, ok := commitOf(head)
+	headCommit, ok := source.Commit(head)
 	if !ok {
 		return usageErrorf("--head %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.head)
 	}
@@ -189,7 +189,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		}
 		return errBlocked
 	}
-	baseCommit, ok := commitOf(prep.Base)
+	baseCommit, ok := source.Commit(prep.Base)
 	if !ok {
 		return usageErrorf("--base %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.base)
 	}
@@ -270,13 +270,4 @@ func signFile(ctx context.Context, head source.Tree, file string, rep *reviewer.
 		return nil, err
 	}
 	return sign(ctx, st)
-}
-
-// commitOf returns the commit SHA of a git snapshot.
-func commitOf(t source.Tree) (string, bool) {
-	c, ok := t.(interface{ Commit() string })
-	if !ok {
-		return "", false
-	}
-	return c.Commit(), true
 }

@@ -272,7 +272,7 @@ func (g *githubRun) mergeCommit() (merged, first source.Tree, sha string, err er
 			problems = append(problems, fmt.Sprintf("%s is not a merge of two commits", short(c)))
 			continue
 		}
-		if h, _ := commitOf(second); !strings.EqualFold(h, g.event.HeadSHA) {
+		if h, _ := source.Commit(second); !strings.EqualFold(h, g.event.HeadSHA) {
 			problems = append(problems, fmt.Sprintf("%s merges %s, not the head %s", short(c), short(h), short(g.event.HeadSHA)))
 			continue
 		}

@@ -199,8 +199,8 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		if cfg, err = source.LoadConfig(base); err != nil {
 			return err
 		}
-		if c, ok := base.(interface{ Commit() string }); ok {
-			baseSHA = c.Commit()
+		if c, ok := source.Commit(base); ok {
+			baseSHA = c
 		}
 		res.Policies = fmt.Sprintf("%s and policies of %s in %s", config.File, base, f.checkout)
 	}

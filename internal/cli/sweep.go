@@ -153,12 +153,12 @@ func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.
 		return nil, err
 	}
 	var lastChanged map[string]time.Time
-	if c, ok := tree.(interface{ Commit() string }); ok {
+	if commit, ok := source.Commit(tree); ok {
 		var paths []string
 		for _, w := range loaded.Workflows {
 			paths = append(paths, w.Source.File)
 		}
-		if lastChanged, err = lastChanges(ctx, repoDir, c.Commit(), paths, maxHistory); err != nil {
+		if lastChanged, err = lastChanges(ctx, repoDir, commit, paths, maxHistory); err != nil {
 			return nil, err
 		}
 	}
@@ -603,7 +603,7 @@ func parseLookahead(s string) (time.Duration, error) {
 // openRevocation opens the revocation pull request, if there is anything
 // to revoke; with t nil (--dry-run) it prints the pull request instead.
 func openRevocation(ctx context.Context, p *program, t *revocationTarget, base string, res *sweepResult) error {
-	commit, ok := res.tree.(interface{ Commit() string })
+	commit, ok := source.Commit(res.tree)
 	if !ok {
 		return usageErrorf("--open-pr needs --head to be a git revision, not a directory")
 	}
@@ -615,7 +615,7 @@ func openRevocation(ctx context.Context, p *program, t *revocationTarget, base s
 		fmt.Fprintln(p.stderr, "nhigate: sweep: nothing to revoke automatically; no pull request opened")
 		return nil
 	}
-	change := revocationChange(res, rv, commit.Commit(), base)
+	change := revocationChange(res, rv, commit, base)
 	if t == nil {
 		return printChange(p.stderr, change)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhigate/nhigate/internal/ghtest"
 	"github.com/nhigate/nhigate/internal/gittest"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/spec"
 )
 
@@ -94,7 +95,8 @@ func openHead(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return res.tree.(interface{ Commit() string }).Commit(), nil
+	commit, _ := source.Commit(res.tree)
+	return commit, nil
 }
 
 // The revocation pull request removes the expired spec file, cuts the

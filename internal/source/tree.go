@@ -172,6 +172,15 @@ func (t *gitTree) String() string {
 // Commit is the full SHA of the revision.
 func (t *gitTree) Commit() string { return t.commit.Hash.String() }
 
+// Commit returns the full SHA of the commit t is a snapshot of, and false
+// for a directory, which has none.
+func Commit(t Tree) (string, bool) {
+	if g, ok := t.(*gitTree); ok {
+		return g.Commit(), true
+	}
+	return "", false
+}
+
 func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
