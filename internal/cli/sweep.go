@@ -16,9 +16,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
@@ -153,12 +150,12 @@ func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.
 		return nil, err
 	}
 	var lastChanged map[string]time.Time
-	if commit, ok := source.Commit(tree); ok {
+	if _, ok := source.Commit(tree); ok {
 		var paths []string
 		for _, w := range loaded.Workflows {
 			paths = append(paths, w.Source.File)
 		}
-		if lastChanged, err = lastChanges(ctx, repoDir, commit, paths, maxHistory); err != nil {
+		if lastChanged, err = source.LastChanges(ctx, tree, paths, maxHistory); err != nil {
 			return nil, err
 		}
 	}
@@ -171,82 +168,6 @@ func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.
 		workflows: loaded.Workflows,
 		tree:      tree,
 	}, nil
-}
-
-// lastChanges returns, for each path, the committer time of the last commit
-// that changed it on the first-parent history of commit. The walk stops
-// after limit commits and at a shallow clone's boundary; paths not dated by
-// then are left out, and their age is unknown.
-func lastChanges(ctx context.Context, repoDir, commit string, paths []string, limit int) (map[string]time.Time, error) {
-	r, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true})
-	if err != nil {
-		return nil, fmt.Errorf("open git repository %s: %w", repoDir, err)
-	}
-	shallow := map[plumbing.Hash]bool{}
-	hs, err := r.Storer.Shallow()
-	if err != nil {
-		return nil, fmt.Errorf("read shallow commits: %w", err)
-	}
-	for _, h := range hs {
-		shallow[h] = true
-	}
-	want := map[string]bool{}
-	for _, p := range paths {
-		want[p] = true
-	}
-	out := map[string]time.Time{}
-	c, err := r.CommitObject(plumbing.NewHash(commit))
-	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", commit, err)
-	}
-	for n := 0; len(want) > 0 && n < limit; n++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		tree, err := c.Tree()
-		if err != nil {
-			return nil, fmt.Errorf("read tree of %s: %w", c.Hash, err)
-		}
-		if c.NumParents() == 0 {
-			// The root commit added whatever is still undated.
-			for p := range want {
-				if _, err := tree.FindEntry(p); err == nil {
-					out[p] = c.Committer.When
-				}
-			}
-			break
-		}
-		if shallow[c.Hash] {
-			break
-		}
-		parent, err := c.Parent(0)
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			break // a shallow clone without a shallow file: history ends here
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read parent of %s: %w", c.Hash, err)
-		}
-		if parent.TreeHash != c.TreeHash {
-			ptree, err := parent.Tree()
-			if err != nil {
-				return nil, fmt.Errorf("read tree of %s: %w", parent.Hash, err)
-			}
-			changes, err := object.DiffTreeWithOptions(ctx, ptree, tree, nil)
-			if err != nil {
-				return nil, fmt.Errorf("diff %s: %w", c.Hash, err)
-			}
-			for _, ch := range changes {
-				for _, name := range []string{ch.From.Name, ch.To.Name} {
-					if want[name] {
-						out[name] = c.Committer.When
-						delete(want, name)
-					}
-				}
-			}
-		}
-		c = parent
-	}
-	return out, nil
 }
 
 func renderSweep(w io.Writer, format string, r *sweepResult) error {
