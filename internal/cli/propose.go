@@ -24,6 +24,7 @@ import (
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/internal/source"
+	"github.com/nhigate/nhigate/internal/yamledit"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
@@ -315,7 +316,7 @@ func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, 
 		}
 		return pr, nil
 	}
-	root := mapping(doc)
+	root := yamledit.Mapping(doc)
 	if root == nil {
 		pr.Failures = failuresOf(origErr)
 		if len(pr.Failures) == 0 {
@@ -323,8 +324,8 @@ func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, 
 		}
 		return pr, nil
 	}
-	if _, n, _ := field(root, "metadata"); n != nil {
-		if _, v, _ := field(n, "name"); v != nil && v.Kind == yaml.ScalarNode && dnsLabelRE.MatchString(v.Value) {
+	if _, n, _ := yamledit.Field(root, "metadata"); n != nil {
+		if _, v, _ := yamledit.Field(n, "name"); v != nil && v.Kind == yaml.ScalarNode && dnsLabelRE.MatchString(v.Value) {
 			pr.Name = v.Value
 		}
 	}
@@ -457,7 +458,7 @@ func stamp(file string, root *yaml.Node, prompt promptSource, now time.Time) (st
 		return "", fmt.Errorf("%s: %w", file, err)
 	}
 	scalar := func(name string) (string, bool) {
-		_, v, _ := field(prov, name)
+		_, v, _ := yamledit.Field(prov, name)
 		if v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 			return "", false
 		}
@@ -493,7 +494,7 @@ func stamp(file string, root *yaml.Node, prompt promptSource, now time.Time) (st
 // childMapping returns the mapping under key in m, adding an empty one when
 // the key is missing or null.
 func childMapping(m *yaml.Node, key string) (*yaml.Node, error) {
-	_, v, _ := field(m, key)
+	_, v, _ := yamledit.Field(m, key)
 	switch {
 	case v == nil:
 		v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}

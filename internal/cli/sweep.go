@@ -4,19 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/review"
@@ -282,226 +278,6 @@ func (p *program) revocationTarget() (*revocationTarget, error) {
 	return &revocationTarget{client: client, owner: owner, repo: name}, nil
 }
 
-// revocation is what a revocation pull request changes: files to delete,
-// files rewritten without their expired exceptions, and what it had to
-// leave for a person.
-type revocation struct {
-	files   map[string][]byte // nil deletes
-	removed []lifecycle.Item  // what the change revokes
-	manual  []string          // overdue items it cannot fix, with why
-}
-
-// plan decides the revocation from the sweep: a file goes when every
-// workflow in it has expired; an expired exception is cut out of its file
-// when the cut can be verified to change nothing else.
-func plan(res *sweepResult) *revocation {
-	rv := &revocation{files: map[string][]byte{}}
-	byFile := map[string][]*spec.Workflow{}
-	for _, w := range res.workflows {
-		byFile[w.Source.File] = append(byFile[w.Source.File], w)
-	}
-	expired := map[string]map[int]bool{} // file → docs expired
-	exceptions := map[string]map[int][]int{}
-	var exceptionItems = map[string][]lifecycle.Item{}
-	docOf := map[string]int{}
-	for _, w := range res.workflows {
-		docOf[w.Source.File+"\x00"+w.Metadata.Name] = w.Source.Doc
-	}
-	for _, it := range res.Items {
-		doc := docOf[it.File+"\x00"+it.Identity]
-		switch it.Kind {
-		case lifecycle.GrantExpired:
-			if expired[it.File] == nil {
-				expired[it.File] = map[int]bool{}
-			}
-			expired[it.File][doc] = true
-		case lifecycle.ExceptionExpired:
-			if exceptions[it.File] == nil {
-				exceptions[it.File] = map[int][]int{}
-			}
-			exceptions[it.File][doc] = append(exceptions[it.File][doc], it.Exception)
-			exceptionItems[it.File] = append(exceptionItems[it.File], it)
-		}
-	}
-	for _, file := range slices.Sorted(maps.Keys(expired)) {
-		if len(expired[file]) == len(byFile[file]) {
-			rv.files[file] = nil
-			for _, it := range res.Items {
-				if it.File == file && it.Kind == lifecycle.GrantExpired {
-					rv.removed = append(rv.removed, it)
-				}
-			}
-			continue
-		}
-		rv.manual = append(rv.manual, fmt.Sprintf("%s holds expired and live workflows: remove the expired ones by hand", file))
-	}
-	for _, file := range slices.Sorted(maps.Keys(exceptions)) {
-		if _, deleted := rv.files[file]; deleted {
-			continue
-		}
-		data, err := res.tree.ReadFile(file, spec.DefaultMaxFileSize)
-		if err == nil {
-			data, err = removeExceptions(file, data, exceptions[file], byFile[file])
-		}
-		if err != nil {
-			rv.manual = append(rv.manual, fmt.Sprintf("%s: remove the expired exceptions by hand (%v)", file, err))
-			continue
-		}
-		rv.files[file] = data
-		rv.removed = append(rv.removed, exceptionItems[file]...)
-	}
-	return rv
-}
-
-// removeExceptions cuts the exceptions at the given indices (per document)
-// out of data line by line, keeping everything else byte for byte, and
-// proves it by parsing the result: each workflow must equal the original
-// without those exceptions.
-func removeExceptions(file string, data []byte, cut map[int][]int, before []*spec.Workflow) ([]byte, error) {
-	lines := strings.SplitAfter(string(data), "\n")
-	drop := make([]bool, len(lines)+1) // 1-based line numbers
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for doc := 0; ; doc++ {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return nil, err
-		}
-		idx := cut[doc]
-		if len(idx) == 0 {
-			continue
-		}
-		root := mapping(&n)
-		specKey, specVal, specNext := field(root, "spec")
-		_, seq, seqNext := field(specVal, "exceptions")
-		if specKey == nil || seq == nil || seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
-			return nil, errors.New("the exceptions are not a block list")
-		}
-		// A list's last item runs to the next key, of spec or of the document.
-		end := len(lines)
-		switch {
-		case seqNext != nil:
-			end = seqNext.Line - 1
-		case specNext != nil:
-			end = specNext.Line - 1
-		default:
-			for i := seq.Line; i < len(lines); i++ {
-				if strings.HasPrefix(lines[i], "---") || strings.HasPrefix(lines[i], "...") {
-					end = i
-					break
-				}
-			}
-		}
-		for _, i := range idx {
-			item := seq.Content[i]
-			start := item.Line
-			if item.Column < 3 || !strings.HasPrefix(lines[start-1][item.Column-3:], "- ") {
-				return nil, errors.New("an exception does not start its line with \"- \"")
-			}
-			stop := end
-			if i+1 < len(seq.Content) {
-				stop = seq.Content[i+1].Line - 1
-			}
-			for l := start; l <= stop; l++ {
-				drop[l] = true
-			}
-		}
-		if len(idx) == len(seq.Content) {
-			// No exception is left: the key goes too.
-			for l := seq.Line - 1; l <= end; l++ {
-				if strings.TrimSpace(lines[l-1]) == "exceptions:" {
-					drop[l] = true
-				}
-			}
-		}
-	}
-	var b strings.Builder
-	for i, l := range lines {
-		if !drop[i+1] {
-			b.WriteString(l)
-		}
-	}
-	out := []byte(b.String())
-
-	after, err := spec.Parse(file, out, spec.Discover, spec.Limits{})
-	if err != nil || len(after) != len(before) {
-		return nil, fmt.Errorf("the edited file does not read back: %v", err)
-	}
-	for i, w := range before {
-		want := cloneRaw(w.Source.Raw)
-		if idx := cut[w.Source.Doc]; len(idx) > 0 {
-			s := want["spec"].(map[string]any)
-			var kept []any
-			for j, e := range s["exceptions"].([]any) {
-				if !slices.Contains(idx, j) {
-					kept = append(kept, e)
-				}
-			}
-			if len(kept) == 0 {
-				delete(s, "exceptions")
-			} else {
-				s["exceptions"] = kept
-			}
-		}
-		if !reflect.DeepEqual(want, after[i].Source.Raw) {
-			return nil, errors.New("the edit would change more than the expired exceptions")
-		}
-	}
-	return out, nil
-}
-
-func mapping(doc *yaml.Node) *yaml.Node {
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
-		doc = doc.Content[0]
-	}
-	if doc.Kind != yaml.MappingNode {
-		return nil
-	}
-	return doc
-}
-
-// field returns the key and value of name in mapping m, and the key after
-// it, if any.
-func field(m *yaml.Node, name string) (key, value, next *yaml.Node) {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil, nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == name {
-			if i+2 < len(m.Content) {
-				next = m.Content[i+2]
-			}
-			return m.Content[i], m.Content[i+1], next
-		}
-	}
-	return nil, nil, nil
-}
-
-// cloneRaw deep-copies the maps and slices of a decoded document.
-func cloneRaw(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return cloneRaw(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = cloneValue(e)
-		}
-		return out
-	}
-	return v
-}
-
 // parseLookahead reads --within: a Go duration, or a whole number of days
 // ("7d"), which is how people say how far ahead to look.
 func parseLookahead(s string) (time.Duration, error) {
@@ -528,11 +304,11 @@ func openRevocation(ctx context.Context, p *program, t *revocationTarget, base s
 	if !ok {
 		return usageErrorf("--open-pr needs --head to be a git revision, not a directory")
 	}
-	rv := plan(res)
-	for _, m := range rv.manual {
+	rv := lifecycle.Plan(res.Items, res.workflows, func(p string) ([]byte, error) { return res.tree.ReadFile(p, spec.DefaultMaxFileSize) })
+	for _, m := range rv.Manual {
 		fmt.Fprintf(p.stderr, "nhigate: sweep: not in the pull request: %s\n", output.SafeText(m))
 	}
-	if len(rv.files) == 0 {
+	if len(rv.Files) == 0 {
 		fmt.Fprintln(p.stderr, "nhigate: sweep: nothing to revoke automatically; no pull request opened")
 		return nil
 	}
@@ -574,18 +350,18 @@ func orDefault(branch string) string {
 // revocationChange is the pull request a revocation plan becomes. Its
 // branch names the day and a digest of the change, so that a second sweep
 // on the same day that revokes something else gets a branch of its own.
-func revocationChange(res *sweepResult, rv *revocation, baseSHA, base string) ghapi.Change {
+func revocationChange(res *sweepResult, rv *lifecycle.Revocation, baseSHA, base string) ghapi.Change {
 	date := res.Now.UTC().Format("2006-01-02")
 	digest := sha256.New()
-	for _, path := range slices.Sorted(maps.Keys(rv.files)) {
-		fmt.Fprintf(digest, "%s\x00%d\x00", path, len(rv.files[path]))
-		digest.Write(rv.files[path])
-		if rv.files[path] == nil {
+	for _, path := range slices.Sorted(maps.Keys(rv.Files)) {
+		fmt.Fprintf(digest, "%s\x00%d\x00", path, len(rv.Files[path]))
+		digest.Write(rv.Files[path])
+		if rv.Files[path] == nil {
 			digest.Write([]byte("\x00deleted"))
 		}
 	}
 	grants, exceptions := 0, 0
-	for _, it := range rv.removed {
+	for _, it := range rv.Removed {
 		if it.Kind == lifecycle.GrantExpired {
 			grants++
 		} else {
@@ -603,7 +379,7 @@ func revocationChange(res *sweepResult, rv *revocation, baseSHA, base string) gh
 	return ghapi.Change{
 		Base: base, BaseSHA: baseSHA,
 		Branch:  fmt.Sprintf("nhigate/sweep-%s-%x", date, digest.Sum(nil)[:4]),
-		Files:   rv.files,
+		Files:   rv.Files,
 		Message: title + "\n\nOpened by nhigate sweep as of " + res.Now.UTC().Format(time.RFC3339) + ".",
 		Title:   title,
 		Body:    revocationBody(res, rv),
@@ -611,12 +387,12 @@ func revocationChange(res *sweepResult, rv *revocation, baseSHA, base string) gh
 	}
 }
 
-func revocationBody(res *sweepResult, rv *revocation) string {
+func revocationBody(res *sweepResult, rv *lifecycle.Revocation) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "nhigate sweep found access that has ended, as of `%s` at `%s`. This pull request only removes access, so the diff rates it low risk.\n\n",
 		res.Now.UTC().Format(time.RFC3339), res.Revision)
 	b.WriteString("| finding | identity | where | expired | |\n|---|---|---|---|---|\n")
-	for _, it := range rv.removed {
+	for _, it := range rv.Removed {
 		what := "spec file removed"
 		if it.Kind == lifecycle.ExceptionExpired {
 			what = "exception to " + output.Code(it.Rule) + " removed"
@@ -624,9 +400,9 @@ func revocationBody(res *sweepResult, rv *revocation) string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", it.Kind, output.Code(it.Identity),
 			output.Code(fmt.Sprintf("%s:%d", it.File, it.Line)), sweepWhen(it), what)
 	}
-	if len(rv.manual) > 0 {
+	if len(rv.Manual) > 0 {
 		b.WriteString("\n**Left for a person** (not in this pull request):\n\n")
-		for _, m := range rv.manual {
+		for _, m := range rv.Manual {
 			fmt.Fprintf(&b, "- %s\n", output.Escape(m))
 		}
 	}
