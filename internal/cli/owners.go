@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/nhigate/nhigate/codeowners"
 	"github.com/nhigate/nhigate/internal/source"
+	"github.com/nhigate/nhigate/output"
 )
 
 const ownersExamples = `  # Who must approve changes to these paths, by the working tree's CODEOWNERS
@@ -78,9 +78,7 @@ func runOwners(_ context.Context, p *program, args []string) error {
 		res.Paths = append(res.Paths, po)
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(p.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return output.WriteJSON(p.stdout, res)
 	}
 	return writeOwners(p, &res)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -72,9 +71,7 @@ func runPolicies(ctx context.Context, p *program, args []string) error {
 				Waivable: r.Waivable, Fix: r.Fix,
 				Controls: reviewer.Controls{OWASPNHI: r.Controls.OWASP, NISTCSF: r.Controls.CSF, MAESTRO: r.Controls.MAESTRO, AIRMF: r.Controls.AIRMF}})
 		}
-		enc := json.NewEncoder(p.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return output.WriteJSON(p.stdout, out)
 	}
 	// markdown
 	if err := policies.WriteMarkdown(p.stdout, rules); err != nil {

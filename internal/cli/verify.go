@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/spec"
 )
 
@@ -126,9 +126,7 @@ func runVerify(_ context.Context, p *program, args []string) error {
 		}
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(p.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"schemaVersion": 1, "verified": failed == 0, "results": results}); err != nil {
+		if err := output.WriteJSON(p.stdout, map[string]any{"schemaVersion": 1, "verified": failed == 0, "results": results}); err != nil {
 			return fmt.Errorf("write results: %w", err)
 		}
 	} else {
