@@ -1,4 +1,4 @@
-package lifecycle_test
+package lifecycle
 
 import (
 	"strings"
@@ -6,28 +6,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/nhigate/nhigate/lifecycle"
 	"github.com/nhigate/nhigate/spec"
 )
 
-// revokeHead is a workflow up to its expiry.
-const revokeHead = `apiVersion: nhigate.dev/v1
-kind: ProvisioningWorkflow
-metadata:
-  name: w
-  owner: "@acme/platform"
-  requester: alice
-spec:
-  identity: {name: ci, type: workload-identity, platform: aws, consumer: pipeline}
-  environment: staging
-  entitlements:
-    - actions: ["s3:GetObject"]
-      resources: ["arn:aws:s3:::artifacts/*"]
-  credential: {kind: ephemeral, ttl: 1h}
-`
-
 func TestRemoveExceptions(t *testing.T) {
-	base := revokeHead + ("  expiresAt: \"2027-01-20T00:00:00Z\"\n")
+	base := header + "  credential: {kind: ephemeral, ttl: 1h}\n  expiresAt: \"2027-01-20T00:00:00Z\"\n"
 	tests := []struct {
 		name, in string
 		cut      map[int][]int
@@ -75,7 +58,7 @@ func TestRemoveExceptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := lifecycle.RemoveExceptions("a.yaml", []byte(tt.in), tt.cut, before)
+			got, err := RemoveExceptions("a.yaml", []byte(tt.in), tt.cut, before)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
