@@ -1,0 +1,15 @@
+// Package all lists every render target and import source, in the order
+// help text shows them.
+package all
+
+import "github.com/nhigate/nhigate/render"
+
+// Targets are the targets of nhigate render.
+func Targets() []render.Target {
+	return []render.Target{}
+}
+
+// Sources are the sources of nhigate import.
+func Sources() []render.Source {
+	return []render.Source{}
+}
