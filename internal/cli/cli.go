@@ -148,6 +148,8 @@ func commands() []command {
 		{"sweep", "find expired grants and stale exceptions; open a revocation PR", runSweep},
 		{"attest", "sign the specs of a passing review into Sigstore bundles", runAttest},
 		{"verify", "verify a spec against its bundle before applying it: the deployer's gate", runVerify},
+		{"render", "verify specs, then render them into the platform's own access artifacts", runRender},
+		{"import", "write specs from a platform's existing access (IAM, RBAC, Vault policies)", runImport},
 		{"version", "print the nhigate version", runVersion},
 	}
 }

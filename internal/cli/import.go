@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nhigate/nhigate/diffing"
+	"github.com/nhigate/nhigate/output"
+	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/all"
+)
+
+const importExamples = `  # Bring an existing Kubernetes Role and its RoleBinding into the policy repo
+  nhigate import --from kubernetes-rbac --environment staging rbac.yaml
+
+  # An IAM role's policy, with an explicit expiry 30 days from now
+  nhigate import --from aws-iam --expires-in 30d --out-dir identities/aws payments-ci.json
+
+  # Look first: print the specs instead of writing them
+  nhigate import --from vault --output - policies/checkout.hcl
+`
+
+// maxImportFile bounds each file import reads.
+const maxImportFile = 8 << 20
+
+// runImport writes specs, one per principal, from a platform's own access
+// artifacts. What the artifacts cannot say (owner, requester, usually the
+// expiry) is left for a person, and check names each field until then.
+func runImport(_ context.Context, p *program, args []string) error {
+	flags := p.flags("import", "import --from SOURCE [--environment ENV] [--expires-in DURATION] [--out-dir DIR | --output -] FILE...", importExamples)
+	from := flags.String("from", "", "what the files are: "+strings.Join(sourceNames(), ", "))
+	outDir := flags.String("out-dir", "", "directory to write <identity>.yaml into (default identities/<platform>)")
+	out := flags.String("output", "", `"-" prints the specs to standard output instead of writing files`)
+	environment := flags.String("environment", "", "environment of every imported spec (default: left for a person to decide)")
+	expiresIn := flags.String("expires-in", "", "set expiresAt this long from now, in hours or days (e.g. 720h or 30d); import never invents an expiry")
+	force := flags.Bool("force", false, "replace spec files that already exist")
+	nowFlag := flags.String("now", "", "the time the import records as generatedAt, RFC 3339 (for tests)")
+	if err := p.parse(flags, args); err != nil {
+		return ignoreHelp(err)
+	}
+	src, ok := findSource(*from)
+	switch {
+	case *from == "":
+		return usageErrorf("--from is required: one of %s", strings.Join(sourceNames(), ", "))
+	case !ok:
+		return usageErrorf("--from %q is not a source; %s", *from, didYouMean(*from, sourceNames()))
+	case flags.NArg() == 0:
+		return usageErrorf("name the file(s) to import, e.g. nhigate import --from %s FILE", src.Name)
+	case *out != "" && *out != "-":
+		return usageErrorf(`--output takes "-" (standard output); to write files, use --out-dir DIR`)
+	case *out != "" && *outDir != "":
+		return usageErrorf("pass --output - or --out-dir, not both")
+	}
+	now, err := p.clock(*nowFlag)
+	if err != nil {
+		return err
+	}
+	imported := render.Imported{Generator: "nhigate-import@" + version(), At: now, Environment: *environment}
+	if *expiresIn != "" {
+		d, err := parseLookahead(*expiresIn)
+		if err != nil || d == 0 {
+			return usageErrorf("--expires-in %q is not a duration; write hours or days, e.g. 720h or 30d", *expiresIn)
+		}
+		imported.ExpiresIn = d
+	}
+
+	type written struct {
+		name, from string
+		data       []byte
+		decide     int
+	}
+	var specs []written
+	byName := map[string]string{}
+	for _, file := range flags.Args() {
+		data, err := readBounded(file, maxImportFile)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		principals, err := src.Import(file, data)
+		if err != nil {
+			fmt.Fprintf(p.stderr, "nhigate: %s\nnhigate: nothing imported: import models only what it can render back exactly; change the source, or write the spec by hand\n", output.SafeText(err.Error()))
+			return errBlocked
+		}
+		if len(principals) == 0 {
+			fmt.Fprintf(p.stderr, "nhigate: %s grants no principal anything; nothing to import from it\n", output.SafeText(file))
+		}
+		for _, pr := range principals {
+			key := diffing.FoldName(pr.Identity.Name)
+			if prev, dup := byName[key]; dup {
+				return usageErrorf("%s and %s both grant %s: one spec per principal; import its access from one file", prev, file, pr.Identity.Name)
+			}
+			byName[key] = file
+			in := imported
+			in.File, in.Data = file, data
+			b, err := render.Spec(pr, in)
+			if err != nil {
+				return err
+			}
+			specs = append(specs, written{name: render.SpecPath(pr), from: file, data: b, decide: strings.Count(string(b), "# decide:")})
+		}
+	}
+	if *out == "-" {
+		for i, s := range specs {
+			if i > 0 {
+				fmt.Fprintln(p.stdout, "---")
+			}
+			if _, err := p.stdout.Write(s.data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	dir := *outDir
+	if dir == "" {
+		dir = filepath.Join("identities", src.Platform)
+	}
+	if !*force {
+		for _, s := range specs {
+			if _, err := os.Lstat(filepath.Join(dir, s.name)); !errors.Is(err, fs.ErrNotExist) {
+				return usageErrorf("%s already exists; pass --force to replace it, or --out-dir elsewhere", filepath.Join(dir, s.name))
+			}
+		}
+	}
+	files := make([]render.File, len(specs))
+	for i, s := range specs {
+		files[i] = render.File{Name: s.name, Data: s.data}
+	}
+	if err := writeFiles(dir, files); err != nil {
+		return err
+	}
+	undecided := 0
+	for _, s := range specs {
+		fmt.Fprintf(p.stderr, "nhigate: wrote %s from %s\n", output.SafeText(filepath.Join(dir, s.name)), output.SafeText(s.from))
+		undecided += s.decide
+	}
+	if undecided > 0 {
+		fmt.Fprintf(p.stderr, "nhigate: %d field(s) marked \"# decide:\" are for a person to fill in; nhigate check %s names each one until then\n", undecided, dir)
+	}
+	return nil
+}
+
+func sourceNames() []string {
+	var names []string
+	for _, s := range all.Sources() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func findSource(name string) (render.Source, bool) {
+	i := slices.IndexFunc(all.Sources(), func(s render.Source) bool { return s.Name == name })
+	if i < 0 {
+		return render.Source{}, false
+	}
+	return all.Sources()[i], true
+}
