@@ -75,7 +75,9 @@ func TestSpecLoads(t *testing.T) {
 }
 
 func TestSameAccess(t *testing.T) {
-	e := func(a, r string) spec.Entitlement { return spec.Entitlement{Actions: []string{a}, Resources: []string{r}} }
+	e := func(a, r string) spec.Entitlement {
+		return spec.Entitlement{Actions: []string{a}, Resources: []string{r}}
+	}
 	for _, tc := range []struct {
 		name string
 		a, b []spec.Entitlement
