@@ -222,7 +222,9 @@ func TestRefusals(t *testing.T) {
 		{"deploy key", func(w *spec.Workflow) { w.Spec.Identity.Type = "ssh-key" }, "spec.identity.type", "not a ssh-key"},
 		{"static", func(w *spec.Workflow) { w.Spec.Credential.Kind = "static" }, "spec.credential.kind", "ephemeral"},
 		{"ttl below an hour", func(w *spec.Workflow) { w.Spec.Credential.TTL = spec.Duration{Duration: 30 * time.Minute, Text: "30m"} }, "spec.credential.ttl", "cannot shorten"},
-		{"condition", func(w *spec.Workflow) { w.Spec.Entitlements[0].Conditions = map[string]any{"environment": "production"} }, "spec.entitlements[0].conditions.environment", "no conditions"},
+		{"condition", func(w *spec.Workflow) {
+			w.Spec.Entitlements[0].Conditions = map[string]any{"environment": "production"}
+		}, "spec.entitlements[0].conditions.environment", "no conditions"},
 		{"wildcard action", ent([]string{"contents:*"}, []string{"acme/docs"}), "spec.entitlements[0].actions[0]", "pattern"},
 		{"star action", ent([]string{"*"}, []string{"acme/docs"}), "spec.entitlements[0].actions[0]", "permission:level"},
 		{"unknown permission", ent([]string{"contents:read", "code:read"}, []string{"acme/docs"}), "spec.entitlements[0].actions[1]", "not a GitHub App permission"},

@@ -140,4 +140,3 @@ func writeGitHubPermissions(out string, raw []byte, version string) error {
 	}
 	return os.WriteFile(out, src, 0o644)
 }
-
