@@ -52,6 +52,10 @@ type Role struct {
 	Stage               string   `json:"stage"`
 	Etag                string   `json:"etag,omitempty"`
 	Deleted             bool     `json:"deleted,omitempty"`
+	// GroupName and GroupTitle are in Cloud Asset Inventory's copy of a
+	// role; they say nothing about what it grants.
+	GroupName  string `json:"groupName,omitempty"`
+	GroupTitle string `json:"groupTitle,omitempty"`
 }
 
 // PolicyResult is a resource with its policy, as the Cloud Asset API's

@@ -45,7 +45,7 @@ type entry struct {
 	Ancestors       []string        `json:"ancestors"`
 	UpdateTime      string          `json:"update_time"`
 	UpdateTimeCamel string          `json:"updateTime"`
-	Resource        string          `json:"resource"`
+	Resource        json.RawMessage `json:"resource"`
 	Project         string          `json:"project"`
 	Organization    string          `json:"organization"`
 	Folders         []string        `json:"folders"`
@@ -54,6 +54,40 @@ type entry struct {
 	Etag            string          `json:"etag"`
 	Version         int             `json:"version"`
 	AuditConfigs    json.RawMessage `json:"auditConfigs"`
+
+	// index is the entry's place in the file, for errors.
+	index int
+}
+
+// caiResource is the resource of a Cloud Asset Inventory export line of
+// content type RESOURCE; Import reads it only for a custom role
+// (iam.googleapis.com/Role), whose data is the Role.
+type caiResource struct {
+	Version              string          `json:"version"`
+	DiscoveryDocumentURI string          `json:"discovery_document_uri"`
+	DiscoveryName        string          `json:"discovery_name"`
+	Parent               string          `json:"parent"`
+	Location             string          `json:"location"`
+	Data                 json.RawMessage `json:"data"`
+}
+
+// roleAsset returns the custom role an export line defines, if it is one.
+func (e entry) roleAsset() (*Role, bool, error) {
+	if len(e.Resource) == 0 || e.Resource[0] != '{' {
+		return nil, false, nil
+	}
+	if e.AssetType != "iam.googleapis.com/Role" && e.AssetTypeCamel != "iam.googleapis.com/Role" {
+		return nil, false, fmt.Errorf("a %s%s resource, not an IAM policy or a custom role", e.AssetType, e.AssetTypeCamel)
+	}
+	var r caiResource
+	if err := strict(e.Resource, &r); err != nil {
+		return nil, false, fmt.Errorf("resource: %w", err)
+	}
+	var role Role
+	if err := strict(r.Data, &role); err != nil {
+		return nil, false, fmt.Errorf("resource.data: %w", err)
+	}
+	return &role, true, nil
 }
 
 // document is Document as Import reads it.
@@ -84,11 +118,26 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	if err != nil {
 		return nil, err
 	}
+	var policies []entry
+	for i := range entries {
+		entries[i].index = i
+	}
+	for _, e := range entries {
+		r, ok, err := e.roleAsset()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", file, e.label(), err)
+		}
+		if ok {
+			roles = append(roles, *r)
+		} else {
+			policies = append(policies, e)
+		}
+	}
 	defs := map[string][]string{}
 	for i, r := range roles {
 		perms, err := roleDef(r)
 		if err != nil {
-			return nil, fmt.Errorf("%s: roles[%d] (%s): %w", file, i, r.Name, err)
+			return nil, fmt.Errorf("%s: role %d (%s): %w", file, i+1, r.Name, err)
 		}
 		defs[r.Name] = perms
 	}
@@ -98,8 +147,8 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	}
 	accs := map[string]*account{}
 	bindings := 0
-	for i, e := range entries {
-		where := fmt.Sprintf("%s: %s", file, e.label(i))
+	for _, e := range policies {
+		where := fmt.Sprintf("%s: %s", file, e.label())
 		pol, name, err := e.policy()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
@@ -242,8 +291,8 @@ func strict(raw []byte, v any) error {
 	return dec.Decode(v)
 }
 
-func (e entry) label(i int) string {
-	return fmt.Sprintf("policies[%d]", i)
+func (e entry) label() string {
+	return fmt.Sprintf("policies[%d]", e.index)
 }
 
 // policy returns the entry's policy and its resource's name.
@@ -256,7 +305,13 @@ func (e entry) policy() (*Policy, string, error) {
 	}
 	names := 0
 	name := ""
-	for _, n := range []string{e.Name, e.Resource} {
+	var res string
+	if len(e.Resource) > 0 {
+		if err := json.Unmarshal(e.Resource, &res); err != nil {
+			return nil, "", errors.New("resource is not a name")
+		}
+	}
+	for _, n := range []string{e.Name, res} {
 		if n != "" {
 			names++
 			name = n
