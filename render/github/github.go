@@ -217,6 +217,7 @@ func notes(w *spec.Workflow) []string {
 			tokenLifetimeText, w.Spec.Credential.TTL.Text),
 		"Find installation_id with GET /orgs/{org}/installation (or /users/{username}/installation), then POST each file's body to " + Path + ".",
 		"A request without repositories asks for every repository the installation was granted.",
+		"GitHub adds metadata: read to every installation token (repository names, topics, collaborators; no contents), whether or not a request names it.",
 	}
 	if w.Spec.ExpiresAt.IsSet() {
 		n = append(n, fmt.Sprintf("expiresAt (%s) is not enforced by GitHub: stop requesting tokens then, or uninstall the app; nhigate sweep lists the grant once it has expired.",
