@@ -521,6 +521,8 @@ func TestImportRefusals(t *testing.T) {
 			{"role": "roles/browser", "members": [` + sa + `]}]}}`, "one expiresAt"},
 		{"disabled role", `{"roles": [{"name": "projects/acme-ml/roles/old", "title": "t", "description": "", "includedPermissions": ["storage.objects.get"], "stage": "DISABLED"}], "policies": []}`, "disabled"},
 		{"predefined role defined", `{"roles": [{"name": "roles/viewer", "title": "t", "description": "", "includedPermissions": ["storage.objects.get"], "stage": "GA"}], "policies": []}`, "bound by name"},
+		{"role asset names another role", `{"name": "//iam.googleapis.com/projects/acme-ml/roles/a", "asset_type": "iam.googleapis.com/Role", "resource": {"data": {"name": "projects/acme-ml/roles/b", "title": "t", "description": "", "includedPermissions": ["storage.objects.get"], "stage": "GA"}}}`, "defines the role"},
+		{"other resource asset", `{"name": "//storage.googleapis.com/b", "asset_type": "storage.googleapis.com/Bucket", "resource": {"data": {}}}`, "not an IAM policy"},
 		{"huge", strings.Repeat(" ", MaxFileSize+1), "over the limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -583,4 +585,19 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A Cloud Asset role whose data has no name is named by its asset.
+func TestRoleAssetName(t *testing.T) {
+	data := `{"name": "//iam.googleapis.com/organizations/42/roles/reader", "asset_type": "iam.googleapis.com/Role",
+		"resource": {"version": "v1", "discovery_name": "Role", "data": {"title": "r", "description": "", "includedPermissions": ["storage.objects.list", "storage.objects.get"], "stage": "GA"}}}
+{"resource": "organizations/42", "policy": {"bindings": [{"role": "organizations/42/roles/reader", "members": ["serviceAccount:reader@acme-ml.iam.gserviceaccount.com"]}]}}`
+	ps, err := Import("export.jsonl", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []spec.Entitlement{{Actions: []string{"storage.objects.get", "storage.objects.list"}, Resources: []string{"organizations/42"}}}
+	if len(ps) != 1 || !cmp.Equal(want, ps[0].Entitlements, cmpopts.EquateEmpty()) {
+		t.Errorf("imported %+v, want %+v", ps, want)
+	}
 }

@@ -87,6 +87,13 @@ func (e entry) roleAsset() (*Role, bool, error) {
 	if err := strict(r.Data, &role); err != nil {
 		return nil, false, fmt.Errorf("resource.data: %w", err)
 	}
+	// The export names the role by its asset when the data does not.
+	if asset, ok := strings.CutPrefix(e.Name, "//iam.googleapis.com/"); ok && role.Name == "" {
+		role.Name = asset
+	}
+	if e.Name != "" && e.Name != "//iam.googleapis.com/"+role.Name {
+		return nil, false, fmt.Errorf("the asset %s defines the role %s", e.Name, role.Name)
+	}
 	return &role, true, nil
 }
 
