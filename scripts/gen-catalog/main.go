@@ -9,7 +9,9 @@
 // "Permissions management", and every resource type with its ARN format. The
 // GitHub permission names are checked against @octokit/openapi. Both
 // packages are fetched with `npm pack` at the pinned versions below into a
-// temporary directory; nothing is installed. The short lists for the other
+// temporary directory; nothing is installed. The GitHub App permissions,
+// with their levels and reviewed scopes, are also written as Go data for
+// render/github (render/github/permissions.go). The short lists for the other
 // platforms, and the AWS credential reads and privilege-escalation actions,
 // are reviewed by hand in lists.go, and every AWS and GitHub name in them is
 // checked against the packages, so a typo or a renamed action fails the run.
@@ -46,14 +48,15 @@ func main() {
 	out := flag.String("out", "policies/data/nhigate/catalog/catalog.json", "file to write")
 	iamData := flag.String("iam-data", iamDataVersion, "version of "+iamDataPackage)
 	octokit := flag.String("octokit", octokitVersion, "version of "+octokitPackage)
+	ghOut := flag.String("github-permissions", "render/github/permissions.go", "Go file of GitHub App permissions to write")
 	flag.Parse()
-	if err := run(*out, *iamData, *octokit); err != nil {
+	if err := run(*out, *ghOut, *iamData, *octokit); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-catalog:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out, iamVersion, octokitVersion string) error {
+func run(out, ghOut, iamVersion, octokitVersion string) error {
 	tmp, err := os.MkdirTemp("", "gen-catalog-")
 	if err != nil {
 		return err
@@ -81,6 +84,9 @@ func run(out, iamVersion, octokitVersion string) error {
 	}
 	gh, err := githubPlatform(ghFiles["package/generated/api.github.com.json"])
 	if err != nil {
+		return fmt.Errorf("%s %s: %w", octokitPackage, octokitVersion, err)
+	}
+	if err := writeGitHubPermissions(ghOut, ghFiles["package/generated/api.github.com.json"], octokitVersion); err != nil {
 		return fmt.Errorf("%s %s: %w", octokitPackage, octokitVersion, err)
 	}
 	c := &catalog.Data{
