@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -58,7 +59,7 @@ func Spec(p Principal, from Imported) ([]byte, error) {
 	add(root, "apiVersion", str(spec.APIVersion))
 	add(root, "kind", str(spec.Kind))
 	meta := mapping()
-	add(meta, "name", str(p.Identity.Name))
+	add(meta, "name", str(ImportName(p)))
 	add(meta, "owner", decide(str(""), `decide: the team accountable for this identity, e.g. "@acme/payments"`))
 	add(meta, "requester", decide(str(""), "decide: who asked for this access"))
 	prov := mapping()
@@ -124,7 +125,39 @@ func Spec(p Principal, from Imported) ([]byte, error) {
 }
 
 // SpecPath is where import writes p's spec below the output directory.
-func SpecPath(p Principal) string { return p.Identity.Name + ".yaml" }
+func SpecPath(p Principal) string { return ImportName(p) + ".yaml" }
+
+// ImportName is the metadata.name of p's spec: its identity's name as a DNS
+// label (lower case; runs of other characters become one "-"; at most 63
+// characters, the last 8 of them a digest of the full name when it had to be
+// cut), since a platform's names (AmazonS3ReadOnlyAccess, a service
+// account's email) are rarely labels. Two names that map to one label are
+// told apart by the caller, which refuses the second.
+func ImportName(p Principal) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(p.Identity.Name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	name := b.String()
+	if name == "" || len(name) > 63 {
+		sum := sha256.Sum256([]byte(p.Identity.Name))
+		name = strings.TrimRight(name[:min(len(name), 54)], "-")
+		if name != "" {
+			name += "-"
+		}
+		name += hex.EncodeToString(sum[:4])
+	}
+	return name
+}
 
 func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }
 

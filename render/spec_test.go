@@ -95,3 +95,23 @@ func TestSameAccess(t *testing.T) {
 		})
 	}
 }
+
+func TestImportName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"payments-ci", "payments-ci"},
+		{"AmazonS3ReadOnlyAccess", "amazons3readonlyaccess"},
+		{"bi-vendor@acme.iam.gserviceaccount.com", "bi-vendor-acme-iam-gserviceaccount-com"},
+		{"system:serviceaccount:ci:deployer", "system-serviceaccount-ci-deployer"},
+		{"__x__", "x"},
+		{"日本", "cf2abf0c"},
+		{strings.Repeat("a", 70), strings.Repeat("a", 54) + "-" + "6bd5e503"},
+	} {
+		got := render.ImportName(render.Principal{Identity: spec.Identity{Name: tc.in}})
+		if got != tc.want {
+			t.Errorf("ImportName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if !regexp.MustCompile(spec.DNSLabelPattern).MatchString(got) {
+			t.Errorf("ImportName(%q) = %q, not a DNS label", tc.in, got)
+		}
+	}
+}

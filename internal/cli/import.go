@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/render"
 	"github.com/nhigate/nhigate/render/all"
@@ -91,9 +90,11 @@ func runImport(_ context.Context, p *program, args []string) error {
 			fmt.Fprintf(p.stderr, "nhigate: %s grants no principal anything; nothing to import from it\n", output.SafeText(file))
 		}
 		for _, pr := range principals {
-			key := diffing.FoldName(pr.Identity.Name)
+			// One spec per principal, and one principal per spec file: two
+			// names that fold to one file name would overwrite each other.
+			key := render.SpecPath(pr)
 			if prev, dup := byName[key]; dup {
-				return usageErrorf("%s and %s both grant %s: one spec per principal; import its access from one file", prev, file, pr.Identity.Name)
+				return usageErrorf("%s and %s both give principals named like %s (one spec per principal, written to %s); import them separately, into different --out-dir directories", prev, file, pr.Identity.Name, key)
 			}
 			byName[key] = file
 			in := imported

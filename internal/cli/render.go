@@ -278,8 +278,14 @@ func targetFor(platform string) string {
 	return "(none: nhigate cannot render " + platform + " yet)"
 }
 
-// didYouMean suggests the nearest of names, or lists them.
+// didYouMean suggests the name got begins, or the nearest of names, or
+// lists them.
 func didYouMean(got string, names []string) string {
+	for _, n := range names {
+		if len(got) >= 2 && strings.HasPrefix(n, got) {
+			return fmt.Sprintf("did you mean %q?", n)
+		}
+	}
 	if s := spec.Nearest(got, names); s != "" {
 		return fmt.Sprintf("did you mean %q?", s)
 	}
