@@ -107,13 +107,14 @@ func parseValue(dec *json.Decoder, data []byte, depth int) (any, error) {
 		case '{':
 			m := map[string]any{}
 			for dec.More() {
-				off := dec.InputOffset()
 				kt, err := dec.Token()
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", where(data, dec.InputOffset()), err)
 				}
 				k := kt.(string) // the decoder allows only strings as keys
 				if _, dup := m[k]; dup {
+					// Point at the key: it ends where the decoder is.
+					off := dec.InputOffset() - int64(len(k)) - 2
 					return nil, fmt.Errorf("%s: %q is set twice in one object; IAM and this reader could keep different ones", where(data, off), k)
 				}
 				v, err := parseValue(dec, data, depth+1)

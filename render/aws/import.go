@@ -398,9 +398,9 @@ func (im *importer) listing(m map[string]any) ([]render.Principal, error) {
 func (im *importer) unique(seen map[string]string, name, kind string) error {
 	key := strings.ToLower(name)
 	if other, ok := seen[key]; ok {
-		return im.errorf("%s %q and %s %q would be the same principal (aws/%s); import them from separate listings", other, name, kind, name, key)
+		return im.errorf("%s and %s %q would be the same principal (aws/%s); import them from separate listings", other, kind, name, key)
 	}
-	seen[key] = kind
+	seen[key] = fmt.Sprintf("%s %q", kind, name)
 	return nil
 }
 
