@@ -68,10 +68,12 @@ var iamVocabulary = sync.OnceValues(func() (*vocabulary, error) {
 		}
 	}
 	slices.Sort(v.services)
-	variable := regexp.MustCompile(`\$\{[^}]*\}`)
+	// The reference writes a variable part as ${TagKey}, or for a few
+	// S3 keys as <key>.
+	variable := regexp.MustCompile(`\$\{[^}]*\}|<[^>]*>`)
 	// Literal keys first, so that a template never shadows one.
 	names := slices.SortedFunc(mapKeys(v.ConditionKeys), func(a, b string) int {
-		return cmp.Or(cmp.Compare(strings.Count(a, "${"), strings.Count(b, "${")), cmp.Compare(a, b))
+		return cmp.Or(cmp.Compare(len(variable.FindAllString(a, -1)), len(variable.FindAllString(b, -1))), cmp.Compare(a, b))
 	})
 	for _, name := range names {
 		parts := variable.Split(name, -1)

@@ -471,7 +471,7 @@ func (im *importer) attached(a *access, path, owner string, o map[string]any, in
 		if err != nil {
 			return err
 		}
-		if err := im.addPolicy(a, fmt.Sprintf("%s inline policy %q", owner, name), doc); err != nil {
+		if err := im.addPolicy(a, fmt.Sprintf("%s: inline policy %q", owner, name), doc); err != nil {
 			return err
 		}
 	}
@@ -489,7 +489,7 @@ func (im *importer) attached(a *access, path, owner string, o map[string]any, in
 		if !ok {
 			return im.errorf("%s: %s is attached to %s but not in the listing's Policies, so what it grants is unknown; list every policy (get-account-authorization-details without --filter, or with LocalManagedPolicy and AWSManagedPolicy)", pp, arn, owner)
 		}
-		if err := im.addPolicy(a, fmt.Sprintf("managed policy %s", arn), doc); err != nil {
+		if err := im.addPolicy(a, fmt.Sprintf("%s: managed policy %s", owner, arn), doc); err != nil {
 			return err
 		}
 	}

@@ -128,7 +128,7 @@ func (g *generator) conditions() map[string]any {
 	}
 	c := map[string]any{}
 	for range n {
-		switch g.r.IntN(6) {
+		switch g.r.IntN(7) {
 		case 0:
 			c["aws:RequestedRegion"] = g.pick("eu-west-1", "us-east-1")
 		case 1:
@@ -141,6 +141,8 @@ func (g *generator) conditions() map[string]any {
 			c["aws:SourceIp"] = g.pick("10.0.0.0/8", "192.0.2.7", "2001:db8::/32")
 		case 5:
 			c["s3:prefix"] = g.pick("home/", "logs/2026/")
+		case 6:
+			c["s3:ExistingObjectTag/"+g.pick("env", "Team")] = g.pick("prod", "x y")
 		}
 	}
 	return c
@@ -349,7 +351,7 @@ func TestImportListing(t *testing.T) {
 		{"two defaults", `"IsDefaultVersion": false`, `"IsDefaultVersion": true`, `disagree`},
 		{"unknown element", `"RoleLastUsed": {}`, `"RoleLastUsed": {}, "Extra": 1`, `RoleDetailList[0]: unknown element "Extra"`},
 		{"name clash", `"UserName": "ci-bot"`, `"UserName": "Deployer"`, `role "deployer" and user "Deployer" would be the same principal`},
-		{"deny in a managed policy", `"Document": ` + ro, `"Document": ` + pol(`{"Sid": "X", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}`), `managed policy arn:aws:iam::aws:policy/RO statement 0 (Sid "X"): Deny`},
+		{"deny in a managed policy", `"Document": ` + ro, `"Document": ` + pol(`{"Sid": "X", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}`), `role "deployer": managed policy arn:aws:iam::aws:policy/RO statement 0 (Sid "X"): Deny`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			changed := strings.Replace(listing, tc.from, tc.to, 1)
