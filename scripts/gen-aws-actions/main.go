@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,7 +151,8 @@ func build(files map[string][]byte) (*data, error) {
 		if err := json.Unmarshal(raw, &keys); err != nil {
 			return nil, fmt.Errorf("conditionKeys/%s.json: %w", svc, err)
 		}
-		for _, k := range keys {
+		for _, id := range slices.Sorted(maps.Keys(keys)) {
+			k := keys[id]
 			if err := addKey(d, k.Key, k.Type); err != nil {
 				return nil, fmt.Errorf("conditionKeys/%s.json: %w", svc, err)
 			}
@@ -179,6 +181,15 @@ var keyTypes = []string{"String", "ARN", "Bool", "Numeric", "Date", "IPAddress",
 func addKey(d *data, key, typ string) error {
 	if !slices.Contains(keyTypes, typ) {
 		return fmt.Errorf("condition key %s has type %q, not one of %v", key, typ, keyTypes)
+	}
+	// IAM reads condition keys in any case. The global list spells a few
+	// keys differently from the service that defines them
+	// (ec2:SourceInstanceArn, ec2:SourceInstanceARN): keep the service's
+	// spelling, which is added first.
+	for k := range d.ConditionKeys {
+		if k != key && strings.EqualFold(k, key) {
+			key = k
+		}
 	}
 	if old, ok := d.ConditionKeys[key]; ok && old != typ {
 		// A few keys are listed by two services with different types.
