@@ -196,7 +196,16 @@ func checkKeys(path string, m map[string]any, known []string) error {
 }
 
 // parsePolicy reads a decoded JSON value as a policy document.
-func parsePolicy(v any) (*policyDoc, error) {
+func parsePolicy(v any) (*policyDoc, error) { return parsePolicyVersions(v, policyVersion) }
+
+// parseTrustPolicy reads a role's trust policy, which import reads only
+// for a cap on the session: there the older language version, which many
+// long-lived roles still carry, reads the same.
+func parseTrustPolicy(v any) (*policyDoc, error) {
+	return parsePolicyVersions(v, policyVersion, "2008-10-17")
+}
+
+func parsePolicyVersions(v any, versions ...string) (*policyDoc, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, elementError("policy", "is %s, not an object", describeJSON(v))
@@ -209,7 +218,7 @@ func parsePolicy(v any) (*policyDoc, error) {
 	if p.Version, err = optString("Version", m["Version"]); err != nil {
 		return nil, err
 	}
-	if p.Version != policyVersion {
+	if !slices.Contains(versions, p.Version) {
 		return nil, elementError("Version", "is %q; write \"Version\": %q (the older language reads policy variables as text)", p.Version, policyVersion)
 	}
 	if p.ID, err = optString("Id", m["Id"]); err != nil {

@@ -20,7 +20,7 @@ import (
 var Source = render.Source{
 	Name:     "aws-iam",
 	Platform: "aws",
-	Summary:  "an IAM policy document, `aws iam get-policy-version` output, or `aws iam get-account-authorization-details` output (one principal per role and user)",
+	Summary:  "an IAM policy document, or the output of aws iam get-policy-version, get-role-policy, get-user-policy or get-account-authorization-details (one principal per role and user)",
 	Import:   Import,
 }
 
@@ -41,9 +41,9 @@ var (
 	patternRE      = regexp.MustCompile(spec.PatternPattern)
 )
 
-// Import reads one file: a policy document, the output of `aws iam
-// get-policy-version`, or the output of `aws iam
-// get-account-authorization-details`. A policy document names no principal,
+// Import reads one file: a policy document, or the output of `aws iam
+// get-policy-version`, `get-role-policy`, `get-user-policy` or
+// `get-account-authorization-details`. A policy document names no principal,
 // so its principal is named after the file, without directory or
 // extension ("ci-deploy.json" is "ci-deploy"). A listing gives one
 // principal per role, with its inline and attached policies, and per user,
@@ -71,10 +71,12 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 		ps, err = im.document(m)
 	case has(m, "PolicyVersion"):
 		ps, err = im.policyVersion(m)
+	case has(m, "PolicyDocument"):
+		ps, err = im.inlinePolicy(m)
 	case has(m, "RoleDetailList", "UserDetailList", "GroupDetailList", "Policies"):
 		ps, err = im.listing(m)
 	default:
-		return nil, fmt.Errorf("%s: is neither a policy document (Version, Statement) nor the output of `aws iam get-policy-version` (PolicyVersion) or `aws iam get-account-authorization-details` (RoleDetailList, UserDetailList, Policies)", file)
+		return nil, fmt.Errorf("%s: is neither a policy document (Version, Statement) nor the output of aws iam get-policy-version (PolicyVersion), get-role-policy or get-user-policy (PolicyDocument), or get-account-authorization-details (RoleDetailList, UserDetailList, Policies)", file)
 	}
 	if err != nil {
 		return nil, err
@@ -131,6 +133,45 @@ func (im *importer) policyVersion(m map[string]any) ([]render.Principal, error) 
 		return nil, err
 	}
 	return im.document(d)
+}
+
+// inlinePolicy imports the output of `aws iam get-role-policy` or `aws
+// iam get-user-policy`: one inline policy of a role or user, which names
+// the principal.
+func (im *importer) inlinePolicy(m map[string]any) ([]render.Principal, error) {
+	var p render.Principal
+	var owner, key string
+	switch {
+	case has(m, "RoleName"):
+		key, owner = "RoleName", "role"
+		p.CredentialKind = "ephemeral"
+	case has(m, "UserName"):
+		key, owner = "UserName", "user"
+	default:
+		return nil, im.errorf("an inline policy that names neither a role (RoleName) nor a user (UserName); a group's policy grants no principal by itself, so import the listing (aws iam get-account-authorization-details) instead")
+	}
+	if err := checkKeys("top level", m, []string{key, "PolicyName", "PolicyDocument"}); err != nil {
+		return nil, im.errorf("%v", err)
+	}
+	name, _ := m[key].(string)
+	if !identityNameRE.MatchString(name) {
+		return nil, im.errorf("%s %q is not an identity name", key, name)
+	}
+	p.Identity = spec.Identity{Name: name, Platform: "aws"}
+	doc, err := im.documentValue("PolicyDocument", m["PolicyDocument"])
+	if err != nil {
+		return nil, err
+	}
+	pname, _ := m["PolicyName"].(string)
+	var a access
+	if err := im.addPolicy(&a, fmt.Sprintf("%s %q: inline policy %q", owner, name, pname), doc); err != nil {
+		return nil, err
+	}
+	p = im.principal(p, &a)
+	if err := errors.Join(a.errs...); err != nil {
+		return nil, err
+	}
+	return []render.Principal{p}, nil
 }
 
 // documentValue reads a policy document as a listing holds it: an
@@ -554,7 +595,7 @@ func (im *importer) roleTTL(path, owner string, r map[string]any) (time.Duration
 	if err != nil {
 		return 0, err
 	}
-	trust, err := parsePolicy(m)
+	trust, err := parseTrustPolicy(m)
 	if err != nil {
 		return 0, im.errorf("%s trust policy: %v", owner, err)
 	}

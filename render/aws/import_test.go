@@ -394,3 +394,58 @@ func TestImportSessionCap(t *testing.T) {
 		t.Errorf("TTL %v, want 20m", ps[0].TTL)
 	}
 }
+
+// The output of aws iam get-role-policy and get-user-policy names its
+// principal; a group's policy has none.
+func TestImportInlinePolicy(t *testing.T) {
+	doc := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:eu-west-1:123456789012:q", ` + exp + `}]}`
+	ent := []spec.Entitlement{{Actions: []string{"sqs:SendMessage"}, Resources: []string{"arn:aws:sqs:eu-west-1:123456789012:q"}}}
+	expires := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, data string
+		want       []render.Principal
+		err        string
+	}{
+		{"role", `{"RoleName": "worker", "PolicyName": "send", "PolicyDocument": ` + doc + `}`,
+			[]render.Principal{{Identity: spec.Identity{Name: "worker", Platform: "aws"}, Entitlements: ent, CredentialKind: "ephemeral", ExpiresAt: expires}}, ""},
+		{"user, URL-encoded as the API returns it", `{"UserName": "bot", "PolicyName": "send", "PolicyDocument": "` + urlEncode(doc) + `"}`,
+			[]render.Principal{{Identity: spec.Identity{Name: "bot", Platform: "aws"}, Entitlements: ent, ExpiresAt: expires}}, ""},
+		{"group", `{"GroupName": "g", "PolicyName": "send", "PolicyDocument": ` + doc + `}`, nil, "a group's policy grants no principal"},
+		{"deny named", `{"RoleName": "worker", "PolicyName": "send", "PolicyDocument": {"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}}`, nil, `p.json: role "worker": inline policy "send" statement 0: Deny`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Source.Import("p.json", []byte(tc.data))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got, principalCmp...); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// A trust policy in the older language version still gives its cap; a
+// permissions policy in it is refused, since it reads ${...} as text.
+func TestImportTrustPolicyVersion(t *testing.T) {
+	listing := `{"RoleDetailList": [{"RoleName": "old", "MaxSessionDuration": 7200,
+	 "AssumeRolePolicyDocument": {"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"NumericLessThanEquals": {"sts:DurationSeconds": 1800}}}]},
+	 "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}}}]}]}`
+	ps, err := Source.Import("l.json", []byte(listing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps[0].TTL != 30*time.Minute {
+		t.Errorf("TTL %v, want 30m", ps[0].TTL)
+	}
+	old := strings.Replace(listing, `"PolicyDocument": {"Version": "2012-10-17"`, `"PolicyDocument": {"Version": "2008-10-17"`, 1)
+	if _, err := Source.Import("l.json", []byte(old)); err == nil || !strings.Contains(err.Error(), `role "old": inline policy "p": Version: is "2008-10-17"`) {
+		t.Errorf("old permissions policy: %v", err)
+	}
+}
