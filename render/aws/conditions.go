@@ -49,6 +49,9 @@ const (
 // renderCondition turns spec condition key = val into an operator and the
 // value IAM reads, or says why it cannot.
 func renderCondition(v *vocabulary, key string, val any) (op string, out any, problem string) {
+	if strings.Contains(key, "${") {
+		return "", nil, fmt.Sprintf("%q holds a policy variable; write the condition key out", key)
+	}
 	k, spelled, ok := v.lookupKey(key)
 	if !ok {
 		msg := fmt.Sprintf("%q is not a condition key of the AWS service authorization reference (%s)", key, v.Source)
@@ -147,6 +150,9 @@ func validIP(s string) bool {
 // spec condition: the key as AWS spells it, and its value as render
 // would have written it in the spec. problem says why it cannot.
 func importCondition(v *vocabulary, op, key string, cv condValues) (string, any, string) {
+	if strings.Contains(key, "${") {
+		return "", nil, fmt.Sprintf("%s %q holds a policy variable in the key, which a spec cannot hold", op, key)
+	}
 	k, spelled, ok := v.lookupKey(key)
 	if !ok {
 		return "", nil, fmt.Sprintf("%s %q is not a condition key of the AWS service authorization reference (%s)", op, key, v.Source)

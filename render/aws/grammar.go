@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // The IAM policy grammar, as AWS documents it ("IAM JSON policy element
@@ -78,6 +79,11 @@ var operatorRE = regexp.MustCompile(`^(ForAllValues:|ForAnyValue:)?(StringEquals
 // object, nesting deeper than maxDepth, and anything after the value.
 // Objects become map[string]any, arrays []any, numbers json.Number.
 func parseJSON(data []byte) (any, error) {
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD, so that
+	// a value read here would differ from the bytes IAM was given.
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := parseValue(dec, data, 0)

@@ -256,6 +256,8 @@ func TestImportRefusals(t *testing.T) {
 		{"not an object", `[]`, []string{`is a list`}},
 		{"deep", strings.Repeat(`[`, 100) + strings.Repeat(`]`, 100), []string{`deeper than 32`}},
 		{"not json", `{"Version": `, []string{`p.json: line 1 col`}},
+		{"invalid UTF-8", "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:Get\xffObject\", \"Resource\": \"*\"}]}", []string{`p.json: is not valid UTF-8`}},
+		{"policy variable in a condition key", doc(`{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/${aws:username}": "x"}}}`), []string{`policy variable in the key`}},
 		{"neither", `{"Foo": 1}`, []string{`is neither a policy document`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

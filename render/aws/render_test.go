@@ -210,6 +210,7 @@ func TestRefusals(t *testing.T) {
 		{"ip key not an address", cond("aws:SourceIp", "10.0.0.0/33"), "spec.entitlements[0].conditions.aws:SourceIp", `not an IP address`},
 		{"string key with a number", cond("aws:RequestedRegion", 1.0), "spec.entitlements[0].conditions.aws:RequestedRegion", `write a string`},
 		{"condition value with a policy variable", cond("aws:PrincipalTag/team", "${aws:username}"), "spec.entitlements[0].conditions.aws:PrincipalTag/team", `policy variable`},
+		{"policy variable in a condition key", cond("aws:ResourceTag/${aws:username}", "x"), "spec.entitlements[0].conditions.aws:ResourceTag/${aws:username}", `policy variable`},
 		{"empty list", cond("aws:RequestedRegion", []any{}), "spec.entitlements[0].conditions.aws:RequestedRegion", `empty list`},
 		{"nested value", cond("aws:RequestedRegion", map[string]any{"a": "b"}), "spec.entitlements[0].conditions.aws:RequestedRegion", `write a string`},
 		{"owner not a tag value", func(w *spec.Workflow) { w.Metadata.Owner = "@acme/pay ments!" }, "metadata.owner", `tag value`},
