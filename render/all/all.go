@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/aws"
 	"github.com/nhigate/nhigate/render/gcp"
 	"github.com/nhigate/nhigate/render/github"
 )
@@ -11,6 +12,7 @@ import (
 // Targets are the targets of nhigate render.
 func Targets() []render.Target {
 	return []render.Target{
+		aws.Target,
 		gcp.Target,
 		github.Target,
 	}
@@ -19,6 +21,7 @@ func Targets() []render.Target {
 // Sources are the sources of nhigate import.
 func Sources() []render.Source {
 	return []render.Source{
+		aws.Source,
 		gcp.Source,
 		github.Source,
 	}
