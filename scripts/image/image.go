@@ -171,13 +171,7 @@ func Build(o BuildOptions) (string, error) {
 	if !ok {
 		return "", errors.New("annotating the index did not return an index")
 	}
-	path, err := layout.Write(o.Out, empty.Index)
-	if err != nil {
-		return "", err
-	}
-	if err := path.AppendIndex(idx, layout.WithAnnotations(map[string]string{
-		"org.opencontainers.image.ref.name": "v" + meta.Version,
-	})); err != nil {
+	if err := writeLayout(o.Out, idx, "v"+meta.Version); err != nil {
 		return "", err
 	}
 	d, err := idx.Digest()
@@ -187,11 +181,29 @@ func Build(o BuildOptions) (string, error) {
 	return d.String(), nil
 }
 
+// writeLayout writes an OCI image layout whose index.json names idx, as
+// tag refName.
+func writeLayout(dir string, idx v1.ImageIndex, refName string) error {
+	path, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return err
+	}
+	return path.AppendIndex(idx, layout.WithAnnotations(map[string]string{
+		"org.opencontainers.image.ref.name": refName,
+	}))
+}
+
 func platformImage(p v1.Platform, bin []byte, created time.Time, labels map[string]string) (v1.Image, error) {
 	layerTar, err := layerTar(bin, created)
 	if err != nil {
 		return nil, err
 	}
+	return assemble(p, layerTar, imageConfig(labels), created)
+}
+
+// assemble makes an OCI image of one uncompressed layer and a runtime
+// configuration.
+func assemble(p v1.Platform, layerTar []byte, config v1.Config, created time.Time) (v1.Image, error) {
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerTar)), nil
 	}, tarball.WithMediaType(types.OCILayer))
@@ -204,7 +216,7 @@ func platformImage(p v1.Platform, bin []byte, created time.Time, labels map[stri
 		Architecture: p.Architecture,
 		OS:           p.OS,
 		Created:      v1.Time{Time: created},
-		Config:       imageConfig(labels),
+		Config:       config,
 		RootFS:       v1.RootFS{Type: "layers"},
 	})
 	if err != nil {
