@@ -245,3 +245,94 @@ func runBinary(ctx context.Context, bin []byte) (string, error) {
 	}
 	return stdout.String(), nil
 }
+
+// Unpack checks the layout as Check does, then writes one platform's
+// files under out, with their modes, and their owners when run as root:
+// the image's root file system, to run its binary in with chroot.
+func Unpack(ctx context.Context, layoutDir, platform, out string) error {
+	if _, err := Check(ctx, CheckOptions{Layout: layoutDir}); err != nil {
+		return fmt.Errorf("%s fails its check, so nothing is unpacked: %w", layoutDir, err)
+	}
+	idx, err := readLayout(layoutDir)
+	if err != nil {
+		return err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return err
+	}
+	var img v1.Image
+	for _, m := range im.Manifests {
+		if m.Platform.String() == platform {
+			if img, err = idx.Image(m.Digest); err != nil {
+				return err
+			}
+		}
+	}
+	if img == nil {
+		return fmt.Errorf("the image has no platform %s; it has %s", platform, platformList())
+	}
+	if _, err := os.Lstat(out); err == nil {
+		return fmt.Errorf("%s already exists: remove it, or choose another -out", out)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	rc, err := layers[0].Uncompressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := os.Mkdir(out, 0o755); err != nil {
+		return err
+	}
+	root := os.Geteuid() == 0
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.FromSlash(strings.TrimSuffix(h.Name, "/"))
+		if !filepath.IsLocal(name) {
+			return fmt.Errorf("the layer names %q, outside the root", h.Name)
+		}
+		path := filepath.Join(out, name)
+		mode := os.FileMode(h.Mode & 0o777)
+		if h.Mode&0o1000 != 0 {
+			mode |= os.ModeSticky
+		}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.Mkdir(path, 0o700); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			data, err := readAllLimited(tr, maxBinary)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("the layer's %s is neither a file nor a directory", h.Name)
+		}
+		if root {
+			if err := os.Lchown(path, h.Uid, h.Gid); err != nil {
+				return err
+			}
+		}
+		// After the owner: chown clears set-id bits, and a directory's
+		// mode is set once its entries are written by the loop (the
+		// layer lists each directory before its entries, and none is
+		// read-only for its owner).
+		if err := os.Chmod(path, mode); err != nil {
+			return err
+		}
+	}
+}

@@ -750,3 +750,58 @@ func TestRunUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestUnpack writes a platform's root file system with the layer's modes
+// (and owners, as root), and, where it can, runs the binary in it with
+// chroot as uid 65532: with no loader or libc there, as in a container.
+func TestUnpack(t *testing.T) {
+	bins := binaries(t)
+	good, _ := build(t, writeDist(t, bins, nil))
+	arch := "amd64"
+	if runtime.GOARCH == "arm64" {
+		arch = "arm64"
+	}
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if err := Unpack(context.Background(), good, "linux/"+arch, root); err != nil {
+		t.Fatal(err)
+	}
+	wantModes := map[string]os.FileMode{
+		"etc/passwd":                        0o644,
+		"etc/ssl/certs/ca-certificates.crt": 0o644,
+		"home/nonroot":                      os.ModeDir | 0o700,
+		"src":                               os.ModeDir | 0o755,
+		"tmp":                               os.ModeDir | os.ModeSticky | 0o777,
+		"usr/bin/nhigate":                   0o755,
+	}
+	for name, want := range wantModes {
+		fi, err := os.Lstat(filepath.Join(root, name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", name, fi.Mode(), want)
+		}
+	}
+	bin, err := os.ReadFile(filepath.Join(root, "usr/bin/nhigate"))
+	if err != nil || !bytes.Equal(bin, bins[arch]) {
+		t.Errorf("the unpacked binary is not the archive's (%v)", err)
+	}
+	if err := Unpack(context.Background(), good, "linux/386", filepath.Join(t.TempDir(), "x")); err == nil || !strings.Contains(err.Error(), "has no platform linux/386") {
+		t.Errorf("unpack linux/386: %v, want: has no platform", err)
+	}
+	if err := Unpack(context.Background(), good, "linux/"+arch, root); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("unpack over an existing directory: %v, want: already exists", err)
+	}
+
+	chroot, err := exec.LookPath("chroot")
+	if os.Geteuid() != 0 || err != nil || runtime.GOOS != "linux" || runtime.GOARCH != arch {
+		t.Skip("running the binary in the root file system needs root, chroot and a linux/amd64 or linux/arm64 host")
+	}
+	cmd := exec.Command(chroot, "--userspec=65532:65532", root, "/usr/bin/nhigate", "version")
+	cmd.Env = []string{"HOME=/home/nonroot"}
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "nhigate 1.2.3\n" {
+		t.Errorf("nhigate version in the image's root, as uid 65532: %q, %v", out, err)
+	}
+}

@@ -5,6 +5,7 @@
 //
 //	go run ./scripts/image build -dist dist -out dist/image -created "$(git log -1 --format=%cI)"
 //	go run ./scripts/image check -layout dist/image -dist dist -run
+//	go run ./scripts/image unpack -layout dist/image -platform linux/amd64 -out rootfs
 //	go run ./scripts/image push -layout dist/image -repo ghcr.io/nhigate/nhigate -tag v1.2.3 -digest-file dist/image.digest
 //
 // build writes an OCI image layout holding one index with both platforms,
@@ -12,7 +13,9 @@
 // image is what build makes: the two platforms, non-root, the entrypoint,
 // exactly the expected files, a static binary of the right architecture
 // and, with -dist, the very binary of the checksummed release archive; -run
-// also runs this host's binary. push checks the layout, then pushes the
+// also runs this host's binary. unpack writes one platform's files, the
+// image's root file system, to run the binary in with chroot as uid 65532,
+// as a container would. push checks the layout, then pushes the
 // index to a registry under each tag, with the credentials of the Docker
 // config (docker login), and prints repo@digest, the name cosign signs.
 package main
@@ -53,6 +56,7 @@ func (e usageError) Error() string { return e.msg }
 const usage = `usage:
   image build -dist DIR -out DIR -created RFC3339 [-source URL]
   image check -layout DIR [-dist DIR] [-run]
+  image unpack -layout DIR -platform OS/ARCH -out DIR
   image push  -layout DIR -repo REGISTRY/NAME -tag TAG [-tag TAG...] [-digest-file FILE]`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -96,6 +100,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		report, err := Check(ctx, CheckOptions{Layout: *layoutDir, Dist: *dist, Run: *runIt})
 		fmt.Fprint(stdout, report)
 		return err
+	case "unpack":
+		layoutDir := fs.String("layout", "", "the OCI image layout to unpack")
+		platform := fs.String("platform", "", "the platform's files to write, e.g. linux/amd64")
+		out := fs.String("out", "", "the directory to write them to (must not exist)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError{err.Error()}
+		}
+		if *layoutDir == "" || *platform == "" || *out == "" || fs.NArg() > 0 {
+			return usageError{usage}
+		}
+		return Unpack(ctx, *layoutDir, *platform, *out)
 	case "push":
 		layoutDir := fs.String("layout", "", "the OCI image layout to push")
 		repo := fs.String("repo", "", "the repository, e.g. ghcr.io/nhigate/nhigate")
