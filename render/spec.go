@@ -64,8 +64,13 @@ func Spec(p Principal, from Imported) ([]byte, error) {
 	add(meta, "requester", decide(str(""), "decide: who asked for this access"))
 	prov := mapping()
 	add(prov, "generator", str(from.Generator))
-	add(prov, "prompt", str(fmt.Sprintf("imported from %s", from.File)))
-	add(prov, "promptSha256", str(hex.EncodeToString(sum[:])))
+	// There is no prompt: the source file stands in for it, named with
+	// its digest, and promptSha256 is the hash of that text, as for any
+	// prompt, so the provenance rule holds imports to the same check.
+	prompt := fmt.Sprintf("imported by nhigate import from %s (sha256:%s)", from.File, hex.EncodeToString(sum[:]))
+	promptSum := sha256.Sum256([]byte(prompt))
+	add(prov, "prompt", str(prompt))
+	add(prov, "promptSha256", str(hex.EncodeToString(promptSum[:])))
 	add(prov, "generatedAt", str(from.At.UTC().Format(time.RFC3339)))
 	add(meta, "provenance", prov)
 	add(root, "metadata", meta)
