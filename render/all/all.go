@@ -2,14 +2,21 @@
 // help text shows them.
 package all
 
-import "github.com/nhigate/nhigate/render"
+import (
+	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/vault"
+)
 
 // Targets are the targets of nhigate render.
 func Targets() []render.Target {
-	return []render.Target{}
+	return []render.Target{
+		vault.Target,
+	}
 }
 
 // Sources are the sources of nhigate import.
 func Sources() []render.Source {
-	return []render.Source{}
+	return []render.Source{
+		vault.Source,
+	}
 }
