@@ -457,9 +457,9 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// pickRoles is the List of the ClusterRoles named, from the bootstrap
-// policy file.
-func pickRoles(t *testing.T, data []byte, names ...string) []byte {
+// pickItems are the items of a v1 List whose names are listed (all of
+// them when none is).
+func pickItems(t *testing.T, data []byte, names ...string) []any {
 	t.Helper()
 	var list map[string]any
 	if err := yaml.Unmarshal(data, &list); err != nil {
@@ -467,16 +467,94 @@ func pickRoles(t *testing.T, data []byte, names ...string) []byte {
 	}
 	var items []any
 	for _, it := range list["items"].([]any) {
-		if slices.Contains(names, it.(map[string]any)["metadata"].(map[string]any)["name"].(string)) {
+		if len(names) == 0 || slices.Contains(names, it.(map[string]any)["metadata"].(map[string]any)["name"].(string)) {
 			items = append(items, it)
 		}
 	}
-	list["items"] = items
-	out, err := yaml.Marshal(list)
+	return items
+}
+
+// listOf writes items as a v1 List.
+func listOf(t *testing.T, items ...[]any) []byte {
+	t.Helper()
+	out, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": slices.Concat(items...)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func pickRoles(t *testing.T, data []byte, names ...string) []byte {
+	return listOf(t, pickItems(t, data, names...))
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// Kubernetes' own default bindings with the roles they bind: the
+// ServiceAccount and users of the control plane import, one principal
+// each (the scheduler's two bindings merged), and render to the same
+// access; the file as a whole is refused for its Group subjects, by name.
+func TestRealWorldBindings(t *testing.T) {
+	roles := readFile(t, "testdata/realworld/cluster-roles.yaml")
+	bindings := readFile(t, "testdata/realworld/cluster-role-bindings.yaml")
+	names := []string{"system:kube-dns", "system:kube-scheduler", "system:volume-scheduler", "system:kube-controller-manager", "system:node-proxier"}
+	ps, err := kubernetes.Import("control-plane.yaml", listOf(t, pickItems(t, bindings, names...), pickItems(t, roles, names...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []spec.Identity
+	for _, p := range ps {
+		got = append(got, p.Identity)
+	}
+	want := []spec.Identity{
+		{Name: "kube-system/kube-dns", Type: "service-account", Platform: "kubernetes"},
+		{Name: "system:kube-controller-manager", Platform: "kubernetes"},
+		{Name: "system:kube-proxy", Platform: "kubernetes"},
+		{Name: "system:kube-scheduler", Platform: "kubernetes"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("principals (-want +got):\n%s", diff)
+	}
+	for _, x := range ps {
+		t.Run(x.Identity.Name, func(t *testing.T) {
+			typ := x.Identity.Type
+			if typ == "" {
+				typ = "certificate" // the control plane's users authenticate by client certificate
+			}
+			w := workflow(typ, x.Identity.Name, time.Hour, x.Entitlements...)
+			files, err := kubernetes.Render(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			validate(t, w, files)
+			back, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := render.SameAccess("kubernetes", x.Entitlements, back[0].Entitlements); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	_, err = kubernetes.Import("bootstrap.yaml", listOf(t, pickItems(t, bindings), pickItems(t, roles)))
+	if err == nil {
+		t.Fatal("the bootstrap bindings imported, Group subjects and all")
+	}
+	for _, want := range []string{
+		`ClusterRoleBinding cluster-admin: subjects[0]: Group "system:masters" is not one identity`,
+		`ClusterRoleBinding system:public-info-viewer: subjects[1]: Group "system:unauthenticated" is not one identity`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %q:\n%v", want, err)
+		}
+	}
 }
 
 // Kubernetes' own default ClusterRoles (testdata/realworld/README.md):
