@@ -30,8 +30,11 @@ const (
 	// MaxGrants bounds the (group, resource, name) triples the rules of a
 	// file expand to, since a rule is the product of its lists.
 	MaxGrants = 200000
-	// MaxAggregation bounds how deep aggregated ClusterRoles nest.
+	// MaxAggregation bounds how deep aggregated ClusterRoles nest, and
+	// MaxSelections how many (selector, ClusterRole) pairs aggregation may
+	// test in one file.
 	MaxAggregation = 16
+	MaxSelections  = 1_000_000
 )
 
 // decoder reads the RBAC kinds, and v1 Lists of them, strictly: an unknown
@@ -53,10 +56,15 @@ type importer struct {
 	roleBindings []*rbacv1.RoleBinding
 	crBindings   []*rbacv1.ClusterRoleBinding
 	bound        map[string]bool // "ClusterRole/name", "Role/ns/name"
-	objects      int
-	rules        int
-	grants       int
-	errs         []string
+	// aggregated memoizes the rules of aggregated ClusterRoles, so that
+	// each is resolved once, whatever the nesting.
+	aggregated map[string][]rbacv1.PolicyRule
+	crNames    []string // sorted
+	selections int
+	objects    int
+	rules      int
+	grants     int
+	errs       []string
 }
 
 type principalKey struct{ kind, ns, name string }
@@ -69,7 +77,8 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	if len(data) > MaxFileBytes {
 		return nil, fmt.Errorf("%s: %d bytes, more than the %d a manifest file may have here", file, len(data), MaxFileBytes)
 	}
-	im := &importer{file: file, clusterRoles: map[string]*rbacv1.ClusterRole{}, roles: map[string]*rbacv1.Role{}, bound: map[string]bool{}}
+	im := &importer{file: file, clusterRoles: map[string]*rbacv1.ClusterRole{}, roles: map[string]*rbacv1.Role{},
+		bound: map[string]bool{}, aggregated: map[string][]rbacv1.PolicyRule{}}
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	for doc := 0; ; doc++ {
 		var raw json.RawMessage
@@ -86,9 +95,10 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 	}
+	im.crNames = slices.Sorted(maps.Keys(im.clusterRoles))
 	ps := im.principals()
 	if len(im.errs) > 0 {
-		return nil, fmt.Errorf("%s: cannot import: %s", file, strings.Join(im.errs, "; "))
+		return nil, fmt.Errorf("%s: cannot import: %s", file, joinProblems(im.errs))
 	}
 	if len(ps) == 0 {
 		return nil, fmt.Errorf("%s: no Role, ClusterRole or binding grants anything", file)
@@ -162,6 +172,9 @@ func (im *importer) clusterRules(name string, path []string) ([]rbacv1.PolicyRul
 	if cr.AggregationRule == nil {
 		return cr.Rules, true
 	}
+	if r, ok := im.aggregated[name]; ok {
+		return r, r != nil // nil: it failed, and said so
+	}
 	if len(path) >= MaxAggregation || slices.Contains(path, name) {
 		im.fail("ClusterRole %s: its aggregation nests deeper than %d or in a cycle (%s)", name, MaxAggregation, strings.Join(append(path, name), " -> "))
 		return nil, false
@@ -171,23 +184,36 @@ func (im *importer) clusterRules(name string, path []string) ([]rbacv1.PolicyRul
 		sel, err := metav1.LabelSelectorAsSelector(&s)
 		if err != nil {
 			im.fail("ClusterRole %s: aggregationRule.clusterRoleSelectors[%d]: %v", name, i, err)
+			im.aggregated[name] = nil
 			return nil, false
 		}
-		for _, other := range slices.Sorted(maps.Keys(im.clusterRoles)) {
+		for _, other := range im.crNames {
+			im.selections++
+			if im.selections > MaxSelections {
+				im.fail("ClusterRole %s: aggregation tests more than %d (selector, ClusterRole) pairs in this file", name, MaxSelections)
+				im.aggregated[name] = nil
+				return nil, false
+			}
 			if other == name || !sel.Matches(labels.Set(im.clusterRoles[other].Labels)) {
 				continue
 			}
-			r, ok := im.clusterRules(other, append(path, name))
+			r, ok := im.clusterRules(other, slices.Concat(path, []string{name}))
 			if !ok {
+				im.aggregated[name] = nil
 				return nil, false
 			}
 			rules = append(rules, r...)
 			if len(rules) > MaxRules {
 				im.fail("ClusterRole %s aggregates more than %d rules", name, MaxRules)
+				im.aggregated[name] = nil
 				return nil, false
 			}
 		}
 	}
+	if rules == nil {
+		rules = []rbacv1.PolicyRule{}
+	}
+	im.aggregated[name] = rules
 	return rules, true
 }
 
@@ -306,6 +332,11 @@ func (im *importer) entitlements(where, ns string, rules []rbacv1.PolicyRule) []
 	var out []spec.Entitlement
 	for ri, r := range rules {
 		w := fmt.Sprintf("%s rules[%d]", where, ri)
+		im.grants += 1 + len(r.NonResourceURLs)
+		if im.grants > MaxGrants {
+			im.fail("%s: the rules expand to more than %d (group, resource, name) grants", where, MaxGrants)
+			return nil
+		}
 		if len(r.Verbs) == 0 {
 			continue // grants nothing
 		}
@@ -427,4 +458,15 @@ func (im *importer) target(w, ns, group, res, name string) (target, bool) {
 		return target{}, false
 	}
 	return t, true
+}
+
+// MaxProblems is how many refusals one error lists; the rest are counted.
+const MaxProblems = 20
+
+// joinProblems lists the first MaxProblems refusals and counts the rest.
+func joinProblems(ps []string) string {
+	if len(ps) <= MaxProblems {
+		return strings.Join(ps, "; ")
+	}
+	return strings.Join(ps[:MaxProblems], "; ") + fmt.Sprintf("; and %d more", len(ps)-MaxProblems)
 }

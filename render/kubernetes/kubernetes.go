@@ -113,6 +113,10 @@ func Render(w *spec.Workflow) ([]render.File, error) {
 		}
 	}
 
+	if len(grants) == 0 && len(errs) == 0 {
+		errs = append(errs, render.Fieldf("spec.entitlements", "nothing to grant: write at least one action on one resource"))
+	}
+
 	// The subject: a ServiceAccount, or a User for a certificate.
 	id := s.Identity
 	var subject rbacv1.Subject

@@ -693,6 +693,44 @@ items:
 	}
 }
 
+// Aggregation is resolved once per ClusterRole, however the roles nest:
+// sixteen layers of twenty roles, each selecting the whole next layer,
+// would be 20^15 resolutions without it; with it, the fifth layer from the
+// bottom is refused for aggregating more than MaxRules rules. A file whose
+// selectors ask for more than MaxSelections tests is refused too, naming
+// the limit.
+func TestImportAggregationBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	for layer := range 16 {
+		for i := range 20 {
+			fmt.Fprintf(&b, "- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r%d-%d, labels: {layer: l%d}}", layer, i, layer)
+			if layer < 15 {
+				fmt.Fprintf(&b, ", aggregationRule: {clusterRoleSelectors: [{matchLabels: {layer: l%d}}]}}\n", layer+1)
+			} else {
+				fmt.Fprintf(&b, ", rules: [{apiGroups: [''], resources: [pods], resourceNames: [p%d], verbs: [get]}]}\n", i)
+			}
+		}
+	}
+	ps, err := kubernetes.Import("layers.yaml", []byte(b.String()))
+	if err == nil {
+		t.Fatalf("imported %d principals; the upper layers aggregate past MaxRules", len(ps))
+	}
+	if !strings.Contains(err.Error(), "ClusterRole r11-0 aggregates more than 20000 rules") {
+		t.Errorf("err = %.600s", err)
+	}
+
+	b.Reset()
+	b.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	for i := range 1100 {
+		fmt.Fprintf(&b, "- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: a%d}, aggregationRule: {clusterRoleSelectors: [{matchLabels: {x: z}}]}}\n", i)
+	}
+	_, err = kubernetes.Import("wide.yaml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "more than 1000000 (selector, ClusterRole) pairs") {
+		t.Errorf("err = %.300v", err)
+	}
+}
+
 // What import makes of bindings: a principal per ServiceAccount, the
 // roles of its bindings resolved, what a RoleBinding cannot grant left
 // out, and the name short when its grants lie in its own namespace.

@@ -121,7 +121,7 @@ func Import(file string, data []byte) (ps []render.Principal, err error) {
 		ents = append(ents, e)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s: cannot import: %s", file, strings.Join(errs, "; "))
+		return nil, fmt.Errorf("%s: cannot import: %s", file, joinProblems(errs))
 	}
 	if len(ents) == 0 {
 		return nil, fmt.Errorf("%s: the policy grants nothing", file)
@@ -298,4 +298,15 @@ func canonicalCaps(caps []string) []string {
 		}
 	}
 	return out
+}
+
+// MaxProblems is how many refusals one error lists; the rest are counted.
+const MaxProblems = 20
+
+// joinProblems lists the first MaxProblems refusals and counts the rest.
+func joinProblems(ps []string) string {
+	if len(ps) <= MaxProblems {
+		return strings.Join(ps, "; ")
+	}
+	return strings.Join(ps[:MaxProblems], "; ") + fmt.Sprintf("; and %d more", len(ps)-MaxProblems)
 }

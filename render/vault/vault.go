@@ -144,6 +144,9 @@ func Render(w *spec.Workflow) ([]render.File, error) {
 			}
 		}
 	}
+	if len(blocks) == 0 && len(errs) == 0 {
+		errs = append(errs, render.Fieldf("spec.entitlements", "nothing to grant: write at least one capability on one path"))
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
