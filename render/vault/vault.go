@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -259,8 +260,15 @@ func conditions(i int, c map[string]any) (map[string]any, []string, render.Error
 			if s, one := v.(string); one {
 				l, ok = []string{s}, true
 			}
-			if !ok || len(l) == 0 {
-				errs = append(errs, render.Fieldf(f, "write a CIDR or a list of them, e.g. \"10.0.0.0/16\""))
+			if ok {
+				ok = len(l) > 0 && !slices.ContainsFunc(l, func(c string) bool {
+					_, perr := netip.ParsePrefix(c)
+					_, aerr := netip.ParseAddr(c)
+					return perr != nil && aerr != nil
+				})
+			}
+			if !ok {
+				errs = append(errs, render.Fieldf(f, "write a CIDR or an IP address, or a list of them, e.g. \"10.0.0.0/16\""))
 				continue
 			}
 			cidrs = l

@@ -228,6 +228,7 @@ func TestRenderRefuses(t *testing.T) {
 		{"unknown condition", workflow("a", time.Hour, ent(r, s, map[string]any{"aws:SourceIp": "10.0.0.0/8"})), "spec.entitlements[0].conditions.aws:SourceIp"},
 		{"wrapping ttl not a duration", workflow("a", time.Hour, ent(r, s, map[string]any{"max_wrapping_ttl": "soon"})), "spec.entitlements[0].conditions.max_wrapping_ttl"},
 		{"allowed parameters not lists", workflow("a", time.Hour, ent(r, s, map[string]any{"allowed_parameters": map[string]any{"ttl": "1h"}})), "spec.entitlements[0].conditions.allowed_parameters.ttl"},
+		{"bound cidrs not a CIDR", workflow("a", time.Hour, ent(r, s, map[string]any{"bound_cidrs": "office"})), "spec.entitlements[0].conditions.bound_cidrs"},
 		{"bound cidrs on some", workflow("a", time.Hour, ent(r, s, map[string]any{"bound_cidrs": "10.0.0.0/8"}), ent(r, []string{"secret/data/y"}, nil)), "spec.entitlements[1].conditions"},
 		{"bound cidrs differ", workflow("a", time.Hour, ent(r, s, map[string]any{"bound_cidrs": "10.0.0.0/8"}), ent(r, []string{"secret/data/y"}, map[string]any{"bound_cidrs": "10.1.0.0/16"})), "spec.entitlements[1].conditions.bound_cidrs"},
 		{"one path two conditions", workflow("a", time.Hour, ent(r, s, nil), ent([]string{"list"}, s, map[string]any{"max_wrapping_ttl": "5m"})), "spec.entitlements[1].resources[0]"},
