@@ -800,3 +800,46 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// Every resource form the policy catalog rates for Kubernetes renders, and
+// imports back to itself: the catalog and render read one grammar.
+func TestCatalogForms(t *testing.T) {
+	data := readFile(t, "../../policies/data/nhigate/catalog/catalog.json")
+	var cat struct {
+		Platforms map[string]struct {
+			Types  map[string][]string `json:"types"`
+			Grants []struct {
+				Scopes []string `json:"scopes"`
+			} `json:"grants"`
+		} `json:"platforms"`
+	}
+	if err := json.Unmarshal(data, &cat); err != nil {
+		t.Fatal(err)
+	}
+	k := cat.Platforms["kubernetes"]
+	forms := slices.Clone(k.Types[""])
+	for _, g := range k.Grants {
+		forms = append(forms, g.Scopes...)
+	}
+	if len(forms) < 40 {
+		t.Fatalf("%d forms in the catalog", len(forms))
+	}
+	fill := strings.NewReplacer("${Namespace}", "payments", "${Name}", "x1", "${Extra}", "scopes")
+	for _, f := range forms {
+		r := fill.Replace(f)
+		w := workflow("service-account", "ci/bot", time.Hour, ent([]string{"get"}, []string{r}))
+		files, err := kubernetes.Render(w)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		ps, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if got := ps[0].Entitlements[0].Resources; !slices.Equal(got, []string{r}) {
+			t.Errorf("%s: imported back as %v", r, got)
+		}
+	}
+}

@@ -586,3 +586,46 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// Every path form the policy catalog rates for Vault renders, and imports
+// back to itself.
+func TestCatalogForms(t *testing.T) {
+	data, err := os.ReadFile("../../policies/data/nhigate/catalog/catalog.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat struct {
+		Platforms map[string]struct {
+			Types map[string][]string `json:"types"`
+		} `json:"platforms"`
+	}
+	if err := json.Unmarshal(data, &cat); err != nil {
+		t.Fatal(err)
+	}
+	forms := cat.Platforms["vault"].Types[""]
+	if len(forms) < 30 {
+		t.Fatalf("%d forms in the catalog", len(forms))
+	}
+	for _, f := range forms {
+		p := f
+		for strings.Contains(p, "${") {
+			i := strings.Index(p, "${")
+			j := strings.Index(p[i:], "}")
+			p = p[:i] + "x" + p[i+j+1:]
+		}
+		w := workflow("bot", time.Hour, ent([]string{"read"}, []string{p}, nil))
+		files, err := vault.Render(w)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		ps, err := vault.Import("bot.hcl", files[0].Data)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if got := ps[0].Entitlements[0].Resources; !slices.Equal(got, []string{p}) {
+			t.Errorf("%s imported back as %v", p, got)
+		}
+	}
+}
