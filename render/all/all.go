@@ -7,6 +7,8 @@ import (
 	"github.com/nhigate/nhigate/render/aws"
 	"github.com/nhigate/nhigate/render/gcp"
 	"github.com/nhigate/nhigate/render/github"
+	"github.com/nhigate/nhigate/render/kubernetes"
+	"github.com/nhigate/nhigate/render/vault"
 )
 
 // Targets are the targets of nhigate render.
@@ -14,6 +16,8 @@ func Targets() []render.Target {
 	return []render.Target{
 		aws.Target,
 		gcp.Target,
+		kubernetes.Target,
+		vault.Target,
 		github.Target,
 	}
 }
@@ -23,6 +27,8 @@ func Sources() []render.Source {
 	return []render.Source{
 		aws.Source,
 		gcp.Source,
+		kubernetes.Source,
+		vault.Source,
 		github.Source,
 	}
 }

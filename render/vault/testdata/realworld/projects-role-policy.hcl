@@ -1,0 +1,3 @@
+path "projects-api/*" {
+  capabilities = ["read"]
+}

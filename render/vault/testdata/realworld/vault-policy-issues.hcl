@@ -1,0 +1,3 @@
+path "internal/data/database/config" {
+  capabilities = ["read"]
+}

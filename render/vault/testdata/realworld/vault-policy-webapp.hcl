@@ -1,0 +1,3 @@
+path "secret/data/webapp/config" {
+  capabilities = ["read"]
+}
