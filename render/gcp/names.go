@@ -21,8 +21,8 @@ var (
 	projectIDRE  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
 	projectNumRE = regexp.MustCompile(`^[0-9]{1,19}$`)
 	numberRE     = regexp.MustCompile(`^[0-9]{1,19}$`)
-	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$`)
-	segmentRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~@+-]{0,999}$`)
+	bucketRE     = lengthBounded(regexp.MustCompile(`^[a-z0-9][a-z0-9._-]+[a-z0-9]$`), 3, 222)
+	segmentRE    = lengthBounded(regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~@+-]*$`), 1, 1000)
 
 	// accountIDRE is the part of a service account's email before the @
 	// when nhigate derives the email from identity.name.
@@ -147,4 +147,19 @@ func objectPrefix(r string) (bucket, prefix string, ok bool) {
 		return "", "", false
 	}
 	return "projects/_/buckets/" + b, prefix, true
+}
+
+// bounded is a pattern with its length bounds checked apart: a counted
+// repetition such as {0,999} compiles into a program of a thousand states,
+// which every process start would pay for.
+type bounded struct {
+	re       *regexp.Regexp
+	min, max int
+}
+
+func lengthBounded(re *regexp.Regexp, min, max int) bounded { return bounded{re, min, max} }
+
+// MatchString reports whether s is between the bounds and matches.
+func (b bounded) MatchString(s string) bool {
+	return len(s) >= b.min && len(s) <= b.max && b.re.MatchString(s)
 }
