@@ -190,3 +190,50 @@ func TestSecurityDocNamesRealTests(t *testing.T) {
 		t.Errorf("docs/SECURITY.md names only %d tests; it should name the proof of every property", named)
 	}
 }
+
+// TestReadmeWalkthrough runs the README's render-and-import walk-through as
+// written, from the repository root, as a user on a fresh clone would: every
+// step must succeed, and the rendered policy must hold the imported grant
+// and the expiry the import set.
+func TestReadmeWalkthrough(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Fatal("the walk-through needs bash:", err)
+	}
+	for _, tool := range []string{"git", "perl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("the walk-through needs %s: %v", tool, err)
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- walkthrough -->\n```sh\n")
+	if !ok {
+		t.Fatal("README.md has no <!-- walkthrough --> sh block")
+	}
+	block, _, ok := strings.Cut(rest, "```\n<!-- /walkthrough -->")
+	if !ok {
+		t.Fatal("README.md's walk-through block does not end with <!-- /walkthrough -->")
+	}
+	tmp := t.TempDir()
+	cmd := exec.Command("bash", "-e", "-u", "-o", "pipefail", "-c", block)
+	// mktemp lands in the test's directory, which the test removes.
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the walk-through failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"wrote identities/aws/reports-reader.yaml",
+		"blocked until decided",
+		"signed identities/aws/reports-reader.yaml",
+		"ok    identities/aws/reports-reader.yaml",
+		`"arn:aws:s3:::acme-finance-reports/monthly/*"`,
+		`"aws:CurrentTime"`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the walk-through's output lacks %q:\n%s", want, out)
+		}
+	}
+}

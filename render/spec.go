@@ -115,6 +115,12 @@ func Spec(p Principal, from Imported) ([]byte, error) {
 		expNode = decide(expNode, `decide: when this access ends, e.g. "2027-03-31T00:00:00Z" (or pass --expires-in)`)
 	}
 	add(s, "expiresAt", expNode)
+	rev := mapping()
+	add(rev, "onTimeout", decide(str(""), `decide: how long unused access lives before it is revoked, e.g. "2h"`))
+	add(s, "revocation", rev)
+	appr := mapping()
+	add(appr, "minApprovals", decide(str(""), "decide: how many people approve a change to this access, at least your risk tier's"))
+	add(s, "approvals", appr)
 	add(root, "spec", s)
 
 	var b bytes.Buffer

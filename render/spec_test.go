@@ -15,6 +15,7 @@ var decided = regexp.MustCompile(`[A-Za-z]+: "" # decide:.*`)
 var fillIns = map[string]string{
 	"owner": `"@acme/payments"`, "requester": "dana", "consumer": "pipeline",
 	"environment": "production", "expiresAt": `"2026-04-01T00:00:00Z"`,
+	"onTimeout": "2h", "minApprovals": "2",
 }
 
 // An imported spec loads with the strict loader, keeps the grants, and
@@ -37,8 +38,8 @@ func TestSpecLoads(t *testing.T) {
 		expires   string
 		decisions []string
 	}{
-		{"nothing known", render.Imported{}, "2026-04-01T00:00:00Z", []string{"owner", "requester", "consumer", "environment", "expiresAt"}},
-		{"expires in", render.Imported{ExpiresIn: 24 * time.Hour, Environment: "staging"}, "2026-03-02T12:00:00Z", []string{"owner", "requester", "consumer"}},
+		{"nothing known", render.Imported{}, "2026-04-01T00:00:00Z", []string{"owner", "requester", "consumer", "environment", "expiresAt", "onTimeout", "minApprovals"}},
+		{"expires in", render.Imported{ExpiresIn: 24 * time.Hour, Environment: "staging"}, "2026-03-02T12:00:00Z", []string{"owner", "requester", "consumer", "onTimeout", "minApprovals"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.from.Generator, tc.from.File, tc.from.Data, tc.from.At = "nhigate-import@test", "role.json", []byte("{}"), at
