@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/review"
@@ -60,43 +58,15 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	} else {
 		fmt.Fprintf(p.stderr, "nhigate: check: no %s from here up to the repository root; the defaults judge\n", config.File)
 	}
-	named := spec.Strict
-	if *discover {
-		named = spec.Discover
-	}
-	loaded, err := source.LoadPaths(fs.Args(), named, cfg)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return usageErrorf("%v", err)
-		}
-		return err
-	}
-	// Nothing checked is no pass: a CI step pointed at the wrong path must
-	// not go green. Pre-commit (--discover) passes files that may hold no
-	// spec at all, and that is fine.
-	if !*discover && len(loaded.Workflows) == 0 && len(loaded.Errors) == 0 {
-		return usageErrorf("found no nhigate spec in %s: name spec files or directories that hold them, or pass --discover where none may be", strings.Join(fs.Args(), ", "))
-	}
 	// User policy directories are read from the working tree here, beside
 	// the config that names them: check runs before a pull request exists,
 	// so there is no base to trust yet.
-	findings, digest, err := review.Evaluate(ctx, source.Dir(root), cfg, loaded.Workflows, now)
+	res, err := review.Run(ctx, review.Request{Scope: reviewer.ScopeCheck, Paths: fs.Args(), Discover: *discover,
+		Strict: *failOnWarn, Config: cfg, Policies: source.Dir(root), Now: now})
 	if err != nil {
 		return err
 	}
-	rep := reviewer.Decide(reviewer.Input{
-		Mode:         reviewer.Local,
-		Scope:        reviewer.ScopeCheck,
-		Files:        review.SpecFiles(loaded),
-		Invalid:      loaded.Errors,
-		Findings:     findings,
-		PolicyDigest: digest,
-		Strict:       *failOnWarn,
-		// No pull request, so every exception is unverified: the report
-		// says whose approval would make it waive its rule.
-		Specs: loaded.Workflows, Now: now,
-	})
-	return out.write(p, renderer, rep)
+	return out.write(p, renderer, res.Report)
 }
 
 // findConfig looks for the repo config the way git looks for .git: in dir,

@@ -68,7 +68,8 @@ func ExitCode(err error) int {
 	}
 	var ce *source.ConfigError
 	var re *review.RevisionError
-	if errors.As(err, &ce) || errors.As(err, &re) {
+	var ue *review.UsageError
+	if errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &ue) {
 		return ExitUsage
 	}
 	return ExitInternal

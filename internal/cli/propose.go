@@ -19,7 +19,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nhigate/nhigate/config"
-	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/secret"
@@ -526,7 +525,6 @@ func setField(m *yaml.Node, key string, v *yaml.Node) {
 // judge runs the base's policies on every stamped spec and records each
 // spec's report and failures.
 func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.Config, now time.Time) error {
-	var all []*spec.Workflow
 	seen := map[string]string{}
 	for _, pr := range prs {
 		if pr.Path == "" {
@@ -542,35 +540,22 @@ func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.C
 			}
 			seen["branch:"+pr.Branch] = pr.Spec
 		}
-		all = append(all, pr.workflows...)
 	}
-	findings, digest, err := review.Evaluate(ctx, base, cfg, all, now)
+	// One engine judges every proposal; each is a review of its addition.
+	req := review.Request{Scope: reviewer.ScopeReview, Config: cfg, Policies: base, Now: now}
+	engine, err := review.EngineFor(ctx, req)
 	if err != nil {
 		return err
 	}
-	for _, w := range all {
-		w.Production = cfg.IsProduction(w.Spec.Environment)
-	}
+	req.Engine = engine
 	for _, pr := range prs {
-		var own []reviewer.Finding
-		for _, f := range findings {
-			if f.File == pr.Path {
-				own = append(own, f)
-			}
+		req.Proposed = &review.Proposed{Workflows: pr.workflows, Invalid: pr.invalid}
+		res, err := review.Run(ctx, req)
+		if err != nil {
+			return err
 		}
-		pr.report = reviewer.Decide(reviewer.Input{
-			Scope:        reviewer.ScopeReview,
-			Mode:         reviewer.Local,
-			Files:        1,
-			Diff:         diffing.Compute(nil, pr.workflows, nil),
-			Invalid:      pr.invalid,
-			Findings:     own,
-			PolicyDigest: digest,
-			// An exception is new here: the body says whose approval on
-			// the pull request would make it waive its rule.
-			Specs: pr.workflows, Now: now,
-		})
-		for _, f := range own {
+		pr.report = res.Report
+		for _, f := range res.Policy {
 			if f.Blocking() {
 				pr.Failures = append(pr.Failures, fmt.Sprintf("%s:%d: %s: %s", f.File, f.Line, f.Rule, f.Message))
 			}

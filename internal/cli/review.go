@@ -99,37 +99,20 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 			return err
 		}
 	}
-	if rev.base == "" || rev.head == "" {
-		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
+	req := review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now, FailOnRisk: threshold}
+	if gh != nil {
+		req.Mode, req.GitHub = review.PullRequest, gh.adapter
 	}
-	prep, err := review.Prepare(ctx, review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now})
+	res, err := review.Run(ctx, req)
 	if err != nil {
 		return err
 	}
 	if gh != nil {
-		if err := gh.approvals(ctx, prep); err != nil {
-			return err
-		}
-		if err := gh.mergeResult(ctx, prep, now); err != nil {
-			return err
-		}
-	} else if scope == reviewer.ScopeReview {
-		// Who would have to approve is known from base; whether they did
-		// is not, and the report says so.
-		rules, err := prep.ApprovalRules()
-		if err != nil {
-			return err
-		}
-		prep.Input.Required = reviewer.Required(rules)
-	}
-	prep.Input.FailOnRisk = threshold
-	rep := reviewer.Decide(*prep.Input)
-	if gh != nil {
-		if err := gh.publish(ctx, p, rep, out.output); err != nil {
+		if err := gh.publish(ctx, p, res.Report, out.output); err != nil {
 			return err
 		}
 	}
-	return out.write(p, renderer, rep)
+	return out.write(p, renderer, res.Report)
 }
 
 // parseFailOnRisk reads --fail-on-risk; empty means no threshold.
