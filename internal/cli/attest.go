@@ -15,7 +15,7 @@ import (
 
 	"github.com/nhigate/nhigate/attest"
 	"github.com/nhigate/nhigate/internal/ghapi"
-		"github.com/nhigate/nhigate/internal/review"
+	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"

@@ -72,9 +72,9 @@ func (e *RevisionError) Unwrap() error { return e.Err }
 // Prepared is a review before its decision: the input to
 // reviewer.Decide, and what GitHub mode needs to add approvals to it.
 type Prepared struct {
-	Input   *reviewer.Input
-	Config  *config.Config
-	Base    source.Tree
+	Input  *reviewer.Input
+	Config *config.Config
+	Base   source.Tree
 	// HeadTree is the head revision as read.
 	HeadTree source.Tree
 	Changed  []string
