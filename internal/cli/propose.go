@@ -16,8 +16,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/review"
@@ -99,14 +97,6 @@ type proposeResult struct {
 	Proposals []*proposal `json:"proposals"`
 }
 
-// promptSource is where the prompt comes from: --prompt-file, or each
-// spec's own metadata.provenance.prompt when file is false.
-type promptSource struct {
-	file   bool
-	text   string
-	noText bool // record only the hash
-}
-
 type proposeFlags struct {
 	repo, checkout, base, path, promptFile, format, now string
 	noPromptText, draft, dryRun                         bool
@@ -168,7 +158,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 			return err
 		}
 	}
-	prompt := promptSource{noText: f.noPromptText}
+	prompt := yamledit.Prompt{HashOnly: f.noPromptText}
 	if f.promptFile != "" {
 		data, err := readBounded(f.promptFile, maxPromptFile)
 		if err != nil {
@@ -177,7 +167,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		if !utf8.Valid(data) {
 			return usageErrorf("--prompt-file %s is not valid UTF-8; save the prompt as UTF-8", f.promptFile)
 		}
-		prompt.file, prompt.text = true, string(data)
+		prompt.FromFile, prompt.Text = true, string(data)
 	}
 
 	// The spec is judged by the target's base, never by anything the
@@ -287,16 +277,10 @@ func checkRepoPath(p string) error {
 	return nil
 }
 
-// errForged is a promptSha256 or prompt that disagrees with the prompt.
-// The generator must not forge provenance, so it is never overwritten.
-type errForged struct{ file, msg string }
-
-func (e *errForged) Error() string { return e.file + ": " + e.msg }
-
 // prepareProposal stamps one spec's provenance and parses the result as it
 // will be committed. A spec that cannot be stamped comes back with failures and no
 // branch; only errors that stop the whole run are returned.
-func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, cfg *config.Config) (*proposal, error) {
+func prepareProposal(file, pathFlag string, prompt yamledit.Prompt, now time.Time, cfg *config.Config) (*proposal, error) {
 	lim := cfg.SpecLimits()
 	data, err := readBounded(file, lim.MaxFileSize)
 	if err != nil {
@@ -307,51 +291,31 @@ func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, 
 	}
 	pr := &proposal{Spec: file, Failures: []string{}}
 	original, origErr := spec.Parse(file, data, spec.Strict, lim)
-	doc, err := singleDoc(data)
-	if err != nil {
+	// The spec is committed as YAML, written as people write it.
+	st, err := yamledit.StampProvenance(data, strings.EqualFold(path.Ext(file), ".json"), prompt, now)
+	var docErr *yamledit.DocError
+	var forged *yamledit.ForgedError
+	var noPrompt *yamledit.NoPromptError
+	switch {
+	case errors.As(err, &docErr):
 		pr.Failures = failuresOf(origErr)
 		if len(pr.Failures) == 0 {
 			pr.Failures = []string{fmt.Sprintf("%s: %v", file, err)}
 		}
 		return pr, nil
+	case errors.As(err, &forged):
+		return nil, &exitError{code: ExitBlocked, err: fmt.Errorf("%s: %w", file, err)}
+	case errors.As(err, &noPrompt):
+		return nil, usageErrorf("%s %v", file, err)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	root := yamledit.Mapping(doc)
-	if root == nil {
-		pr.Failures = failuresOf(origErr)
-		if len(pr.Failures) == 0 {
-			pr.Failures = []string{file + ": the document is not a mapping"}
-		}
-		return pr, nil
+	if dnsLabelRE.MatchString(st.Name) {
+		pr.Name = st.Name
 	}
-	if _, n, _ := yamledit.Field(root, "metadata"); n != nil {
-		if _, v, _ := yamledit.Field(n, "name"); v != nil && v.Kind == yaml.ScalarNode && dnsLabelRE.MatchString(v.Value) {
-			pr.Name = v.Value
-		}
-	}
-
-	if strings.EqualFold(path.Ext(file), ".json") {
-		blockStyle(doc) // the spec is committed as YAML, written as people write it
-	}
-	sum, err := stamp(file, root, prompt, now)
-	if err != nil {
-		var forged *errForged
-		if errors.As(err, &forged) {
-			return nil, &exitError{code: ExitBlocked, err: err}
-		}
-		return nil, err
-	}
-	pr.PromptSHA256 = sum
+	pr.PromptSHA256 = st.PromptSHA256
 	pr.GeneratedAt = now.Format(time.RFC3339)
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("write stamped %s: %w", file, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("write stamped %s: %w", file, err)
-	}
-	pr.Content = buf.String()
+	pr.Content = string(st.Content)
 
 	pr.Path = pathFlag
 	if pr.Path == "" {
@@ -368,11 +332,11 @@ func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, 
 		return nil, usageErrorf("%s is not where %s expects specs, so a review would not see it: choose --path to match its specs globs", pr.Path, config.File)
 	}
 	if pr.Name != "" {
-		h := sha256.Sum256(buf.Bytes())
+		h := sha256.Sum256(st.Content)
 		pr.Branch = "nhigate/" + pr.Name + "-" + hex.EncodeToString(h[:])[:7]
 	}
 
-	ws, err := spec.Parse(pr.Path, buf.Bytes(), spec.Strict, lim)
+	ws, err := spec.Parse(pr.Path, st.Content, spec.Strict, lim)
 	if err != nil {
 		var errs spec.Errors
 		if !errors.As(err, &errs) {
@@ -391,8 +355,8 @@ func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, 
 		return nil, fmt.Errorf("stamped %s does not read back as the one workflow it held", file)
 	}
 	got := ws[0].Metadata.Provenance
-	if got.PromptSHA256 != sum || got.GeneratedAt.Text != pr.GeneratedAt ||
-		prompt.file && !prompt.noText && got.Prompt != prompt.text {
+	if got.PromptSHA256 != st.PromptSHA256 || got.GeneratedAt.Text != pr.GeneratedAt ||
+		prompt.FromFile && !prompt.HashOnly && got.Prompt != prompt.Text {
 		return nil, fmt.Errorf("stamped %s does not read back with the provenance written", file)
 	}
 	pr.workflows = ws
@@ -409,117 +373,6 @@ func failuresOf(err error) []string {
 		out = append(out, e.Error())
 	}
 	return out
-}
-
-// singleDoc decodes data, which must hold exactly one YAML document.
-func singleDoc(data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(n.Content) > 0 {
-			docs = append(docs, &n)
-		}
-	}
-	if len(docs) != 1 {
-		return nil, fmt.Errorf("holds %d documents; propose takes one workflow per file", len(docs))
-	}
-	return docs[0], nil
-}
-
-// blockStyle drops the JSON styles under n: collections go to block style
-// and strings are quoted only where YAML needs it.
-func blockStyle(n *yaml.Node) {
-	n.Style = 0
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
-}
-
-// stamp writes promptSha256, the prompt (unless only its hash is to be
-// recorded) and generatedAt into the document's metadata.provenance,
-// keeping every other node, comment and the field order. It returns the
-// prompt's SHA-256.
-func stamp(file string, root *yaml.Node, prompt promptSource, now time.Time) (string, error) {
-	meta, err := childMapping(root, "metadata")
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", file, err)
-	}
-	prov, err := childMapping(meta, "provenance")
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", file, err)
-	}
-	scalar := func(name string) (string, bool) {
-		_, v, _ := yamledit.Field(prov, name)
-		if v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			return "", false
-		}
-		return v.Value, true
-	}
-	written, hasText := scalar("prompt")
-	text := prompt.text
-	switch {
-	case prompt.file && hasText && written != "" && written != text:
-		return "", &errForged{file, "metadata.provenance.prompt differs from --prompt-file: propose the prompt the spec was generated from"}
-	case !prompt.file && written == "":
-		return "", usageErrorf("%s has no metadata.provenance.prompt: pass the prompt with --prompt-file, so that its SHA-256 can be recorded", file)
-	case !prompt.file:
-		text = written
-	}
-	h := sha256.Sum256([]byte(text))
-	sum := hex.EncodeToString(h[:])
-	if given, ok := scalar("promptSha256"); ok && given != "" && !strings.EqualFold(given, sum) {
-		return "", &errForged{file, fmt.Sprintf("metadata.provenance.promptSha256 is %s, but the prompt's SHA-256 is %s: nhigate does not overwrite a hash that disagrees with its prompt; remove it, or propose the prompt it was computed from", given, sum)}
-	}
-	if prompt.file && !prompt.noText {
-		v := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: text}
-		if strings.Contains(text, "\n") {
-			v.Style = yaml.LiteralStyle
-		}
-		setField(prov, "prompt", v)
-	}
-	setField(prov, "promptSha256", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sum})
-	setField(prov, "generatedAt", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: now.Format(time.RFC3339)})
-	return sum, nil
-}
-
-// childMapping returns the mapping under key in m, adding an empty one when
-// the key is missing or null.
-func childMapping(m *yaml.Node, key string) (*yaml.Node, error) {
-	_, v, _ := yamledit.Field(m, key)
-	switch {
-	case v == nil:
-		v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		setField(m, key, v)
-	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		setField(m, key, n)
-		v = n
-	case v.Kind != yaml.MappingNode:
-		return nil, fmt.Errorf("%s is not written out as a mapping; write its fields directly, without anchors or aliases", key)
-	}
-	return v, nil
-}
-
-// setField sets key in mapping m to v, in place when the key is there so
-// that the key's position and comments stay.
-func setField(m *yaml.Node, key string, v *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			old := m.Content[i+1]
-			v.HeadComment, v.LineComment, v.FootComment = old.HeadComment, old.LineComment, old.FootComment
-			m.Content[i+1] = v
-			return
-		}
-	}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
 }
 
 // judge runs the base's policies on every stamped spec and records each
@@ -590,7 +443,7 @@ func commitMessage(pr *proposal) string {
 
 // proposalBody is the pull request body: failures first, then the prompt,
 // the entitlement diff preview and the policy results.
-func proposalBody(pr *proposal, prompt promptSource, policies string) string {
+func proposalBody(pr *proposal, prompt yamledit.Prompt, policies string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A generator proposes %s at %s. The generator only drafts: this pull request passes the same review as any other, and nothing is granted until it merges.\n\n", output.Code(pr.Name), output.Code(pr.Path))
 	if len(pr.Failures) > 0 {
@@ -605,8 +458,8 @@ func proposalBody(pr *proposal, prompt promptSource, policies string) string {
 		b.WriteString("\n")
 	}
 
-	text := prompt.text
-	if !prompt.file && len(pr.workflows) == 1 {
+	text := prompt.Text
+	if !prompt.FromFile && len(pr.workflows) == 1 {
 		text = pr.workflows[0].Metadata.Provenance.Prompt
 	}
 	// The body is public; a secret pasted into the prompt fails NHI-SEC-001
