@@ -169,7 +169,7 @@ func (s SARIF) Render(w io.Writer, r *reviewer.Report) error {
 				index[id] = len(rules)
 				rules = append(rules, sarifRule{
 					ID: id, Name: ruleName(id), ShortDescription: sarifText{Text: "Entitlement change: " + string(c.Kind)},
-					Help: sarifText{Text: "nhigate diff rates every change by the access it adds; each change at risk medium or above is listed for a reviewer to check. The level follows the risk: error for high and critical, warning for medium."},
+					Help:                 sarifText{Text: "nhigate diff rates every change by the access it adds; each change at risk medium or above is listed for a reviewer to check. The level follows the risk: error for high and critical, warning for medium."},
 					DefaultConfiguration: sarifLevel{Level: "warning"},
 					Properties:           map[string]any{"tags": []string{"security", "non-human-identity", "entitlement-diff"}},
 				})
