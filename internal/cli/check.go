@@ -9,6 +9,7 @@ import (
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
+	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
 )
@@ -29,7 +30,7 @@ const checkExamples = `  # Check every spec under a directory
 func runCheck(ctx context.Context, p *program, args []string) error {
 	var out outputFlags
 	fs := p.flags("check", "check [flags] PATH...", checkExamples)
-	out.register(fs)
+	out.register(fs, output.KindReport, true)
 	configFile := fs.String("config", "", "repo config to apply; by default the "+config.File+" found from the working directory up to the repository root, as git finds .git")
 	failOnWarn := fs.Bool("fail-on-warn", false, "block on warnings as well as on failures")
 	discover := fs.Bool("discover", false, "skip named files that are not nhigate specs, as in directories (for pre-commit, which passes every YAML file)")

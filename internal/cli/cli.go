@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -342,26 +343,45 @@ func parseInterspersed(fs *flag.FlagSet, args []string) error {
 // errHelp stops a command after --help; it is not a failure.
 var errHelp = errors.New("help shown")
 
-// outputFlags are shared by every command that renders a report.
+// outputFlags are --format, --output and --now, the same on every command
+// that has them: one help text, one error for an unknown format that lists
+// the valid ones, and --output written whole or not at all.
 type outputFlags struct {
+	kind                output.Kind
 	format, output, now string
 }
 
-func (o *outputFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output format: "+strings.Join(output.Formats, ", "))
-	fs.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
-	fs.StringVar(&o.now, "now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+// Help texts of the shared flags.
+const (
+	outputUsage = "write the result to this file instead of standard output; the file is replaced whole, never left half-written"
+	nowUsage    = "judge as of this RFC 3339 time instead of the clock, e.g. 2026-11-25T12:00:00Z (for tests and audits)"
+)
+
+// register adds --format and --output for a kind of result, and --now
+// when the command judges time.
+func (o *outputFlags) register(fs *flag.FlagSet, kind output.Kind, now bool) {
+	o.kind = kind
+	formats := output.FormatsOf(kind)
+	fs.StringVar(&o.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
+	fs.StringVar(&o.output, "output", "", outputUsage)
+	if now {
+		fs.StringVar(&o.now, "now", "", nowUsage)
+	}
 }
 
 // resolve validates the flags once parsed: the time to judge by and the
-// renderer.
-func (o *outputFlags) resolve(p *program) (time.Time, output.Renderer, error) {
+// printer.
+func (o *outputFlags) resolve(p *program) (time.Time, output.Printer, error) {
 	now, err := p.clock(o.now)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	r, err := o.renderer(p)
-	return now, r, err
+	color := o.output == "" && isTerminal(p.stdout) && p.env["NO_COLOR"] == "" && p.env["TERM"] != "dumb"
+	pr, err := output.Pick(o.kind, o.format, output.Options{Color: color, Version: version()})
+	if err != nil {
+		return time.Time{}, nil, usageErrorf("--format: %v", err)
+	}
+	return now, pr, nil
 }
 
 // clock is the time a run judges by: --now when given (for tests and
@@ -377,31 +397,57 @@ func (p *program) clock(nowFlag string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-func (o *outputFlags) renderer(p *program) (output.Renderer, error) {
-	color := o.output == "" && isTerminal(p.stdout) && p.env["NO_COLOR"] == "" && p.env["TERM"] != "dumb"
-	r, err := output.Get(o.format, output.Options{Color: color, Version: version()})
-	if err != nil {
-		return nil, usageErrorf("--format: %v", err)
+// emit prints v to standard output, or to --output, replacing the file
+// whole; then it says on standard error what it wrote, after summary.
+func (o *outputFlags) emit(p *program, print output.Printer, v any, summary string) error {
+	if o.output == "" {
+		if err := print(p.stdout, v); err != nil {
+			return fmt.Errorf("write the result: %w", err)
+		}
+		return nil
 	}
-	return r, nil
+	if err := writeAtomic(o.output, func(w io.Writer) error { return print(w, v) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.stderr, "nhigate: %s: wrote %s\n", summary, o.output)
+	return nil
+}
+
+// writeAtomic writes a file through a temporary file beside it, renamed
+// over it once whole: a reader never sees half a report, and a failed run
+// leaves the previous file as it was.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return usageErrorf("--output: %v", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return usageErrorf("--output: %v", err)
+	}
+	return nil
 }
 
 // write renders the report and maps its verdict to the outcome.
-func (o *outputFlags) write(p *program, r output.Renderer, rep *reviewer.Report) error {
-	w := p.stdout
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return usageErrorf("--output: %v", err)
-		}
-		defer f.Close()
-		w = f
-		defer func() {
-			fmt.Fprintf(p.stderr, "nhigate: %s: wrote %s\n", rep.Verdict, o.output)
-		}()
-	}
-	if err := r.Render(w, rep); err != nil {
-		return fmt.Errorf("write report: %w", err)
+func (o *outputFlags) write(p *program, print output.Printer, rep *reviewer.Report) error {
+	if err := o.emit(p, print, rep, string(rep.Verdict)); err != nil {
+		return err
 	}
 	if rep.Verdict != reviewer.Pass {
 		return errBlocked

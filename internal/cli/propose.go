@@ -1,17 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,9 +37,6 @@ const proposeExamples = `  # See what would be proposed, judged by a clone's def
   nhigate propose --github-repo acme/policies --draft new.yaml
 `
 
-// generatedLabel marks the pull requests a generator proposed.
-const generatedLabel = "nhigate:generated"
-
 // maxPromptFile bounds --prompt-file: a prompt is a request, not a corpus.
 const maxPromptFile = 256 << 10
 
@@ -55,51 +49,21 @@ const maxPromptInBody = 16 << 10
 // body stays under output.MaxCommentSize.
 const maxFailuresInBody = 20
 
-var proposeFormats = []string{"text", "json"}
-
 var dnsLabelRE = regexp.MustCompile(spec.DNSLabelPattern)
 
-// proposal is one spec on its way to a pull request.
+// proposal is one spec on its way to a pull request, with what was read
+// and judged of it.
 type proposal struct {
-	Spec         string `json:"spec"` // the file named on the command line
-	Name         string `json:"name"`
-	Path         string `json:"path"` // where the spec goes in the repo
-	Branch       string `json:"branch"`
-	Title        string `json:"title"`
-	Body         string `json:"body"`
-	Draft        bool   `json:"draft"`
-	PromptSHA256 string `json:"promptSha256"`
-	GeneratedAt  string `json:"generatedAt"`
-	// Failures say why the spec may not merge; empty when it passes.
-	Failures []string `json:"failures"`
-	// Content is the stamped spec as committed.
-	Content     string      `json:"content"`
-	PullRequest *openedPull `json:"pullRequest,omitempty"`
-
+	output.Proposal
 	workflows []*spec.Workflow
 	invalid   spec.Errors
 	report    *reviewer.Report
 }
 
-type openedPull struct {
-	Number int    `json:"number"`
-	URL    string `json:"url"`
-}
-
-// proposeResult is what one run did, for the text and JSON output.
-type proposeResult struct {
-	SchemaVersion int `json:"schemaVersion"`
-	// Policies says whose config and policies judged the specs.
-	Policies  string      `json:"policies"`
-	Repo      string      `json:"repo,omitempty"`
-	DryRun    bool        `json:"dryRun"`
-	Opened    bool        `json:"opened"`
-	Proposals []*proposal `json:"proposals"`
-}
-
 type proposeFlags struct {
-	repo, checkout, base, path, promptFile, format, now string
-	noPromptText, draft, dryRun                         bool
+	repo, checkout, base, path, promptFile string
+	noPromptText, draft, dryRun            bool
+	out                                    outputFlags
 }
 
 func runPropose(ctx context.Context, p *program, args []string) error {
@@ -113,8 +77,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	fs.BoolVar(&f.noPromptText, "no-prompt-text", false, "record only the prompt's SHA-256, not its text (needs --prompt-file)")
 	fs.BoolVar(&f.draft, "draft", false, "open a draft pull request even for a failing spec, titled [failing] with the failures in its body (the exit status is still 1)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the branch, path, title and body that would be proposed, and call no API")
-	fs.StringVar(&f.format, "format", "text", "output format: "+strings.Join(proposeFormats, ", "))
-	fs.StringVar(&f.now, "now", "", "stamp generatedAt and judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+	f.out.register(fs, output.KindPropose, true)
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -133,13 +96,11 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	if f.noPromptText && f.promptFile == "" {
 		return usageErrorf("--no-prompt-text needs --prompt-file: the prompt to hash")
 	}
-	if !slices.Contains(proposeFormats, f.format) {
-		return usageErrorf("--format: unknown format %q: use one of %s", f.format, strings.Join(proposeFormats, ", "))
-	}
-	now, err := p.clock(f.now)
+	now, print, err := f.out.resolve(p)
 	if err != nil {
 		return err
 	}
+	// generatedAt is stamped to the second, as RFC 3339 writes it.
 	now = now.Truncate(time.Second)
 	var owner, name string
 	if f.repo != "" {
@@ -174,7 +135,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	// generator supplies.
 	var base source.Tree = source.Dir(".") // read only for cfg.Policies, which the defaults leave empty
 	cfg := config.Default()
-	res := &proposeResult{SchemaVersion: 1, Repo: f.repo, DryRun: f.dryRun,
+	res := &output.ProposeResult{SchemaVersion: output.ResultSchemaVersion, Repo: f.repo, DryRun: f.dryRun,
 		Policies: "built-in defaults (no --repo: the target repository's .nhigate.yaml and policies were not read)"}
 	baseSHA := ""
 	if f.checkout != "" {
@@ -195,18 +156,20 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		res.Policies = fmt.Sprintf("%s and policies of %s in %s", config.File, base, f.checkout)
 	}
 
+	var prs []*proposal
 	for _, file := range specs {
 		pr, err := prepareProposal(file, f.path, prompt, now, cfg)
 		if err != nil {
 			return err
 		}
-		res.Proposals = append(res.Proposals, pr)
+		prs = append(prs, pr)
+		res.Proposals = append(res.Proposals, &pr.Proposal)
 	}
-	if err := judge(ctx, res.Proposals, base, cfg, now); err != nil {
+	if err := judge(ctx, prs, base, cfg, now); err != nil {
 		return err
 	}
 	failing := 0
-	for _, pr := range res.Proposals {
+	for _, pr := range prs {
 		pr.Draft = f.draft
 		if len(pr.Failures) > 0 {
 			failing++
@@ -216,23 +179,23 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	}
 
 	if failing > 0 && !f.draft {
-		if err := writePropose(p.stdout, f.format, res); err != nil {
+		if err := f.out.emit(p, print, res, "propose"); err != nil {
 			return err
 		}
 		fmt.Fprintf(p.stderr, "nhigate: propose: refused: %s validation or policy; no pull request opened. Fix the spec and run again, or pass --draft to open a draft marked [failing]\n",
 			plural(failing, "spec fails", "specs fail"))
 		return errBlocked
 	}
-	for _, pr := range res.Proposals {
+	for _, pr := range prs {
 		if pr.Branch == "" {
-			if err := writePropose(p.stdout, f.format, res); err != nil {
+			if err := f.out.emit(p, print, res, "propose"); err != nil {
 				return err
 			}
 			return &exitError{code: ExitBlocked, err: fmt.Errorf("%s cannot be proposed even as a draft: it must be YAML with a valid metadata.name", pr.Spec)}
 		}
 	}
 	if client != nil {
-		for _, pr := range res.Proposals {
+		for _, pr := range prs {
 			opened, err := client.OpenChange(ctx, ghapi.Change{
 				Owner: owner, Repo: name, Base: f.base, BaseSHA: baseSHA,
 				Branch:  pr.Branch,
@@ -241,16 +204,16 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 				Title:   pr.Title,
 				Body:    pr.Body,
 				Draft:   pr.Draft,
-				Labels:  []string{generatedLabel},
+				Labels:  []string{output.ProposalLabel},
 			})
 			if err != nil {
 				return err
 			}
-			pr.PullRequest = &openedPull{Number: opened.Number, URL: opened.URL}
+			pr.PullRequest = &output.OpenedPull{Number: opened.Number, URL: opened.URL}
 		}
 		res.Opened = true
 	}
-	if err := writePropose(p.stdout, f.format, res); err != nil {
+	if err := f.out.emit(p, print, res, "propose"); err != nil {
 		return err
 	}
 	if failing > 0 {
@@ -289,7 +252,7 @@ func prepareProposal(file, pathFlag string, prompt yamledit.Prompt, now time.Tim
 		}
 		return nil, usageErrorf("read %s: %v", file, err)
 	}
-	pr := &proposal{Spec: file, Failures: []string{}}
+	pr := &proposal{Proposal: output.Proposal{Spec: file, Failures: []string{}}}
 	original, origErr := spec.Parse(file, data, spec.Strict, lim)
 	// The spec is committed as YAML, written as people write it.
 	st, err := yamledit.StampProvenance(data, strings.EqualFold(path.Ext(file), ".json"), prompt, now)
@@ -535,59 +498,4 @@ func longestRun(s string, c byte) int {
 		}
 	}
 	return best
-}
-
-func writePropose(w io.Writer, format string, res *proposeResult) error {
-	if format == "json" {
-		if err := output.WriteJSON(w, res); err != nil {
-			return fmt.Errorf("write result: %w", err)
-		}
-		return nil
-	}
-	var buf bytes.Buffer
-	writeProposeText(&buf, res)
-	if _, err := io.WriteString(w, output.SafeText(buf.String())); err != nil {
-		return fmt.Errorf("write result: %w", err)
-	}
-	return nil
-}
-
-func writeProposeText(ew io.Writer, res *proposeResult) {
-	fmt.Fprintf(ew, "nhigate propose: judged by the %s\n", res.Policies)
-	for _, pr := range res.Proposals {
-		verdict := "pass"
-		if len(pr.Failures) > 0 {
-			verdict = "FAILING"
-		}
-		fmt.Fprintf(ew, "\n%s → %s: %s\n", pr.Spec, orNone(pr.Path), verdict)
-		for _, f := range pr.Failures {
-			fmt.Fprintf(ew, "  ✗ %s\n", f)
-		}
-		if pr.Branch == "" || len(pr.Failures) > 0 && !pr.Draft {
-			continue // refused: there is nothing to open
-		}
-		fmt.Fprintf(ew, "  branch        %s\n  title         %s\n  promptSha256  %s\n  generatedAt   %s\n", pr.Branch, pr.Title, pr.PromptSHA256, pr.GeneratedAt)
-		switch {
-		case pr.PullRequest != nil:
-			kind := "pull request"
-			if pr.Draft {
-				kind = "draft pull request"
-			}
-			fmt.Fprintf(ew, "  opened %s #%d: %s\n", kind, pr.PullRequest.Number, pr.PullRequest.URL)
-		case res.DryRun:
-			fmt.Fprintf(ew, "  dry run: would open a pull request in %s labelled %s with this body:\n\n", orNone(res.Repo), generatedLabel)
-			for _, line := range strings.Split(strings.TrimSuffix(pr.Body, "\n"), "\n") {
-				fmt.Fprintf(ew, "    %s\n", line)
-			}
-		case res.Repo == "":
-			fmt.Fprintln(ew, "  nothing opened: name the repository with --github-repo")
-		}
-	}
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }

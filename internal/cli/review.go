@@ -7,6 +7,7 @@ import (
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/internal/review"
+	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 )
 
@@ -62,7 +63,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	var out outputFlags
 	fs := p.flags(string(scope), usage, examples)
 	rev.register(fs, scope == reviewer.ScopeReview)
-	out.register(fs)
+	out.register(fs, output.KindReport, true)
 	var failOnRisk string
 	fs.StringVar(&failOnRisk, "fail-on-risk", "", "block (exit 1) when the diff's highest risk is at or above this level: low, medium, high or critical. Outside GitHub Actions no approvals are enforced, so set it (e.g. to high) to stop governance changes and risky widenings there")
 	var forceGitHub, forceLocal bool
