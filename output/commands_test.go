@@ -132,3 +132,23 @@ func TestPick(t *testing.T) {
 		t.Errorf("report formats (-want +got):\n%s", diff)
 	}
 }
+
+// TestProposalBody: the pull request body of a failing proposal, with a
+// prompt that holds a key and a fence of its own.
+func TestProposalBody(t *testing.T) {
+	pr := proposeResult().Proposals[0]
+	pr.Failures = []string{"identities/release-bot.yaml:9: NHI-EXP-001: " + hostileName}
+	rep := reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeReview, Files: 1,
+		Findings: []reviewer.Finding{{Rule: "NHI-EXP-001", Kind: "deny", Severity: "high", Message: hostileName,
+			Identity: "release-bot", File: "identities/release-bot.yaml", Line: 9, Col: 3}}})
+	prompt := "Give the release bot " + awsKey + "\n```\nand more\n"
+	pr.Title = ProposalTitle(pr, "staging")
+	body := ProposalBody(pr, rep, prompt, "built-in defaults", "test")
+	if strings.Contains(body, awsKey) || strings.Contains(body, Marker) {
+		t.Errorf("the body shows the key or the review's marker:\n%s", body)
+	}
+	if !strings.Contains(body, "> ````text\n") {
+		t.Errorf("the prompt's fence is not longer than the prompt's own:\n%s", body)
+	}
+	golden(t, "cmd-propose.body.md", []byte(pr.Title+"\n\n"+ProposalCommit(pr, "", "test")+"\n"+body))
+}

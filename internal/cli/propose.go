@@ -2,13 +2,10 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,9 +13,9 @@ import (
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/review"
-	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/internal/yamledit"
+	"github.com/nhigate/nhigate/lifecycle"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
@@ -40,16 +37,7 @@ const proposeExamples = `  # See what would be proposed, judged by a clone's def
 // maxPromptFile bounds --prompt-file: a prompt is a request, not a corpus.
 const maxPromptFile = 256 << 10
 
-// maxPromptInBody bounds the prompt quoted in a pull request body, which
-// GitHub caps at output.MaxCommentSize; the spec holds it whole.
-const maxPromptInBody = 16 << 10
 
-// maxFailuresInBody bounds each list of failures and findings in a pull
-// request body; with the prompt and half of the limit for the preview, the
-// body stays under output.MaxCommentSize.
-const maxFailuresInBody = 20
-
-var dnsLabelRE = regexp.MustCompile(spec.DNSLabelPattern)
 
 // proposal is one spec on its way to a pull request, with what was read
 // and judged of it.
@@ -58,6 +46,7 @@ type proposal struct {
 	workflows []*spec.Workflow
 	invalid   spec.Errors
 	report    *reviewer.Report
+	message   string // the commit message
 }
 
 type proposeFlags struct {
@@ -174,8 +163,17 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		if len(pr.Failures) > 0 {
 			failing++
 		}
-		pr.Title = proposalTitle(pr)
-		pr.Body = proposalBody(pr, prompt, res.Policies)
+		env, generator, text := "", "", prompt.Text
+		if len(pr.workflows) == 1 {
+			w := pr.workflows[0]
+			env, generator = w.Spec.Environment, w.Metadata.Provenance.Generator
+			if !prompt.FromFile {
+				text = w.Metadata.Provenance.Prompt
+			}
+		}
+		pr.Title = output.ProposalTitle(&pr.Proposal, env)
+		pr.Body = output.ProposalBody(&pr.Proposal, pr.report, text, res.Policies, version())
+		pr.message = output.ProposalCommit(&pr.Proposal, generator, version())
 	}
 
 	if failing > 0 && !f.draft {
@@ -200,7 +198,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 				Owner: owner, Repo: name, Base: f.base, BaseSHA: baseSHA,
 				Branch:  pr.Branch,
 				Files:   map[string][]byte{pr.Path: []byte(pr.Content)},
-				Message: commitMessage(pr),
+				Message: pr.message,
 				Title:   pr.Title,
 				Body:    pr.Body,
 				Draft:   pr.Draft,
@@ -252,90 +250,23 @@ func prepareProposal(file, pathFlag string, prompt yamledit.Prompt, now time.Tim
 		}
 		return nil, usageErrorf("read %s: %v", file, err)
 	}
-	pr := &proposal{Proposal: output.Proposal{Spec: file, Failures: []string{}}}
-	original, origErr := spec.Parse(file, data, spec.Strict, lim)
-	// The spec is committed as YAML, written as people write it.
-	st, err := yamledit.StampProvenance(data, strings.EqualFold(path.Ext(file), ".json"), prompt, now)
-	var docErr *yamledit.DocError
+	d, err := lifecycle.NewDraft(file, data, lifecycle.DraftOptions{Path: pathFlag, Prompt: prompt, Now: now, Config: cfg})
 	var forged *yamledit.ForgedError
 	var noPrompt *yamledit.NoPromptError
+	var outside *lifecycle.OutsideSpecsError
 	switch {
-	case errors.As(err, &docErr):
-		pr.Failures = failuresOf(origErr)
-		if len(pr.Failures) == 0 {
-			pr.Failures = []string{fmt.Sprintf("%s: %v", file, err)}
-		}
-		return pr, nil
 	case errors.As(err, &forged):
-		return nil, &exitError{code: ExitBlocked, err: fmt.Errorf("%s: %w", file, err)}
+		return nil, &exitError{code: ExitBlocked, err: err}
 	case errors.As(err, &noPrompt):
-		return nil, usageErrorf("%s %v", file, err)
+		return nil, usageErrorf("%s %v", file, noPrompt)
+	case errors.As(err, &outside):
+		return nil, usageErrorf("%v", outside)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, err
 	}
-	if dnsLabelRE.MatchString(st.Name) {
-		pr.Name = st.Name
-	}
-	pr.PromptSHA256 = st.PromptSHA256
-	pr.GeneratedAt = now.Format(time.RFC3339)
-	pr.Content = string(st.Content)
-
-	pr.Path = pathFlag
-	if pr.Path == "" {
-		if pr.Name == "" {
-			pr.Failures = failuresOf(origErr)
-			if len(pr.Failures) == 0 {
-				pr.Failures = []string{file + ": metadata.name is missing or not a DNS label"}
-			}
-			return pr, nil
-		}
-		pr.Path = "identities/" + pr.Name + ".yaml"
-	}
-	if ok, _ := cfg.CandidatePath(pr.Path); !ok {
-		return nil, usageErrorf("%s is not where %s expects specs, so a review would not see it: choose --path to match its specs globs", pr.Path, config.File)
-	}
-	if pr.Name != "" {
-		h := sha256.Sum256(st.Content)
-		pr.Branch = "nhigate/" + pr.Name + "-" + hex.EncodeToString(h[:])[:7]
-	}
-
-	ws, err := spec.Parse(pr.Path, st.Content, spec.Strict, lim)
-	if err != nil {
-		var errs spec.Errors
-		if !errors.As(err, &errs) {
-			return nil, err
-		}
-		if origErr == nil {
-			return nil, fmt.Errorf("stamping %s made it invalid: %w", file, err)
-		}
-		pr.invalid = errs
-		for _, e := range errs {
-			pr.Failures = append(pr.Failures, e.Error())
-		}
-		return pr, nil
-	}
-	if len(ws) != 1 || len(original) != 1 {
-		return nil, fmt.Errorf("stamped %s does not read back as the one workflow it held", file)
-	}
-	got := ws[0].Metadata.Provenance
-	if got.PromptSHA256 != st.PromptSHA256 || got.GeneratedAt.Text != pr.GeneratedAt ||
-		prompt.FromFile && !prompt.HashOnly && got.Prompt != prompt.Text {
-		return nil, fmt.Errorf("stamped %s does not read back with the provenance written", file)
-	}
-	pr.workflows = ws
+	pr := &proposal{Proposal: output.Proposal{Spec: file, Name: d.Name, Path: d.Path, Branch: d.Branch, PromptSHA256: d.PromptSHA256,
+		GeneratedAt: d.GeneratedAt, Failures: d.Failures, Content: string(d.Content)}, workflows: d.Workflows, invalid: d.Invalid}
 	return pr, nil
-}
-
-func failuresOf(err error) []string {
-	var errs spec.Errors
-	if !errors.As(err, &errs) {
-		return nil
-	}
-	out := make([]string, 0, len(errs))
-	for _, e := range errs {
-		out = append(out, e.Error())
-	}
-	return out
 }
 
 // judge runs the base's policies on every stamped spec and records each
@@ -380,122 +311,3 @@ func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.C
 	return nil
 }
 
-func proposalTitle(pr *proposal) string {
-	name := pr.Name
-	if name == "" {
-		name = pr.Spec
-	}
-	t := "nhigate: propose " + name
-	if len(pr.workflows) == 1 && pr.workflows[0].Spec.Environment != "" {
-		t += " (" + pr.workflows[0].Spec.Environment + ")"
-	}
-	if len(pr.Failures) > 0 {
-		t = "[failing] " + t
-	}
-	return t
-}
-
-func commitMessage(pr *proposal) string {
-	generator := "an unnamed generator"
-	if len(pr.workflows) == 1 && pr.workflows[0].Metadata.Provenance.Generator != "" {
-		generator = pr.workflows[0].Metadata.Provenance.Generator
-	}
-	return fmt.Sprintf("%s\n\nGenerated by %s at %s from a prompt with SHA-256 %s.\nProposed by nhigate propose %s.\n",
-		pr.Title, generator, pr.GeneratedAt, pr.PromptSHA256, version())
-}
-
-// proposalBody is the pull request body: failures first, then the prompt,
-// the entitlement diff preview and the policy results.
-func proposalBody(pr *proposal, prompt yamledit.Prompt, policies string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "A generator proposes %s at %s. The generator only drafts: this pull request passes the same review as any other, and nothing is granted until it merges.\n\n", output.Code(pr.Name), output.Code(pr.Path))
-	if len(pr.Failures) > 0 {
-		b.WriteString("> [!CAUTION]\n> **Failing.** This spec fails validation or policy and cannot pass review as it stands:\n>\n")
-		for i, f := range pr.Failures {
-			if i == maxFailuresInBody {
-				fmt.Fprintf(&b, "> - …and %d more; run `nhigate check` on the spec for all of them\n", len(pr.Failures)-i)
-				break
-			}
-			fmt.Fprintf(&b, "> - %s\n", output.Escape(f))
-		}
-		b.WriteString("\n")
-	}
-
-	text := prompt.Text
-	if !prompt.FromFile && len(pr.workflows) == 1 {
-		text = pr.workflows[0].Metadata.Provenance.Prompt
-	}
-	// The body is public; a secret pasted into the prompt fails NHI-SEC-001
-	// and must not be repeated here, even in a draft.
-	text = secret.Mask(text)
-	b.WriteString("### Prompt\n\n")
-	fmt.Fprintf(&b, "<details><summary>The prompt, SHA-256 <code>%s</code></summary>\n\n", pr.PromptSHA256)
-	if text != "" {
-		note := ""
-		if utf8.RuneCountInString(text) > maxPromptInBody {
-			text = string([]rune(text)[:maxPromptInBody])
-			note = "\n_The prompt is cut short here; its SHA-256 above covers the whole text._\n"
-		}
-		fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
-		fmt.Fprintf(&b, "> %stext\n", fence)
-		for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-			fmt.Fprintf(&b, "> %s\n", line)
-		}
-		fmt.Fprintf(&b, "> %s\n%s", fence, note)
-	}
-	b.WriteString("\n</details>\n\n")
-
-	b.WriteString("### Entitlement diff preview\n\n")
-	if pr.report != nil {
-		// The marker is how the review finds its own comment; a body
-		// carrying it would confuse that.
-		md := output.Markdown{Limit: output.MaxCommentSize / 2}.String(pr.report)
-		b.WriteString(strings.TrimPrefix(md, output.Marker+"\n"))
-	} else {
-		b.WriteString("The spec could not be read, so there is no preview.\n")
-	}
-
-	b.WriteString("\n### Policy results\n\n")
-	fmt.Fprintf(&b, "Judged by the %s.\n\n", policies)
-	if pr.report != nil && len(pr.report.Findings) == 0 && len(pr.Failures) == 0 {
-		b.WriteString("- ✅ every policy passes\n")
-	}
-	if pr.report != nil {
-		for i, f := range pr.report.Findings {
-			if i == maxFailuresInBody {
-				fmt.Fprintf(&b, "- …and %d more\n", len(pr.report.Findings)-i)
-				break
-			}
-			mark := "❌"
-			switch {
-			case f.Excepted:
-				mark = "➖ excepted:"
-			case f.Kind == "warn":
-				mark = "⚠️"
-			}
-			fmt.Fprintf(&b, "- %s %s %s (%s)\n", mark, output.Code(f.Rule), output.Escape(f.Message), output.Code(fmt.Sprintf("%s:%d", f.File, f.Line)))
-		}
-		for i, e := range pr.report.Invalid {
-			if i == maxFailuresInBody {
-				fmt.Fprintf(&b, "- …and %d more\n", len(pr.report.Invalid)-i)
-				break
-			}
-			fmt.Fprintf(&b, "- ❌ %s\n", output.Escape(e.Error()))
-		}
-	}
-	fmt.Fprintf(&b, "\n<sub>Opened by `nhigate propose` %s. The spec was stamped with generatedAt `%s`.</sub>\n", version(), pr.GeneratedAt)
-	return b.String()
-}
-
-func longestRun(s string, c byte) int {
-	best, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			run++
-			best = max(best, run)
-		} else {
-			run = 0
-		}
-	}
-	return best
-}
