@@ -37,8 +37,6 @@ const proposeExamples = `  # See what would be proposed, judged by a clone's def
 // maxPromptFile bounds --prompt-file: a prompt is a request, not a corpus.
 const maxPromptFile = 256 << 10
 
-
-
 // proposal is one spec on its way to a pull request, with what was read
 // and judged of it.
 type proposal struct {
@@ -310,4 +308,3 @@ func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.C
 	}
 	return nil
 }
-
