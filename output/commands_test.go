@@ -152,3 +152,25 @@ func TestProposalBody(t *testing.T) {
 	}
 	golden(t, "cmd-propose.body.md", []byte(pr.Title+"\n\n"+ProposalCommit(pr, "", "test")+"\n"+body))
 }
+
+// TestRevocation: the revocation pull request's body and its dry-run
+// preview, with a hostile revision and identity.
+func TestRevocation(t *testing.T) {
+	res := sweepResult()
+	res.Revision = "main`<!--" + awsKey
+	rv := &lifecycle.Revocation{
+		Files:   map[string][]byte{"identities/ci.yaml": nil, "identities/agent.yaml": []byte("metadata: {}\n")},
+		Removed: res.Items,
+		Manual:  []string{"identities/x.yaml: " + hostileName},
+	}
+	body := RevocationBody(res, rv)
+	var buf bytes.Buffer
+	if err := RevocationPreview(&buf, Change{Branch: "nhigate/sweep-2026-11-25-0a1b2c3d", BaseSHA: "1a2b3c4d5e6f", Title: "nhigate: revoke 1 expired grant",
+		Labels: []string{"nhigate:revocation"}, Files: rv.Files, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), awsKey) || strings.Contains(buf.String(), "<!--") {
+		t.Errorf("the preview shows the key or an HTML comment:\n%s", buf.String())
+	}
+	golden(t, "cmd-sweep.revocation", buf.Bytes())
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -194,7 +193,8 @@ func openRevocation(ctx context.Context, p *program, t *revocationTarget, base s
 	}
 	change := revocationChange(res, rv, commit, base)
 	if t == nil {
-		return printChange(p.stderr, change)
+		return output.RevocationPreview(p.stderr, output.Change{Branch: change.Branch, Base: change.Base, BaseSHA: change.BaseSHA,
+			Title: change.Title, Labels: change.Labels, Files: change.Files, Body: change.Body})
 	}
 	change.Owner, change.Repo = t.owner, t.repo
 	opened, err := t.client.OpenChange(ctx, change)
@@ -203,28 +203,6 @@ func openRevocation(ctx context.Context, p *program, t *revocationTarget, base s
 	}
 	fmt.Fprintf(p.stderr, "nhigate: sweep: opened revocation pull request #%d: %s\n", opened.Number, opened.URL)
 	return nil
-}
-
-// printChange shows a revocation pull request that --dry-run did not open.
-func printChange(w io.Writer, c ghapi.Change) error {
-	fmt.Fprintf(w, "nhigate: sweep: --dry-run: would open a pull request from %s onto %s (at %s):\n", c.Branch, orDefault(c.Base), short(c.BaseSHA))
-	fmt.Fprintf(w, "title: %s\nlabels: %s\nfiles:\n", c.Title, strings.Join(c.Labels, ", "))
-	for _, path := range slices.Sorted(maps.Keys(c.Files)) {
-		if c.Files[path] == nil {
-			fmt.Fprintf(w, "  delete %s\n", path)
-		} else {
-			fmt.Fprintf(w, "  rewrite %s\n", path)
-		}
-	}
-	_, err := fmt.Fprintf(w, "body:\n%s", c.Body)
-	return err
-}
-
-func orDefault(branch string) string {
-	if branch == "" {
-		return "the default branch"
-	}
-	return branch
 }
 
 // revocationChange is the pull request a revocation plan becomes. Its
@@ -262,32 +240,9 @@ func revocationChange(res *sweepResult, rv *lifecycle.Revocation, baseSHA, base 
 		Files:   rv.Files,
 		Message: title + "\n\nOpened by nhigate sweep as of " + res.Now.UTC().Format(time.RFC3339) + ".",
 		Title:   title,
-		Body:    revocationBody(res, rv),
+		Body:    output.RevocationBody(&res.SweepResult, rv),
 		Labels:  []string{"nhigate:revocation"},
 	}
-}
-
-func revocationBody(res *sweepResult, rv *lifecycle.Revocation) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "nhigate sweep found access that has ended, as of `%s` at `%s`. This pull request only removes access, so the diff rates it low risk.\n\n",
-		res.Now.UTC().Format(time.RFC3339), res.Revision)
-	b.WriteString("| finding | identity | where | expired | |\n|---|---|---|---|---|\n")
-	for _, it := range rv.Removed {
-		what := "spec file removed"
-		if it.Kind == lifecycle.ExceptionExpired {
-			what = "exception to " + output.Code(it.Rule) + " removed"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", it.Kind, output.Code(it.Identity),
-			output.Code(fmt.Sprintf("%s:%d", it.File, it.Line)), output.SweepWhen(it), what)
-	}
-	if len(rv.Manual) > 0 {
-		b.WriteString("\n**Left for a person** (not in this pull request):\n\n")
-		for _, m := range rv.Manual {
-			fmt.Fprintf(&b, "- %s\n", output.Escape(m))
-		}
-	}
-	b.WriteString("\nMerging revokes the grants at the next deploy; the deployer's `nhigate verify` already refuses expired specs.\n")
-	return b.String()
 }
 
 // shortDuration writes a duration as people write it: 168h, not 168h0m0s.
