@@ -58,7 +58,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	rekorURL := fs.String("rekor-url", attest.PublicRekorURL, "with --keyless: the Rekor transparency log to record signatures in; empty for none (then --tsa-url is required)")
 	tsaURL := fs.String("tsa-url", "", "with --keyless: the full URL of an RFC 3161 timestamp authority, e.g. https://timestamp.sigstore.dev/api/v1/timestamp")
 	outDir := fs.String("out-dir", "", "directory to write <spec path>.sigstore.json bundles into")
-	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+	nowFlag := fs.String("now", "", nowUsage)
 	upload := fs.Bool("upload", false, "also store each bundle with the repository's attestations on GitHub, where \"gh attestation verify\" finds it (GitHub mode; needs \"permissions: attestations: write\")")
 	unapproved := fs.Bool("allow-unapproved-local", false, "sign after a local review, which checks no approvals; the bundles say so, and verify refuses them without --accept-unchecked-approvals")
 	if err := p.parse(fs, args); err != nil {

@@ -21,6 +21,11 @@ func TestOutputFlagsAreShared(t *testing.T) {
 		"owners": output.KindOwners, "policies": output.KindPolicies,
 	}
 	texts := map[string]string{}
+	// attest has --now but prints bundles, not a result.
+	stdout, _, _ := run(t, "attest", "--help")
+	if m := regexp.MustCompile(`(?m)^  -now string\n\s+(.*)$`).FindStringSubmatch(stdout); m == nil || m[1] != nowUsage {
+		t.Errorf("attest --now help %q, want %q", m, nowUsage)
+	}
 	for name, kind := range commands {
 		stdout, _, code := run(t, name, "--help")
 		if code != ExitPass {
@@ -42,7 +47,7 @@ func TestOutputFlagsAreShared(t *testing.T) {
 			}
 			texts[flag] = help
 		}
-		if !found["format"] || !found["output"] {
+		if !found["format"] || !found["output"] || kind != output.KindOwners && kind != output.KindPolicies && !found["now"] {
 			t.Errorf("%s has no --format or --output:\n%s", name, stdout)
 		}
 		args := map[string][]string{"review": {"--base", "a", "--head", "b"}, "diff": {"--base", "a", "--head", "b"}, "sweep": nil,

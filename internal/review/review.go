@@ -1,9 +1,12 @@
-// Package review is the review pipeline that check, diff, review and
-// attest share: it reads the two sides of a change, screens and diffs them,
-// runs the policies of the base revision, and builds the input that
-// reviewer.Decide turns into a report. The command line turns flags into a
-// Request and a report into bytes and an exit code; GitHub mode adds
-// approvals to the Prepared input.
+// Package review is the one review pipeline: check, diff, review, attest
+// and propose all call Run with a Request that names the revisions (or
+// the paths, or the proposed specs), the mode, the clock and the GitHub
+// adapter, if any. It reads the two sides of a change, screens and diffs
+// them, runs the policies of the base revision and, in GitHub mode, asks
+// the adapter for the pull request, its files and reviews (or for the
+// pull request merged as a commit, for attest), then decides the report.
+// The command line turns flags into a Request and a report into bytes and
+// an exit code.
 package review
 
 import (
