@@ -3,15 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/spec"
 )
 
 const checkExamples = `  # Check every spec under a directory
@@ -44,18 +41,12 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	if err != nil {
 		return err
 	}
-	configPath, root := *configFile, "."
-	if configPath == "" {
-		if configPath, root, err = findConfig("."); err != nil {
-			return err
-		}
+	lc, err := review.FindConfig(".", *configFile)
+	if err != nil {
+		return err
 	}
-	cfg := config.Default()
-	if configPath != "" {
-		if cfg, err = readConfig(configPath); err != nil {
-			return err
-		}
-		fmt.Fprintf(p.stderr, "nhigate: check: judged by %s\n", configPath)
+	if lc.Path != "" {
+		fmt.Fprintf(p.stderr, "nhigate: check: judged by %s\n", lc.Path)
 	} else {
 		fmt.Fprintf(p.stderr, "nhigate: check: no %s from here up to the repository root; the defaults judge\n", config.File)
 	}
@@ -63,48 +54,9 @@ func runCheck(ctx context.Context, p *program, args []string) error {
 	// the config that names them: check runs before a pull request exists,
 	// so there is no base to trust yet.
 	res, err := review.Run(ctx, review.Request{Scope: reviewer.ScopeCheck, Paths: fs.Args(), Discover: *discover,
-		Strict: *failOnWarn, Config: cfg, Policies: source.Dir(root), Now: now})
+		Strict: *failOnWarn, Config: lc.Config, Policies: source.Dir(lc.Root), Now: now})
 	if err != nil {
 		return err
 	}
 	return out.write(p, renderer, res.Report)
-}
-
-// findConfig looks for the repo config the way git looks for .git: in dir,
-// then in each parent up to the repository root (the directory that holds
-// .git) or the filesystem's root. It returns the config's path ("" when
-// there is none) and the directory its policy paths are relative to.
-func findConfig(dir string) (path, root string, err error) {
-	dir, err = filepath.Abs(dir)
-	if err != nil {
-		return "", "", fmt.Errorf("find %s: %w", config.File, err)
-	}
-	for {
-		candidate := filepath.Join(dir, config.File)
-		if _, err := os.Lstat(candidate); err == nil {
-			return candidate, dir, nil
-		}
-		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
-			return "", dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", ".", nil
-		}
-		dir = parent
-	}
-}
-
-// readConfig reads a config file from the working tree for check, through
-// the bounded reader that refuses symlinks, as a review reads it from base.
-func readConfig(path string) (*config.Config, error) {
-	data, err := source.ReadLocal(path, spec.DefaultMaxFileSize)
-	if err != nil {
-		return nil, usageErrorf("--config: %v", err)
-	}
-	c, err := config.Parse(path, data)
-	if err != nil {
-		return nil, &source.ConfigError{Err: err}
-	}
-	return c, nil
 }

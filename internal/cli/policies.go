@@ -61,14 +61,11 @@ func runPolicies(ctx context.Context, p *program, args []string) error {
 // .nhigate.yaml names, found from the working directory up to the
 // repository root; none without one.
 func repoRules(ctx context.Context, p *program) ([]policies.RepoRule, string, error) {
-	path, root, err := findConfig(".")
-	if err != nil || path == "" {
+	lc, err := review.FindConfig(".", "")
+	if err != nil || lc.Path == "" {
 		return nil, "", err
 	}
-	cfg, err := readConfig(path)
-	if err != nil {
-		return nil, "", err
-	}
+	cfg, path, root := lc.Config, lc.Path, lc.Root
 	if len(cfg.Policies) == 0 {
 		return nil, path, nil
 	}
