@@ -416,7 +416,34 @@ func (o *outputFlags) emit(p *program, print output.Printer, v any, summary stri
 // writeAtomic writes a file through a temporary file beside it, renamed
 // over it once whole: a reader never sees half a report, and a failed run
 // leaves the previous file as it was.
+// A symlink is followed, so the file it names is replaced, and a path that
+// is no regular file (/dev/stdout, a pipe) is written in place.
 func writeAtomic(path string, write func(io.Writer) error) error {
+	for range 40 { // as many links as the kernel follows
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return usageErrorf("--output: %v", err)
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return usageErrorf("--output: %v", err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return f.Close()
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

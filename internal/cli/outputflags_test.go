@@ -82,12 +82,30 @@ func TestOutputIsAtomic(t *testing.T) {
 	if !strings.HasPrefix(string(data), "{\n  \"schemaVersion\": 1,") || !strings.HasSuffix(string(data), "}\n") {
 		t.Errorf("the file is not the JSON whole:\n%s", data)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("the directory holds %d entries, want only the report", len(entries))
 	}
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v (%v), want 0644", info.Mode(), err)
+	}
+	// A symlink's target is replaced, and the link stays.
+	target := filepath.Join(dir, "target.json")
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, "policies", "--format", "json", "--output", link); code != ExitPass {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if data, err := os.ReadFile(target); err != nil || !strings.Contains(string(data), "schemaVersion") {
+		t.Errorf("the link's target holds %q (%v)", data, err)
+	}
+	// A path that is no regular file is written in place.
+	if _, stderr, code := run(t, "policies", "--format", "json", "--output", os.DevNull); code != ExitPass {
+		t.Errorf("--output %s: exit %d: %s", os.DevNull, code, stderr)
 	}
 	_, stderr, code = run(t, "owners", "--output", filepath.Join(dir, "missing", "x.txt"), "README.md")
 	if code != ExitUsage || !strings.Contains(stderr, "--output: ") {
