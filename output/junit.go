@@ -7,12 +7,15 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 
+	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/reviewer"
 )
 
 // JUnit writes JUnit XML, one test suite per spec file and one test case
-// per finding, for CI systems that chart test results.
+// per finding, for CI systems that chart test results. A diff has a case
+// per changed principal instead, failed by its risk.
 type JUnit struct{}
 
 type junitSuites struct {
@@ -104,6 +107,9 @@ func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 		}
 		s.Cases = append(s.Cases, c)
 	}
+	if r.Scope == reviewer.ScopeDiff {
+		diffCases(r, suite)
+	}
 	// A judged spec file without a failure passes: list it, so a clean run
 	// shows what it checked rather than tests="0".
 	for _, file := range r.Judged {
@@ -132,4 +138,44 @@ func (JUnit) Render(w io.Writer, r *reviewer.Report) error {
 	buf.WriteString("\n")
 	_, err := w.Write(guard(buf.Bytes(), xmlGuard))
 	return err
+}
+
+// diffCases lists a diff as one case per changed principal, and one per
+// governance change: failed when its risk is at or above --fail-on-risk,
+// or high without it, else passed with its changes in the output.
+func diffCases(r *reviewer.Report, suite func(string) *junitSuite) {
+	threshold := r.FailOnRisk
+	if threshold == diffing.None {
+		threshold = diffing.High
+	}
+	add := func(file, name string, risk diffing.Risk, changes []diffing.Change) {
+		s := suite(file)
+		lines := make([]string, len(changes))
+		for i, c := range changes {
+			where := c.File
+			if c.Line > 0 {
+				where += fmt.Sprintf(":%d", c.Line)
+			}
+			lines[i] = where + ": " + changeText(c)
+		}
+		text := strings.Join(lines, "\n")
+		c := junitCase{Name: name, Classname: file}
+		if risk >= threshold {
+			s.Failures++
+			c.Failure = &junitProblem{Message: fmt.Sprintf("risk %s is at or above %s", risk, threshold), Type: risk.String(), Text: text}
+		} else {
+			c.SystemOut = fmt.Sprintf("risk %s\n%s", risk, text)
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	for _, g := range r.Diff.Governance {
+		add(g.File, "governance "+g.File, g.Risk, []diffing.Change{g})
+	}
+	for _, id := range r.Diff.Identities {
+		file := id.Current().Source.File
+		if len(id.Changes) > 0 {
+			file = id.Changes[0].File
+		}
+		add(file, fmt.Sprintf("%s (%s)", id.Name, id.Principal), id.Risk, id.Changes)
+	}
 }

@@ -29,26 +29,21 @@ type Options struct {
 }
 
 // Formats lists the format names Get accepts.
-var Formats = []string{"text", "markdown", "json", "sarif", "github", "junit"}
+var Formats = FormatsOf(KindReport)
 
-// Get returns the renderer for a format name.
+// Get returns the renderer of a report for a format name, from the one
+// registry (see Pick).
 func Get(format string, opts Options) (Renderer, error) {
-	switch format {
-	case "text", "":
-		return Text{Color: opts.Color}, nil
-	case "markdown", "md":
-		return Markdown{}, nil
-	case "json":
-		return JSON{}, nil
-	case "sarif":
-		return SARIF{Version: opts.Version}, nil
-	case "github":
-		return GitHub{}, nil
-	case "junit":
-		return JUnit{}, nil
+	p, err := Pick(KindReport, format, opts)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
+	return printerRenderer{p}, nil
 }
+
+type printerRenderer struct{ p Printer }
+
+func (r printerRenderer) Render(w io.Writer, rep *reviewer.Report) error { return r.p(w, rep) }
 
 // Totals are the counts a report's headline shows.
 type Totals struct {

@@ -126,6 +126,9 @@ func TestRenderGolden(t *testing.T) {
 			return reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeReview, Base: "main", Head: "feature"})
 		}},
 		{"huge.md", Markdown{}, hugeReport},
+		{"diff.sarif", SARIF{Version: "test"}, diffReport(diffing.None)},
+		{"diff.junit.xml", JUnit{}, diffReport(diffing.None)},
+		{"diff-fail-on-low.junit.xml", JUnit{}, diffReport(diffing.Low)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,6 +138,88 @@ func TestRenderGolden(t *testing.T) {
 			}
 			golden(t, tt.name, buf.Bytes())
 		})
+	}
+}
+
+// diffReport is the example's diff as nhigate diff reports it, with
+// --fail-on-risk at failOn.
+func diffReport(failOn diffing.Risk) func(t *testing.T) *reviewer.Report {
+	return func(t *testing.T) *reviewer.Report {
+		r := exampleReport(t, nil)
+		return reviewer.Decide(reviewer.Input{Mode: reviewer.Local, Scope: reviewer.ScopeDiff, Base: r.Base, Head: r.Head,
+			Files: r.Files, Diff: r.Diff, FailOnRisk: failOn})
+	}
+}
+
+// TestDiffFormatsListChanges: a diff's SARIF has one result per change at
+// risk medium or above, its level by risk, and the tool's version; its
+// JUnit has one case per changed principal, failed at high or at
+// --fail-on-risk.
+func TestDiffFormatsListChanges(t *testing.T) {
+	r := diffReport(diffing.None)(t)
+	var risky, high, principals, atLow int
+	for _, c := range r.Diff.Governance {
+		principals++ // a case of its own
+		if c.Risk >= diffing.Medium {
+			risky++
+		}
+		if c.Risk >= diffing.Low {
+			atLow++
+		}
+		if c.Risk >= diffing.High {
+			high++
+		}
+	}
+	for _, id := range r.Diff.Identities {
+		principals++
+		for _, c := range id.Changes {
+			if c.Risk >= diffing.Medium {
+				risky++
+			}
+		}
+		if id.Risk >= diffing.High {
+			high++
+		}
+		if id.Risk >= diffing.Low {
+			atLow++
+		}
+	}
+	if risky == 0 || high == 0 || atLow == high {
+		t.Fatalf("the example has %d risky changes, %d high principals, %d at low: it no longer exercises the formats", risky, high, atLow)
+	}
+	var buf bytes.Buffer
+	if err := (SARIF{Version: "1.2.3"}).Render(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	if run.Tool.Driver.Version != "1.2.3" || len(run.Results) != risky {
+		t.Errorf("SARIF: version %q, %d results; want 1.2.3 and %d", run.Tool.Driver.Version, len(run.Results), risky)
+	}
+	for _, res := range run.Results {
+		want := map[string]string{"critical": "error", "high": "error", "medium": "warning"}[res.Properties["risk"].(string)]
+		if res.Level != want || res.Locations[0].PhysicalLocation.Region.StartLine < 1 || res.Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
+			t.Errorf("SARIF result %+v: want level %s at a file and line", res, want)
+		}
+	}
+	for _, tc := range []struct {
+		failOn   diffing.Risk
+		failures int
+	}{{diffing.None, high}, {diffing.Low, atLow}} {
+		buf.Reset()
+		if err := (JUnit{}).Render(&buf, diffReport(tc.failOn)(t)); err != nil {
+			t.Fatal(err)
+		}
+		var suites junitSuites
+		if err := xml.Unmarshal(buf.Bytes(), &suites); err != nil {
+			t.Fatal(err)
+		}
+		if suites.Tests != principals || suites.Failures != tc.failures {
+			t.Errorf("JUnit with --fail-on-risk %s: %d tests, %d failures; want %d and %d", tc.failOn, suites.Tests, suites.Failures, principals, tc.failures)
+		}
 	}
 }
 

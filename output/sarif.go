@@ -1,10 +1,12 @@
 package output
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strings"
 
+	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/reviewer"
 )
 
@@ -62,6 +64,7 @@ type sarifResult struct {
 	Message      sarifText          `json:"message"`
 	Locations    []sarifLocation    `json:"locations"`
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Properties   map[string]any     `json:"properties,omitempty"`
 }
 
 type sarifLocation struct {
@@ -158,6 +161,30 @@ func (s SARIF) Render(w io.Writer, r *reviewer.Report) error {
 	for _, f := range r.Findings {
 		add(f)
 	}
+	if r.Scope == reviewer.ScopeDiff {
+		// A diff has no policies: its results are the risky changes.
+		for _, c := range riskyChanges(r.Diff) {
+			id := diffRule(c.Kind)
+			if _, ok := index[id]; !ok {
+				index[id] = len(rules)
+				rules = append(rules, sarifRule{
+					ID: id, Name: ruleName(id), ShortDescription: sarifText{Text: "Entitlement change: " + string(c.Kind)},
+					Help:                 sarifText{Text: "nhigate diff rates every change by the access it adds; each change at risk medium or above is listed for a reviewer to check. The level follows the risk: error for high and critical, warning for medium."},
+					DefaultConfiguration: sarifLevel{Level: "warning"},
+					Properties:           map[string]any{"tags": []string{"security", "non-human-identity", "entitlement-diff"}},
+				})
+			}
+			results = append(results, sarifResult{
+				RuleID: id, RuleIndex: index[id], Level: riskLevel(c.Risk),
+				Message: sarifText{Text: changeText(c)},
+				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+					ArtifactLocation: sarifArtifact{URI: c.File, URIBaseID: "%SRCROOT%"},
+					Region:           sarifRegion{StartLine: max(c.Line, 1)},
+				}}},
+				Properties: map[string]any{"risk": c.Risk.String(), "security-severity": securitySeverity[c.Risk.String()]},
+			})
+		}
+	}
 	if rules == nil {
 		rules = []sarifRule{}
 	}
@@ -179,4 +206,62 @@ func ruleName(id string) string {
 		parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
 	}
 	return strings.Join(slices.Clip(parts), "")
+}
+
+// diffRule is the SARIF rule of a kind of change, e.g. NHI-DIFF-grant-widened.
+func diffRule(k diffing.Kind) string { return "NHI-DIFF-" + string(k) }
+
+// riskLevel is the SARIF level of a change by its risk.
+func riskLevel(r diffing.Risk) string {
+	switch {
+	case r >= diffing.High:
+		return "error"
+	case r >= diffing.Medium:
+		return "warning"
+	}
+	return "note"
+}
+
+// riskyChanges lists a diff's changes at risk medium or above: governance
+// first, then each identity's, in the diff's order.
+func riskyChanges(d *diffing.Diff) []diffing.Change {
+	var out []diffing.Change
+	for _, c := range d.Governance {
+		if c.Risk >= diffing.Medium {
+			out = append(out, c)
+		}
+	}
+	for _, id := range d.Identities {
+		for _, c := range id.Changes {
+			if c.Risk >= diffing.Medium {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// changeText says what a change is, for formats that list one change per
+// line: the identity, the kind, the grant or field, the risk and why.
+func changeText(c diffing.Change) string {
+	what := string(c.Kind)
+	if c.Identity != "" {
+		what = c.Identity + ": " + what
+	}
+	switch {
+	case c.Grant != nil:
+		g := *c.Grant
+		g.Conditions = Conditions(g.Conditions)
+		what += " " + g.String()
+		if from := fromText(c); from != "" {
+			what += " (was " + from + ")"
+		}
+	case c.Field != "":
+		what += fmt.Sprintf(" %s %q → %q", c.Field, c.Old, c.New)
+	}
+	what += fmt.Sprintf(" · risk %s", c.Risk)
+	if c.Reason != "" {
+		what += ": " + c.Reason
+	}
+	return what
 }

@@ -80,6 +80,10 @@ type Report struct {
 	// Judged are the spec files the policies judged, sorted, for formats
 	// that list passing checks too (JUnit).
 	Judged []string `json:"-"`
+	// FailOnRisk is the risk at or above which the change blocks (None:
+	// only invalid specs, policies and approvals block), for formats that
+	// fail each risky change on its own (JUnit).
+	FailOnRisk diffing.Risk `json:"-"`
 	// PolicyDigest identifies the policy set that produced Findings.
 	PolicyDigest string `json:"policyDigest,omitempty"`
 	// Required lists, in a local review, the approvals the pull request
@@ -240,6 +244,7 @@ func Decide(in Input) *Report {
 		PolicyDigest:  in.PolicyDigest,
 		Approvals:     in.Approvals,
 		Required:      in.Required,
+		FailOnRisk:    in.FailOnRisk,
 		Reasons:       []string{},
 	}
 	if r.Diff == nil {

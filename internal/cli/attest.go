@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -57,7 +58,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	rekorURL := fs.String("rekor-url", attest.PublicRekorURL, "with --keyless: the Rekor transparency log to record signatures in; empty for none (then --tsa-url is required)")
 	tsaURL := fs.String("tsa-url", "", "with --keyless: the full URL of an RFC 3161 timestamp authority, e.g. https://timestamp.sigstore.dev/api/v1/timestamp")
 	outDir := fs.String("out-dir", "", "directory to write <spec path>.sigstore.json bundles into")
-	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+	nowFlag := fs.String("now", "", nowUsage)
 	upload := fs.Bool("upload", false, "also store each bundle with the repository's attestations on GitHub, where \"gh attestation verify\" finds it (GitHub mode; needs \"permissions: attestations: write\")")
 	unapproved := fs.Bool("allow-unapproved-local", false, "sign after a local review, which checks no approvals; the bundles say so, and verify refuses them without --accept-unchecked-approvals")
 	if err := p.parse(fs, args); err != nil {
@@ -136,47 +137,29 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		}
 	}
 
-	head, err := source.Open(rev.repo, rev.head)
-	if err != nil {
-		return usageErrorf("--head: %v", err)
+	req := review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: reviewer.ScopeReview, Now: now}
+	if gh != nil {
+		req.Mode, req.GitHub = review.Merged, review.NewGitHub(gh.client, gh.owner, gh.repo, nil, "")
 	}
-	headCommit, ok := source.Commit(head)
+	res, err := review.Run(ctx, req)
+	var notMerged *review.NotMergedError
+	if errors.As(err, &notMerged) {
+		fmt.Fprintf(p.stderr, "nhigate: %s: nothing to attest; an admin push is exactly what the gate must not sign\n", notMerged)
+		return errBlocked
+	}
+	if err != nil {
+		return err
+	}
+	prep, rep, merged := res.Prepared, res.Report, res.Pull
+	headCommit, ok := source.Commit(prep.HeadTree)
 	if !ok {
 		return usageErrorf("--head %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.head)
 	}
 	origin := attest.Origin{Repo: p.env["GITHUB_REPOSITORY"], Commit: headCommit, Version: version()}
-	var merged ghapi.Merged
 	if gh != nil {
-		if rev.base == "" {
-			// The merge's first parent is the default branch before it: the
-			// first-parent diff is what the merge changed there.
-			rev.base = headCommit + "^1"
-		}
-		var found bool
-		merged, found, err = gh.client.MergedPullRequest(ctx, gh.owner, gh.repo, headCommit)
-		if err != nil {
-			return fmt.Errorf("find the pull request merged as %s: %w", short(headCommit), err)
-		}
-		if !found {
-			fmt.Fprintf(p.stderr, "nhigate: %s was pushed without a pull request: nothing to attest; an admin push is exactly what the gate must not sign\n", short(headCommit))
-			return errBlocked
-		}
 		origin.Repo = gh.owner + "/" + gh.repo
 		origin.PullRequest = attest.PullRequest{Number: merged.Number, URL: merged.URL, Author: merged.Author, MergedBy: merged.MergedBy}
 	}
-
-	prep, err := review.Prepare(ctx, review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: reviewer.ScopeReview, Now: now})
-	if err != nil {
-		return err
-	}
-	if gh != nil {
-		// The approvals counted on the pull request's last head commit; the
-		// rules that judge them come from the first parent, like the rest.
-		if err := pullApprovals(ctx, pullRef{gh.client, gh.owner, gh.repo, merged.Number, merged.HeadSHA}, prep); err != nil {
-			return err
-		}
-	}
-	rep := reviewer.Decide(*prep.Input)
 	if rep.Verdict != reviewer.Pass {
 		fmt.Fprintf(p.stderr, "nhigate: the review of %s does not pass; nothing was signed:\n", rep.Head)
 		for _, r := range rep.Reasons {
@@ -200,7 +183,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		return nil
 	}
 	for _, file := range files {
-		out, err := signFile(ctx, head, file, rep, prep.Head, origin, sign, prep.Config.SpecLimits())
+		out, err := signFile(ctx, prep.HeadTree, file, rep, prep.Head, origin, sign, prep.Config.SpecLimits())
 		if err != nil {
 			return err
 		}

@@ -72,7 +72,7 @@ func TestAttestVerifyUsage(t *testing.T) {
 		{[]string{"verify", "--key", pub, "--bundle", "b", "--bundle-dir", "d", "spec.yaml"}, "pass exactly one of --bundle B"},
 		{[]string{"verify", "--key", pub, "--bundle", "b"}, "name the spec file(s) to verify"},
 		{[]string{"verify", "--key", pub, "--bundle", "b", "one.yaml", "two.yaml"}, "use --bundle-dir for several"},
-		{[]string{"verify", "--key", pub, "--bundle", "b", "--format", "sarif", "one.yaml"}, `--format "sarif"`},
+		{[]string{"verify", "--key", pub, "--bundle", "b", "--format", "sarif", "one.yaml"}, `--format: unknown format "sarif": use one of text, json`},
 		{[]string{"verify", "--key", pub, "--bundle", "b", "one.yaml"}, "not a PEM public key"},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,6 @@ import (
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
-	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
 )
 
@@ -68,7 +67,8 @@ func ExitCode(err error) int {
 	}
 	var ce *source.ConfigError
 	var re *review.RevisionError
-	if errors.As(err, &ce) || errors.As(err, &re) {
+	var ue *review.UsageError
+	if errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &ue) {
 		return ExitUsage
 	}
 	return ExitInternal
@@ -342,73 +342,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) error {
 
 // errHelp stops a command after --help; it is not a failure.
 var errHelp = errors.New("help shown")
-
-// outputFlags are shared by every command that renders a report.
-type outputFlags struct {
-	format, output, now string
-}
-
-func (o *outputFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output format: "+strings.Join(output.Formats, ", "))
-	fs.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
-	fs.StringVar(&o.now, "now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
-}
-
-// resolve validates the flags once parsed: the time to judge by and the
-// renderer.
-func (o *outputFlags) resolve(p *program) (time.Time, output.Renderer, error) {
-	now, err := p.clock(o.now)
-	if err != nil {
-		return time.Time{}, nil, err
-	}
-	r, err := o.renderer(p)
-	return now, r, err
-}
-
-// clock is the time a run judges by: --now when given (for tests and
-// audits), and otherwise the program's clock, read once.
-func (p *program) clock(nowFlag string) (time.Time, error) {
-	if nowFlag == "" {
-		return p.now().UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339, nowFlag)
-	if err != nil {
-		return time.Time{}, usageErrorf("--now %q is not an RFC 3339 time; write e.g. 2026-11-25T12:00:00Z", nowFlag)
-	}
-	return t.UTC(), nil
-}
-
-func (o *outputFlags) renderer(p *program) (output.Renderer, error) {
-	color := o.output == "" && isTerminal(p.stdout) && p.env["NO_COLOR"] == "" && p.env["TERM"] != "dumb"
-	r, err := output.Get(o.format, output.Options{Color: color, Version: version()})
-	if err != nil {
-		return nil, usageErrorf("--format: %v", err)
-	}
-	return r, nil
-}
-
-// write renders the report and maps its verdict to the outcome.
-func (o *outputFlags) write(p *program, r output.Renderer, rep *reviewer.Report) error {
-	w := p.stdout
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return usageErrorf("--output: %v", err)
-		}
-		defer f.Close()
-		w = f
-		defer func() {
-			fmt.Fprintf(p.stderr, "nhigate: %s: wrote %s\n", rep.Verdict, o.output)
-		}()
-	}
-	if err := r.Render(w, rep); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if rep.Verdict != reviewer.Pass {
-		return errBlocked
-	}
-	return nil
-}
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -5,18 +5,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/secret"
-	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 )
@@ -67,11 +64,8 @@ type githubRun struct {
 	owner, repo  string
 	mergeQueue   bool
 	readOnlyFork bool
-	// repoDir is the clone the revisions are read from.
-	repoDir string
-	// checkoutSHA is GITHUB_SHA when GITHUB_REF is the pull request's
-	// refs/pull/N/merge: the merge commit actions/checkout checked out.
-	checkoutSHA string
+	// adapter is how the review reaches GitHub.
+	adapter review.GitHub
 	// context names the commit status; see statusContext.
 	context string
 	// commentAuthor is the login the token posts as: only its comment
@@ -115,13 +109,16 @@ func (p *program) githubEvent(rev *revisionFlags) (*githubRun, error) {
 		// A pull request from a fork runs with a read-only token: it can
 		// read reviews but not comment or set a status.
 		readOnlyFork:  ev.Fork,
-		repoDir:       rev.repo,
 		context:       statusContext(ev),
 		commentAuthor: author,
 	}
+	// GITHUB_SHA is the merge commit actions/checkout checked out when
+	// GITHUB_REF is the pull request's refs/pull/N/merge.
+	checkoutSHA := ""
 	if sha := p.env["GITHUB_SHA"]; ev.Number > 0 && p.env["GITHUB_REF"] == fmt.Sprintf("refs/pull/%d/merge", ev.Number) && isSHA(sha) {
-		run.checkoutSHA = sha
+		checkoutSHA = sha
 	}
+	run.adapter = review.NewGitHub(client, ev.Owner, ev.Repo, ev, checkoutSHA)
 	if server, id := p.env["GITHUB_SERVER_URL"], p.env["GITHUB_RUN_ID"]; server != "" && id != "" {
 		run.runURL = fmt.Sprintf("%s/%s/%s/actions/runs/%s", server, ev.Owner, ev.Repo, id)
 	}
@@ -159,166 +156,10 @@ func readBounded(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// approvals adds the approval state to the review. CODEOWNERS comes from
-// the base revision, like the policies and the config.
-func (g *githubRun) approvals(ctx context.Context, prep *review.Prepared) error {
-	in := prep.Input
-	if g.mergeQueue {
-		// A merge group has no pull request of its own: each pull request
-		// in it passed this gate, approvals included, before it could join
-		// the queue. The diff and the policies are judged again here.
-		in.Mode = reviewer.MergeQueue
-		return nil
-	}
-	return pullApprovals(ctx, pullRef{g.client, g.owner, g.repo, g.event.Number, g.event.HeadSHA}, prep)
-}
-
-// pullRef names a pull request and the head commit its approvals count on.
-type pullRef struct {
-	client      *ghapi.Client
-	owner, repo string
-	number      int
-	head        string
-}
-
-// pullApprovals adds to the prepared review the approvals of the pull
-// request, counted on its head commit, after checking that git shows every
-// file GitHub says it changes. review asks it of the event's pull request,
-// attest of the pull request merged as the commit it signs.
-func pullApprovals(ctx context.Context, pr pullRef, prep *review.Prepared) error {
-	prep.Input.Mode = reviewer.GitHub
-	if err := crossCheck(ctx, pr, prep.Changed); err != nil {
-		return err
-	}
-	rules, err := prep.ApprovalRules()
-	if err != nil {
-		return err
-	}
-	rules.Head = pr.head
-	reqs, err := reviewer.Approvals(ctx, pr.client.PullRequest(pr.owner, pr.repo, pr.number), rules)
-	if err != nil {
-		return fmt.Errorf("check approvals of pull request #%d: %w", pr.number, err)
-	}
-	prep.Input.Approvals = reqs
-	return nil
-}
-
-// mergeResult runs the policies on the merge result of the pull request,
-// the refs/pull/N/merge commit: merging deploys it, not the head. A head
-// that passes on its own can fail there, when the base branch changed the
-// same spec meanwhile (moved it to production, say) and git merged both
-// cleanly. The specs judged are those the merge changes on the base
-// branch; the policies and the config are still base's. A merge queue's
-// head is itself the merge result, so there is nothing more to check.
-func (g *githubRun) mergeResult(ctx context.Context, prep *review.Prepared, now time.Time) error {
-	if g.mergeQueue {
-		return nil
-	}
-	merged, first, sha, err := g.mergeCommit()
-	if err != nil {
-		return err
-	}
-	changed, err := source.Changed(ctx, first, merged)
-	if err != nil {
-		return fmt.Errorf("diff the merge result %s with its base: %w", short(sha), err)
-	}
-	mergedSpecs, err := source.LoadSpecs(merged, changed, prep.Config)
-	if err != nil {
-		return fmt.Errorf("read the merge result %s: %w", short(sha), err)
-	}
-	firstSpecs, err := source.LoadSpecs(first, changed, prep.Config)
-	if err != nil {
-		return fmt.Errorf("read the base of the merge result %s: %w", short(sha), err)
-	}
-	var findings []reviewer.Finding
-	if len(mergedSpecs.Workflows) > 0 {
-		if findings, _, err = review.Evaluate(ctx, prep.Base, prep.Config, mergedSpecs.Workflows, now); err != nil {
-			return fmt.Errorf("check the merge result %s: %w", short(sha), err)
-		}
-	}
-	prep.Input.Merge = &reviewer.MergeInput{
-		Commit: sha, Base: g.event.BaseRef,
-		Findings: findings, Invalid: mergedSpecs.Errors,
-		Specs: mergedSpecs.Workflows, BaseSpecs: firstSpecs.Workflows,
-	}
-	return nil
-}
-
-// mergeCommit finds the merge result in the clone: the event's
-// merge_commit_sha, else the merge commit actions/checkout checked out.
-// It must merge the head the review judged; anything else fails closed,
-// saying how to fetch the right one.
-func (g *githubRun) mergeCommit() (merged, first source.Tree, sha string, err error) {
-	ref := fmt.Sprintf("refs/pull/%d/merge", g.event.Number)
-	fetch := fmt.Sprintf("fetch it with \"git fetch origin %s\" (actions/checkout on pull_request checks it out; keep its default ref)", ref)
-	var candidates []string
-	for _, c := range []string{g.event.MergeSHA, g.checkoutSHA} {
-		if c != "" && !slices.ContainsFunc(candidates, func(s string) bool { return strings.EqualFold(s, c) }) {
-			candidates = append(candidates, c)
-		}
-	}
-	if len(candidates) == 0 {
-		return nil, nil, "", fmt.Errorf("pull request #%d: the event names no merge result (pull_request.merge_commit_sha is empty, and GITHUB_REF is not %s): GitHub has not computed the merge yet, or the pull request conflicts with %s. nhigate judges what merging deploys, so nothing passes: resolve any conflict, or run the job again", g.event.Number, ref, g.event.BaseRef)
-	}
-	var problems []string
-	for _, c := range candidates {
-		t, err := source.Open(g.repoDir, c)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s is not in the clone", short(c)))
-			continue
-		}
-		second, err := source.Open(g.repoDir, c+"^2")
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s is not a merge of two commits", short(c)))
-			continue
-		}
-		if h, _ := source.Commit(second); !strings.EqualFold(h, g.event.HeadSHA) {
-			problems = append(problems, fmt.Sprintf("%s merges %s, not the head %s", short(c), short(h), short(g.event.HeadSHA)))
-			continue
-		}
-		parent, err := source.Open(g.repoDir, c+"^1")
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("the base side of %s is not in the clone", short(c)))
-			continue
-		}
-		return t, parent, c, nil
-	}
-	return nil, nil, "", fmt.Errorf("pull request #%d: cannot read its merge result with %s (%s): %s", g.event.Number, g.event.BaseRef, strings.Join(problems, "; "), fetch)
-}
-
 // isSHA reports whether s is a full hex commit SHA, not a revision
 // expression that git would evaluate.
 func isSHA(s string) bool {
 	return (len(s) == 40 || len(s) == 64) && strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
-}
-
-// crossCheck compares git's list of changed files, which the review reads,
-// with GitHub's. A file GitHub lists that git does not show means the
-// clone lacks history, and the review would judge less than the pull
-// request changes.
-func crossCheck(ctx context.Context, pr pullRef, changed []string) error {
-	files, err := pr.client.ListFiles(ctx, pr.owner, pr.repo, pr.number)
-	var truncated *ghapi.TruncatedError
-	switch {
-	case errors.As(err, &truncated):
-		return nil // over GitHub's 3,000-file limit: git's list is the only whole one
-	case err != nil:
-		return fmt.Errorf("list the files of pull request #%d: %w", pr.number, err)
-	}
-	inGit := map[string]bool{}
-	for _, p := range changed {
-		inGit[p] = true
-	}
-	var missing []string
-	for _, f := range files {
-		if !inGit[f] {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("GitHub lists %d changed files that git does not show between the event's commits, e.g. %s: check out the full history (actions/checkout with fetch-depth: 0)", len(missing), missing[0])
-	}
-	return nil
 }
 
 // publish puts the report where reviewers and the workflow see it: the

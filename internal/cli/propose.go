@@ -1,30 +1,21 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/nhigate/nhigate/config"
-	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/review"
-	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/internal/yamledit"
+	"github.com/nhigate/nhigate/lifecycle"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 	"github.com/nhigate/nhigate/spec"
@@ -43,74 +34,23 @@ const proposeExamples = `  # See what would be proposed, judged by a clone's def
   nhigate propose --github-repo acme/policies --draft new.yaml
 `
 
-// generatedLabel marks the pull requests a generator proposed.
-const generatedLabel = "nhigate:generated"
-
 // maxPromptFile bounds --prompt-file: a prompt is a request, not a corpus.
 const maxPromptFile = 256 << 10
 
-// maxPromptInBody bounds the prompt quoted in a pull request body, which
-// GitHub caps at output.MaxCommentSize; the spec holds it whole.
-const maxPromptInBody = 16 << 10
-
-// maxFailuresInBody bounds each list of failures and findings in a pull
-// request body; with the prompt and half of the limit for the preview, the
-// body stays under output.MaxCommentSize.
-const maxFailuresInBody = 20
-
-var proposeFormats = []string{"text", "json"}
-
-var dnsLabelRE = regexp.MustCompile(spec.DNSLabelPattern)
-
-// proposal is one spec on its way to a pull request.
+// proposal is one spec on its way to a pull request, with what was read
+// and judged of it.
 type proposal struct {
-	Spec         string `json:"spec"` // the file named on the command line
-	Name         string `json:"name"`
-	Path         string `json:"path"` // where the spec goes in the repo
-	Branch       string `json:"branch"`
-	Title        string `json:"title"`
-	Body         string `json:"body"`
-	Draft        bool   `json:"draft"`
-	PromptSHA256 string `json:"promptSha256"`
-	GeneratedAt  string `json:"generatedAt"`
-	// Failures say why the spec may not merge; empty when it passes.
-	Failures []string `json:"failures"`
-	// Content is the stamped spec as committed.
-	Content     string      `json:"content"`
-	PullRequest *openedPull `json:"pullRequest,omitempty"`
-
+	output.Proposal
 	workflows []*spec.Workflow
 	invalid   spec.Errors
 	report    *reviewer.Report
-}
-
-type openedPull struct {
-	Number int    `json:"number"`
-	URL    string `json:"url"`
-}
-
-// proposeResult is what one run did, for the text and JSON output.
-type proposeResult struct {
-	SchemaVersion int `json:"schemaVersion"`
-	// Policies says whose config and policies judged the specs.
-	Policies  string      `json:"policies"`
-	Repo      string      `json:"repo,omitempty"`
-	DryRun    bool        `json:"dryRun"`
-	Opened    bool        `json:"opened"`
-	Proposals []*proposal `json:"proposals"`
-}
-
-// promptSource is where the prompt comes from: --prompt-file, or each
-// spec's own metadata.provenance.prompt when file is false.
-type promptSource struct {
-	file   bool
-	text   string
-	noText bool // record only the hash
+	message   string // the commit message
 }
 
 type proposeFlags struct {
-	repo, checkout, base, path, promptFile, format, now string
-	noPromptText, draft, dryRun                         bool
+	repo, checkout, base, path, promptFile string
+	noPromptText, draft, dryRun            bool
+	out                                    outputFlags
 }
 
 func runPropose(ctx context.Context, p *program, args []string) error {
@@ -124,8 +64,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	fs.BoolVar(&f.noPromptText, "no-prompt-text", false, "record only the prompt's SHA-256, not its text (needs --prompt-file)")
 	fs.BoolVar(&f.draft, "draft", false, "open a draft pull request even for a failing spec, titled [failing] with the failures in its body (the exit status is still 1)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the branch, path, title and body that would be proposed, and call no API")
-	fs.StringVar(&f.format, "format", "text", "output format: "+strings.Join(proposeFormats, ", "))
-	fs.StringVar(&f.now, "now", "", "stamp generatedAt and judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+	f.out.register(fs, output.KindPropose, true)
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -144,13 +83,11 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	if f.noPromptText && f.promptFile == "" {
 		return usageErrorf("--no-prompt-text needs --prompt-file: the prompt to hash")
 	}
-	if !slices.Contains(proposeFormats, f.format) {
-		return usageErrorf("--format: unknown format %q: use one of %s", f.format, strings.Join(proposeFormats, ", "))
-	}
-	now, err := p.clock(f.now)
+	now, print, err := f.out.resolve(p)
 	if err != nil {
 		return err
 	}
+	// generatedAt is stamped to the second, as RFC 3339 writes it.
 	now = now.Truncate(time.Second)
 	var owner, name string
 	if f.repo != "" {
@@ -169,7 +106,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 			return err
 		}
 	}
-	prompt := promptSource{noText: f.noPromptText}
+	prompt := yamledit.Prompt{HashOnly: f.noPromptText}
 	if f.promptFile != "" {
 		data, err := readBounded(f.promptFile, maxPromptFile)
 		if err != nil {
@@ -178,14 +115,14 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		if !utf8.Valid(data) {
 			return usageErrorf("--prompt-file %s is not valid UTF-8; save the prompt as UTF-8", f.promptFile)
 		}
-		prompt.file, prompt.text = true, string(data)
+		prompt.FromFile, prompt.Text = true, string(data)
 	}
 
 	// The spec is judged by the target's base, never by anything the
 	// generator supplies.
 	var base source.Tree = source.Dir(".") // read only for cfg.Policies, which the defaults leave empty
 	cfg := config.Default()
-	res := &proposeResult{SchemaVersion: 1, Repo: f.repo, DryRun: f.dryRun,
+	res := &output.ProposeResult{SchemaVersion: output.ResultSchemaVersion, Repo: f.repo, DryRun: f.dryRun,
 		Policies: "built-in defaults (no --repo: the target repository's .nhigate.yaml and policies were not read)"}
 	baseSHA := ""
 	if f.checkout != "" {
@@ -206,62 +143,73 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		res.Policies = fmt.Sprintf("%s and policies of %s in %s", config.File, base, f.checkout)
 	}
 
+	var prs []*proposal
 	for _, file := range specs {
 		pr, err := prepareProposal(file, f.path, prompt, now, cfg)
 		if err != nil {
 			return err
 		}
-		res.Proposals = append(res.Proposals, pr)
+		prs = append(prs, pr)
+		res.Proposals = append(res.Proposals, &pr.Proposal)
 	}
-	if err := judge(ctx, res.Proposals, base, cfg, now); err != nil {
+	if err := judge(ctx, prs, base, cfg, now); err != nil {
 		return err
 	}
 	failing := 0
-	for _, pr := range res.Proposals {
+	for _, pr := range prs {
 		pr.Draft = f.draft
 		if len(pr.Failures) > 0 {
 			failing++
 		}
-		pr.Title = proposalTitle(pr)
-		pr.Body = proposalBody(pr, prompt, res.Policies)
+		env, generator, text := "", "", prompt.Text
+		if len(pr.workflows) == 1 {
+			w := pr.workflows[0]
+			env, generator = w.Spec.Environment, w.Metadata.Provenance.Generator
+			if !prompt.FromFile {
+				text = w.Metadata.Provenance.Prompt
+			}
+		}
+		pr.Title = output.ProposalTitle(&pr.Proposal, env)
+		pr.Body = output.ProposalBody(&pr.Proposal, pr.report, text, res.Policies, version())
+		pr.message = output.ProposalCommit(&pr.Proposal, generator, version())
 	}
 
 	if failing > 0 && !f.draft {
-		if err := writePropose(p.stdout, f.format, res); err != nil {
+		if err := f.out.emit(p, print, res, "propose"); err != nil {
 			return err
 		}
 		fmt.Fprintf(p.stderr, "nhigate: propose: refused: %s validation or policy; no pull request opened. Fix the spec and run again, or pass --draft to open a draft marked [failing]\n",
 			plural(failing, "spec fails", "specs fail"))
 		return errBlocked
 	}
-	for _, pr := range res.Proposals {
+	for _, pr := range prs {
 		if pr.Branch == "" {
-			if err := writePropose(p.stdout, f.format, res); err != nil {
+			if err := f.out.emit(p, print, res, "propose"); err != nil {
 				return err
 			}
 			return &exitError{code: ExitBlocked, err: fmt.Errorf("%s cannot be proposed even as a draft: it must be YAML with a valid metadata.name", pr.Spec)}
 		}
 	}
 	if client != nil {
-		for _, pr := range res.Proposals {
+		for _, pr := range prs {
 			opened, err := client.OpenChange(ctx, ghapi.Change{
 				Owner: owner, Repo: name, Base: f.base, BaseSHA: baseSHA,
 				Branch:  pr.Branch,
 				Files:   map[string][]byte{pr.Path: []byte(pr.Content)},
-				Message: commitMessage(pr),
+				Message: pr.message,
 				Title:   pr.Title,
 				Body:    pr.Body,
 				Draft:   pr.Draft,
-				Labels:  []string{generatedLabel},
+				Labels:  []string{output.ProposalLabel},
 			})
 			if err != nil {
 				return err
 			}
-			pr.PullRequest = &openedPull{Number: opened.Number, URL: opened.URL}
+			pr.PullRequest = &output.OpenedPull{Number: opened.Number, URL: opened.URL}
 		}
 		res.Opened = true
 	}
-	if err := writePropose(p.stdout, f.format, res); err != nil {
+	if err := f.out.emit(p, print, res, "propose"); err != nil {
 		return err
 	}
 	if failing > 0 {
@@ -288,16 +236,10 @@ func checkRepoPath(p string) error {
 	return nil
 }
 
-// errForged is a promptSha256 or prompt that disagrees with the prompt.
-// The generator must not forge provenance, so it is never overwritten.
-type errForged struct{ file, msg string }
-
-func (e *errForged) Error() string { return e.file + ": " + e.msg }
-
 // prepareProposal stamps one spec's provenance and parses the result as it
 // will be committed. A spec that cannot be stamped comes back with failures and no
 // branch; only errors that stop the whole run are returned.
-func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, cfg *config.Config) (*proposal, error) {
+func prepareProposal(file, pathFlag string, prompt yamledit.Prompt, now time.Time, cfg *config.Config) (*proposal, error) {
 	lim := cfg.SpecLimits()
 	data, err := readBounded(file, lim.MaxFileSize)
 	if err != nil {
@@ -306,227 +248,28 @@ func prepareProposal(file, pathFlag string, prompt promptSource, now time.Time, 
 		}
 		return nil, usageErrorf("read %s: %v", file, err)
 	}
-	pr := &proposal{Spec: file, Failures: []string{}}
-	original, origErr := spec.Parse(file, data, spec.Strict, lim)
-	doc, err := singleDoc(data)
-	if err != nil {
-		pr.Failures = failuresOf(origErr)
-		if len(pr.Failures) == 0 {
-			pr.Failures = []string{fmt.Sprintf("%s: %v", file, err)}
-		}
-		return pr, nil
-	}
-	root := yamledit.Mapping(doc)
-	if root == nil {
-		pr.Failures = failuresOf(origErr)
-		if len(pr.Failures) == 0 {
-			pr.Failures = []string{file + ": the document is not a mapping"}
-		}
-		return pr, nil
-	}
-	if _, n, _ := yamledit.Field(root, "metadata"); n != nil {
-		if _, v, _ := yamledit.Field(n, "name"); v != nil && v.Kind == yaml.ScalarNode && dnsLabelRE.MatchString(v.Value) {
-			pr.Name = v.Value
-		}
-	}
-
-	if strings.EqualFold(path.Ext(file), ".json") {
-		blockStyle(doc) // the spec is committed as YAML, written as people write it
-	}
-	sum, err := stamp(file, root, prompt, now)
-	if err != nil {
-		var forged *errForged
-		if errors.As(err, &forged) {
-			return nil, &exitError{code: ExitBlocked, err: err}
-		}
+	d, err := lifecycle.NewDraft(file, data, lifecycle.DraftOptions{Path: pathFlag, Prompt: prompt, Now: now, Config: cfg})
+	var forged *yamledit.ForgedError
+	var noPrompt *yamledit.NoPromptError
+	var outside *lifecycle.OutsideSpecsError
+	switch {
+	case errors.As(err, &forged):
+		return nil, &exitError{code: ExitBlocked, err: err}
+	case errors.As(err, &noPrompt):
+		return nil, usageErrorf("%s %v", file, noPrompt)
+	case errors.As(err, &outside):
+		return nil, usageErrorf("%v", outside)
+	case err != nil:
 		return nil, err
 	}
-	pr.PromptSHA256 = sum
-	pr.GeneratedAt = now.Format(time.RFC3339)
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("write stamped %s: %w", file, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("write stamped %s: %w", file, err)
-	}
-	pr.Content = buf.String()
-
-	pr.Path = pathFlag
-	if pr.Path == "" {
-		if pr.Name == "" {
-			pr.Failures = failuresOf(origErr)
-			if len(pr.Failures) == 0 {
-				pr.Failures = []string{file + ": metadata.name is missing or not a DNS label"}
-			}
-			return pr, nil
-		}
-		pr.Path = "identities/" + pr.Name + ".yaml"
-	}
-	if ok, _ := cfg.CandidatePath(pr.Path); !ok {
-		return nil, usageErrorf("%s is not where %s expects specs, so a review would not see it: choose --path to match its specs globs", pr.Path, config.File)
-	}
-	if pr.Name != "" {
-		h := sha256.Sum256(buf.Bytes())
-		pr.Branch = "nhigate/" + pr.Name + "-" + hex.EncodeToString(h[:])[:7]
-	}
-
-	ws, err := spec.Parse(pr.Path, buf.Bytes(), spec.Strict, lim)
-	if err != nil {
-		var errs spec.Errors
-		if !errors.As(err, &errs) {
-			return nil, err
-		}
-		if origErr == nil {
-			return nil, fmt.Errorf("stamping %s made it invalid: %w", file, err)
-		}
-		pr.invalid = errs
-		for _, e := range errs {
-			pr.Failures = append(pr.Failures, e.Error())
-		}
-		return pr, nil
-	}
-	if len(ws) != 1 || len(original) != 1 {
-		return nil, fmt.Errorf("stamped %s does not read back as the one workflow it held", file)
-	}
-	got := ws[0].Metadata.Provenance
-	if got.PromptSHA256 != sum || got.GeneratedAt.Text != pr.GeneratedAt ||
-		prompt.file && !prompt.noText && got.Prompt != prompt.text {
-		return nil, fmt.Errorf("stamped %s does not read back with the provenance written", file)
-	}
-	pr.workflows = ws
+	pr := &proposal{Proposal: output.Proposal{Spec: file, Name: d.Name, Path: d.Path, Branch: d.Branch, PromptSHA256: d.PromptSHA256,
+		GeneratedAt: d.GeneratedAt, Failures: d.Failures, Content: string(d.Content)}, workflows: d.Workflows, invalid: d.Invalid}
 	return pr, nil
-}
-
-func failuresOf(err error) []string {
-	var errs spec.Errors
-	if !errors.As(err, &errs) {
-		return nil
-	}
-	out := make([]string, 0, len(errs))
-	for _, e := range errs {
-		out = append(out, e.Error())
-	}
-	return out
-}
-
-// singleDoc decodes data, which must hold exactly one YAML document.
-func singleDoc(data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(n.Content) > 0 {
-			docs = append(docs, &n)
-		}
-	}
-	if len(docs) != 1 {
-		return nil, fmt.Errorf("holds %d documents; propose takes one workflow per file", len(docs))
-	}
-	return docs[0], nil
-}
-
-// blockStyle drops the JSON styles under n: collections go to block style
-// and strings are quoted only where YAML needs it.
-func blockStyle(n *yaml.Node) {
-	n.Style = 0
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
-}
-
-// stamp writes promptSha256, the prompt (unless only its hash is to be
-// recorded) and generatedAt into the document's metadata.provenance,
-// keeping every other node, comment and the field order. It returns the
-// prompt's SHA-256.
-func stamp(file string, root *yaml.Node, prompt promptSource, now time.Time) (string, error) {
-	meta, err := childMapping(root, "metadata")
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", file, err)
-	}
-	prov, err := childMapping(meta, "provenance")
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", file, err)
-	}
-	scalar := func(name string) (string, bool) {
-		_, v, _ := yamledit.Field(prov, name)
-		if v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			return "", false
-		}
-		return v.Value, true
-	}
-	written, hasText := scalar("prompt")
-	text := prompt.text
-	switch {
-	case prompt.file && hasText && written != "" && written != text:
-		return "", &errForged{file, "metadata.provenance.prompt differs from --prompt-file: propose the prompt the spec was generated from"}
-	case !prompt.file && written == "":
-		return "", usageErrorf("%s has no metadata.provenance.prompt: pass the prompt with --prompt-file, so that its SHA-256 can be recorded", file)
-	case !prompt.file:
-		text = written
-	}
-	h := sha256.Sum256([]byte(text))
-	sum := hex.EncodeToString(h[:])
-	if given, ok := scalar("promptSha256"); ok && given != "" && !strings.EqualFold(given, sum) {
-		return "", &errForged{file, fmt.Sprintf("metadata.provenance.promptSha256 is %s, but the prompt's SHA-256 is %s: nhigate does not overwrite a hash that disagrees with its prompt; remove it, or propose the prompt it was computed from", given, sum)}
-	}
-	if prompt.file && !prompt.noText {
-		v := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: text}
-		if strings.Contains(text, "\n") {
-			v.Style = yaml.LiteralStyle
-		}
-		setField(prov, "prompt", v)
-	}
-	setField(prov, "promptSha256", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sum})
-	setField(prov, "generatedAt", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: now.Format(time.RFC3339)})
-	return sum, nil
-}
-
-// childMapping returns the mapping under key in m, adding an empty one when
-// the key is missing or null.
-func childMapping(m *yaml.Node, key string) (*yaml.Node, error) {
-	_, v, _ := yamledit.Field(m, key)
-	switch {
-	case v == nil:
-		v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		setField(m, key, v)
-	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		setField(m, key, n)
-		v = n
-	case v.Kind != yaml.MappingNode:
-		return nil, fmt.Errorf("%s is not written out as a mapping; write its fields directly, without anchors or aliases", key)
-	}
-	return v, nil
-}
-
-// setField sets key in mapping m to v, in place when the key is there so
-// that the key's position and comments stay.
-func setField(m *yaml.Node, key string, v *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			old := m.Content[i+1]
-			v.HeadComment, v.LineComment, v.FootComment = old.HeadComment, old.LineComment, old.FootComment
-			m.Content[i+1] = v
-			return
-		}
-	}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
 }
 
 // judge runs the base's policies on every stamped spec and records each
 // spec's report and failures.
 func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.Config, now time.Time) error {
-	var all []*spec.Workflow
 	seen := map[string]string{}
 	for _, pr := range prs {
 		if pr.Path == "" {
@@ -542,214 +285,26 @@ func judge(ctx context.Context, prs []*proposal, base source.Tree, cfg *config.C
 			}
 			seen["branch:"+pr.Branch] = pr.Spec
 		}
-		all = append(all, pr.workflows...)
 	}
-	findings, digest, err := review.Evaluate(ctx, base, cfg, all, now)
+	// One engine judges every proposal; each is a review of its addition.
+	req := review.Request{Scope: reviewer.ScopeReview, Config: cfg, Policies: base, Now: now}
+	engine, err := review.EngineFor(ctx, req)
 	if err != nil {
 		return err
 	}
-	for _, w := range all {
-		w.Production = cfg.IsProduction(w.Spec.Environment)
-	}
+	req.Engine = engine
 	for _, pr := range prs {
-		var own []reviewer.Finding
-		for _, f := range findings {
-			if f.File == pr.Path {
-				own = append(own, f)
-			}
+		req.Proposed = &review.Proposed{Workflows: pr.workflows, Invalid: pr.invalid}
+		res, err := review.Run(ctx, req)
+		if err != nil {
+			return err
 		}
-		pr.report = reviewer.Decide(reviewer.Input{
-			Scope:        reviewer.ScopeReview,
-			Mode:         reviewer.Local,
-			Files:        1,
-			Diff:         diffing.Compute(nil, pr.workflows, nil),
-			Invalid:      pr.invalid,
-			Findings:     own,
-			PolicyDigest: digest,
-			// An exception is new here: the body says whose approval on
-			// the pull request would make it waive its rule.
-			Specs: pr.workflows, Now: now,
-		})
-		for _, f := range own {
+		pr.report = res.Report
+		for _, f := range res.Policy {
 			if f.Blocking() {
 				pr.Failures = append(pr.Failures, fmt.Sprintf("%s:%d: %s: %s", f.File, f.Line, f.Rule, f.Message))
 			}
 		}
 	}
 	return nil
-}
-
-func proposalTitle(pr *proposal) string {
-	name := pr.Name
-	if name == "" {
-		name = pr.Spec
-	}
-	t := "nhigate: propose " + name
-	if len(pr.workflows) == 1 && pr.workflows[0].Spec.Environment != "" {
-		t += " (" + pr.workflows[0].Spec.Environment + ")"
-	}
-	if len(pr.Failures) > 0 {
-		t = "[failing] " + t
-	}
-	return t
-}
-
-func commitMessage(pr *proposal) string {
-	generator := "an unnamed generator"
-	if len(pr.workflows) == 1 && pr.workflows[0].Metadata.Provenance.Generator != "" {
-		generator = pr.workflows[0].Metadata.Provenance.Generator
-	}
-	return fmt.Sprintf("%s\n\nGenerated by %s at %s from a prompt with SHA-256 %s.\nProposed by nhigate propose %s.\n",
-		pr.Title, generator, pr.GeneratedAt, pr.PromptSHA256, version())
-}
-
-// proposalBody is the pull request body: failures first, then the prompt,
-// the entitlement diff preview and the policy results.
-func proposalBody(pr *proposal, prompt promptSource, policies string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "A generator proposes %s at %s. The generator only drafts: this pull request passes the same review as any other, and nothing is granted until it merges.\n\n", output.Code(pr.Name), output.Code(pr.Path))
-	if len(pr.Failures) > 0 {
-		b.WriteString("> [!CAUTION]\n> **Failing.** This spec fails validation or policy and cannot pass review as it stands:\n>\n")
-		for i, f := range pr.Failures {
-			if i == maxFailuresInBody {
-				fmt.Fprintf(&b, "> - …and %d more; run `nhigate check` on the spec for all of them\n", len(pr.Failures)-i)
-				break
-			}
-			fmt.Fprintf(&b, "> - %s\n", output.Escape(f))
-		}
-		b.WriteString("\n")
-	}
-
-	text := prompt.text
-	if !prompt.file && len(pr.workflows) == 1 {
-		text = pr.workflows[0].Metadata.Provenance.Prompt
-	}
-	// The body is public; a secret pasted into the prompt fails NHI-SEC-001
-	// and must not be repeated here, even in a draft.
-	text = secret.Mask(text)
-	b.WriteString("### Prompt\n\n")
-	fmt.Fprintf(&b, "<details><summary>The prompt, SHA-256 <code>%s</code></summary>\n\n", pr.PromptSHA256)
-	if text != "" {
-		note := ""
-		if utf8.RuneCountInString(text) > maxPromptInBody {
-			text = string([]rune(text)[:maxPromptInBody])
-			note = "\n_The prompt is cut short here; its SHA-256 above covers the whole text._\n"
-		}
-		fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
-		fmt.Fprintf(&b, "> %stext\n", fence)
-		for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-			fmt.Fprintf(&b, "> %s\n", line)
-		}
-		fmt.Fprintf(&b, "> %s\n%s", fence, note)
-	}
-	b.WriteString("\n</details>\n\n")
-
-	b.WriteString("### Entitlement diff preview\n\n")
-	if pr.report != nil {
-		// The marker is how the review finds its own comment; a body
-		// carrying it would confuse that.
-		md := output.Markdown{Limit: output.MaxCommentSize / 2}.String(pr.report)
-		b.WriteString(strings.TrimPrefix(md, output.Marker+"\n"))
-	} else {
-		b.WriteString("The spec could not be read, so there is no preview.\n")
-	}
-
-	b.WriteString("\n### Policy results\n\n")
-	fmt.Fprintf(&b, "Judged by the %s.\n\n", policies)
-	if pr.report != nil && len(pr.report.Findings) == 0 && len(pr.Failures) == 0 {
-		b.WriteString("- ✅ every policy passes\n")
-	}
-	if pr.report != nil {
-		for i, f := range pr.report.Findings {
-			if i == maxFailuresInBody {
-				fmt.Fprintf(&b, "- …and %d more\n", len(pr.report.Findings)-i)
-				break
-			}
-			mark := "❌"
-			switch {
-			case f.Excepted:
-				mark = "➖ excepted:"
-			case f.Kind == "warn":
-				mark = "⚠️"
-			}
-			fmt.Fprintf(&b, "- %s %s %s (%s)\n", mark, output.Code(f.Rule), output.Escape(f.Message), output.Code(fmt.Sprintf("%s:%d", f.File, f.Line)))
-		}
-		for i, e := range pr.report.Invalid {
-			if i == maxFailuresInBody {
-				fmt.Fprintf(&b, "- …and %d more\n", len(pr.report.Invalid)-i)
-				break
-			}
-			fmt.Fprintf(&b, "- ❌ %s\n", output.Escape(e.Error()))
-		}
-	}
-	fmt.Fprintf(&b, "\n<sub>Opened by `nhigate propose` %s. The spec was stamped with generatedAt `%s`.</sub>\n", version(), pr.GeneratedAt)
-	return b.String()
-}
-
-func longestRun(s string, c byte) int {
-	best, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			run++
-			best = max(best, run)
-		} else {
-			run = 0
-		}
-	}
-	return best
-}
-
-func writePropose(w io.Writer, format string, res *proposeResult) error {
-	if format == "json" {
-		if err := output.WriteJSON(w, res); err != nil {
-			return fmt.Errorf("write result: %w", err)
-		}
-		return nil
-	}
-	var buf bytes.Buffer
-	writeProposeText(&buf, res)
-	if _, err := io.WriteString(w, output.SafeText(buf.String())); err != nil {
-		return fmt.Errorf("write result: %w", err)
-	}
-	return nil
-}
-
-func writeProposeText(ew io.Writer, res *proposeResult) {
-	fmt.Fprintf(ew, "nhigate propose: judged by the %s\n", res.Policies)
-	for _, pr := range res.Proposals {
-		verdict := "pass"
-		if len(pr.Failures) > 0 {
-			verdict = "FAILING"
-		}
-		fmt.Fprintf(ew, "\n%s → %s: %s\n", pr.Spec, orNone(pr.Path), verdict)
-		for _, f := range pr.Failures {
-			fmt.Fprintf(ew, "  ✗ %s\n", f)
-		}
-		if pr.Branch == "" || len(pr.Failures) > 0 && !pr.Draft {
-			continue // refused: there is nothing to open
-		}
-		fmt.Fprintf(ew, "  branch        %s\n  title         %s\n  promptSha256  %s\n  generatedAt   %s\n", pr.Branch, pr.Title, pr.PromptSHA256, pr.GeneratedAt)
-		switch {
-		case pr.PullRequest != nil:
-			kind := "pull request"
-			if pr.Draft {
-				kind = "draft pull request"
-			}
-			fmt.Fprintf(ew, "  opened %s #%d: %s\n", kind, pr.PullRequest.Number, pr.PullRequest.URL)
-		case res.DryRun:
-			fmt.Fprintf(ew, "  dry run: would open a pull request in %s labelled %s with this body:\n\n", orNone(res.Repo), generatedLabel)
-			for _, line := range strings.Split(strings.TrimSuffix(pr.Body, "\n"), "\n") {
-				fmt.Fprintf(ew, "    %s\n", line)
-			}
-		case res.Repo == "":
-			fmt.Fprintln(ew, "  nothing opened: name the repository with --github-repo")
-		}
-	}
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nhigate/nhigate/internal/ghtest"
 	"github.com/nhigate/nhigate/internal/gittest"
+	"github.com/nhigate/nhigate/output"
 )
 
 // proposeSpec passes the built-in policies once its prompt is recorded.
@@ -268,7 +269,7 @@ func TestPropose(t *testing.T) {
 		args:     []string{"--format", "json", "SPEC"},
 		wantCode: ExitPass,
 		check: func(t *testing.T, r *proposed) {
-			var res proposeResult
+			var res output.ProposeResult
 			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 				t.Fatal(err)
 			}
@@ -284,7 +285,7 @@ func TestPropose(t *testing.T) {
 		args:     []string{"--format", "json", "--prompt-file", "PROMPT", "--no-prompt-text", "SPEC"},
 		wantCode: ExitPass,
 		check: func(t *testing.T, r *proposed) {
-			var res proposeResult
+			var res output.ProposeResult
 			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 				t.Fatal(err)
 			}
@@ -493,7 +494,7 @@ func TestProposeJSONSpec(t *testing.T) {
 	if code != ExitPass {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	var res proposeResult
+	var res output.ProposeResult
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/internal/review"
+	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
 )
 
@@ -62,7 +63,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	var out outputFlags
 	fs := p.flags(string(scope), usage, examples)
 	rev.register(fs, scope == reviewer.ScopeReview)
-	out.register(fs)
+	out.register(fs, output.KindReport, true)
 	var failOnRisk string
 	fs.StringVar(&failOnRisk, "fail-on-risk", "", "block (exit 1) when the diff's highest risk is at or above this level: low, medium, high or critical. Outside GitHub Actions no approvals are enforced, so set it (e.g. to high) to stop governance changes and risky widenings there")
 	var forceGitHub, forceLocal bool
@@ -99,37 +100,20 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 			return err
 		}
 	}
-	if rev.base == "" || rev.head == "" {
-		return usageErrorf("both --base and --head are required, e.g. --base main --head feature")
+	req := review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now, FailOnRisk: threshold}
+	if gh != nil {
+		req.Mode, req.GitHub = review.PullRequest, gh.adapter
 	}
-	prep, err := review.Prepare(ctx, review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now})
+	res, err := review.Run(ctx, req)
 	if err != nil {
 		return err
 	}
 	if gh != nil {
-		if err := gh.approvals(ctx, prep); err != nil {
-			return err
-		}
-		if err := gh.mergeResult(ctx, prep, now); err != nil {
-			return err
-		}
-	} else if scope == reviewer.ScopeReview {
-		// Who would have to approve is known from base; whether they did
-		// is not, and the report says so.
-		rules, err := prep.ApprovalRules()
-		if err != nil {
-			return err
-		}
-		prep.Input.Required = reviewer.Required(rules)
-	}
-	prep.Input.FailOnRisk = threshold
-	rep := reviewer.Decide(*prep.Input)
-	if gh != nil {
-		if err := gh.publish(ctx, p, rep, out.output); err != nil {
+		if err := gh.publish(ctx, p, res.Report, out.output); err != nil {
 			return err
 		}
 	}
-	return out.write(p, renderer, rep)
+	return out.write(p, renderer, res.Report)
 }
 
 // parseFailOnRisk reads --fail-on-risk; empty means no threshold.

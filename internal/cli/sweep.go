@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
@@ -39,33 +35,21 @@ const sweepExamples = `  # What has expired or expires within a week, at HEAD of
 // whose last change lies further back has an unknown age.
 const maxHistory = 100000
 
-// sweepFormats are the formats of a sweep report.
-var sweepFormats = []string{"text", "markdown", "json"}
-
 // sweepResult is a sweep with what it read.
 type sweepResult struct {
-	lifecycle.Report
-	Revision string `json:"revision"`
-	Within   string `json:"within"`
-	// Files is the number of spec files swept.
-	Files int `json:"files"`
-	// Invalid specs could not be judged; they block like overdue items.
-	Invalid spec.Errors `json:"invalid"`
+	output.SweepResult
 	// workflows and tree are what was read, for a revocation pull request.
 	workflows []*spec.Workflow
 	tree      source.Tree
 }
-
-func (r *sweepResult) blocked() bool { return r.Overdue() > 0 || len(r.Invalid) > 0 }
 
 func runSweep(ctx context.Context, p *program, args []string) error {
 	fs := p.flags("sweep", "sweep [flags]", sweepExamples)
 	repo := fs.String("repo", ".", "git repository to sweep")
 	rev := fs.String("head", "HEAD", "revision (branch, tag, SHA) to sweep; a directory is swept too, but without history the age of static credentials is unknown")
 	withinFlag := fs.String("within", "168h", "also list grants expiring and credentials due for rotation within this long: hours or days, e.g. 168h or 7d")
-	format := fs.String("format", "text", "output format: "+strings.Join(sweepFormats, ", "))
-	outFile := fs.String("output", "", "write the report to this file instead of standard output")
-	nowFlag := fs.String("now", "", "judge as of this RFC 3339 time instead of the clock (for tests and audits)")
+	var out outputFlags
+	out.register(fs, output.KindSweep, true)
 	openPR := fs.Bool("open-pr", false, "open one revocation pull request that removes expired specs and expired exceptions (needs GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL)")
 	base := fs.String("base", "", "branch the revocation pull request targets; default: the branch --head names, else main")
 	dryRun := fs.Bool("dry-run", false, "with --open-pr: print the revocation pull request that would be opened, and call nothing")
@@ -82,10 +66,7 @@ func runSweep(ctx context.Context, p *program, args []string) error {
 	if *dryRun && !*openPR {
 		return usageErrorf("--dry-run goes with --open-pr: it shows the revocation pull request without opening it")
 	}
-	if !slices.Contains(sweepFormats, *format) {
-		return usageErrorf("--format: unknown format %q: use one of %s", *format, strings.Join(sweepFormats, ", "))
-	}
-	now, err := p.clock(*nowFlag)
+	now, print, err := out.resolve(p)
 	if err != nil {
 		return err
 	}
@@ -101,27 +82,15 @@ func runSweep(ctx context.Context, p *program, args []string) error {
 		return err
 	}
 
-	w := p.stdout
-	if *outFile != "" {
-		f, err := os.Create(*outFile)
-		if err != nil {
-			return usageErrorf("--output: %v", err)
-		}
-		defer f.Close()
-		w = f
-	}
-	if err := renderSweep(w, *format, res); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if *outFile != "" {
-		fmt.Fprintf(p.stderr, "nhigate: sweep: %d overdue: wrote %s\n", res.Overdue(), *outFile)
+	if err := out.emit(p, print, &res.SweepResult, fmt.Sprintf("sweep: %d overdue", res.Overdue())); err != nil {
+		return err
 	}
 	if *openPR {
 		if err := openRevocation(ctx, p, gh, *base, res); err != nil {
 			return err
 		}
 	}
-	if res.blocked() {
+	if res.Blocked() {
 		return errBlocked
 	}
 	return nil
@@ -156,106 +125,16 @@ func sweep(ctx context.Context, repoDir, rev string, now time.Time, within time.
 		}
 	}
 	return &sweepResult{
-		Report:    lifecycle.Sweep(loaded.Workflows, lastChanged, now, within),
-		Revision:  tree.String(),
-		Within:    shortDuration(within),
-		Files:     review.SpecFiles(loaded),
-		Invalid:   loaded.Errors,
+		SweepResult: output.SweepResult{
+			Report:   lifecycle.Sweep(loaded.Workflows, lastChanged, now, within),
+			Revision: tree.String(),
+			Within:   shortDuration(within),
+			Files:    review.SpecFiles(loaded),
+			Invalid:  loaded.Errors,
+		},
 		workflows: loaded.Workflows,
 		tree:      tree,
 	}, nil
-}
-
-func renderSweep(w io.Writer, format string, r *sweepResult) error {
-	switch format {
-	case "json":
-		return output.WriteJSON(w, struct {
-			SchemaVersion int `json:"schemaVersion"`
-			*sweepResult
-			OverdueCount int `json:"overdue"`
-		}{1, r, r.Overdue()})
-	case "markdown":
-		return sweepMarkdown(w, r)
-	}
-	var buf bytes.Buffer
-	if err := sweepText(&buf, r); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, output.SafeText(buf.String()))
-	return err
-}
-
-func (r *sweepResult) headline() string {
-	soon := len(r.Items) - r.Overdue()
-	parts := []string{fmt.Sprintf("%d overdue", r.Overdue()), fmt.Sprintf("%d due soon", soon)}
-	if len(r.Invalid) > 0 {
-		parts = append(parts, fmt.Sprintf("%d unreadable", len(r.Invalid)))
-	}
-	parts = append(parts, fmt.Sprintf("%d spec files swept", r.Files))
-	return strings.Join(parts, " · ")
-}
-
-func (r *sweepResult) verdict() string {
-	switch {
-	case r.blocked():
-		return "ACTION NEEDED"
-	case len(r.Items) > 0:
-		return "OK, with deadlines ahead"
-	}
-	return "OK"
-}
-
-func sweepWhen(it lifecycle.Item) string {
-	if it.When.IsZero() {
-		return "-"
-	}
-	return it.When.UTC().Format(time.RFC3339)
-}
-
-func sweepStatus(it lifecycle.Item) string {
-	if it.Overdue {
-		return "overdue"
-	}
-	return "soon"
-}
-
-func sweepText(w io.Writer, r *sweepResult) error {
-	ew := &output.ErrWriter{W: w}
-	fmt.Fprintf(ew, "nhigate sweep: %s as of %s, looking %s ahead\n", r.Revision, r.Now.UTC().Format(time.RFC3339), r.Within)
-	fmt.Fprintf(ew, "%s: %s\n", r.verdict(), r.headline())
-	if len(r.Items) > 0 {
-		fmt.Fprintln(ew)
-		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		for _, it := range r.Items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\t%s\n", sweepStatus(it), it.Kind, it.Identity, it.File, it.Line, sweepWhen(it))
-			fmt.Fprintf(tw, "\t→ %s\n", it.Action)
-		}
-		tw.Flush()
-	}
-	for _, e := range r.Invalid {
-		fmt.Fprintf(ew, "\nunreadable %s\n  → fix the spec: a sweep cannot judge what it cannot read\n", e)
-	}
-	return ew.Err
-}
-
-func sweepMarkdown(w io.Writer, r *sweepResult) error {
-	ew := &output.ErrWriter{W: w}
-	fmt.Fprintf(ew, "## nhigate sweep: %s\n\n%s, as of `%s`, looking %s ahead at `%s`.\n", r.verdict(), r.headline(),
-		r.Now.UTC().Format(time.RFC3339), r.Within, r.Revision)
-	if len(r.Items) > 0 {
-		fmt.Fprint(ew, "\n| | finding | identity | where | when | what to do |\n|---|---|---|---|---|---|\n")
-		for _, it := range r.Items {
-			fmt.Fprintf(ew, "| %s | `%s` | %s | %s | %s | %s |\n", sweepStatus(it), it.Kind, output.Code(it.Identity),
-				output.Code(fmt.Sprintf("%s:%d", it.File, it.Line)), sweepWhen(it), output.Escape(it.Action))
-		}
-	}
-	if len(r.Invalid) > 0 {
-		fmt.Fprint(ew, "\n### Unreadable specs\n\n")
-		for _, e := range r.Invalid {
-			fmt.Fprintf(ew, "- %s\n", output.Code(e.Error()))
-		}
-	}
-	return ew.Err
 }
 
 // revocationTarget is where --open-pr opens the revocation pull request.
@@ -314,7 +193,8 @@ func openRevocation(ctx context.Context, p *program, t *revocationTarget, base s
 	}
 	change := revocationChange(res, rv, commit, base)
 	if t == nil {
-		return printChange(p.stderr, change)
+		return output.RevocationPreview(p.stderr, output.Change{Branch: change.Branch, Base: change.Base, BaseSHA: change.BaseSHA,
+			Title: change.Title, Labels: change.Labels, Files: change.Files, Body: change.Body})
 	}
 	change.Owner, change.Repo = t.owner, t.repo
 	opened, err := t.client.OpenChange(ctx, change)
@@ -323,28 +203,6 @@ func openRevocation(ctx context.Context, p *program, t *revocationTarget, base s
 	}
 	fmt.Fprintf(p.stderr, "nhigate: sweep: opened revocation pull request #%d: %s\n", opened.Number, opened.URL)
 	return nil
-}
-
-// printChange shows a revocation pull request that --dry-run did not open.
-func printChange(w io.Writer, c ghapi.Change) error {
-	fmt.Fprintf(w, "nhigate: sweep: --dry-run: would open a pull request from %s onto %s (at %s):\n", c.Branch, orDefault(c.Base), short(c.BaseSHA))
-	fmt.Fprintf(w, "title: %s\nlabels: %s\nfiles:\n", c.Title, strings.Join(c.Labels, ", "))
-	for _, path := range slices.Sorted(maps.Keys(c.Files)) {
-		if c.Files[path] == nil {
-			fmt.Fprintf(w, "  delete %s\n", path)
-		} else {
-			fmt.Fprintf(w, "  rewrite %s\n", path)
-		}
-	}
-	_, err := fmt.Fprintf(w, "body:\n%s", c.Body)
-	return err
-}
-
-func orDefault(branch string) string {
-	if branch == "" {
-		return "the default branch"
-	}
-	return branch
 }
 
 // revocationChange is the pull request a revocation plan becomes. Its
@@ -382,32 +240,9 @@ func revocationChange(res *sweepResult, rv *lifecycle.Revocation, baseSHA, base 
 		Files:   rv.Files,
 		Message: title + "\n\nOpened by nhigate sweep as of " + res.Now.UTC().Format(time.RFC3339) + ".",
 		Title:   title,
-		Body:    revocationBody(res, rv),
+		Body:    output.RevocationBody(&res.SweepResult, rv),
 		Labels:  []string{"nhigate:revocation"},
 	}
-}
-
-func revocationBody(res *sweepResult, rv *lifecycle.Revocation) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "nhigate sweep found access that has ended, as of `%s` at `%s`. This pull request only removes access, so the diff rates it low risk.\n\n",
-		res.Now.UTC().Format(time.RFC3339), res.Revision)
-	b.WriteString("| finding | identity | where | expired | |\n|---|---|---|---|---|\n")
-	for _, it := range rv.Removed {
-		what := "spec file removed"
-		if it.Kind == lifecycle.ExceptionExpired {
-			what = "exception to " + output.Code(it.Rule) + " removed"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", it.Kind, output.Code(it.Identity),
-			output.Code(fmt.Sprintf("%s:%d", it.File, it.Line)), sweepWhen(it), what)
-	}
-	if len(rv.Manual) > 0 {
-		b.WriteString("\n**Left for a person** (not in this pull request):\n\n")
-		for _, m := range rv.Manual {
-			fmt.Fprintf(&b, "- %s\n", output.Escape(m))
-		}
-	}
-	b.WriteString("\nMerging revokes the grants at the next deploy; the deployer's `nhigate verify` already refuses expired specs.\n")
-	return b.String()
 }
 
 // shortDuration writes a duration as people write it: 168h, not 168h0m0s.

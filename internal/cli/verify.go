@@ -63,8 +63,8 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	id.register(fs)
 	bundleFile := fs.String("bundle", "", "the bundle of the one SPEC")
 	bundleDir := fs.String("bundle-dir", "", "directory holding <SPEC>.sigstore.json for each SPEC, as nhigate attest --out-dir writes it")
-	format := fs.String("format", "text", "output format: text or json")
-	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+	var out outputFlags
+	out.register(fs, output.KindVerify, true)
 	unchecked := fs.Bool("accept-unchecked-approvals", false, "UNSAFE: accept bundles signed after a local review, in which nobody's approval was checked")
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
@@ -81,10 +81,8 @@ func runVerify(_ context.Context, p *program, args []string) error {
 		return usageErrorf("name the spec file(s) to verify, e.g. nhigate verify --key nhigate.pub --bundle-dir attestations/ identities/ci.yaml")
 	case *bundleFile != "" && len(specs) != 1:
 		return usageErrorf("--bundle verifies one SPEC, got %d; use --bundle-dir for several", len(specs))
-	case *format != "text" && *format != "json":
-		return usageErrorf("--format %q: use text or json", *format)
 	}
-	now, err := p.clock(*nowFlag)
+	now, print, err := out.resolve(p)
 	if err != nil {
 		return err
 	}
@@ -125,25 +123,20 @@ func runVerify(_ context.Context, p *program, args []string) error {
 			failed++
 		}
 	}
-	if *format == "json" {
-		if err := output.WriteJSON(p.stdout, map[string]any{"schemaVersion": 1, "verified": failed == 0, "results": results}); err != nil {
-			return fmt.Errorf("write results: %w", err)
-		}
-	} else {
-		for _, r := range results {
-			if r.Verified {
-				valid := ""
-				if r.ValidUntil.Before(*r.ExpiresAt) {
-					valid = fmt.Sprintf(", valid until %s (an exception it relies on expires then)", r.ValidUntil.Format(time.RFC3339))
-				}
-				fmt.Fprintf(p.stdout, "ok    %s: signed by %s at %s, approved by %s, expires %s%s\n", r.Spec, r.Signer, short(r.Commit), approvers(r.Approvers), r.ExpiresAt.Format(time.RFC3339), valid)
-			} else {
-				fmt.Fprintf(p.stdout, "FAIL  %s: %s\n", r.Spec, r.Error)
-			}
-		}
-		if *unchecked {
-			fmt.Fprintln(p.stderr, "nhigate: warning: --accept-unchecked-approvals: bundles signed without an approval check were accepted")
-		}
+	res := &output.VerifyResult{SchemaVersion: output.ResultSchemaVersion, Verified: failed == 0, Results: make([]output.VerifyItem, len(results))}
+	for i, r := range results {
+		res.Results[i] = output.VerifyItem{Spec: r.Spec, Bundle: r.Bundle, Verified: r.Verified, Reason: string(r.Reason), Error: r.Error,
+			Signer: r.Signer, Commit: r.Commit, ExpiresAt: r.ExpiresAt, ValidUntil: r.ValidUntil, Approvers: r.Approvers}
+	}
+	summary := "verified"
+	if failed > 0 {
+		summary = "FAILED"
+	}
+	if err := out.emit(p, print, res, summary); err != nil {
+		return err
+	}
+	if *unchecked && out.format == "text" {
+		fmt.Fprintln(p.stderr, "nhigate: warning: --accept-unchecked-approvals: bundles signed without an approval check were accepted")
 	}
 	if failed > 0 {
 		fmt.Fprintf(p.stderr, "nhigate: %d of %d specs failed verification; do not apply them\n", failed, len(specs))
@@ -267,11 +260,4 @@ func short(sha string) string {
 		return sha[:7]
 	}
 	return sha
-}
-
-func approvers(logins []string) string {
-	if len(logins) == 0 {
-		return "no one (approvals unchecked)"
-	}
-	return strings.Join(logins, ", ")
 }

@@ -1,9 +1,12 @@
-// Package review is the review pipeline that check, diff, review and
-// attest share: it reads the two sides of a change, screens and diffs them,
-// runs the policies of the base revision, and builds the input that
-// reviewer.Decide turns into a report. The command line turns flags into a
-// Request and a report into bytes and an exit code; GitHub mode adds
-// approvals to the Prepared input.
+// Package review is the one review pipeline: check, diff, review, attest
+// and propose all call Run with a Request that names the revisions (or
+// the paths, or the proposed specs), the mode, the clock and the GitHub
+// adapter, if any. It reads the two sides of a change, screens and diffs
+// them, runs the policies of the base revision and, in GitHub mode, asks
+// the adapter for the pull request, its files and reviews (or for the
+// pull request merged as a commit, for attest), then decides the report.
+// The command line turns flags into a Request and a report into bytes and
+// an exit code.
 package review
 
 import (
@@ -24,17 +27,40 @@ import (
 	"github.com/nhigate/nhigate/spec"
 )
 
-// Request names the change to review.
+// Request names the change to review: the revisions, the mode, the clock
+// and the GitHub adapter, if any.
 type Request struct {
 	// Repo is the local git repository that holds the revisions.
 	Repo string
 	// Base and Head are git revisions of Repo, or directories. The rules
 	// come from Base; the change is what Head adds since their merge base.
 	Base, Head string
-	// Scope is ScopeDiff (no policies) or ScopeReview.
+	// Scope is ScopeCheck, ScopeDiff (no policies) or ScopeReview.
 	Scope reviewer.Scope
+	// Mode says whose approvals count; anything but Local needs GitHub.
+	Mode Mode
+	// GitHub is how the review reaches GitHub; nil for a local review.
+	GitHub GitHub
 	// Now is the time expiry is judged at.
 	Now time.Time
+	// FailOnRisk blocks a change whose risk is at or above it; None never.
+	FailOnRisk diffing.Risk
+
+	// Paths are the files and directories a ScopeCheck reads, and Discover
+	// skips those that are not nhigate specs; Strict blocks on warnings.
+	Paths    []string
+	Discover bool
+	Strict   bool
+	// Proposed are specs read ahead (propose), judged as their addition.
+	Proposed *Proposed
+	// Config and Policies judge a check or a proposal, which have no base
+	// revision: the config, and the tree its policy directories are read
+	// from (the working directory when nil). Config nil means the defaults.
+	Config   *config.Config
+	Policies source.Tree
+	// Engine, when set, is the compiled policies of Config and Policies,
+	// for a caller that runs several requests.
+	Engine *policies.Engine
 }
 
 // RevisionError is a revision that cannot be opened: a usage error.
@@ -49,10 +75,12 @@ func (e *RevisionError) Unwrap() error { return e.Err }
 // Prepared is a review before its decision: the input to
 // reviewer.Decide, and what GitHub mode needs to add approvals to it.
 type Prepared struct {
-	Input   *reviewer.Input
-	Config  *config.Config
-	Base    source.Tree
-	Changed []string
+	Input  *reviewer.Input
+	Config *config.Config
+	Base   source.Tree
+	// HeadTree is the head revision as read.
+	HeadTree source.Tree
+	Changed  []string
 	// Head are the changed specs at head; BaseSpecs their base versions.
 	Head, BaseSpecs []*spec.Workflow
 	// Context are the specs of unchanged files that hold a changed
@@ -153,7 +181,7 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 			return nil, err
 		}
 	}
-	return &Prepared{Input: in, Config: cfg, Base: base, Changed: changed, Head: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Context: specs.Context}, nil
+	return &Prepared{Input: in, Config: cfg, Base: base, HeadTree: head, Changed: changed, Head: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Context: specs.Context}, nil
 }
 
 // withoutInvalid leaves out the base workflows of files that are invalid at
