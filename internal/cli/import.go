@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ func runImport(_ context.Context, p *program, args []string) error {
 	flags := p.flags("import", "import --from SOURCE [--environment ENV] [--expires-in DURATION] [--out-dir DIR | --output -] FILE...", importExamples)
 	from := flags.String("from", "", "what the files are: "+strings.Join(sourceNames(), ", "))
 	outDir := flags.String("out-dir", "", "directory to write <identity>.yaml into (default identities/<platform>)")
-	out := flags.String("output", "", `"-" prints the specs to standard output instead of writing files`)
+	out := flags.String("output", "", `write every spec into this one file, as YAML documents ("-": standard output), instead of one file each under --out-dir`)
 	environment := flags.String("environment", "", "environment of every imported spec (default: left for a person to decide)")
 	expiresIn := flags.String("expires-in", "", "set expiresAt this long from now, in hours or days (e.g. 720h or 30d); import never invents an expiry")
 	force := flags.Bool("force", false, "replace spec files that already exist")
@@ -51,10 +52,8 @@ func runImport(_ context.Context, p *program, args []string) error {
 		return usageErrorf("--from %q is not a source; %s", *from, didYouMean(*from, sourceNames()))
 	case flags.NArg() == 0:
 		return usageErrorf("name the file(s) to import, e.g. nhigate import --from %s FILE", src.Name)
-	case *out != "" && *out != "-":
-		return usageErrorf(`--output takes "-" (standard output); to write files, use --out-dir DIR`)
 	case *out != "" && *outDir != "":
-		return usageErrorf("pass --output - or --out-dir, not both")
+		return usageErrorf("pass --output FILE or --out-dir DIR, not both")
 	}
 	now, err := p.clock(*nowFlag)
 	if err != nil {
@@ -106,15 +105,27 @@ func runImport(_ context.Context, p *program, args []string) error {
 			specs = append(specs, written{name: render.SpecPath(pr), from: file, data: b, decide: strings.Count(string(b), "# decide:")})
 		}
 	}
-	if *out == "-" {
-		for i, s := range specs {
-			if i > 0 {
-				fmt.Fprintln(p.stdout, "---")
+	if *out != "" {
+		write := func(w io.Writer) error {
+			for i, s := range specs {
+				if i > 0 {
+					if _, err := fmt.Fprintln(w, "---"); err != nil {
+						return err
+					}
+				}
+				if _, err := w.Write(s.data); err != nil {
+					return err
+				}
 			}
-			if _, err := p.stdout.Write(s.data); err != nil {
-				return err
-			}
+			return nil
 		}
+		if *out == "-" {
+			return write(p.stdout)
+		}
+		if err := writeAtomic(*out, write); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stderr, "nhigate: wrote %d spec(s) to %s\n", len(specs), output.SafeText(*out))
 		return nil
 	}
 	dir := *outDir

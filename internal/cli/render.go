@@ -46,7 +46,7 @@ func runRender(_ context.Context, p *program, args []string) error {
 	outDir := fs.String("out-dir", "", "directory to write the artifacts into, one directory per spec; without it they go to standard output")
 	unchecked := fs.Bool("accept-unchecked-approvals", false, "UNSAFE: accept bundles signed after a local review, in which nobody's approval was checked")
 	unverified := fs.Bool("unverified", false, "render without verifying bundles: a preview, never something to apply")
-	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
+	nowFlag := fs.String("now", "", nowUsage)
 	if err := p.parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
