@@ -242,11 +242,11 @@ func writeFiles(dir string, files []render.File) error {
 	for _, f := range files {
 		if d := filepath.Dir(filepath.FromSlash(f.Name)); d != "." {
 			if err := root.MkdirAll(d, 0o755); err != nil {
-				return fmt.Errorf("write %s: %w", f.Name, err)
+				return usageErrorf("--out-dir: cannot write %s below %s (a symlink there that leads outside it is never followed): %v", f.Name, dir, err)
 			}
 		}
 		if err := root.WriteFile(filepath.FromSlash(f.Name), f.Data, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", f.Name, err)
+			return usageErrorf("--out-dir: cannot write %s below %s (a symlink there that leads outside it is never followed): %v", f.Name, dir, err)
 		}
 	}
 	return nil
