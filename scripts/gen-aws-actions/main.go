@@ -15,18 +15,14 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"github.com/nhigate/nhigate/scripts/internal/npmpack"
 	"maps"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -68,7 +64,7 @@ func run(out, version string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	files, err := npmFiles(tmp, iamDataPackage, version, func(name string) bool {
+	files, err := npmpack.Files(tmp, iamDataPackage, version, func(name string) bool {
 		return strings.HasPrefix(name, "package/data/actions/") ||
 			strings.HasPrefix(name, "package/data/conditionKeys/") ||
 			name == "package/data/services.json" || name == globalKeysFile
@@ -205,51 +201,4 @@ func addKey(d *data, key, typ string) error {
 	}
 	d.ConditionKeys[key] = typ
 	return nil
-}
-
-// npmFiles fetches name@version with `npm pack` into dir and returns the
-// files of its tarball that keep selects.
-func npmFiles(dir, name, version string, keep func(string) bool) (map[string][]byte, error) {
-	cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, name+"@"+version)
-	cmd.Stderr = os.Stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("npm pack %s@%s: %w", name, version, err)
-	}
-	lines := strings.Fields(string(outb))
-	if len(lines) == 0 {
-		return nil, fmt.Errorf("npm pack %s@%s printed no file name", name, version)
-	}
-	f, err := os.Open(filepath.Join(dir, lines[len(lines)-1]))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	files := map[string][]byte{}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if h.Typeflag != tar.TypeReg || !keep(h.Name) {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", name, h.Name, err)
-		}
-		files[h.Name] = b
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s@%s: no data files in the package", name, version)
-	}
-	return files, nil
 }

