@@ -2,10 +2,7 @@ package cli
 
 import (
 	"context"
-	"strings"
 
-	"github.com/nhigate/nhigate/config"
-	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/internal/publish"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/output"
@@ -85,7 +82,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	if err != nil {
 		return err
 	}
-	threshold, err := parseFailOnRisk(failOnRisk)
+	threshold, err := review.ParseFailOnRisk(failOnRisk)
 	if err != nil {
 		return err
 	}
@@ -115,16 +112,4 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 		}
 	}
 	return out.write(p, renderer, res.Report)
-}
-
-// parseFailOnRisk reads --fail-on-risk; empty means no threshold.
-func parseFailOnRisk(level string) (diffing.Risk, error) {
-	if level == "" {
-		return diffing.None, nil
-	}
-	var r diffing.Risk
-	if err := r.UnmarshalText([]byte(level)); err != nil || r == diffing.None || level != r.String() {
-		return diffing.None, usageErrorf("--fail-on-risk %q is not a risk level; write one of: %s", level, strings.Join(config.RiskLevels, ", "))
-	}
-	return r, nil
 }
