@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -109,13 +108,6 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 		return errBlocked
 	}
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // checkRepoPath accepts a clean, relative, slash-separated YAML path.

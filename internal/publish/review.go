@@ -1,7 +1,9 @@
-// Package publish puts what a run decided where people and workflows see
-// it on GitHub: a review's sticky comment, commit status, job summary,
-// annotations and step outputs, and the pull requests that propose and
-// sweep open. The command line only reads the flags and the Actions
+// Package publish holds the flows that end on GitHub. A review's result
+// goes where people and workflows see it: the sticky comment, the commit
+// status, the job summary, annotations and step outputs (Review). propose
+// stamps, judges and opens generated specs as pull requests (Propose), and
+// sweep judges a revision and opens the revocation pull request (Sweep,
+// Revoke). The command line only reads the flags and the Actions
 // environment into the types here.
 package publish
 
