@@ -3,7 +3,8 @@
 // status, the job summary, annotations and step outputs (Review). propose
 // stamps, judges and opens generated specs as pull requests (Propose), and
 // sweep judges a revision and opens the revocation pull request (Sweep,
-// Revoke). The command line only reads the flags and the Actions
+// Revoke), and attest signs the specs of a passing review and uploads the
+// bundles (Attest). The command line only reads the flags and the Actions
 // environment into the types here.
 package publish
 
