@@ -304,7 +304,19 @@ func TestFailed(t *testing.T) {
 			// The run's context is gone; Failed still writes.
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			NewReview(client, ev, Env{}, &bytes.Buffer{}).Failed(ctx, tc.code)
+			var log bytes.Buffer
+			NewReview(client, ev, Env{}, &log).Failed(ctx, tc.code)
+			// Each write it tried, and nothing else, is on the log.
+			var want string
+			if len(tc.status) > 0 {
+				want += "nhigate: set the nhigate/review status to error\n"
+			}
+			if tc.comments > 0 {
+				want += "nhigate: updated the comment on pull request #7\n"
+			}
+			if log.String() != want {
+				t.Errorf("log:\n%s\nwant:\n%s", log.String(), want)
+			}
 			if diff := cmp.Diff(tc.status, statuses(srv)); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
