@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,10 +14,7 @@ import (
 
 	"github.com/nhigate/nhigate/attest"
 	"github.com/nhigate/nhigate/internal/ghapi"
-	"github.com/nhigate/nhigate/internal/review"
-	"github.com/nhigate/nhigate/internal/source"
-	"github.com/nhigate/nhigate/reviewer"
-	"github.com/nhigate/nhigate/spec"
+	"github.com/nhigate/nhigate/internal/publish"
 )
 
 const attestExamples = `  # Sign every spec a branch changes, after a passing local review.
@@ -104,7 +100,7 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 	if err != nil {
 		return err
 	}
-	var sign signer
+	var sign publish.Signer
 	if *keyless {
 		k := attest.Keyless{FulcioURL: *fulcioURL, RekorURL: *rekorURL, TSAURL: *tsaURL}
 		sign = func(ctx context.Context, st *intoto.Statement) ([]byte, error) {
@@ -137,71 +133,16 @@ func runAttest(ctx context.Context, p *program, args []string) error {
 		}
 	}
 
-	req := review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: reviewer.ScopeReview, Now: now}
+	req := publish.AttestRequest{Repo: rev.repo, Base: rev.base, Head: rev.head, Now: now, Upload: *upload,
+		Repository: p.env["GITHUB_REPOSITORY"], Sign: sign, OutDir: *outDir, Version: version(), Out: p.stdout, Log: p.stderr}
 	if gh != nil {
-		req.Mode, req.GitHub = review.Merged, review.NewGitHub(gh.client, gh.owner, gh.repo, nil, "")
+		req.Client, req.Owner, req.Name = gh.client, gh.owner, gh.repo
 	}
-	res, err := review.Run(ctx, req)
-	var notMerged *review.NotMergedError
-	if errors.As(err, &notMerged) {
-		fmt.Fprintf(p.stderr, "nhigate: %s: nothing to attest; an admin push is exactly what the gate must not sign\n", notMerged)
-		return errBlocked
-	}
-	if err != nil {
+	if err := publish.Attest(ctx, req); err != nil {
+		if errors.Is(err, publish.ErrNotSigned) {
+			return errBlocked // Attest said why
+		}
 		return err
-	}
-	prep, rep, merged := res.Prepared, res.Report, res.Pull
-	headCommit, ok := source.Commit(prep.HeadTree)
-	if !ok {
-		return usageErrorf("--head %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.head)
-	}
-	origin := attest.Origin{Repo: p.env["GITHUB_REPOSITORY"], Commit: headCommit, Version: version()}
-	if gh != nil {
-		origin.Repo = gh.owner + "/" + gh.repo
-		origin.PullRequest = attest.PullRequest{Number: merged.Number, URL: merged.URL, Author: merged.Author, MergedBy: merged.MergedBy}
-	}
-	if rep.Verdict != reviewer.Pass {
-		fmt.Fprintf(p.stderr, "nhigate: the review of %s does not pass; nothing was signed:\n", rep.Head)
-		for _, r := range rep.Reasons {
-			fmt.Fprintf(p.stderr, "  - %s\n", r)
-		}
-		if gh != nil {
-			fmt.Fprintf(p.stderr, "Pull request #%d was merged by %s without passing the gate, e.g. by an admin override. Its specs stay unsigned; fix them in a new pull request that passes.\n", merged.Number, merged.MergedBy)
-		} else {
-			fmt.Fprintf(p.stderr, "Run \"nhigate review --base %s --head %s\" for the details.\n", rev.base, rev.head)
-		}
-		return errBlocked
-	}
-	baseCommit, ok := source.Commit(prep.Base)
-	if !ok {
-		return usageErrorf("--base %s is a directory; attest signs git revisions, so that the bundle names the commit", rev.base)
-	}
-	origin.BaseCommit = baseCommit
-	files := attest.Files(prep.Head)
-	if len(files) == 0 {
-		fmt.Fprintf(p.stderr, "nhigate: %s changes no spec; nothing to sign\n", rep.Head)
-		return nil
-	}
-	for _, file := range files {
-		out, err := signFile(ctx, prep.HeadTree, file, rep, prep.Head, origin, sign, prep.Config.SpecLimits())
-		if err != nil {
-			return err
-		}
-		dest := filepath.Join(*outDir, filepath.FromSlash(file)+".sigstore.json")
-		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-			return fmt.Errorf("write bundle: %w", err)
-		}
-		if err := os.WriteFile(dest, out, 0o644); err != nil {
-			return fmt.Errorf("write bundle: %w", err)
-		}
-		fmt.Fprintf(p.stdout, "signed %s → %s\n", file, dest)
-		if *upload {
-			id, err := gh.client.UploadAttestation(ctx, gh.owner, gh.repo, out)
-			if err != nil {
-				return fmt.Errorf("upload the bundle of %s: %w", file, err)
-			}
-			fmt.Fprintf(p.stdout, "uploaded %s as attestation %d of %s/%s\n", file, id, gh.owner, gh.repo)
-		}
 	}
 	return nil
 }
@@ -231,26 +172,4 @@ func (p *program) githubPush(rev *revisionFlags) (*pushRun, error) {
 		return nil, err
 	}
 	return &pushRun{client: client, owner: owner, repo: repo}, nil
-}
-
-// signer signs a statement into a bundle.
-type signer func(context.Context, *intoto.Statement) ([]byte, error)
-
-// signFile signs the statement about one file, read again from head so
-// that the subject is its exact committed bytes.
-func signFile(ctx context.Context, head source.Tree, file string, rep *reviewer.Report, workflows []*spec.Workflow,
-	origin attest.Origin, sign signer, lim spec.Limits) ([]byte, error) {
-	content, err := head.ReadFile(file, lim.MaxFileSize)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", file, err)
-	}
-	pred, err := attest.NewPredicate(file, rep, workflows, origin)
-	if err != nil {
-		return nil, err
-	}
-	st, err := attest.Statement(file, content, pred)
-	if err != nil {
-		return nil, err
-	}
-	return sign(ctx, st)
 }

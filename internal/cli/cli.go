@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
+	"github.com/nhigate/nhigate/internal/publish"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
@@ -70,6 +71,10 @@ func ExitCode(err error) int {
 	var ue *review.UsageError
 	if errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &ue) {
 		return ExitUsage
+	}
+	var be *publish.BlockedError
+	if errors.As(err, &be) {
+		return ExitBlocked
 	}
 	return ExitInternal
 }

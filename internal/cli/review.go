@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"strings"
 
-	"github.com/nhigate/nhigate/config"
-	"github.com/nhigate/nhigate/diffing"
+	"github.com/nhigate/nhigate/internal/publish"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/reviewer"
@@ -84,46 +82,34 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	if err != nil {
 		return err
 	}
-	threshold, err := parseFailOnRisk(failOnRisk)
+	threshold, err := review.ParseFailOnRisk(failOnRisk)
 	if err != nil {
 		return err
 	}
-	var gh *githubRun
+	var gh *publish.Review
 	if forceGitHub || !forceLocal && scope == reviewer.ScopeReview && p.env["GITHUB_ACTIONS"] == "true" && p.env["GITHUB_EVENT_PATH"] != "" {
-		if gh, err = p.githubEvent(&rev); err != nil {
+		if gh, err = p.githubReview(&rev); err != nil {
 			return err
 		}
 		// From here on, the head is under review: a run that fails
 		// leaves an error status, never an earlier verdict.
-		defer func() { gh.failed(ctx, p, err) }()
-		if err := gh.begin(ctx, p); err != nil {
+		defer func() { gh.Failed(ctx, ExitCode(err)) }()
+		if err := gh.Begin(ctx); err != nil {
 			return err
 		}
 	}
 	req := review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now, FailOnRisk: threshold}
 	if gh != nil {
-		req.Mode, req.GitHub = review.PullRequest, gh.adapter
+		req.Mode, req.GitHub = review.PullRequest, gh.GitHub()
 	}
 	res, err := review.Run(ctx, req)
 	if err != nil {
 		return err
 	}
 	if gh != nil {
-		if err := gh.publish(ctx, p, res.Report, out.output); err != nil {
+		if err := gh.Publish(ctx, res.Report, out.output, p.stdout); err != nil {
 			return err
 		}
 	}
 	return out.write(p, renderer, res.Report)
-}
-
-// parseFailOnRisk reads --fail-on-risk; empty means no threshold.
-func parseFailOnRisk(level string) (diffing.Risk, error) {
-	if level == "" {
-		return diffing.None, nil
-	}
-	var r diffing.Risk
-	if err := r.UnmarshalText([]byte(level)); err != nil || r == diffing.None || level != r.String() {
-		return diffing.None, usageErrorf("--fail-on-risk %q is not a risk level; write one of: %s", level, strings.Join(config.RiskLevels, ", "))
-	}
-	return r, nil
 }

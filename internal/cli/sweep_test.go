@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -86,15 +85,11 @@ func sweepRepo(t *testing.T) (dir, head string) {
 }
 
 func openHead(dir string) (string, error) {
-	at, err := time.Parse(time.RFC3339, frozen)
+	tree, err := source.Open(dir, "HEAD")
 	if err != nil {
 		return "", err
 	}
-	res, err := sweep(context.Background(), dir, "HEAD", at, 0)
-	if err != nil {
-		return "", err
-	}
-	commit, _ := source.Commit(res.tree)
+	commit, _ := source.Commit(tree)
 	return commit, nil
 }
 

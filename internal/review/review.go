@@ -44,6 +44,7 @@ type Request struct {
 	// Now is the time expiry is judged at.
 	Now time.Time
 	// FailOnRisk blocks a change whose risk is at or above it; None never.
+	// ParseFailOnRisk reads it from a flag; Run refuses any other value.
 	FailOnRisk diffing.Risk
 
 	// Paths are the files and directories a ScopeCheck reads, and Discover

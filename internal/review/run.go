@@ -66,6 +66,9 @@ type Result struct {
 // review and attest (ScopeReview, Local or with GitHub), and propose
 // (ScopeReview, Proposed).
 func Run(ctx context.Context, req Request) (*Result, error) {
+	if err := checkFailOnRisk(req.FailOnRisk); err != nil {
+		return nil, err
+	}
 	switch {
 	case req.Scope == reviewer.ScopeCheck:
 		return runCheck(ctx, req)
