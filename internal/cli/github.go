@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"fmt"
-	"io"
-	"os"
+	"github.com/nhigate/nhigate/internal/source"
 
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/publish"
@@ -20,7 +18,7 @@ func (p *program) githubReview(rev *revisionFlags) (*publish.Review, error) {
 	if path == "" || name == "" {
 		return nil, usageErrorf("--github needs GITHUB_EVENT_NAME and GITHUB_EVENT_PATH, which GitHub Actions sets; outside Actions, use --base and --head")
 	}
-	payload, err := readBounded(path, maxEventSize)
+	payload, err := source.ReadBounded(path, maxEventSize)
 	if err != nil {
 		return nil, usageErrorf("read the event payload: %v", err)
 	}
@@ -59,20 +57,4 @@ func (p *program) githubClient(missing string) (*ghapi.Client, error) {
 		return nil, usageErrorf("GitHub client: %v", err)
 	}
 	return client, nil
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
-	}
-	return data, nil
 }

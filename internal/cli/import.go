@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/render"
 	"github.com/nhigate/nhigate/render/all"
@@ -76,7 +77,7 @@ func runImport(_ context.Context, p *program, args []string) error {
 	var specs []written
 	byName := map[string]string{}
 	for _, file := range flags.Args() {
-		data, err := readBounded(file, maxImportFile)
+		data, err := source.ReadBounded(file, maxImportFile)
 		if err != nil {
 			return usageErrorf("%v", err)
 		}

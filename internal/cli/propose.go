@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nhigate/nhigate/internal/publish"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/internal/yamledit"
 	"github.com/nhigate/nhigate/output"
 )
@@ -85,7 +86,7 @@ func runPropose(ctx context.Context, p *program, args []string) error {
 	}
 	req.Prompt = yamledit.Prompt{HashOnly: f.noPromptText}
 	if f.promptFile != "" {
-		data, err := readBounded(f.promptFile, maxPromptFile)
+		data, err := source.ReadBounded(f.promptFile, maxPromptFile)
 		if err != nil {
 			return usageErrorf("--prompt-file: %v", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/render"
 	"github.com/nhigate/nhigate/render/all"
@@ -89,7 +90,7 @@ func runRender(_ context.Context, p *program, args []string) error {
 	var files []render.File
 	var problems []string
 	for _, path := range specs {
-		content, err := readBounded(path, spec.DefaultMaxFileSize)
+		content, err := source.ReadBounded(path, spec.DefaultMaxFileSize)
 		if err != nil {
 			return usageErrorf("%v", err)
 		}
@@ -200,7 +201,7 @@ func fieldProblems(err error, where func(string) string) []string {
 // verifyContent verifies content, read from path, against its bundle.
 func verifyContent(path string, content []byte, bundlePath string, trust *attest.Trust, opts attest.Options) verifyResult {
 	r := verifyResult{Spec: path, Bundle: bundlePath}
-	b, err := readBounded(bundlePath, attest.MaxBundleSize)
+	b, err := source.ReadBounded(bundlePath, attest.MaxBundleSize)
 	if err != nil {
 		r.Reason, r.Error = "unreadable-bundle", fmt.Sprintf("bundle: %v", err)
 		return r

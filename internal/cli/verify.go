@@ -18,6 +18,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/spec"
 )
@@ -199,7 +200,7 @@ func (c *certFlags) trust() (*attest.Trust, error) {
 		}
 		repo = "https://github.com/" + repo
 	}
-	data, err := readBounded(c.trustedRoot, maxTrustedRootSize)
+	data, err := source.ReadBounded(c.trustedRoot, maxTrustedRootSize)
 	if err != nil {
 		return nil, usageErrorf("--trusted-root: %v", err)
 	}
@@ -226,11 +227,11 @@ func verifyOne(specPath, bundlePath string, trust *attest.Trust, opts attest.Opt
 		r.Reason, r.Error = reason, err.Error()
 		return r
 	}
-	content, err := readBounded(specPath, spec.DefaultMaxFileSize)
+	content, err := source.ReadBounded(specPath, spec.DefaultMaxFileSize)
 	if err != nil {
 		return fail("unreadable-spec", err)
 	}
-	b, err := readBounded(bundlePath, attest.MaxBundleSize)
+	b, err := source.ReadBounded(bundlePath, attest.MaxBundleSize)
 	if err != nil {
 		return fail("unreadable-bundle", fmt.Errorf("bundle: %w", err))
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/nhigate/nhigate/config"
@@ -178,7 +176,7 @@ func Propose(ctx context.Context, req ProposeRequest) (*Proposed, error) {
 // committed. A spec that cannot be stamped comes back with failures and
 // no branch; only errors that stop the whole run are returned.
 func draft(file, pathFlag string, prompt yamledit.Prompt, now time.Time, cfg *config.Config) (*proposal, error) {
-	data, err := readBounded(file, cfg.SpecLimits().MaxFileSize)
+	data, err := source.ReadBounded(file, cfg.SpecLimits().MaxFileSize)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, usageErrorf("%v", err)
@@ -255,21 +253,4 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// readBounded reads a file named on the command line, up to limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
-	}
-	return data, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -223,6 +224,25 @@ func unsafeName(p string) string {
 func ReadLocal(name string, limit int64) ([]byte, error) {
 	t, rel := localFile(name)
 	return t.ReadFile(rel, limit)
+}
+
+// ReadBounded reads a file named on the command line, such as a spec to
+// verify or a file to import, up to limit bytes: a larger one is an error
+// that says so, read no further than the limit.
+func ReadBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 // localFile returns the tree and the path in it from which to read a file
