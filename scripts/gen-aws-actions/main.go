@@ -20,12 +20,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/nhigate/nhigate/scripts/internal/npmpack"
 	"maps"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/nhigate/nhigate/scripts/internal/npmpack"
 )
 
 const (

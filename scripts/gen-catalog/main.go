@@ -21,11 +21,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/nhigate/nhigate/scripts/internal/npmpack"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/nhigate/nhigate/scripts/internal/npmpack"
 
 	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 )
