@@ -152,6 +152,11 @@ func Render(w *spec.Workflow) ([]render.File, error) {
 			n++
 		}
 	}
+	// The role ID is the spec's name with "-" as "_", and ".K" for the
+	// K-th of several roles: a DNS label holds neither "_" nor ".", so no
+	// two spec names give one ID ("foo" with two roles and "foo-1" would
+	// both give foo_1 with "_K", and the specs would share, and overwrite,
+	// one custom role in the project).
 	base := strings.ReplaceAll(w.Metadata.Name, "-", "_")
 	var roles []Role
 	k := 0
@@ -163,7 +168,7 @@ func Render(w *spec.Workflow) ([]render.File, error) {
 		k++
 		id := base
 		if n > 1 {
-			id = fmt.Sprintf("%s_%d", base, k)
+			id = fmt.Sprintf("%s.%d", base, k)
 		}
 		switch {
 		case !roleIDRE.MatchString(id):

@@ -1,0 +1,44 @@
+package gcp
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/nhigate/nhigate/spec"
+)
+
+// Custom roles live in the project's one namespace of role IDs, so no two
+// spec names may render the same role ID: with "_K" for the K-th role, a
+// spec "foo" with two sets of permissions and a spec "foo-1" both wrote
+// projects/P/roles/foo_1, and whichever was applied last decided what the
+// other's service account was granted.
+func TestRoleIDsNeverCollide(t *testing.T) {
+	one := []spec.Entitlement{{Actions: []string{"pubsub.topics.publish"}, Resources: []string{"projects/acme-ml/topics/a"}}}
+	two := append(one[:1:1], spec.Entitlement{Actions: []string{"resourcemanager.projects.setIamPolicy"}, Resources: []string{"projects/acme-ml/topics/b"}})
+	three := append(two[:2:2], spec.Entitlement{Actions: []string{"pubsub.topics.delete"}, Resources: []string{"projects/acme-ml/topics/c"}})
+	owner := map[string]string{}
+	for _, name := range []string{"foo", "foo-1", "foo-2", "foo-1-1", "foo-11", "foo1", "foo-1-2"} {
+		for _, ents := range [][]spec.Entitlement{one, two, three} {
+			w := base()
+			w.Metadata.Name = name
+			w.Spec.Entitlements = ents
+			files, err := Render(w)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var doc Document
+			if err := json.Unmarshal(files[0].Data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range doc.Roles {
+				if !roleIDRE.MatchString(r.Name[len("projects/acme-ml/roles/"):]) {
+					t.Errorf("%s: role ID of %s is not an IAM role ID", name, r.Name)
+				}
+				if prev, ok := owner[r.Name]; ok && prev != name {
+					t.Errorf("specs %s and %s both render the custom role %s", prev, name, r.Name)
+				}
+				owner[r.Name] = name
+			}
+		}
+	}
+}
