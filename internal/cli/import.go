@@ -76,6 +76,7 @@ func runImport(_ context.Context, p *program, args []string) error {
 	}
 	var specs []written
 	byName := map[string]string{}
+	values := 0
 	for _, file := range flags.Args() {
 		data, err := readBounded(file, maxImportFile)
 		if err != nil {
@@ -84,6 +85,15 @@ func runImport(_ context.Context, p *program, args []string) error {
 		principals, err := src.Import(file, data)
 		if err != nil {
 			fmt.Fprintf(p.stderr, "nhigate: %s\nnhigate: nothing imported: import models only what it can render back exactly; change the source, or write the spec by hand\n", output.SafeText(err.Error()))
+			return errBlocked
+		}
+		// The bound holds across files too: every spec is built before
+		// any is written.
+		for _, pr := range principals {
+			values += render.ImportValues(pr.Entitlements)
+		}
+		if values > render.MaxImportValues {
+			fmt.Fprintf(p.stderr, "nhigate: %s: the imported principals hold more than %d actions and resources (counted once per entitlement that holds them); nothing imported: import fewer files or principals at a time\n", output.SafeText(file), render.MaxImportValues)
 			return errBlocked
 		}
 		if len(principals) == 0 {

@@ -64,7 +64,7 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: is %s; want a policy document or an `aws iam` listing, which are objects", file, describeJSON(root))
 	}
-	im := &importer{v: v, file: file, budget: maxStatements}
+	im := &importer{v: v, file: file, budget: maxStatements, values: render.MaxImportValues}
 	var ps []render.Principal
 	switch {
 	case has(m, "Statement", "Version", "Id"):
@@ -92,6 +92,10 @@ type importer struct {
 	v      *vocabulary
 	file   string
 	budget int
+	// values is what remains of render.MaxImportValues: the actions and
+	// resources of the statements imported so far, counted once per
+	// principal they reach, since each principal's spec holds its own copy.
+	values int
 }
 
 func (im *importer) errorf(format string, args ...any) error {
@@ -220,6 +224,16 @@ func (im *importer) addPolicy(a *access, what string, m map[string]any) error {
 	}
 	if im.budget -= len(doc.Statements); im.budget < 0 {
 		return im.errorf("more than %d statements across the file's principals; split the listing (aws iam get-account-authorization-details --filter Role, or per role)", maxStatements)
+	}
+	for _, st := range doc.Statements {
+		for _, l := range []*stringList{st.Action, st.NotAction, st.Resource, st.NotResource} {
+			if l != nil {
+				im.values -= len(l.Values)
+			}
+		}
+	}
+	if im.values < 0 {
+		return im.errorf("%s: the file's principals hold more than %d actions and resources, counted once per principal that a policy reaches; import fewer principals at a time (aws iam get-account-authorization-details --filter Role, or per role)", what, render.MaxImportValues)
 	}
 	for i, st := range doc.Statements {
 		where := fmt.Sprintf("%s statement %d", what, i)

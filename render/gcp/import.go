@@ -154,6 +154,7 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	}
 	accs := map[string]*account{}
 	bindings := 0
+	values := 0
 	for _, e := range policies {
 		where := fmt.Sprintf("%s: %s", file, e.label())
 		pol, name, err := e.policy()
@@ -200,6 +201,10 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 				if !a.expiry.Equal(expiry) {
 					return nil, fmt.Errorf("%s: %s expires at %s here and at %s in %s; a spec has one expiresAt: import the bindings separately",
 						at, sa, timeText(expiry), timeText(a.expiry), a.first)
+				}
+				// Each member's spec holds the role's permissions again.
+				if values += len(actions) + 1; values > render.MaxImportValues {
+					return nil, fmt.Errorf("%s: the file's service accounts hold more than %d permissions, roles and resources, counted once per member and binding; import fewer policies or members at a time", at, render.MaxImportValues)
 				}
 				a.ents = append(a.ents, spec.Entitlement{Actions: actions, Resources: []string{res}})
 			}
