@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,7 +44,7 @@ func runRender(_ context.Context, p *program, args []string) error {
 	id.register(fs)
 	bundleFile := fs.String("bundle", "", "the bundle of the one SPEC")
 	bundleDir := fs.String("bundle-dir", "", "directory holding <SPEC>.sigstore.json for each SPEC, as nhigate attest --out-dir writes it")
-	outDir := fs.String("out-dir", "", "directory to write the artifacts into, one directory per spec; without it they go to standard output")
+	outDir := fs.String("out-dir", "", "directory to write the artifacts into, one directory per spec (refused if it holds a file this render does not write); without it they go to standard output")
 	unchecked := fs.Bool("accept-unchecked-approvals", false, "UNSAFE: accept bundles signed after a local review, in which nobody's approval was checked")
 	unverified := fs.Bool("unverified", false, "render without verifying bundles: a preview, never something to apply")
 	nowFlag := fs.String("now", "", "judge expiry as of this RFC 3339 time instead of the clock (for tests and audits)")
@@ -138,6 +139,12 @@ func runRender(_ context.Context, p *program, args []string) error {
 		}
 		return nil
 	}
+	if stale, err := staleFile(*outDir, files); err != nil {
+		return err
+	} else if stale != "" {
+		return usageErrorf("%s is in --out-dir but not in this render (left from an earlier one?): a deployer who applies the spec's directory whole would apply it too; remove %s, or render into an empty --out-dir",
+			filepath.Join(*outDir, filepath.FromSlash(stale)), filepath.Join(*outDir, filepath.FromSlash(strings.SplitN(stale, "/", 2)[0])))
+	}
 	if err := writeFiles(*outDir, files); err != nil {
 		return err
 	}
@@ -215,6 +222,56 @@ func verifyContent(path string, content []byte, bundlePath string, trust *attest
 	}
 	r.Verified = true
 	return r
+}
+
+// staleFile returns a file below dir, slash-separated, that lies in the
+// directory of a spec being rendered but is not one of files: an artifact
+// of an earlier render (a second token request, a Role since removed) that
+// whoever applies the directory whole would apply with the new ones. ""
+// when there is none, or dir does not exist yet.
+func staleFile(dir string, files []render.File) (string, error) {
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", usageErrorf("--out-dir: %v", err)
+	}
+	defer root.Close()
+	want := map[string]bool{}
+	var specDirs []string
+	for _, f := range files {
+		want[f.Name] = true
+		d, _, _ := strings.Cut(f.Name, "/")
+		if !slices.Contains(specDirs, d) {
+			specDirs = append(specDirs, d)
+		}
+	}
+	fsys := root.FS()
+	for _, d := range specDirs {
+		stale := ""
+		err := fs.WalkDir(fsys, d, func(p string, e fs.DirEntry, err error) error {
+			switch {
+			case errors.Is(err, fs.ErrNotExist) && p == d:
+				return fs.SkipDir
+			case err != nil:
+				return err
+			case e.IsDir():
+				return nil
+			case !want[p]:
+				stale = p
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if err != nil {
+			return "", usageErrorf("--out-dir: %v", err)
+		}
+		if stale != "" {
+			return stale, nil
+		}
+	}
+	return "", nil
 }
 
 func duplicateName(files []render.File) string {
