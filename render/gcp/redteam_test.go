@@ -72,3 +72,43 @@ func TestImportBoundsWhatAccountsHold(t *testing.T) {
 		t.Fatalf("a role multiplied by its members: %v", err)
 	}
 }
+
+// What encoding/json reads one way and IAM another, or two copies of what
+// IAM holds once, is refused, never resolved silently: each of these
+// imported one of two grants and dropped the other, or the union of two
+// policies that no resource holds at once.
+func TestImportRefusesAmbiguity(t *testing.T) {
+	const sa = `"serviceAccount:ci@acme-ml.iam.gserviceaccount.com"`
+	const proj = `"//cloudresourcemanager.googleapis.com/projects/acme-ml"`
+	binding := func(role string) string { return `{"role": "` + role + `", "members": [` + sa + `]}` }
+	for _, tt := range []struct{ name, in, want string }{
+		{"policy twice, in another case",
+			`[{"name": ` + proj + `, "asset_type": "cloudresourcemanager.googleapis.com/Project", "iam_policy": {"bindings": [` + binding("roles/owner") + `]}, "IAM_POLICY": {"bindings": [` + binding("roles/viewer") + `]}}]`,
+			`key "IAM_POLICY" is set twice`},
+		{"bindings twice",
+			`{"resource": ` + proj + `, "policy": {"bindings": [` + binding("roles/viewer") + `], "bindings": [` + binding("roles/owner") + `]}}`,
+			`key "bindings" is set twice`},
+		{"members in another case",
+			`{"resource": ` + proj + `, "policy": {"bindings": [{"role": "roles/owner", "members": [` + sa + `], "Members": []}]}}`,
+			`key "Members" is set twice`},
+		{"bare bindings next to the policy",
+			`[{"name": ` + proj + `, "asset_type": "cloudresourcemanager.googleapis.com/Project", "iam_policy": {"bindings": [` + binding("roles/viewer") + `]}, "bindings": [` + binding("roles/owner") + `]}]`,
+			"next to the entry's policy"},
+		{"role defined twice",
+			`{"roles": [{"name": "projects/acme-ml/roles/rrr", "title": "t", "description": "", "stage": "GA", "includedPermissions": ["resourcemanager.projects.setIamPolicy"]},
+			            {"name": "projects/acme-ml/roles/rrr", "title": "t", "description": "", "stage": "GA", "includedPermissions": ["storage.objects.get"]}],
+			  "policies": [{"resource": ` + proj + `, "policy": {"bindings": [` + binding("projects/acme-ml/roles/rrr") + `]}}]}`,
+			"defined twice"},
+		{"two policies for one resource",
+			`{"resource": ` + proj + `, "policy": {"bindings": [` + binding("roles/viewer") + `]}}
+			 {"resource": "projects/acme-ml", "policy": {"bindings": [` + binding("roles/editor") + `]}}`,
+			"a second policy for projects/acme-ml"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, err := Import("policy.json", []byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("imported %+v, error %v; want an error saying %q", ps, err, tt.want)
+			}
+		})
+	}
+}
