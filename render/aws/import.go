@@ -369,7 +369,7 @@ func (im *importer) listing(m map[string]any) ([]render.Principal, error) {
 	if err := checkKeys("top level", m, listingKeys); err != nil {
 		return nil, im.errorf("%v", err)
 	}
-	if t, _ := m["IsTruncated"].(bool); t {
+	if t, ok := m["IsTruncated"].(bool); t || (!ok && m["IsTruncated"] != nil) {
 		return nil, im.errorf("the listing is truncated (IsTruncated); run aws iam get-account-authorization-details without --max-items, so that the CLI fetches every page")
 	}
 	policies := map[string]map[string]any{} // ARN -> default version's document
@@ -396,6 +396,7 @@ func (im *importer) listing(m map[string]any) ([]render.Principal, error) {
 		policies[arn] = doc
 	}
 	groups := map[string]map[string]any{}
+	groupNames := map[string]string{} // lower case to as listed
 	glist, err := objects(m, "GroupDetailList", "top level")
 	if err != nil {
 		return nil, im.errorf("%v", err)
@@ -406,6 +407,12 @@ func (im *importer) listing(m map[string]any) ([]render.Principal, error) {
 			return nil, im.errorf("%v", err)
 		}
 		name, _ := g["GroupName"].(string)
+		// IAM group names are unique ignoring case: a group listed twice
+		// would leave one of its two descriptions unread.
+		if other, dup := groupNames[strings.ToLower(name)]; dup {
+			return nil, im.errorf("%s: group %q is listed twice (as %q too); a listing describes each group once", path, name, other)
+		}
+		groupNames[strings.ToLower(name)] = name
 		groups[name] = g
 	}
 

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -48,5 +49,52 @@ func TestImportBoundsWhatPrincipalsHold(t *testing.T) {
 	_, err = Source.Import("one.json", bigPolicyListing(render.MaxImportValues, 1))
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d actions and resources", render.MaxImportValues)) {
 		t.Fatalf("one statement over the bound: %v", err)
+	}
+}
+
+// A group listed twice: the user's access came from whichever description
+// was read last, and the other's policies were dropped without a word.
+// IAM group names are unique ignoring case, so a second spelling is the
+// same group. A truncated listing whose IsTruncated is not a boolean is not
+// read as complete.
+func TestImportListingAmbiguity(t *testing.T) {
+	policy := func(action string) string {
+		return `[{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "` + action + `", "Resource": "*"}]}}]`
+	}
+	user := `"UserDetailList": [{"UserName": "ci", "GroupList": ["deployers"]}]`
+	for _, tt := range []struct{ name, in, want string }{
+		{"group twice",
+			`{` + user + `, "GroupDetailList": [{"GroupName": "deployers", "GroupPolicyList": ` + policy("iam:*") + `}, {"GroupName": "deployers", "GroupPolicyList": ` + policy("s3:GetObject") + `}]}`,
+			`group "deployers" is listed twice`},
+		{"group twice in another case",
+			`{` + user + `, "GroupDetailList": [{"GroupName": "Deployers", "GroupPolicyList": ` + policy("iam:*") + `}, {"GroupName": "deployers", "GroupPolicyList": ` + policy("s3:GetObject") + `}]}`,
+			`group "deployers" is listed twice`},
+		{"IsTruncated a string",
+			`{` + user + `, "GroupDetailList": [{"GroupName": "deployers", "GroupPolicyList": ` + policy("s3:GetObject") + `}], "IsTruncated": "true", "Marker": "x"}`,
+			"truncated"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, err := Source.Import("listing.json", []byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("imported %+v, error %v; want %q", ps, err, tt.want)
+			}
+		})
+	}
+}
+
+// IAM reads condition keys in any case, the tag key of aws:ResourceTag/
+// included: a spec requiring both team=a and Team=b (never both true)
+// rendered both tests under one operator, of which IAM keeps one.
+func TestRenderRefusesKeysEqualIgnoringCase(t *testing.T) {
+	w := baseSpec()
+	w.Spec.Entitlements[0].Conditions = map[string]any{"aws:ResourceTag/team": "payments", "aws:ResourceTag/Team": "billing"}
+	_, err := Target.Render(w)
+	var fes render.Errors
+	if !errors.As(err, &fes) || len(fes) != 1 || fes[0].Field != "spec.entitlements[0].conditions.aws:ResourceTag/team" || !strings.Contains(fes[0].Msg, "one condition key to IAM") {
+		t.Fatalf("got %v", err)
+	}
+	w.Spec.Entitlements[0].Conditions = map[string]any{"aws:ResourceTag/team": "payments", "aws:ResourceTag/owner": "billing"}
+	if _, err := Target.Render(w); err != nil {
+		t.Fatalf("two tags: %v", err)
 	}
 }
