@@ -299,8 +299,11 @@ func (im *importer) statement(st statement) (spec.Entitlement, time.Time, string
 			if problem != "" {
 				return e, expiry, "condition " + problem
 			}
-			if _, dup := e.Conditions[k]; dup {
-				return e, expiry, fmt.Sprintf("condition key %s is tested twice; a spec condition holds one value per key", k)
+			// IAM reads keys in any case, a tag key's too.
+			for other := range e.Conditions {
+				if strings.EqualFold(other, k) {
+					return e, expiry, fmt.Sprintf("condition key %s is tested twice (IAM reads keys in any case); a spec condition holds one value per key", k)
+				}
 			}
 			if e.Conditions == nil {
 				e.Conditions = map[string]any{}

@@ -98,3 +98,14 @@ func TestRenderRefusesKeysEqualIgnoringCase(t *testing.T) {
 		t.Fatalf("two tags: %v", err)
 	}
 }
+
+// The same key in two cases, which IAM reads as one key, is refused by
+// import as by render.
+func TestImportRefusesKeysEqualIgnoringCase(t *testing.T) {
+	doc := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+		"Condition": {"StringEquals": {"aws:ResourceTag/team": "payments", "aws:ResourceTag/Team": "billing"}}}]}`
+	ps, err := Source.Import("ci.json", []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "tested twice") {
+		t.Fatalf("imported %+v, error %v", ps, err)
+	}
+}
