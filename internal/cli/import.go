@@ -113,6 +113,12 @@ func runImport(_ context.Context, p *program, args []string) error {
 			if err != nil {
 				return err
 			}
+			// A spec is committed to the policy repo: a secret in the
+			// source must not travel into it, nor to standard output.
+			if msg := secretIn([]render.File{{Name: render.SpecPath(pr), Data: b}}); msg != "" {
+				fmt.Fprintf(p.stderr, "nhigate: %s: %s; nothing imported: remove it from the source and revoke it (NHI-SEC-001)\n", output.SafeText(file), msg)
+				return errBlocked
+			}
 			specs = append(specs, written{name: render.SpecPath(pr), from: file, data: b, decide: strings.Count(string(b), "# decide:")})
 		}
 	}

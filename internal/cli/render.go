@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/render"
 	"github.com/nhigate/nhigate/render/all"
@@ -181,9 +182,26 @@ func renderFile(target render.Target, path string, content []byte, now time.Time
 			problems = append(problems, fieldProblems(err, where)...)
 			continue
 		}
+		if msg := secretIn(out); msg != "" {
+			problems = append(problems, fmt.Sprintf("%s: spec %s: %s; remove it from the spec and revoke it (NHI-SEC-001)", path, w.Metadata.Name, msg))
+			continue
+		}
 		files = append(files, out...)
 	}
 	return files, problems
+}
+
+// secretIn says which artifact holds what looks like a secret, and of what
+// kind, never the value; "" when none does. An artifact is printed and
+// applied as it is, so masking it would change it: render refuses it,
+// as the policies refuse the spec.
+func secretIn(files []render.File) string {
+	for _, f := range files {
+		if found := secret.Find(string(f.Data)); len(found) > 0 {
+			return fmt.Sprintf("%s would hold what looks like %s", f.Name, found[0].Kind.Name)
+		}
+	}
+	return ""
 }
 
 // fieldProblems turns a target's refusal into messages at the fields' positions.
