@@ -95,6 +95,7 @@ func runRender(_ context.Context, p *program, args []string) error {
 		if err != nil {
 			return usageErrorf("%v", err)
 		}
+		var validUntil time.Time
 		if trust != nil {
 			bundle := *bundleFile
 			if bundle == "" {
@@ -107,8 +108,11 @@ func runRender(_ context.Context, p *program, args []string) error {
 				problems = append(problems, fmt.Sprintf("%s: not verified, not rendered: %s", path, r.Error))
 				continue
 			}
+			if r.ValidUntil != nil {
+				validUntil = *r.ValidUntil
+			}
 		}
-		out, errs := renderFile(target, filepath.ToSlash(path), content, now)
+		out, errs := renderFile(p, target, filepath.ToSlash(path), content, now, validUntil)
 		problems = append(problems, errs...)
 		files = append(files, out...)
 	}
@@ -155,7 +159,12 @@ func runRender(_ context.Context, p *program, args []string) error {
 
 // renderFile renders every workflow of one spec file, or says why not, each
 // problem at the file:line:col of the field.
-func renderFile(target render.Target, path string, content []byte, now time.Time) ([]render.File, []string) {
+//
+// validUntil, when set, is when the signed verdict stops holding: before
+// expiresAt when an exception the review relied on expires first. The
+// platform must end the access then, not at expiresAt, so the spec renders
+// with the earlier of the two as its expiry.
+func renderFile(p *program, target render.Target, path string, content []byte, now, validUntil time.Time) ([]render.File, []string) {
 	ws, err := spec.Parse(path, content, spec.Strict, spec.Limits{})
 	if err != nil {
 		return nil, []string{fmt.Sprintf("%v", err)}
@@ -176,6 +185,14 @@ func renderFile(target render.Target, path string, content []byte, now time.Time
 			problems = append(problems, fmt.Sprintf("%s: spec %s expired at %s; its access must not be rendered",
 				where("spec.expiresAt"), w.Metadata.Name, w.Spec.ExpiresAt.Text))
 			continue
+		}
+		if !validUntil.IsZero() && validUntil.Before(w.Spec.ExpiresAt.Time) {
+			until := validUntil.UTC().Truncate(time.Second)
+			fmt.Fprintf(p.stderr, "nhigate: spec %s: rendered to end at %s, when its signed review stops holding (an exception it relied on expires), before its expiresAt %s\n",
+				output.SafeText(w.Metadata.Name), until.Format(time.RFC3339), output.SafeText(w.Spec.ExpiresAt.Text))
+			ended := *w
+			ended.Spec.ExpiresAt = spec.Time{Time: until, Text: until.Format(time.RFC3339)}
+			w = &ended
 		}
 		out, err := target.Render(w)
 		if err != nil {
@@ -230,7 +247,8 @@ func verifyContent(path string, content []byte, bundlePath string, trust *attest
 		r.Reason, r.Error = "unreadable-bundle", fmt.Sprintf("bundle: %v", err)
 		return r
 	}
-	if _, err := attest.Verify(b, attest.Artifact{Path: path, Content: content}, trust, opts); err != nil {
+	res, err := attest.Verify(b, attest.Artifact{Path: path, Content: content}, trust, opts)
+	if err != nil {
 		r.Reason, r.Error = "error", err.Error()
 		var ve *attest.VerificationError
 		if errors.As(err, &ve) {
@@ -239,6 +257,7 @@ func verifyContent(path string, content []byte, bundlePath string, trust *attest
 		return r
 	}
 	r.Verified = true
+	r.ValidUntil = &res.ValidUntil
 	return r
 }
 
