@@ -181,6 +181,11 @@ func renderFile(p *program, target render.Target, path string, content []byte, n
 				where("spec.identity.platform"), w.Metadata.Name, pl, target.Platform, targetFor(pl)))
 			continue
 		}
+		if !w.Spec.ExpiresAt.IsSet() {
+			problems = append(problems, fmt.Sprintf("%s: spec %s has no expiresAt, which render enforces on the platform; add one, e.g. expiresAt: \"2027-03-31T00:00:00Z\"",
+				where("spec"), w.Metadata.Name))
+			continue
+		}
 		if !w.Spec.ExpiresAt.After(now) {
 			problems = append(problems, fmt.Sprintf("%s: spec %s expired at %s; its access must not be rendered",
 				where("spec.expiresAt"), w.Metadata.Name, w.Spec.ExpiresAt.Text))
