@@ -112,3 +112,50 @@ func TestImportRefusesAmbiguity(t *testing.T) {
 		})
 	}
 }
+
+// A custom role bound by name is defined outside the spec; one render
+// defines must never be it. A spec named "deployer" rendered the custom
+// role projects/P/roles/deployer, so applying it redefined the role that
+// another spec binds by that name, and that spec's service account got the
+// permissions reviewed for this one. Rendered roles live under RolePrefix,
+// and no spec binds a role there by name.
+func TestRenderedRolesApartFromBoundRoles(t *testing.T) {
+	binds := base()
+	binds.Metadata.Name = "ml-deploy"
+	binds.Spec.Entitlements = []spec.Entitlement{{Actions: []string{"projects/acme-ml/roles/deployer"}, Resources: []string{"projects/acme-ml"}}}
+	defines := base()
+	defines.Metadata.Name = "deployer"
+	defines.Spec.Identity.Name = "other-runner"
+	defines.Spec.Entitlements = []spec.Entitlement{{Actions: []string{"resourcemanager.projects.setIamPolicy"}, Resources: []string{"projects/acme-ml"}}}
+	bound := map[string]bool{}
+	for _, w := range []*spec.Workflow{binds, defines} {
+		files, err := Render(w)
+		if err != nil {
+			t.Fatalf("%s: %v", w.Metadata.Name, err)
+		}
+		var doc Document
+		if err := json.Unmarshal(files[0].Data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range doc.Policies {
+			for _, b := range p.Policy.Bindings {
+				if w == binds {
+					bound[b.Role] = true
+				}
+			}
+		}
+		for _, r := range doc.Roles {
+			if bound[r.Name] && w == defines {
+				t.Errorf("spec %s defines %s, which spec %s binds by name", w.Metadata.Name, r.Name, binds.Metadata.Name)
+			}
+		}
+	}
+	for _, role := range []string{"projects/acme-ml/roles/nhigate_deployer", "organizations/123456/roles/nhigate_x.2"} {
+		w := base()
+		w.Spec.Entitlements = []spec.Entitlement{{Actions: []string{role}, Resources: []string{"projects/acme-ml"}}}
+		_, err := Render(w)
+		if err == nil || !strings.Contains(err.Error(), "a custom role nhigate render defines for another spec") {
+			t.Errorf("binding %s by name: %v", role, err)
+		}
+	}
+}
