@@ -292,6 +292,10 @@ func (im *importer) statement(st statement) (spec.Entitlement, time.Time, string
 				if problem != "" {
 					return e, expiry, problem
 				}
+				// The key in two cases is one key to IAM, tested twice.
+				if !expiry.IsZero() {
+					return e, expiry, "DateLessThan aws:CurrentTime is set twice (IAM reads keys in any case); write one expiry"
+				}
 				expiry = t
 				continue
 			}

@@ -109,3 +109,14 @@ func TestImportRefusesKeysEqualIgnoringCase(t *testing.T) {
 		t.Fatalf("imported %+v, error %v", ps, err)
 	}
 }
+
+// The expiry key twice, in two cases: import kept whichever sorted last,
+// here the later date, though IAM tests both.
+func TestImportRefusesExpiryTwice(t *testing.T) {
+	doc := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+		"Condition": {"DateLessThan": {"AWS:CurrentTime": "2026-12-01T00:00:00Z", "aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]}`
+	ps, err := Source.Import("ci.json", []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "set twice") {
+		t.Fatalf("imported %+v, error %v", ps, err)
+	}
+}
