@@ -632,18 +632,24 @@ func (im *importer) roleTTL(path, owner string, r map[string]any) (time.Duration
 		if st.Effect != "Allow" {
 			continue
 		}
-		cv, ok := st.Condition["NumericLessThanEquals"]["sts:DurationSeconds"]
-		if !ok || !cv.Single {
+		// IAM reads the key in any case; tested twice, both must hold.
+		var capped time.Duration
+		for key, cv := range st.Condition["NumericLessThanEquals"] {
+			if !strings.EqualFold(key, "sts:DurationSeconds") || !cv.Single {
+				continue
+			}
+			n, _ := cv.Values[0].(string)
+			if num, isNum := cv.Values[0].(json.Number); isNum {
+				n = string(num)
+			}
+			if secs, err := strconv.Atoi(n); err == nil && secs > 0 && (capped == 0 || time.Duration(secs)*time.Second < capped) {
+				capped = time.Duration(secs) * time.Second
+			}
+		}
+		if capped == 0 {
 			return ttl, nil // a way in without the cap
 		}
-		n, _ := cv.Values[0].(string)
-		if num, isNum := cv.Values[0].(json.Number); isNum {
-			n = string(num)
-		}
-		secs, err := strconv.Atoi(n)
-		if err != nil || secs <= 0 {
-			return ttl, nil
-		}
+		secs := int(capped / time.Second)
 		longest = max(longest, time.Duration(secs)*time.Second)
 	}
 	if longest > 0 && (ttl == 0 || longest < ttl) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nhigate/nhigate/render"
 )
@@ -118,5 +119,30 @@ func TestImportRefusesExpiryTwice(t *testing.T) {
 	ps, err := Source.Import("ci.json", []byte(doc))
 	if err == nil || !strings.Contains(err.Error(), "set twice") {
 		t.Fatalf("imported %+v, error %v", ps, err)
+	}
+}
+
+// The trust policy's cap on the session, written in another case than
+// AWS's (IAM reads it the same), was missed: the imported TTL was the
+// role's whole MaxSessionDuration, longer than any session the role gives.
+func TestImportSessionCapInAnyCase(t *testing.T) {
+	listing := func(cond string) []byte {
+		trust := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole", "Condition": {"NumericLessThanEquals": ` + cond + `}}]}`
+		return []byte(`{"RoleDetailList": [{"RoleName": "ci", "MaxSessionDuration": 43200, "AssumeRolePolicyDocument": ` + trust + `,
+			"RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}]}`)
+	}
+	for cond, want := range map[string]time.Duration{
+		`{"sts:DurationSeconds": "1200"}`: 20 * time.Minute,
+		`{"STS:durationseconds": "1200"}`: 20 * time.Minute,
+		`{"sts:DurationSeconds": "3600", "sts:durationSeconds": 1200}`: 20 * time.Minute,
+		`{"sts:ExternalId": "1200"}`: 12 * time.Hour,
+	} {
+		ps, err := Source.Import("listing.json", listing(cond))
+		if err != nil {
+			t.Fatalf("%s: %v", cond, err)
+		}
+		if ps[0].TTL != want {
+			t.Errorf("%s: TTL %v, want %v", cond, ps[0].TTL, want)
+		}
 	}
 }
