@@ -132,10 +132,10 @@ func TestImportSessionCapInAnyCase(t *testing.T) {
 			"RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}]}`)
 	}
 	for cond, want := range map[string]time.Duration{
-		`{"sts:DurationSeconds": "1200"}`: 20 * time.Minute,
-		`{"STS:durationseconds": "1200"}`: 20 * time.Minute,
+		`{"sts:DurationSeconds": "1200"}`:                              20 * time.Minute,
+		`{"STS:durationseconds": "1200"}`:                              20 * time.Minute,
 		`{"sts:DurationSeconds": "3600", "sts:durationSeconds": 1200}`: 20 * time.Minute,
-		`{"sts:ExternalId": "1200"}`: 12 * time.Hour,
+		`{"sts:ExternalId": "1200"}`:                                   12 * time.Hour,
 	} {
 		ps, err := Source.Import("listing.json", listing(cond))
 		if err != nil {
