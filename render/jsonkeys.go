@@ -10,13 +10,18 @@ import (
 	"unicode"
 )
 
+// MaxJSONDepth bounds the nesting DuplicateKey walks, and so its memory:
+// the files import reads nest below ten levels.
+const MaxJSONDepth = 100
+
 // DuplicateKey refuses a JSON value (or a stream of them) in which one
 // object holds two keys that encoding/json reads as the same field: equal,
 // or equal ignoring case. encoding/json keeps the last of them silently,
 // and the platform, reading case-sensitively or keeping the first, may read
 // another: {"iam_policy": A, "IAM_POLICY": B} would import B where IAM
-// holds A. The error names the key and where it is. Syntax errors are left
-// to the decoder that reads the value.
+// holds A. The error names the key and where it is. It refuses nesting
+// deeper than MaxJSONDepth too; syntax errors are left to the decoder that
+// reads the value.
 func DuplicateKey(data []byte) error {
 	type frame struct {
 		object  bool
@@ -48,6 +53,10 @@ func DuplicateKey(data []byte) error {
 			top.keys[folded] = true
 			top.wantKey = false
 			continue
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') && len(stack) >= MaxJSONDepth {
+			line, col := position(data, dec.InputOffset())
+			return fmt.Errorf("line %d col %d: nested deeper than %d levels", line, col, MaxJSONDepth)
 		}
 		switch tok {
 		case json.Delim('{'):

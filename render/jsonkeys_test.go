@@ -18,6 +18,10 @@ func TestDuplicateKey(t *testing.T) {
 		{`{"k": 1, "\u212a": 2}`, `is set twice`}, // KELVIN SIGN folds to k
 		{`{"a": 1}` + "\n" + `{"b": 1, "b": 2}`, `line 2 col`},
 		{`{"s": "{\"a\": 1, \"a\": 2}"}`, ""}, // inside a string: not a key
+		{strings.Repeat(`[`, MaxJSONDepth) + strings.Repeat(`]`, MaxJSONDepth), ""},
+		// Each level held a map: 8 MB of unclosed objects took 600 MB.
+		{strings.Repeat(`{"a":`, MaxJSONDepth+1), "nested deeper than 100 levels"},
+		{strings.Repeat(`[`, 1<<20), "nested deeper than 100 levels"},
 	} {
 		err := DuplicateKey([]byte(tt.in))
 		switch {
