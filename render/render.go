@@ -81,6 +81,25 @@ type Principal struct {
 	Environment string
 }
 
+// MaxImportValues bounds what one import writes: the actions and
+// resources of every principal's entitlements, counted once for each
+// entitlement that holds them. A source refers to access by name (a
+// managed policy attached to many roles, a group's policies for each of its
+// users, a custom role bound for many members), so a small file can stand
+// for far more grants than it holds; every source and nhigate import count
+// them against this bound, failing closed with an error that names it.
+const MaxImportValues = 100000
+
+// ImportValues is how many actions and resources es hold, as
+// MaxImportValues counts them.
+func ImportValues(es []spec.Entitlement) int {
+	n := 0
+	for _, e := range es {
+		n += len(e.Actions) + len(e.Resources)
+	}
+	return n
+}
+
 // FieldError says that a field of a spec cannot be rendered faithfully on a
 // target, and what to write instead.
 type FieldError struct {

@@ -76,6 +76,7 @@ func runImport(_ context.Context, p *program, args []string) error {
 	}
 	var specs []written
 	byName := map[string]string{}
+	values := 0
 	for _, file := range flags.Args() {
 		data, err := source.ReadBounded(file, maxImportFile)
 		if err != nil {
@@ -84,6 +85,15 @@ func runImport(_ context.Context, p *program, args []string) error {
 		principals, err := src.Import(file, data)
 		if err != nil {
 			fmt.Fprintf(p.stderr, "nhigate: %s\nnhigate: nothing imported: import models only what it can render back exactly; change the source, or write the spec by hand\n", output.SafeText(err.Error()))
+			return errBlocked
+		}
+		// The bound holds across files too: every spec is built before
+		// any is written.
+		for _, pr := range principals {
+			values += render.ImportValues(pr.Entitlements)
+		}
+		if values > render.MaxImportValues {
+			fmt.Fprintf(p.stderr, "nhigate: %s: the imported principals hold more than %d actions and resources (counted once per entitlement that holds them); nothing imported: import fewer files or principals at a time\n", output.SafeText(file), render.MaxImportValues)
 			return errBlocked
 		}
 		if len(principals) == 0 {
@@ -102,6 +112,12 @@ func runImport(_ context.Context, p *program, args []string) error {
 			b, err := render.Spec(pr, in)
 			if err != nil {
 				return err
+			}
+			// A spec is committed to the policy repo: a secret in the
+			// source must not travel into it, nor to standard output.
+			if msg := secretIn([]render.File{{Name: render.SpecPath(pr), Data: b}}); msg != "" {
+				fmt.Fprintf(p.stderr, "nhigate: %s: %s; nothing imported: remove it from the source and revoke it (NHI-SEC-001)\n", output.SafeText(file), msg)
+				return errBlocked
 			}
 			specs = append(specs, written{name: render.SpecPath(pr), from: file, data: b, decide: strings.Count(string(b), "# decide:")})
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
 	"github.com/nhigate/nhigate/render"
@@ -44,7 +46,7 @@ func runRender(_ context.Context, p *program, args []string) error {
 	id.register(fs)
 	bundleFile := fs.String("bundle", "", "the bundle of the one SPEC")
 	bundleDir := fs.String("bundle-dir", "", "directory holding <SPEC>.sigstore.json for each SPEC, as nhigate attest --out-dir writes it")
-	outDir := fs.String("out-dir", "", "directory to write the artifacts into, one directory per spec; without it they go to standard output")
+	outDir := fs.String("out-dir", "", "directory to write the artifacts into, one directory per spec (refused if it holds a file this render does not write); without it they go to standard output")
 	unchecked := fs.Bool("accept-unchecked-approvals", false, "UNSAFE: accept bundles signed after a local review, in which nobody's approval was checked")
 	unverified := fs.Bool("unverified", false, "render without verifying bundles: a preview, never something to apply")
 	nowFlag := fs.String("now", "", nowUsage)
@@ -94,6 +96,7 @@ func runRender(_ context.Context, p *program, args []string) error {
 		if err != nil {
 			return usageErrorf("%v", err)
 		}
+		var validUntil time.Time
 		if trust != nil {
 			bundle := *bundleFile
 			if bundle == "" {
@@ -106,8 +109,11 @@ func runRender(_ context.Context, p *program, args []string) error {
 				problems = append(problems, fmt.Sprintf("%s: not verified, not rendered: %s", path, r.Error))
 				continue
 			}
+			if r.ValidUntil != nil {
+				validUntil = *r.ValidUntil
+			}
 		}
-		out, errs := renderFile(target, filepath.ToSlash(path), content, now)
+		out, errs := renderFile(p, target, filepath.ToSlash(path), content, now, validUntil)
 		problems = append(problems, errs...)
 		files = append(files, out...)
 	}
@@ -139,6 +145,12 @@ func runRender(_ context.Context, p *program, args []string) error {
 		}
 		return nil
 	}
+	if stale, err := staleFile(*outDir, files); err != nil {
+		return err
+	} else if stale != "" {
+		return usageErrorf("%s is in --out-dir but not in this render (left from an earlier one?): a deployer who applies the spec's directory whole would apply it too; remove %s, or render into an empty --out-dir",
+			filepath.Join(*outDir, filepath.FromSlash(stale)), filepath.Join(*outDir, filepath.FromSlash(strings.SplitN(stale, "/", 2)[0])))
+	}
 	if err := writeFiles(*outDir, files); err != nil {
 		return err
 	}
@@ -148,7 +160,12 @@ func runRender(_ context.Context, p *program, args []string) error {
 
 // renderFile renders every workflow of one spec file, or says why not, each
 // problem at the file:line:col of the field.
-func renderFile(target render.Target, path string, content []byte, now time.Time) ([]render.File, []string) {
+//
+// validUntil, when set, is when the signed verdict stops holding: before
+// expiresAt when an exception the review relied on expires first. The
+// platform must end the access then, not at expiresAt, so the spec renders
+// with the earlier of the two as its expiry.
+func renderFile(p *program, target render.Target, path string, content []byte, now, validUntil time.Time) ([]render.File, []string) {
 	ws, err := spec.Parse(path, content, spec.Strict, spec.Limits{})
 	if err != nil {
 		return nil, []string{fmt.Sprintf("%v", err)}
@@ -165,19 +182,49 @@ func renderFile(target render.Target, path string, content []byte, now time.Time
 				where("spec.identity.platform"), w.Metadata.Name, pl, target.Platform, targetFor(pl)))
 			continue
 		}
+		if !w.Spec.ExpiresAt.IsSet() {
+			problems = append(problems, fmt.Sprintf("%s: spec %s has no expiresAt, which render enforces on the platform; add one, e.g. expiresAt: \"2027-03-31T00:00:00Z\"",
+				where("spec"), w.Metadata.Name))
+			continue
+		}
 		if !w.Spec.ExpiresAt.After(now) {
 			problems = append(problems, fmt.Sprintf("%s: spec %s expired at %s; its access must not be rendered",
 				where("spec.expiresAt"), w.Metadata.Name, w.Spec.ExpiresAt.Text))
 			continue
+		}
+		if !validUntil.IsZero() && validUntil.Before(w.Spec.ExpiresAt.Time) {
+			until := validUntil.UTC().Truncate(time.Second)
+			fmt.Fprintf(p.stderr, "nhigate: spec %s: rendered to end at %s, when its signed review stops holding (an exception it relied on expires), before its expiresAt %s\n",
+				output.SafeText(w.Metadata.Name), until.Format(time.RFC3339), output.SafeText(w.Spec.ExpiresAt.Text))
+			ended := *w
+			ended.Spec.ExpiresAt = spec.Time{Time: until, Text: until.Format(time.RFC3339)}
+			w = &ended
 		}
 		out, err := target.Render(w)
 		if err != nil {
 			problems = append(problems, fieldProblems(err, where)...)
 			continue
 		}
+		if msg := secretIn(out); msg != "" {
+			problems = append(problems, fmt.Sprintf("%s: spec %s: %s; remove it from the spec and revoke it (NHI-SEC-001)", path, w.Metadata.Name, msg))
+			continue
+		}
 		files = append(files, out...)
 	}
 	return files, problems
+}
+
+// secretIn says which artifact holds what looks like a secret, and of what
+// kind, never the value; "" when none does. An artifact is printed and
+// applied as it is, so masking it would change it: render refuses it,
+// as the policies refuse the spec.
+func secretIn(files []render.File) string {
+	for _, f := range files {
+		if found := secret.Find(string(f.Data)); len(found) > 0 {
+			return fmt.Sprintf("%s would hold what looks like %s", f.Name, found[0].Kind.Name)
+		}
+	}
+	return ""
 }
 
 // fieldProblems turns a target's refusal into messages at the fields' positions.
@@ -206,7 +253,8 @@ func verifyContent(path string, content []byte, bundlePath string, trust *attest
 		r.Reason, r.Error = "unreadable-bundle", fmt.Sprintf("bundle: %v", err)
 		return r
 	}
-	if _, err := attest.Verify(b, attest.Artifact{Path: path, Content: content}, trust, opts); err != nil {
+	res, err := attest.Verify(b, attest.Artifact{Path: path, Content: content}, trust, opts)
+	if err != nil {
 		r.Reason, r.Error = "error", err.Error()
 		var ve *attest.VerificationError
 		if errors.As(err, &ve) {
@@ -215,7 +263,58 @@ func verifyContent(path string, content []byte, bundlePath string, trust *attest
 		return r
 	}
 	r.Verified = true
+	r.ValidUntil = &res.ValidUntil
 	return r
+}
+
+// staleFile returns a file below dir, slash-separated, that lies in the
+// directory of a spec being rendered but is not one of files: an artifact
+// of an earlier render (a second token request, a Role since removed) that
+// whoever applies the directory whole would apply with the new ones. ""
+// when there is none, or dir does not exist yet.
+func staleFile(dir string, files []render.File) (string, error) {
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", usageErrorf("--out-dir: %v", err)
+	}
+	defer root.Close()
+	want := map[string]bool{}
+	var specDirs []string
+	for _, f := range files {
+		want[f.Name] = true
+		d, _, _ := strings.Cut(f.Name, "/")
+		if !slices.Contains(specDirs, d) {
+			specDirs = append(specDirs, d)
+		}
+	}
+	fsys := root.FS()
+	for _, d := range specDirs {
+		stale := ""
+		err := fs.WalkDir(fsys, d, func(p string, e fs.DirEntry, err error) error {
+			switch {
+			case errors.Is(err, fs.ErrNotExist) && p == d:
+				return fs.SkipDir
+			case err != nil:
+				return err
+			case e.IsDir():
+				return nil
+			case !want[p]:
+				stale = p
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if err != nil {
+			return "", usageErrorf("--out-dir: %v", err)
+		}
+		if stale != "" {
+			return stale, nil
+		}
+	}
+	return "", nil
 }
 
 func duplicateName(files []render.File) string {

@@ -64,7 +64,7 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: is %s; want a policy document or an `aws iam` listing, which are objects", file, describeJSON(root))
 	}
-	im := &importer{v: v, file: file, budget: maxStatements}
+	im := &importer{v: v, file: file, budget: maxStatements, values: render.MaxImportValues}
 	var ps []render.Principal
 	switch {
 	case has(m, "Statement", "Version", "Id"):
@@ -92,6 +92,10 @@ type importer struct {
 	v      *vocabulary
 	file   string
 	budget int
+	// values is what remains of render.MaxImportValues: the actions and
+	// resources of the statements imported so far, counted once per
+	// principal they reach, since each principal's spec holds its own copy.
+	values int
 }
 
 func (im *importer) errorf(format string, args ...any) error {
@@ -221,6 +225,16 @@ func (im *importer) addPolicy(a *access, what string, m map[string]any) error {
 	if im.budget -= len(doc.Statements); im.budget < 0 {
 		return im.errorf("more than %d statements across the file's principals; split the listing (aws iam get-account-authorization-details --filter Role, or per role)", maxStatements)
 	}
+	for _, st := range doc.Statements {
+		for _, l := range []*stringList{st.Action, st.NotAction, st.Resource, st.NotResource} {
+			if l != nil {
+				im.values -= len(l.Values)
+			}
+		}
+	}
+	if im.values < 0 {
+		return im.errorf("%s: the file's principals hold more than %d actions and resources, counted once per principal that a policy reaches; import fewer principals at a time (aws iam get-account-authorization-details --filter Role, or per role)", what, render.MaxImportValues)
+	}
 	for i, st := range doc.Statements {
 		where := fmt.Sprintf("%s statement %d", what, i)
 		if st.Sid != "" {
@@ -278,6 +292,10 @@ func (im *importer) statement(st statement) (spec.Entitlement, time.Time, string
 				if problem != "" {
 					return e, expiry, problem
 				}
+				// The key in two cases is one key to IAM, tested twice.
+				if !expiry.IsZero() {
+					return e, expiry, "DateLessThan aws:CurrentTime is set twice (IAM reads keys in any case); write one expiry"
+				}
 				expiry = t
 				continue
 			}
@@ -285,8 +303,11 @@ func (im *importer) statement(st statement) (spec.Entitlement, time.Time, string
 			if problem != "" {
 				return e, expiry, "condition " + problem
 			}
-			if _, dup := e.Conditions[k]; dup {
-				return e, expiry, fmt.Sprintf("condition key %s is tested twice; a spec condition holds one value per key", k)
+			// IAM reads keys in any case, a tag key's too.
+			for other := range e.Conditions {
+				if strings.EqualFold(other, k) {
+					return e, expiry, fmt.Sprintf("condition key %s is tested twice (IAM reads keys in any case); a spec condition holds one value per key", k)
+				}
 			}
 			if e.Conditions == nil {
 				e.Conditions = map[string]any{}
@@ -355,7 +376,7 @@ func (im *importer) listing(m map[string]any) ([]render.Principal, error) {
 	if err := checkKeys("top level", m, listingKeys); err != nil {
 		return nil, im.errorf("%v", err)
 	}
-	if t, _ := m["IsTruncated"].(bool); t {
+	if t, ok := m["IsTruncated"].(bool); t || (!ok && m["IsTruncated"] != nil) {
 		return nil, im.errorf("the listing is truncated (IsTruncated); run aws iam get-account-authorization-details without --max-items, so that the CLI fetches every page")
 	}
 	policies := map[string]map[string]any{} // ARN -> default version's document
@@ -382,6 +403,7 @@ func (im *importer) listing(m map[string]any) ([]render.Principal, error) {
 		policies[arn] = doc
 	}
 	groups := map[string]map[string]any{}
+	groupNames := map[string]string{} // lower case to as listed
 	glist, err := objects(m, "GroupDetailList", "top level")
 	if err != nil {
 		return nil, im.errorf("%v", err)
@@ -392,6 +414,12 @@ func (im *importer) listing(m map[string]any) ([]render.Principal, error) {
 			return nil, im.errorf("%v", err)
 		}
 		name, _ := g["GroupName"].(string)
+		// IAM group names are unique ignoring case: a group listed twice
+		// would leave one of its two descriptions unread.
+		if other, dup := groupNames[strings.ToLower(name)]; dup {
+			return nil, im.errorf("%s: group %q is listed twice (as %q too); a listing describes each group once", path, name, other)
+		}
+		groupNames[strings.ToLower(name)] = name
 		groups[name] = g
 	}
 
@@ -604,18 +632,24 @@ func (im *importer) roleTTL(path, owner string, r map[string]any) (time.Duration
 		if st.Effect != "Allow" {
 			continue
 		}
-		cv, ok := st.Condition["NumericLessThanEquals"]["sts:DurationSeconds"]
-		if !ok || !cv.Single {
+		// IAM reads the key in any case; tested twice, both must hold.
+		var capped time.Duration
+		for key, cv := range st.Condition["NumericLessThanEquals"] {
+			if !strings.EqualFold(key, "sts:DurationSeconds") || !cv.Single {
+				continue
+			}
+			n, _ := cv.Values[0].(string)
+			if num, isNum := cv.Values[0].(json.Number); isNum {
+				n = string(num)
+			}
+			if secs, err := strconv.Atoi(n); err == nil && secs > 0 && (capped == 0 || time.Duration(secs)*time.Second < capped) {
+				capped = time.Duration(secs) * time.Second
+			}
+		}
+		if capped == 0 {
 			return ttl, nil // a way in without the cap
 		}
-		n, _ := cv.Values[0].(string)
-		if num, isNum := cv.Values[0].(json.Number); isNum {
-			n = string(num)
-		}
-		secs, err := strconv.Atoi(n)
-		if err != nil || secs <= 0 {
-			return ttl, nil
-		}
+		secs := int(capped / time.Second)
 		longest = max(longest, time.Duration(secs)*time.Second)
 	}
 	if longest > 0 && (ttl == 0 || longest < ttl) {

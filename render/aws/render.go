@@ -93,12 +93,22 @@ func Render(w *spec.Workflow) ([]render.File, error) {
 				errs = append(errs, render.Fieldf(render.ResourceField(i, j), "%s", problem))
 			}
 		}
+		folded := map[string]string{}
 		for _, k := range slices.Sorted(mapKeys(e.Conditions)) {
 			op, val, problem := renderCondition(v, k, e.Conditions[k])
 			if problem != "" {
 				errs = append(errs, render.Fieldf(render.ConditionField(i, k), "%s", problem))
 				continue
 			}
+			// IAM reads condition keys, tag keys included, in any case:
+			// two keys that differ only in case are one key to IAM, which
+			// keeps one of the two tests, while the spec (and its diff)
+			// says both must hold.
+			if prev, dup := folded[strings.ToLower(k)]; dup {
+				errs = append(errs, render.Fieldf(render.ConditionField(i, k), "%q and %q are one condition key to IAM, which reads keys in any case; write one of them", prev, k))
+				continue
+			}
+			folded[strings.ToLower(k)] = k
 			if st.Condition[op] == nil {
 				st.Condition[op] = map[string]any{}
 			}

@@ -96,6 +96,10 @@ const (
 	maxPermissions = 3000
 )
 
+// RolePrefix begins the ID of every custom role render defines; a spec
+// cannot bind a role of that name by name.
+const RolePrefix = "nhigate_"
+
 // group is one canonical entitlement: the actions that are bound together
 // (a role, or the permissions of one custom role) and where.
 type group struct {
@@ -152,7 +156,15 @@ func Render(w *spec.Workflow) ([]render.File, error) {
 			n++
 		}
 	}
-	base := strings.ReplaceAll(w.Metadata.Name, "-", "_")
+	// The role ID is RolePrefix, the spec's name with "-" as "_", and ".K"
+	// for the K-th of several roles: a DNS label holds neither "_" nor
+	// ".", so no two spec names give one ID ("foo" with two roles and
+	// "foo-1" would both give foo_1 with "_K", and the specs would share,
+	// and overwrite, one custom role in the project). The prefix keeps
+	// these roles apart from the custom roles specs bind by name, which
+	// checkAction refuses within it: otherwise a spec named "deployer"
+	// would redefine projects/P/roles/deployer, which another spec binds.
+	base := RolePrefix + strings.ReplaceAll(w.Metadata.Name, "-", "_")
 	var roles []Role
 	k := 0
 	for gi := range groups {
@@ -163,7 +175,7 @@ func Render(w *spec.Workflow) ([]render.File, error) {
 		k++
 		id := base
 		if n > 1 {
-			id = fmt.Sprintf("%s_%d", base, k)
+			id = fmt.Sprintf("%s.%d", base, k)
 		}
 		switch {
 		case !roleIDRE.MatchString(id):
@@ -397,6 +409,9 @@ func checkAction(a string) error {
 	case strings.Contains(a, "/roles/"):
 		if !customRoleRE.MatchString(a) {
 			return fmt.Errorf("%q is not a custom role name (projects/PROJECT/roles/ID or organizations/NUMBER/roles/ID)", a)
+		}
+		if strings.HasPrefix(a[strings.LastIndex(a, "/")+1:], RolePrefix) {
+			return fmt.Errorf("%q is a custom role nhigate render defines for another spec's permissions, which that spec's next render may redefine; list the permissions this spec needs instead", a)
 		}
 	default:
 		if !permissionRE.MatchString(a) {

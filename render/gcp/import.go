@@ -146,6 +146,11 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: role %d (%s): %w", file, i+1, r.Name, err)
 		}
+		// Two definitions of one role (two exports concatenated, taken
+		// at different times): which one IAM holds is unknown.
+		if _, dup := defs[r.Name]; dup {
+			return nil, fmt.Errorf("%s: role %d (%s) is defined twice in the file; keep the current definition only", file, i+1, r.Name)
+		}
 		defs[r.Name] = perms
 	}
 	p, err := parser.NewParser(parser.MaxRecursionDepth(32), parser.ExpressionSizeCodePointLimit(MaxExpression))
@@ -154,12 +159,25 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	}
 	accs := map[string]*account{}
 	bindings := 0
+	values := 0
+	seen := map[string]string{}
 	for _, e := range policies {
 		where := fmt.Sprintf("%s: %s", file, e.label())
 		pol, name, err := e.policy()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
+		// A resource has one IAM policy; two in the file (exports taken at
+		// different times) would import the union of both, which neither
+		// grants.
+		key := name
+		if rel, err := relativeName(name); err == nil {
+			key = rel
+		}
+		if prev, dup := seen[key]; dup {
+			return nil, fmt.Errorf("%s: a second policy for %s (the first is %s); a resource has one IAM policy: keep the current one only", where, name, prev)
+		}
+		seen[key] = e.label()
 		for j, b := range pol.Bindings {
 			if bindings++; bindings > MaxBindings {
 				return nil, fmt.Errorf("%s: more than %d bindings", file, MaxBindings)
@@ -201,6 +219,10 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 					return nil, fmt.Errorf("%s: %s expires at %s here and at %s in %s; a spec has one expiresAt: import the bindings separately",
 						at, sa, timeText(expiry), timeText(a.expiry), a.first)
 				}
+				// Each member's spec holds the role's permissions again.
+				if values += len(actions) + 1; values > render.MaxImportValues {
+					return nil, fmt.Errorf("%s: the file's service accounts hold more than %d permissions, roles and resources, counted once per member and binding; import fewer policies or members at a time", at, render.MaxImportValues)
+				}
 				a.ents = append(a.ents, spec.Entitlement{Actions: actions, Resources: []string{res}})
 			}
 		}
@@ -239,6 +261,11 @@ func timeText(t time.Time) string {
 // read decodes the file: one JSON value or a stream of them (JSON Lines),
 // each a Document, an entry, or an array of entries.
 func read(file string, data []byte) ([]entry, []Role, error) {
+	// encoding/json keeps the last of two keys that match one field, in
+	// any case, silently.
+	if err := render.DuplicateKey(data); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var entries []entry
 	var roles []Role
@@ -330,6 +357,9 @@ func (e entry) policy() (*Policy, string, error) {
 			`wrap it as {"resource": "//cloudresourcemanager.googleapis.com/projects/ID", "policy": ...}, e.g. with jq '{resource: "projects/ID", policy: .}'`)
 	case len(ps) != 1:
 		return nil, "", fmt.Errorf("%d policies; an entry has one (iam_policy, iamPolicy or policy)", len(ps))
+	case e.Bindings != nil || e.Etag != "" || e.Version != 0 || e.AuditConfigs != nil:
+		// A bare policy's fields next to the policy would be ignored.
+		return nil, "", errors.New("bindings, etag, version or auditConfigs next to the entry's policy; they belong inside it")
 	case names != 1:
 		return nil, "", errors.New("an entry names its resource once (name or resource)")
 	}

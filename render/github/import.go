@@ -29,6 +29,12 @@ func Import(file string, data []byte) ([]render.Principal, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: %d bytes, over the limit of %d", file, len(data), MaxFileSize)
 	}
+	// encoding/json keeps the last of two keys that match one field, in
+	// any case: {"repositories": ["a"], "Repositories": null} would read
+	// as every repository.
+	if err := render.DuplicateKey(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
