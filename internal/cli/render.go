@@ -308,7 +308,7 @@ func staleFile(dir string, files []render.File) (string, error) {
 			return nil
 		})
 		if err != nil {
-			return "", usageErrorf("--out-dir: %v", err)
+			return "", usageErrorf("--out-dir: cannot read %s below %s (a symlink there that leads outside it is never followed): %v", d, dir, err)
 		}
 		if stale != "" {
 			return stale, nil
