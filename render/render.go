@@ -60,6 +60,11 @@ type Source struct {
 	// principals it grants access to. It refuses, with an error that names
 	// the statement, anything it cannot model.
 	Import func(file string, data []byte) ([]Principal, error)
+	// Skipped, when set, names what Import left out on purpose because it
+	// is no non-human identity (a person, a group), so that the user sees
+	// what the specs do not cover. It is called only after Import
+	// succeeded on the same file.
+	Skipped func(file string, data []byte) []string
 }
 
 // Principal is one identity's access, as an import found it.

@@ -96,6 +96,14 @@ func runImport(_ context.Context, p *program, args []string) error {
 			fmt.Fprintf(p.stderr, "nhigate: %s: the imported principals hold more than %d actions and resources (counted once per entitlement that holds them); nothing imported: import fewer files or principals at a time\n", output.SafeText(file), render.MaxImportValues)
 			return errBlocked
 		}
+		if src.Skipped != nil {
+			if skipped := src.Skipped(file, data); len(skipped) > 0 {
+				fmt.Fprintf(p.stderr, "nhigate: %s: skipped %d member(s) that are no non-human identity; no spec covers their access:\n", output.SafeText(file), len(skipped))
+				for _, s := range skipped {
+					fmt.Fprintf(p.stderr, "  %s\n", output.SafeText(s))
+				}
+			}
+		}
 		if len(principals) == 0 {
 			fmt.Fprintf(p.stderr, "nhigate: %s grants no principal anything; nothing to import from it\n", output.SafeText(file))
 		}

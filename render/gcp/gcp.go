@@ -32,6 +32,7 @@ var Source = render.Source{
 	Platform: "gcp",
 	Summary:  "IAM policies as Cloud Asset Inventory exports or search-all-iam-policies results (one spec per service account)",
 	Import:   Import,
+	Skipped:  Skipped,
 }
 
 // Document is iam.json: everything render grants, in the shapes of the IAM

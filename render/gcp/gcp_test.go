@@ -553,6 +553,15 @@ func TestImportSkipsPeople(t *testing.T) {
 	if diff := cmp.Diff(want, ps, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	// What was left out is said, not dropped silently.
+	wantSkipped := []string{
+		"domain:example.com (roles/viewer), a group: import the service accounts it holds separately",
+		"group:ops@example.com (roles/viewer), a group: import the service accounts it holds separately",
+		"user:dana@example.com (roles/viewer), a person",
+	}
+	if diff := cmp.Diff(wantSkipped, Skipped("p.json", []byte(data))); diff != "" {
+		t.Errorf("Skipped (-want +got):\n%s", diff)
+	}
 }
 
 func FuzzImport(f *testing.F) {

@@ -369,6 +369,49 @@ func (e entry) policy() (*Policy, string, error) {
 	return ps[0], name, nil
 }
 
+// Skipped lists the people and groups (user:, group:, domain:) that a file
+// Import accepted binds, each once, with the roles they hold there: Import
+// leaves them out, since they are no non-human identity, and a group may
+// hold service accounts whose access its spec then lacks.
+func Skipped(file string, data []byte) []string {
+	entries, _, err := read(file, data)
+	if err != nil {
+		return nil
+	}
+	roles := map[string][]string{}
+	var members []string
+	for _, e := range entries {
+		pol, _, err := e.policy()
+		if err != nil || pol == nil {
+			continue
+		}
+		for _, b := range pol.Bindings {
+			for _, m := range b.Members {
+				kind, _, _ := strings.Cut(m, ":")
+				if kind != "user" && kind != "group" && kind != "domain" {
+					continue
+				}
+				if _, ok := roles[m]; !ok {
+					members = append(members, m)
+				}
+				if !slices.Contains(roles[m], b.Role) {
+					roles[m] = append(roles[m], b.Role)
+				}
+			}
+		}
+	}
+	slices.Sort(members)
+	out := make([]string, len(members))
+	for i, m := range members {
+		why := "a person"
+		if !strings.HasPrefix(m, "user:") {
+			why = "a group: import the service accounts it holds separately"
+		}
+		out[i] = fmt.Sprintf("%s (%s), %s", m, strings.Join(roles[m], ", "), why)
+	}
+	return out
+}
+
 // serviceAccounts returns the service accounts of members, sorted and
 // without repeats; it skips people and groups and refuses the rest.
 func serviceAccounts(members []string) ([]string, error) {
