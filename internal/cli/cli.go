@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhigate/nhigate/internal/deploy"
 	"github.com/nhigate/nhigate/internal/ghapi"
 	"github.com/nhigate/nhigate/internal/publish"
 	"github.com/nhigate/nhigate/internal/review"
@@ -69,7 +70,8 @@ func ExitCode(err error) int {
 	var ce *source.ConfigError
 	var re *review.RevisionError
 	var ue *review.UsageError
-	if errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &ue) {
+	var de *deploy.UsageError
+	if errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &ue) || errors.As(err, &de) {
 		return ExitUsage
 	}
 	var be *publish.BlockedError
