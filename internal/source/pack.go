@@ -312,6 +312,9 @@ func objectHash(typ int, data []byte) plumbing.Hash {
 func (r *packReader) at(f *packFile, off int64, depth int, limit int64) (int, []byte, error) {
 	pos := packPos{f, off}
 	if data, ok := r.cache[pos]; ok {
+		if int64(len(data)) > limit {
+			return r.typ[pos], nil, &TooLargeError{Size: int64(len(data)), Limit: limit}
+		}
 		return r.typ[pos], data, nil
 	}
 	if depth > maxDeltaDepth {
