@@ -3,7 +3,7 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
+	"compress/flate"
 	"crypto/sha1"
 	"encoding/binary"
 	"errors"
@@ -453,13 +453,15 @@ func (r *packReader) inflate(f *packFile, off, size int64) ([]byte, error) {
 		}
 		src = r.br
 	}
+	// The zlib header, then raw deflate: the adler-32 at the end goes
+	// unread, since the object's hash checks it all.
+	var hdr [2]byte
+	if _, err := io.ReadFull(src, hdr[:]); err != nil || hdr[0]&0x0f != 8 || hdr[1]&0x20 != 0 || (uint16(hdr[0])<<8|uint16(hdr[1]))%31 != 0 {
+		return nil, errPackMiss
+	}
 	if r.zr == nil {
-		zr, err := zlib.NewReader(src)
-		if err != nil {
-			return nil, errPackMiss
-		}
-		r.zr = zr
-	} else if err := r.zr.(zlib.Resetter).Reset(src, nil); err != nil {
+		r.zr = flate.NewReader(src)
+	} else if err := r.zr.(flate.Resetter).Reset(src, nil); err != nil {
 		return nil, errPackMiss
 	}
 	data := make([]byte, size)

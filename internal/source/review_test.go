@@ -245,3 +245,35 @@ func TestLoadReviewEvasionsFromPacks(t *testing.T) {
 		}
 	}
 }
+
+// mentionsRef is mentions written plainly, for FuzzMentions.
+func mentionsRef(data []byte, want names) bool {
+	if len(want) == 0 {
+		return false
+	}
+	if strings.Contains(string(data), `\`) {
+		return true
+	}
+	runs := strings.FieldsFunc(string(data), func(r rune) bool {
+		return r >= 0x80 || !nameByte(byte(r))
+	})
+	for _, run := range runs {
+		run = strings.TrimLeft(run, "._@:/-")
+		if want[strings.ToLower(run)] {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzMentions(f *testing.F) {
+	for _, s := range []string{"name: payments-ci\n", "x: -.PAYMENTS-ci", "{\"a\":payments-ci}", "payments-ci-2", "ci", "é-ci", "\\"} {
+		f.Add([]byte(s))
+	}
+	want := names{"payments-ci": true, "ci": true, "a.b@c:d/e_f": true}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, ref := mentions(data, want), mentionsRef(data, want); got != ref {
+			t.Errorf("mentions(%q) = %v, want %v", data, got, ref)
+		}
+	})
+}

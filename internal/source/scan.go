@@ -56,27 +56,26 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 	}
 	var buf [maxNameLen]byte
 	for i := 0; i < len(data); {
-		if !nameByte(data[i]) {
+		if nameClass[data[i]] == 0 {
 			i++
 			continue
 		}
+		// A name starts with a letter or a digit: skip the separators
+		// that may come before it.
+		for i < len(data) && nameClass[data[i]] == classSep {
+			i++
+		}
 		j := i
-		for j < len(data) && nameByte(data[j]) {
+		for j < len(data) && nameClass[data[j]] != 0 {
 			j++
 		}
 		run := data[i:j]
 		i = j
-		for len(run) > 0 && !alnum(run[0]) {
-			run = run[1:]
-		}
 		if len(run) == 0 || len(run) > maxNameLen || !lengths[len(run)] {
 			continue
 		}
 		for k, c := range run {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[k] = c
+			buf[k] = lower[c]
 		}
 		if want[string(buf[:len(run)])] {
 			return true
@@ -84,6 +83,30 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 	}
 	return false
 }
+
+// Classes of the bytes of a name.
+const (
+	classNone  = iota // ends a name
+	classSep          // ".", "_", "@", ":", "/", "-"
+	classAlnum        // a letter or a digit
+)
+
+// nameClass and lower are tables for mentionsLen's inner loop.
+var nameClass, lower = func() (c [256]uint8, l [256]byte) {
+	for b := range 256 {
+		l[b] = byte(b)
+		switch {
+		case alnum(byte(b)):
+			c[b] = classAlnum
+		case nameByte(byte(b)):
+			c[b] = classSep
+		}
+		if 'A' <= b && b <= 'Z' {
+			l[b] = byte(b) + 'a' - 'A'
+		}
+	}
+	return
+}()
 
 // maxNameLen is the longest identity name the spec allows.
 const maxNameLen = 253
