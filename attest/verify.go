@@ -184,9 +184,11 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 	if perr != nil {
 		return nil, refuse(ReasonMalformed, perr, "the signed statement cannot be read")
 	}
-	p, err := decodePredicate(payload.Predicate)
-	if err != nil {
-		return nil, err
+	p := payload.decoded
+	if p == nil {
+		if p, err = decodePredicate(payload.Predicate); err != nil {
+			return nil, err
+		}
 	}
 	until, err := checkPredicate(p, opts)
 	if err != nil {
@@ -532,20 +534,31 @@ func parseBundle(data []byte) (*bundle.Bundle, error) {
 	if len(data) > MaxBundleSize {
 		return nil, refuse(ReasonMalformed, nil, "the bundle is %d bytes, over the limit of %d", len(data), MaxBundleSize)
 	}
-	// Read the media type first so that another version is named as such
-	// rather than as a parse failure.
-	var head struct {
-		MediaType string `json:"mediaType"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, refuse(ReasonMalformed, err, "the bundle is not JSON")
-	}
-	if head.MediaType != BundleMediaType {
-		return nil, refuse(ReasonMediaType, nil, "media type %q; nhigate reads only %s", head.MediaType, BundleMediaType)
-	}
 	pb := &protobundle.Bundle{}
-	if err := protojson.Unmarshal(data, pb); err != nil {
-		return nil, refuse(ReasonMalformed, err, "the bundle is not a Sigstore bundle")
+	perr := protojson.Unmarshal(data, pb)
+	// What protojson reads is valid JSON whose keys are known and
+	// unique, so encoding/json would read the media type as pb holds it,
+	// unless the key is spelled "media_type", protojson's other name for
+	// it, which encoding/json does not match; an escape could spell that
+	// too. Otherwise read the head first, as before, so that another
+	// version is named as such rather than as a parse failure.
+	if perr == nil && bytes.IndexByte(data, '\\') < 0 && !bytes.Contains(data, []byte("media_type")) {
+		if pb.GetMediaType() != BundleMediaType {
+			return nil, refuse(ReasonMediaType, nil, "media type %q; nhigate reads only %s", pb.GetMediaType(), BundleMediaType)
+		}
+	} else {
+		var head struct {
+			MediaType string `json:"mediaType"`
+		}
+		if err := json.Unmarshal(data, &head); err != nil {
+			return nil, refuse(ReasonMalformed, err, "the bundle is not JSON")
+		}
+		if head.MediaType != BundleMediaType {
+			return nil, refuse(ReasonMediaType, nil, "media type %q; nhigate reads only %s", head.MediaType, BundleMediaType)
+		}
+		if perr != nil {
+			return nil, refuse(ReasonMalformed, perr, "the bundle is not a Sigstore bundle")
+		}
 	}
 	b, err := bundle.NewBundle(pb)
 	if err != nil {
@@ -566,6 +579,8 @@ type statement struct {
 		Digest map[string]string `json:"digest"`
 	} `json:"subject"`
 	Predicate json.RawMessage `json:"predicate"`
+	// decoded is the predicate, when it was decoded with the statement.
+	decoded *Predicate
 }
 
 func (s *statement) subjects() []subject {
@@ -581,8 +596,25 @@ func unverifiedStatement(b *bundle.Bundle) (*statement, error) {
 	if env.GetPayloadType() != inTotoPayloadType {
 		return nil, fmt.Errorf("payload type %q", env.GetPayloadType())
 	}
+	// One strict decode of the statement and its predicate together, as
+	// the two below would read them; when it fails, they say why.
+	var whole struct {
+		Type          string `json:"_type"`
+		PredicateType string `json:"predicateType"`
+		Subject       []struct {
+			Name   string            `json:"name"`
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+		Predicate *Predicate `json:"predicate"`
+	}
+	payload := env.GetPayload()
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&whole) == nil && whole.Predicate != nil && len(bytes.TrimLeft(payload[dec.InputOffset():], " \t\r\n")) == 0 {
+		return &statement{Subject: whole.Subject, decoded: whole.Predicate}, nil
+	}
 	st := &statement{}
-	if err := json.Unmarshal(env.GetPayload(), st); err != nil {
+	if err := json.Unmarshal(payload, st); err != nil {
 		return nil, err
 	}
 	return st, nil
