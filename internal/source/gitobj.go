@@ -64,7 +64,7 @@ func (o *gitObjects) reader() *packReader {
 	if r, ok := o.readers.Get().(*packReader); ok {
 		return r
 	}
-	return p.reader()
+	return p.reader(fileCacheBudget)
 }
 
 func (o *gitObjects) put(r *packReader) {
@@ -142,7 +142,8 @@ func (o *gitObjects) blob(p string, h plumbing.Hash, limit int64) ([]byte, error
 	var tooLarge *TooLargeError
 	switch {
 	case err == nil:
-		return data, nil
+		// The reader keeps it as a delta base: the caller gets its own.
+		return bytes.Clone(data), nil
 	case errors.As(err, &tooLarge):
 		tooLarge.Path = p
 		return nil, tooLarge

@@ -250,6 +250,7 @@ type packReader struct {
 	cache  map[packPos][]byte
 	typ    map[packPos]int
 	cached int
+	budget int
 }
 
 type packPos struct {
@@ -257,11 +258,16 @@ type packPos struct {
 	off int64
 }
 
-// cacheBudget bounds the delta bases one reader keeps.
-const cacheBudget = 32 << 20
+// Budgets of the delta bases one reader keeps: a reader of a scan meets
+// each base once, in pack order; the readers of single files, one per
+// goroutine that reads, keep less.
+const (
+	scanCacheBudget = 32 << 20
+	fileCacheBudget = 4 << 20
+)
 
-func (p *packs) reader() *packReader {
-	return &packReader{p: p, cache: map[packPos][]byte{}, typ: map[packPos]int{}}
+func (p *packs) reader(budget int) *packReader {
+	return &packReader{p: p, budget: budget, cache: map[packPos][]byte{}, typ: map[packPos]int{}}
 }
 
 // blob returns the content of blob h, or errPackMiss. A blob over limit
@@ -422,7 +428,7 @@ func (r *packReader) at(f *packFile, off int64, depth int, limit int64) (int, []
 
 // keep caches an object that may be the base of another, within budget.
 func (r *packReader) keep(pos packPos, typ int, data []byte) {
-	if r.cached+len(data) > cacheBudget {
+	if r.cached+len(data) > r.budget {
 		clear(r.cache)
 		clear(r.typ)
 		r.cached = 0

@@ -65,7 +65,7 @@ func TestPacksAgreeWithGoGit(t *testing.T) {
 				if whole {
 					p.loadAll()
 				}
-				pr := p.reader()
+				pr := p.reader(scanCacheBudget)
 				n := 0
 				for _, typ := range []plumbing.ObjectType{plumbing.BlobObject, plumbing.TreeObject} {
 					iter, err := r.Storer.IterEncodedObjects(typ)
@@ -161,7 +161,7 @@ func TestCorruptPackFailsClosed(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := openPacks(r.Storer.(*filesystem.Storage))
-		pr := p.reader()
+		pr := p.reader(scanCacheBudget)
 		for h, want := range truth {
 			got, err := pr.blob(h, 1<<30)
 			switch {

@@ -199,7 +199,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 		wg.Go(func() {
 			var r *packReader
 			if packs != nil {
-				r = packs.reader()
+				r = packs.reader(scanCacheBudget)
 			}
 			// Each worker takes a contiguous run, so that it meets the
 			// bases of its deltas.
