@@ -164,7 +164,13 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	res, err := v.Verify(b, verify.NewPolicy(verify.WithArtifactDigest("sha256", sum[:]), trust.policy))
+	// sigstore-go would read the statement once more to match the
+	// artifact's digest; artifactDigest makes the same check on the
+	// statement the verification returns.
+	res, err := v.Verify(b, verify.NewPolicy(verify.WithoutArtifactUnsafe(), trust.policy))
+	if err == nil {
+		err = artifactDigest(res.Statement, sum[:])
+	}
 	if err == nil {
 		err = strictStatement(b.GetDsseEnvelope().GetPayload())
 	}
@@ -201,6 +207,38 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 		signer = res.Signature.Certificate.SubjectAlternativeName
 	}
 	return &Result{Subject: st.GetSubject()[0].GetName(), Signer: signer, Predicate: p, ValidUntil: until}, nil
+}
+
+// artifactDigest is sigstore-go's check of an artifact digest against a
+// verified statement, as verify.WithArtifactDigest makes it: at most 1,024
+// subjects of at most 32 digests each, every digest hex, and one subject
+// with the artifact's sha256.
+func artifactDigest(st *intoto.Statement, sha256 []byte) error {
+	if st == nil {
+		return errors.New("could not verify artifact: unable to extract statement from envelope")
+	}
+	if n := len(st.GetSubject()); n > 1024 {
+		return fmt.Errorf("too many subjects: %d > 1024", n)
+	}
+	found := false
+	for _, s := range st.GetSubject() {
+		if n := len(s.GetDigest()); n > 32 {
+			return fmt.Errorf("too many digests: %d > 32", n)
+		}
+		for alg, d := range s.GetDigest() {
+			h, err := hex.DecodeString(d)
+			if err != nil {
+				return fmt.Errorf("could not verify artifact: unable to decode subject digest: %w", err)
+			}
+			if alg == "sha256" && bytes.Equal(h, sha256) {
+				found = true
+			}
+		}
+	}
+	if !found {
+		return errors.New("provided artifact digest does not match any digest in statement")
+	}
+	return nil
 }
 
 // strictStatement reads the signed in-toto statement as sigstore-go's
