@@ -174,6 +174,9 @@ func (o *gitObjects) blob(p string, h plumbing.Hash, limit int64) ([]byte, error
 // directory on the way is missing, object.ErrEntryNotFound when the last
 // element is.
 func (o *gitObjects) find(root plumbing.Hash, p string) (*object.TreeEntry, error) {
+	if err := validTreePath(p); err != nil {
+		return nil, err
+	}
 	n, err := o.tree(root)
 	if err != nil {
 		return nil, err
@@ -199,6 +202,35 @@ func (o *gitObjects) find(root plumbing.Hash, p string) (*object.TreeEntry, erro
 		}
 	}
 	return nil, object.ErrEntryNotFound
+}
+
+// errInvalidTreePath is a path go-git's FindEntry refuses.
+var errInvalidTreePath = errors.New("invalid path")
+
+// validTreePath refuses what go-git's FindEntry refuses, so that such a
+// path is an error, as it was when go-git looked it up: control
+// characters, no element, "." or ".." or a ".git" element (in any case,
+// with trailing dots or spaces, or as NTFS's short name git~1), with "/"
+// or "\\" between elements.
+func validTreePath(p string) error {
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return fmt.Errorf("%w %q: contains control character", errInvalidTreePath, p)
+		}
+	}
+	parts := strings.FieldsFunc(p, func(r rune) bool { return r == '\\' || r == '/' })
+	if len(parts) == 0 {
+		return fmt.Errorf("%w: %q", errInvalidTreePath, p)
+	}
+	for _, part := range parts {
+		if part == "." || part == ".." {
+			return fmt.Errorf("%w %q: cannot use %q", errInvalidTreePath, p, part)
+		}
+		if t := strings.TrimRight(part, ". "); strings.EqualFold(t, ".git") || strings.EqualFold(t, "git~1") {
+			return fmt.Errorf("%w component: %q", errInvalidTreePath, p)
+		}
+	}
+	return nil
 }
 
 // subtree returns the tree at directory dir below root, or nil when there

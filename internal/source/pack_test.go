@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -257,6 +258,22 @@ func TestDiffTreesAgreesWithGoGit(t *testing.T) {
 		}
 		if !slices.Contains(got, "mode.sh") || !slices.Contains(got, "x/inside") || slices.Contains(got, "same/1") {
 			t.Errorf("packed %v: Changed = %v", pack != nil, got)
+		}
+	}
+}
+
+// TestInvalidTreePaths: a path go-git's lookup refused is still an error,
+// not a missing file, now that lookups go through the cached trees.
+func TestInvalidTreePaths(t *testing.T) {
+	repo, _, _ := fixture(t, map[string]string{"a/b.yaml": "x"}, map[string]string{})
+	tr := open(t, repo, "main")
+	if _, err := tr.ReadFile("a/b.yaml", 100); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"a/../a/b.yaml", "./a/b.yaml", "a\\..\\a/b.yaml", ".GIT/config", "a/.git./b", "git~1/x", "a/b\x01.yaml", "", "/"} {
+		_, err := tr.ReadFile(p, 100)
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("ReadFile(%q) = %v, want an invalid path", p, err)
 		}
 	}
 }
