@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -275,6 +277,43 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 	return nil
 }
 
+// prefetch decodes, on every core, the subtrees of a and b that diffTrees
+// will descend into, so that the descent finds them cached. Errors are left
+// for the descent to meet.
+func prefetch(oa, ob *gitObjects, an, bn *treeNode) {
+	type job struct {
+		o *gitObjects
+		h plumbing.Hash
+	}
+	var jobs []job
+	for i := range an.entries {
+		ea := &an.entries[i]
+		j, ok := bn.byName[ea.Name]
+		if !ok || ea.Mode != filemode.Dir || bn.entries[j].Mode != filemode.Dir || ea.Hash == bn.entries[j].Hash {
+			continue
+		}
+		jobs = append(jobs, job{oa, ea.Hash}, job{ob, bn.entries[j].Hash})
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers < 2 {
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				jobs[i].o.tree(jobs[i].h)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // diffTrees adds to changed the paths of the entries that differ between
 // the tree a of oa and the tree b of ob, decoding only the subtrees whose
 // hashes differ: object hashes name content, so trees compare by hash
@@ -303,6 +342,7 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 		changed[p] = true
 		return nil
 	}
+	prefetch(oa, ob, an, bn)
 	for i := range an.entries {
 		ea := &an.entries[i]
 		p := path.Join(prefix, ea.Name)
