@@ -27,7 +27,8 @@ import (
 // (loose objects, alternates, anything unusual) it reports as errPackMiss,
 // and the caller asks go-git.
 type packs struct {
-	files []*packFile
+	files    []*packFile
+	loadOnce sync.Once
 }
 
 // errPackMiss says packs does not hold the object, or could not read it:
@@ -42,32 +43,34 @@ type packFile struct {
 	off32  []byte // n × 4
 	off64  []byte // m × 8
 	closer io.Closer
-	// data is the whole pack, once load has read it for a scan of many
+	// data is the whole pack, once loadAll has read it for a scan of many
 	// objects; reads then need no system call.
-	load sync.Once
 	data atomic.Pointer[[]byte]
 }
 
-// maxPackInMemory bounds a pack that a scan reads whole into memory; a
-// larger one is read object by object.
+// maxPackInMemory bounds the packs that a scan reads whole into memory,
+// all together; the others are read object by object.
 const maxPackInMemory = 512 << 20
 
-// loadAll reads each pack whole, for a scan of many objects.
+// loadAll reads packs whole, for a scan of many objects, within
+// maxPackInMemory.
 func (p *packs) loadAll() {
 	if p == nil {
 		return
 	}
-	for _, f := range p.files {
-		f.load.Do(func() {
-			if f.size > maxPackInMemory {
-				return
+	p.loadOnce.Do(func() {
+		var total int64
+		for _, f := range p.files {
+			if total+f.size > maxPackInMemory {
+				continue
 			}
 			data := make([]byte, f.size)
 			if _, err := f.r.ReadAt(data, 0); err == nil {
 				f.data.Store(&data)
+				total += f.size
 			}
-		})
-	}
+		}
+	})
 }
 
 // mem is the whole pack when loadAll has read it, or nil.
