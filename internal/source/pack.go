@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -160,12 +162,37 @@ func openPackFile(fs billy.Filesystem, h plumbing.Hash) (*packFile, error) {
 		return nil, err
 	}
 	p.size, p.closer = fi.Size(), f
-	if _, ok := f.(interface{ Fd() uintptr }); ok {
-		p.r = f // an *os.File: ReadAt is safe from many goroutines
-	} else {
-		p.r = &lockedReaderAt{r: f}
+	p.r = &lockedReaderAt{r: f}
+	// On disk, an *os.File reads from many goroutines at once, without
+	// the lock: open the same file so, if it has the same size and
+	// trailing checksum. (Every object read is checked against its hash
+	// anyway.)
+	if osf, err := os.Open(filepath.Join(fs.Root(), filepath.FromSlash(base+".pack"))); err == nil {
+		if samePack(f, osf, p.size) {
+			f.Close()
+			p.r, p.closer = osf, osf
+		} else {
+			osf.Close()
+		}
 	}
 	return p, nil
+}
+
+// samePack reports whether a and b, of size bytes, end in the same pack
+// checksum.
+func samePack(a io.ReaderAt, b *os.File, size int64) bool {
+	fi, err := b.Stat()
+	if err != nil || fi.Size() != size || size < 32 {
+		return false
+	}
+	var x, y [20]byte
+	if _, err := a.ReadAt(x[:], size-20); err != nil {
+		return false
+	}
+	if _, err := b.ReadAt(y[:], size-20); err != nil {
+		return false
+	}
+	return x == y
 }
 
 type lockedReaderAt struct {

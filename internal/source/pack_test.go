@@ -62,8 +62,16 @@ func TestPacksAgreeWithGoGit(t *testing.T) {
 				t.Fatal("no packs opened")
 			}
 			defer p.close()
-			for _, whole := range []bool{false, true} {
-				if whole {
+			for _, mode := range []string{"os.File", "behind a lock", "in memory"} {
+				switch mode {
+				case "behind a lock": // a file system that is not the disk
+					for _, f := range p.files {
+						if _, ok := f.r.(*os.File); !ok {
+							t.Fatalf("pack read through %T, want an *os.File", f.r)
+						}
+						f.r = &lockedReaderAt{r: f.r}
+					}
+				case "in memory":
 					p.loadAll()
 				}
 				pr := p.reader(scanCacheBudget)
@@ -85,7 +93,7 @@ func TestPacksAgreeWithGoGit(t *testing.T) {
 						}
 						got, err := pr.object(o.Hash(), map[plumbing.ObjectType]int{plumbing.BlobObject: objBlob, plumbing.TreeObject: objTree}[typ], 1<<30)
 						if err != nil {
-							return fmt.Errorf("%s %s: %w", typ, o.Hash(), err)
+							return fmt.Errorf("%s: %s %s: %w", mode, typ, o.Hash(), err)
 						}
 						if !bytes.Equal(got, want) {
 							return fmt.Errorf("%s %s: read %d bytes that differ from go-git's %d", typ, o.Hash(), len(got), len(want))
