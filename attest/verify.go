@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	intoto "github.com/in-toto/attestation/go/v1"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -155,11 +157,23 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 			return nil, err
 		}
 	}
-	v, err := verify.NewVerifier(trust.material, trust.verifier...)
+	// sigstore-go would decode the statement's predicate into a structpb
+	// tree, most of the cost of a verification; strictStatement holds the
+	// statement to the same protojson reading without building that tree.
+	v, err := verify.NewVerifier(trust.material, append(slices.Clip(trust.verifier), verify.WithoutStatementPredicate())...)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	res, err := v.Verify(b, verify.NewPolicy(verify.WithArtifactDigest("sha256", sum[:]), trust.policy))
+	// sigstore-go would read the statement once more to match the
+	// artifact's digest; artifactDigest makes the same check on the
+	// statement the verification returns.
+	res, err := v.Verify(b, verify.NewPolicy(verify.WithoutArtifactUnsafe(), trust.policy))
+	if err == nil {
+		err = artifactDigest(res.Statement, sum[:])
+	}
+	if err == nil {
+		err = strictStatement(b.GetDsseEnvelope().GetPayload())
+	}
 	if err != nil {
 		return nil, refuse(ReasonSignature, err, "the bundle is not validly signed by the trusted %s", trust.name)
 	}
@@ -176,9 +190,11 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 	if perr != nil {
 		return nil, refuse(ReasonMalformed, perr, "the signed statement cannot be read")
 	}
-	p, err := decodePredicate(payload.Predicate)
-	if err != nil {
-		return nil, err
+	p := payload.decoded
+	if p == nil {
+		if p, err = decodePredicate(payload.Predicate); err != nil {
+			return nil, err
+		}
 	}
 	until, err := checkPredicate(p, opts)
 	if err != nil {
@@ -193,24 +209,394 @@ func Verify(bundleJSON []byte, art Artifact, trust *Trust, opts Options) (*Resul
 	return &Result{Subject: st.GetSubject()[0].GetName(), Signer: signer, Predicate: p, ValidUntil: until}, nil
 }
 
+// artifactDigest is sigstore-go's check of an artifact digest against a
+// verified statement, as verify.WithArtifactDigest makes it: at most 1,024
+// subjects of at most 32 digests each, every digest hex, and one subject
+// with the artifact's sha256.
+func artifactDigest(st *intoto.Statement, sha256 []byte) error {
+	if st == nil {
+		return errors.New("could not verify artifact: unable to extract statement from envelope")
+	}
+	if n := len(st.GetSubject()); n > 1024 {
+		return fmt.Errorf("too many subjects: %d > 1024", n)
+	}
+	found := false
+	for _, s := range st.GetSubject() {
+		if n := len(s.GetDigest()); n > 32 {
+			return fmt.Errorf("too many digests: %d > 32", n)
+		}
+		for alg, d := range s.GetDigest() {
+			h, err := hex.DecodeString(d)
+			if err != nil {
+				return fmt.Errorf("could not verify artifact: unable to decode subject digest: %w", err)
+			}
+			if alg == "sha256" && bytes.Equal(h, sha256) {
+				found = true
+			}
+		}
+	}
+	if !found {
+		return errors.New("provided artifact digest does not match any digest in statement")
+	}
+	return nil
+}
+
+// strictStatement reads the signed in-toto statement as sigstore-go's
+// Envelope.Statement does, with protojson: valid UTF-8, no unknown or
+// duplicate fields, each of the right type. The predicate, a
+// google.protobuf.Struct there, is checked apart for what protojson checks
+// of a Struct, a JSON object without duplicate keys, and replaced by {}
+// before protojson reads the rest, so that no structpb tree is built.
+func strictStatement(payload []byte) error {
+	if !utf8.Valid(payload) {
+		return errStatementJSON
+	}
+	stripped, err := stripPredicate(payload)
+	if err != nil {
+		return errStatementJSON
+	}
+	if err := protojson.Unmarshal(stripped, &intoto.Statement{}); err != nil {
+		return errStatementJSON
+	}
+	return nil
+}
+
+// errStatementJSON is how sigstore-go reported a statement protojson
+// refused.
+var errStatementJSON = fmt.Errorf("failed to fetch envelope statement: %w", bundle.ErrDecodingJSON)
+
+// stripPredicate returns payload with each top-level "predicate" object
+// replaced by {}, after checking that the object is valid JSON without
+// duplicate keys at any depth. Anything else is left for protojson to judge.
+// It reads the JSON by hand: encoding/json's tokenizer cost as much as the
+// structpb tree it replaces.
+func stripPredicate(payload []byte) ([]byte, error) {
+	s := &jsonScan{b: payload}
+	s.ws()
+	if !s.eat('{') {
+		return payload, nil // protojson refuses it
+	}
+	var out []byte
+	copied := 0
+	s.ws()
+	if s.eat('}') {
+		return payload, nil
+	}
+	for {
+		s.ws()
+		key, err := s.key()
+		if err != nil {
+			return nil, err
+		}
+		s.ws()
+		if !s.eat(':') {
+			return nil, errJSONSyntax
+		}
+		s.ws()
+		start := s.i
+		if err := s.value(0); err != nil {
+			return nil, err
+		}
+		if key == "predicate" && payload[start] == '{' {
+			out = append(append(out, payload[copied:start]...), "{}"...)
+			copied = s.i
+		}
+		s.ws()
+		if s.eat('}') {
+			break
+		}
+		if !s.eat(',') {
+			return nil, errJSONSyntax
+		}
+	}
+	if out == nil {
+		return payload, nil
+	}
+	return append(out, payload[copied:]...), nil
+}
+
+var errJSONSyntax = errors.New("invalid JSON")
+
+// maxPredicateDepth bounds the nesting of a predicate; protojson's own
+// limit is deeper, so nothing it refuses for depth is accepted.
+const maxPredicateDepth = 1000
+
+// jsonScan checks JSON syntax by hand, and that no object holds a key
+// twice, keys compared after unescaping as protojson compares them.
+type jsonScan struct {
+	b []byte
+	i int
+}
+
+func (s *jsonScan) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *jsonScan) eat(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *jsonScan) value(depth int) error {
+	if depth > maxPredicateDepth {
+		return fmt.Errorf("nested deeper than %d", maxPredicateDepth)
+	}
+	if s.i >= len(s.b) {
+		return errJSONSyntax
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		s.i++
+		s.ws()
+		if s.eat('}') {
+			return nil
+		}
+		var keys []string
+		var set map[string]bool
+		for {
+			s.ws()
+			k, err := s.key()
+			if err != nil {
+				return err
+			}
+			if set == nil && len(keys) == 16 {
+				set = map[string]bool{}
+				for _, x := range keys {
+					set[x] = true
+				}
+			}
+			if set != nil {
+				if set[k] {
+					return fmt.Errorf("duplicate key %q", k)
+				}
+				set[k] = true
+			} else {
+				if slices.Contains(keys, k) {
+					return fmt.Errorf("duplicate key %q", k)
+				}
+				keys = append(keys, k)
+			}
+			s.ws()
+			if !s.eat(':') {
+				return errJSONSyntax
+			}
+			s.ws()
+			if err := s.value(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.eat('}') {
+				return nil
+			}
+			if !s.eat(',') {
+				return errJSONSyntax
+			}
+		}
+	case c == '[':
+		s.i++
+		s.ws()
+		if s.eat(']') {
+			return nil
+		}
+		for {
+			s.ws()
+			if err := s.value(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.eat(']') {
+				return nil
+			}
+			if !s.eat(',') {
+				return errJSONSyntax
+			}
+		}
+	case c == '"':
+		_, err := s.key()
+		return err
+	case c == '-' || '0' <= c && c <= '9':
+		return s.number()
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+			s.i += len(lit)
+			return nil
+		}
+	}
+	return errJSONSyntax
+}
+
+// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *jsonScan) number() error {
+	s.eat('-')
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	if s.eat('0') {
+		// no more digits may follow a leading zero
+	} else if digits() == 0 {
+		return errJSONSyntax
+	}
+	if s.eat('.') && digits() == 0 {
+		return errJSONSyntax
+	}
+	if s.eat('e') || s.eat('E') {
+		if !s.eat('+') {
+			s.eat('-')
+		}
+		if digits() == 0 {
+			return errJSONSyntax
+		}
+	}
+	return nil
+}
+
+// key reads a string and returns it unescaped.
+func (s *jsonScan) key() (string, error) {
+	if !s.eat('"') {
+		return "", errJSONSyntax
+	}
+	start := s.i
+	escaped := false
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			raw := s.b[start:s.i]
+			s.i++
+			if !escaped {
+				return string(raw), nil
+			}
+			return unescape(raw)
+		case c < 0x20:
+			return "", errJSONSyntax
+		case c == '\\':
+			escaped = true
+			s.i += 2
+		default:
+			s.i++
+		}
+	}
+	return "", errJSONSyntax
+}
+
+// unescape decodes the escapes of a JSON string, refusing a lone UTF-16
+// surrogate, as protojson does.
+func unescape(raw []byte) (string, error) {
+	var out []byte
+	for i := 0; i < len(raw); {
+		if raw[i] != '\\' {
+			out = append(out, raw[i])
+			i++
+			continue
+		}
+		if i+1 >= len(raw) {
+			return "", errJSONSyntax
+		}
+		switch c := raw[i+1]; c {
+		case '"', '\\', '/':
+			out = append(out, c)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(raw[i+2:])
+			if !ok {
+				return "", errJSONSyntax
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2, ok := rune(0), false
+				if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					r2, ok = hex4(raw[i+2:])
+				}
+				if r = utf16.DecodeRune(r, r2); !ok || r == utf8.RuneError {
+					return "", errJSONSyntax
+				}
+				i += 6
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default:
+			return "", errJSONSyntax
+		}
+		i += 2
+	}
+	return string(out), nil
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
 func parseBundle(data []byte) (*bundle.Bundle, error) {
 	if len(data) > MaxBundleSize {
 		return nil, refuse(ReasonMalformed, nil, "the bundle is %d bytes, over the limit of %d", len(data), MaxBundleSize)
 	}
-	// Read the media type first so that another version is named as such
-	// rather than as a parse failure.
-	var head struct {
-		MediaType string `json:"mediaType"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, refuse(ReasonMalformed, err, "the bundle is not JSON")
-	}
-	if head.MediaType != BundleMediaType {
-		return nil, refuse(ReasonMediaType, nil, "media type %q; nhigate reads only %s", head.MediaType, BundleMediaType)
-	}
 	pb := &protobundle.Bundle{}
-	if err := protojson.Unmarshal(data, pb); err != nil {
-		return nil, refuse(ReasonMalformed, err, "the bundle is not a Sigstore bundle")
+	perr := protojson.Unmarshal(data, pb)
+	// What protojson reads is valid JSON whose keys are known and
+	// unique, so encoding/json would read the media type as pb holds it,
+	// unless the key is spelled "media_type", protojson's other name for
+	// it, which encoding/json does not match; an escape could spell that
+	// too. Otherwise read the head first, as before, so that another
+	// version is named as such rather than as a parse failure.
+	if perr == nil && bytes.IndexByte(data, '\\') < 0 && !bytes.Contains(data, []byte("media_type")) {
+		if pb.GetMediaType() != BundleMediaType {
+			return nil, refuse(ReasonMediaType, nil, "media type %q; nhigate reads only %s", pb.GetMediaType(), BundleMediaType)
+		}
+	} else {
+		var head struct {
+			MediaType string `json:"mediaType"`
+		}
+		if err := json.Unmarshal(data, &head); err != nil {
+			return nil, refuse(ReasonMalformed, err, "the bundle is not JSON")
+		}
+		if head.MediaType != BundleMediaType {
+			return nil, refuse(ReasonMediaType, nil, "media type %q; nhigate reads only %s", head.MediaType, BundleMediaType)
+		}
+		if perr != nil {
+			return nil, refuse(ReasonMalformed, perr, "the bundle is not a Sigstore bundle")
+		}
 	}
 	b, err := bundle.NewBundle(pb)
 	if err != nil {
@@ -231,6 +617,8 @@ type statement struct {
 		Digest map[string]string `json:"digest"`
 	} `json:"subject"`
 	Predicate json.RawMessage `json:"predicate"`
+	// decoded is the predicate, when it was decoded with the statement.
+	decoded *Predicate
 }
 
 func (s *statement) subjects() []subject {
@@ -246,8 +634,25 @@ func unverifiedStatement(b *bundle.Bundle) (*statement, error) {
 	if env.GetPayloadType() != inTotoPayloadType {
 		return nil, fmt.Errorf("payload type %q", env.GetPayloadType())
 	}
+	// One strict decode of the statement and its predicate together, as
+	// the two below would read them; when it fails, they say why.
+	var whole struct {
+		Type          string `json:"_type"`
+		PredicateType string `json:"predicateType"`
+		Subject       []struct {
+			Name   string            `json:"name"`
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+		Predicate *Predicate `json:"predicate"`
+	}
+	payload := env.GetPayload()
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&whole) == nil && whole.Predicate != nil && len(bytes.TrimLeft(payload[dec.InputOffset():], " \t\r\n")) == 0 {
+		return &statement{Subject: whole.Subject, decoded: whole.Predicate}, nil
+	}
 	st := &statement{}
-	if err := json.Unmarshal(env.GetPayload(), st); err != nil {
+	if err := json.Unmarshal(payload, st); err != nil {
 		return nil, err
 	}
 	return st, nil

@@ -6,6 +6,8 @@
 #   scripts/bench.sh                 # all three rows
 #   ROWS=check scripts/bench.sh      # only some: check, review, verify
 #   COSIGN=0 scripts/bench.sh        # skip building cosign (minutes)
+#   NHIGATE=/path/to/nhigate scripts/bench.sh   # time that build instead
+#   RUNS=5 scripts/bench.sh          # best of 5 runs instead of 3
 #
 # Needs Go, git, openssl and GNU time (/usr/bin/time).
 set -euo pipefail
@@ -23,8 +25,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
-go build -o "$work/nhigate" ./cmd/nhigate
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(free -g | awk '/Mem:/ {print $2}') GiB, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
+if [ -n "${NHIGATE:-}" ]; then
+  cp "$NHIGATE" "$work/nhigate"
+else
+  go build -o "$work/nhigate" ./cmd/nhigate
+fi
 
 # best CMD...: the lowest wall seconds of RUNS (default 3) runs.
 best() {
@@ -78,8 +84,10 @@ for row in $ROWS; do
     repo "$work/large" "$LARGE"
     s=$(best "$work/nhigate" review --repo "$work/small" --base main --head feature --now "$NOW")
     l=$(best "$work/nhigate" review --repo "$work/large" --base main --head feature --now "$NOW")
+    scpu=$(cpu "$work/nhigate" review --repo "$work/small" --base main --head feature --now "$NOW")
+    lcpu=$(cpu "$work/nhigate" review --repo "$work/large" --base main --head feature --now "$NOW")
     g=$(best git -C "$work/large" diff --stat main feature)
-    echo "review ${s}s at $SMALL, ${l}s at $LARGE: ratio $(ratio "$l" "$s"); git diff --stat at $LARGE ${g}s"
+    echo "review ${s}s at $SMALL, ${l}s at $LARGE: ratio $(ratio "$l" "$s"); CPU ${scpu}s and ${lcpu}s: ratio $(ratio "$lcpu" "$scpu"); git diff --stat at $LARGE ${g}s"
     ;;
   verify)
     echo "== verify: $BUNDLES key bundles in one invocation"
@@ -99,8 +107,10 @@ for row in $ROWS; do
     mapfile -t specs < <(cd "$work/bundles" && find identities -name '*.sigstore.json' | sed 's/\.sigstore\.json$//' | sort)
     v=$(cd "$work/sign" && best "$work/nhigate" verify --key "$work/pub.pem" --accept-unchecked-approvals \
       --bundle-dir "$work/bundles" --now "$NOW" "${specs[@]}")
+    vcpu=$(cd "$work/sign" && cpu "$work/nhigate" verify --key "$work/pub.pem" --accept-unchecked-approvals \
+      --bundle-dir "$work/bundles" --now "$NOW" "${specs[@]}")
     rate=$(awk -v n="${#specs[@]}" -v t="$v" 'BEGIN { printf "%.0f", n / t }')
-    line="nhigate verify ${#specs[@]} bundles in ${v}s: $rate bundles/s"
+    line="nhigate verify ${#specs[@]} bundles in ${v}s: $rate bundles/s; ${vcpu}s CPU, $(awk -v n="${#specs[@]}" -v c="$vcpu" 'BEGIN { printf "%.0f", c * 1e6 / n }') µs per bundle"
     if [ "$COSIGN" = 1 ]; then
       GOBIN="$work" go install github.com/sigstore/cosign/v2/cmd/cosign@v2.5.2
       echo '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}' > "$work/root.json"

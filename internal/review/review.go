@@ -105,6 +105,23 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The policies depend on base alone: compile them while the change
+	// is read, on a core the reading leaves idle at times.
+	type compiled struct {
+		engine *policies.Engine
+		err    error
+	}
+	var engine chan compiled
+	if scope == reviewer.ScopeReview {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		engine = make(chan compiled, 1)
+		go func() {
+			e, err := Engine(ctx, base, cfg, now)
+			engine <- compiled{e, err}
+		}()
+	}
 	// The change is what head adds since it branched from base; the rules
 	// that judge it are base's own.
 	from, err := source.MergeBase(base, head)
@@ -177,7 +194,11 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		}
 	}
 	if scope == reviewer.ScopeReview {
-		in.Findings, in.PolicyDigest, err = Evaluate(ctx, base, cfg, headSpecs.Workflows, now)
+		c := <-engine
+		if c.err != nil {
+			return nil, c.err
+		}
+		in.Findings, in.PolicyDigest, err = evaluateWith(ctx, c.engine, headSpecs.Workflows)
 		if err != nil {
 			return nil, err
 		}

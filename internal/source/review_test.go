@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/gittest"
 	"github.com/nhigate/nhigate/spec"
 )
 
@@ -144,4 +146,134 @@ func TestLoadReviewDuplicateNameAnywhere(t *testing.T) {
 	if slices.ContainsFunc(r.Context, func(w *spec.Workflow) bool { return w.Metadata.Name == "taken" }) {
 		t.Errorf("the other principal's spec is in the context")
 	}
+}
+
+// TestLoadReviewEvasionsFromPacks: a spec of a changed principal is found
+// in a packed repository (read by the pack reader, in pack order, on every
+// core) however it spells the name, one file per way of writing it; and
+// the encodings that hide the name's bytes cannot hold a spec at all.
+func TestLoadReviewEvasionsFromPacks(t *testing.T) {
+	const id = "identity: {name: payments-ci,"
+	respell := func(name, with string) string {
+		return strings.Replace(specOf(name, "payments-ci"), id, with, 1)
+	}
+	found := map[string]string{
+		"case.yaml":          respell("case", "identity: {name: PayMents-CI,"),
+		"yaml-x-escape.yaml": respell("yamlx", `identity: {name: "pay\x6dents-ci",`),
+		"yaml-u-escape.yaml": respell("yamlu", `identity: {name: "payments\u002Dci",`),
+		"yaml-line-escape.yaml": strings.Replace(specOf("yamlline", "payments-ci"), "identity: {name: payments-ci, type: workload-identity,",
+			"identity: {name: \"payments-\\\n      ci\", type: workload-identity,", 1),
+		"single-quoted.yaml": respell("single", "identity: {name: 'payments-ci',"),
+		"tag.yaml":           respell("tag", "identity: {name: !!str payments-ci,"),
+		"local-tag.yaml":     respell("localtag", "identity: {name: !<tag:yaml.org,2002:str> payments-ci,"),
+		"anchor.yaml": strings.Replace(strings.Replace(specOf("payments-ci", "x"), "name: payments-ci\n", "name: &n payments-ci\n", 1),
+			"identity: {name: x,", "identity: {name: *n,", 1),
+		"block.yaml": strings.Replace(specOf("block", "payments-ci"), "  identity: {name: payments-ci, type: workload-identity, platform: aws, consumer: pipeline}\n",
+			"  identity:\n    name: >-\n      payments-ci\n    type: workload-identity\n    platform: aws\n    consumer: pipeline\n", 1),
+		"json-escape.json": `{"apiVersion": "nhigate.dev/v1", "kind": "ProvisioningWorkflow", "metadata": {"name": "jsonesc"},
+ "spec": {"identity": {"name": "\u0070ayments\u002dci", "type": "workload-identity", "platform": "aws", "consumer": "pipeline"},
+  "environment": "staging", "entitlements": [{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::b/*"]}],
+  "credential": {"kind": "ephemeral", "ttl": "1h"}}}`,
+	}
+	base := map[string]string{
+		".nhigate.yaml":     "specs: [\"**/*.yaml\", \"**/*.json\"]\n",
+		"identities/a.yaml": specOf("a", "payments-ci"),
+	}
+	for p, c := range found {
+		base["team/"+p] = c
+	}
+	// Enough other specs for the scan to run on every core, most of
+	// them deltas of each other in the pack.
+	for i := range 300 {
+		base[fmt.Sprintf("other/%03d.yaml", i)] = specOf(fmt.Sprintf("other-%d", i), fmt.Sprintf("svc-%d", i))
+	}
+	head := map[string]string{"identities/a.yaml": specOf("a", "payments-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"}
+	repo, _, _ := fixture(t, base, head)
+	gittest.Run(t, repo, "gc", "-q", "--aggressive")
+	cfg, err := config.Parse(config.File, []byte(base[".nhigate.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, h := open(t, repo, "main"), open(t, repo, "feature")
+	ctx := context.Background()
+	changed, err := Changed(ctx, b, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"identities/a.yaml"}, changed); diff != "" {
+		t.Fatalf("changed (-want +got):\n%s", diff)
+	}
+	r, err := LoadReview(ctx, b, h, changed, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range r.Context {
+		got = append(got, w.Source.File)
+	}
+	var want []string
+	for p := range found {
+		want = append(want, "team/"+p)
+	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Context (-want +got):\n%s", diff)
+	}
+	if r.Scanned != len(found)+300 || r.Parsed != len(found) {
+		t.Errorf("Scanned %d, Parsed %d; want %d and %d", r.Scanned, r.Parsed, len(found)+300, len(found))
+	}
+
+	// What spells the name without its ASCII bytes is not a spec: the
+	// name must be ASCII, the file UTF-8, the value a string.
+	utf16 := func(s string) string {
+		var out []byte
+		for _, c := range s {
+			out = append(out, byte(c), 0)
+		}
+		return string(out)
+	}
+	for what, src := range map[string]string{
+		"UTF-16, no BOM":     utf16(specOf("u16", "payments-ci")),
+		"UTF-16 with BOM":    "\xff\xfe" + utf16(specOf("u16", "payments-ci")),
+		"look-alike K":       respell("kelvin", "identity: {name: payments-\u212Aey,"),
+		"full-width":         respell("wide", "identity: {name: ｐayments-ci,"),
+		"binary tag":         respell("binary", "identity: {name: !!binary cGF5bWVudHMtY2k=,"),
+		"YAML 32-bit escape": respell("esc32", `identity: {name: "payments-\U0001F600",`),
+	} {
+		if ws, err := spec.Parse("x.yaml", []byte(src), spec.Strict, spec.Limits{}); err == nil {
+			t.Errorf("%s: parsed as a spec of %q; the scan would not find it", what, ws[0].Spec.Identity.Name)
+		}
+	}
+}
+
+// mentionsRef is mentions written plainly, for FuzzMentions.
+func mentionsRef(data []byte, want names) bool {
+	if len(want) == 0 {
+		return false
+	}
+	if strings.Contains(string(data), `\`) {
+		return true
+	}
+	runs := strings.FieldsFunc(string(data), func(r rune) bool {
+		return r >= 0x80 || !nameByte(byte(r))
+	})
+	for _, run := range runs {
+		run = strings.TrimLeft(run, "._@:/-")
+		if want[strings.ToLower(run)] {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzMentions(f *testing.F) {
+	for _, s := range []string{"name: payments-ci\n", "x: -.PAYMENTS-ci", "{\"a\":payments-ci}", "payments-ci-2", "ci", "é-ci", "\\"} {
+		f.Add([]byte(s))
+	}
+	want := names{"payments-ci": true, "ci": true, "a.b@c:d/e_f": true}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, ref := mentions(data, want), mentionsRef(data, want); got != ref {
+			t.Errorf("mentions(%q) = %v, want %v", data, got, ref)
+		}
+	})
 }

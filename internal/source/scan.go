@@ -2,18 +2,16 @@ package source
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // names is a set of identity names and metadata.names, in ASCII lower case,
@@ -58,27 +56,26 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 	}
 	var buf [maxNameLen]byte
 	for i := 0; i < len(data); {
-		if !nameByte(data[i]) {
+		if nameClass[data[i]] == 0 {
 			i++
 			continue
 		}
+		// A name starts with a letter or a digit: skip the separators
+		// that may come before it.
+		for i < len(data) && nameClass[data[i]] == classSep {
+			i++
+		}
 		j := i
-		for j < len(data) && nameByte(data[j]) {
+		for j < len(data) && nameClass[data[j]] != 0 {
 			j++
 		}
 		run := data[i:j]
 		i = j
-		for len(run) > 0 && !alnum(run[0]) {
-			run = run[1:]
-		}
 		if len(run) == 0 || len(run) > maxNameLen || !lengths[len(run)] {
 			continue
 		}
 		for k, c := range run {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[k] = c
+			buf[k] = lower[c]
 		}
 		if want[string(buf[:len(run)])] {
 			return true
@@ -86,6 +83,30 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 	}
 	return false
 }
+
+// Classes of the bytes of a name.
+const (
+	classNone  = iota // ends a name
+	classSep          // ".", "_", "@", ":", "/", "-"
+	classAlnum        // a letter or a digit
+)
+
+// nameClass and lower are tables for mentionsLen's inner loop.
+var nameClass, lower = func() (c [256]uint8, l [256]byte) {
+	for b := range 256 {
+		l[b] = byte(b)
+		switch {
+		case alnum(byte(b)):
+			c[b] = classAlnum
+		case nameByte(byte(b)):
+			c[b] = classSep
+		}
+		if 'A' <= b && b <= 'Z' {
+			l[b] = byte(b) + 'a' - 'A'
+		}
+	}
+	return
+}()
 
 // maxNameLen is the longest identity name the spec allows.
 const maxNameLen = 253
@@ -113,9 +134,7 @@ type scanned struct {
 // they cannot be specs.
 func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
 	if g, ok := t.(*gitTree); ok {
-		if st, ok := g.repo.Storer.(*filesystem.Storage); ok {
-			return g.scanBlobs(ctx, st, all, paths, limit, want)
-		}
+		return g.scanBlobs(ctx, all, paths, limit, want)
 	}
 	var out []scanned
 	for _, p := range paths {
@@ -138,20 +157,38 @@ func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string
 	return out, nil
 }
 
-// scanBlobs reads the blobs of paths on every core. go-git's storage is
-// not safe for concurrent use, so each worker opens its own on the same
-// repository, keeping its pack files open: reading tens of thousands of
-// small blobs one call at a time would otherwise reopen them for each.
-func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
+// scanBlobs reads the blobs of paths on every core, straight from the pack
+// files, in pack order so that each delta base is decoded once. A blob the
+// packs cannot read is read through go-git.
+func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
 	type item struct {
 		path string
 		hash plumbing.Hash
+		off  int64
 	}
 	var items []item
 	for _, p := range paths {
 		if e, ok := all[p]; ok && e.kind == kindRegular {
-			items = append(items, item{p, e.hash})
+			items = append(items, item{path: p, hash: e.hash})
 		}
+	}
+	packs := t.objs.pack()
+	if packs != nil && len(items) >= 256 {
+		packs.loadAll()
+	}
+	if packs != nil {
+		// Objects of one pack in the order they lie in it: bases come
+		// before their deltas.
+		for i := range items {
+			items[i].off = -1
+			for k, f := range packs.files {
+				if off, ok := f.offset(items[i].hash); ok {
+					items[i].off = int64(k)<<48 | off
+					break
+				}
+			}
+		}
+		slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.off, b.off) })
 	}
 	lengths := want.lengths()
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
@@ -160,28 +197,38 @@ func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, all
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			st := filesystem.NewStorageWithOptions(shared.Filesystem(), cache.NewObjectLRU(8*cache.MiByte), filesystem.Options{KeepDescriptors: true})
-			defer st.Close()
-			for i := w; i < len(items); i += workers {
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					return
+			var r *packReader
+			if packs != nil {
+				r = packs.reader(scanCacheBudget)
+			}
+			// Each worker takes a contiguous run, so that it meets the
+			// bases of its deltas.
+			lo, hi := w*len(items)/workers, (w+1)*len(items)/workers
+			for i := lo; i < hi; i++ {
+				if i%64 == 0 {
+					if err := ctx.Err(); err != nil {
+						errs[w] = err
+						return
+					}
 				}
-				data, err := readBlob(st, items[i].hash, limit)
-				if errors.Is(err, plumbing.ErrObjectNotFound) {
-					// Somewhere the worker's storage does not look, such
-					// as an alternate object directory: ask the tree's.
-					data, err = t.ReadFile(items[i].path, limit)
-					var tooLarge *TooLargeError
+				data, err := r.blob(items[i].hash, limit)
+				var tooLarge *TooLargeError
+				switch {
+				case errors.As(err, &tooLarge):
+					continue
+				case err != nil:
+					// Somewhere the packs do not hold it, such as a loose
+					// object or an alternate: ask go-git.
+					data, err = t.objs.blob(items[i].path, items[i].hash, limit)
 					if errors.As(err, &tooLarge) {
-						data, err = nil, nil
+						continue
 					}
 				}
 				if err != nil {
 					errs[w] = fmt.Errorf("read %s: %w", items[i].path, err)
 					return
 				}
-				if data != nil && mentionsLen(data, want, lengths) {
+				if mentionsLen(data, want, lengths) {
 					found[w] = append(found[w], scanned{items[i].path, data})
 				}
 			}
@@ -194,21 +241,4 @@ func (t *gitTree) scanBlobs(ctx context.Context, shared *filesystem.Storage, all
 	out := slices.Concat(found...)
 	slices.SortFunc(out, func(a, b scanned) int { return strings.Compare(a.path, b.path) })
 	return out, nil
-}
-
-// readBlob returns a blob's bytes, or nil when it is over limit.
-func readBlob(st *filesystem.Storage, h plumbing.Hash, limit int64) ([]byte, error) {
-	o, err := st.EncodedObject(plumbing.BlobObject, h)
-	if err != nil {
-		return nil, err
-	}
-	if o.Size() > limit {
-		return nil, nil
-	}
-	r, err := o.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(io.LimitReader(r, limit+1))
 }

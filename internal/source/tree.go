@@ -119,46 +119,33 @@ func Open(repoDir, rev string) (Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", rev, err)
 	}
-	t, err := c.Tree()
-	if err != nil {
+	t := newGitTree(newGitObjects(r), rev, c)
+	if _, err := t.objs.tree(t.root); err != nil {
 		return nil, fmt.Errorf("read tree of %s: %w", rev, err)
 	}
-	return &gitTree{repo: r, rev: rev, commit: c, tree: t}, nil
+	return t, nil
 }
 
 type gitTree struct {
-	// mu serialises reads: go-git's trees and object storage are not safe
-	// for concurrent use. Parsing, the costly part, still runs in parallel.
-	mu     sync.Mutex
-	repo   *git.Repository
+	objs   *gitObjects
 	rev    string
 	commit *object.Commit
-	tree   *object.Tree
-	// dirs caches decoded subtrees by directory, under mu: go-git decodes a
-	// top-level directory again for every lookup below it, and a directory
-	// of thousands of specs is read for each changed file.
-	dirs map[string]*object.Tree
+	root   plumbing.Hash // the commit's tree
+	// mu serialises go-git for the objects the packs cannot read; it is
+	// objs.mu, shared by every tree of the opened repository.
+	mu   *sync.Mutex
+	repo *git.Repository
 }
 
-// findEntry is tree.FindEntry with the directory cached. Call with mu held.
+func newGitTree(objs *gitObjects, rev string, c *object.Commit) *gitTree {
+	return &gitTree{objs: objs, rev: rev, commit: c, root: c.TreeHash, mu: &objs.mu, repo: objs.repo}
+}
+
+// findEntry finds p through the decoded trees, which are cached: a
+// directory of thousands of specs is decoded once, not for each file read
+// below it. Safe for concurrent use.
 func (t *gitTree) findEntry(p string) (*object.TreeEntry, error) {
-	dir, name := path.Split(p)
-	if dir == "" {
-		return t.tree.FindEntry(p)
-	}
-	dir = strings.TrimSuffix(dir, "/")
-	sub, ok := t.dirs[dir]
-	if !ok {
-		var err error
-		if sub, err = t.tree.Tree(dir); err != nil {
-			return nil, err
-		}
-		if t.dirs == nil {
-			t.dirs = map[string]*object.Tree{}
-		}
-		t.dirs[dir] = sub
-	}
-	return sub.FindEntry(name)
+	return t.objs.find(t.root, p)
 }
 
 func (t *gitTree) String() string {
@@ -182,8 +169,6 @@ func Commit(t Tree) (string, bool) {
 }
 
 func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	e, err := t.findEntry(p)
 	if err != nil {
 		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
@@ -194,7 +179,7 @@ func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
 	switch e.Mode {
 	case filemode.Regular, filemode.Executable, filemode.Deprecated:
 	case filemode.Symlink:
-		target, err := t.blob(p, e.Hash, 4096)
+		target, err := t.objs.blob(p, e.Hash, 4096)
 		if err != nil {
 			return nil, err
 		}
@@ -202,13 +187,11 @@ func (t *gitTree) ReadFile(p string, limit int64) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("%s: not a regular file: %w", p, fs.ErrNotExist)
 	}
-	return t.blob(p, e.Hash, limit)
+	return t.objs.blob(p, e.Hash, limit)
 }
 
 func (t *gitTree) kind(p string) (kind, string, error) {
-	t.mu.Lock()
 	e, err := t.findEntry(p)
-	t.mu.Unlock()
 	if err != nil {
 		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
 			return kindNone, "", nil
@@ -219,9 +202,7 @@ func (t *gitTree) kind(p string) (kind, string, error) {
 	case filemode.Regular, filemode.Executable, filemode.Deprecated:
 		return kindRegular, "", nil
 	case filemode.Symlink:
-		t.mu.Lock()
-		target, err := t.blob(p, e.Hash, 4096)
-		t.mu.Unlock()
+		target, err := t.objs.blob(p, e.Hash, 4096)
 		return kindSymlink, string(target), err
 	case filemode.Submodule:
 		return kindGitlink, e.Hash.String(), nil
@@ -232,10 +213,14 @@ func (t *gitTree) kind(p string) (kind, string, error) {
 }
 
 func (t *gitTree) openReader(p string) (io.ReadCloser, error) {
-	// go-git's storage is not safe for concurrent use: the tree stays
-	// locked until the reader is closed.
+	// go-git's storage is not safe for concurrent use: it stays locked
+	// until the reader is closed.
+	e, err := t.findEntry(p)
+	if err != nil {
+		return nil, fmt.Errorf("find %s: %w", p, err)
+	}
 	t.mu.Lock()
-	r, err := t.openBlob(p)
+	r, err := t.openBlob(p, e)
 	if err != nil {
 		t.mu.Unlock()
 		return nil, err
@@ -243,11 +228,7 @@ func (t *gitTree) openReader(p string) (io.ReadCloser, error) {
 	return &lockedReader{ReadCloser: r, unlock: t.mu.Unlock}, nil
 }
 
-func (t *gitTree) openBlob(p string) (io.ReadCloser, error) {
-	e, err := t.findEntry(p)
-	if err != nil {
-		return nil, fmt.Errorf("find %s: %w", p, err)
-	}
+func (t *gitTree) openBlob(p string, e *object.TreeEntry) (io.ReadCloser, error) {
 	switch e.Mode {
 	case filemode.Regular, filemode.Executable, filemode.Deprecated:
 	default:
@@ -275,78 +256,32 @@ func (r *lockedReader) Close() error {
 	return err
 }
 
-func (t *gitTree) blob(p string, h plumbing.Hash, limit int64) ([]byte, error) {
-	b, err := t.repo.BlobObject(h)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if b.Size > limit {
-		return nil, &TooLargeError{Path: p, Size: b.Size, Limit: limit}
-	}
-	r, err := b.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	return data, nil
-}
-
 func (t *gitTree) Files(dir string) ([]string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	dir = path.Clean(dir)
-	sub := t.tree
-	if dir != "." {
-		var err error
-		if sub, err = t.tree.Tree(dir); err != nil {
-			if errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("list %s: %w", dir, err)
-		}
+	sub, ok, err := t.objs.subtree(t.root, dir)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	if !ok {
+		return nil, nil
 	}
 	var out []string
-	w := object.NewTreeWalker(sub, true, nil)
-	defer w.Close()
-	for {
-		name, e, err := w.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", dir, err)
-		}
+	err = t.objs.walk(context.Background(), sub, dir, func(p string, e *object.TreeEntry) {
 		if e.Mode.IsFile() { // regular files and symlinks, which ReadFile refuses by name
-			out = append(out, path.Join(dir, name))
+			out = append(out, p)
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
 	}
 	slices.Sort(out)
 	return out, nil
 }
 
 func (t *gitTree) entries(ctx context.Context) (map[string]entry, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	out := map[string]entry{}
-	w := object.NewTreeWalker(t.tree, true, nil)
-	defer w.Close()
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		name, e, err := w.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("walk %s: %w", t, err)
-		}
+	err := t.objs.walk(ctx, t.root, "", func(name string, e *object.TreeEntry) {
 		switch e.Mode {
-		case filemode.Dir:
 		case filemode.Symlink:
 			out[name] = entry{hash: e.Hash, kind: kindSymlink}
 		case filemode.Submodule:
@@ -354,7 +289,14 @@ func (t *gitTree) entries(ctx context.Context) (map[string]entry, error) {
 		default:
 			out[name] = entry{hash: e.Hash, kind: kindRegular}
 		}
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("walk %s: %w", t, err)
 	}
+	return out, nil
 }
 
 // Dir returns the snapshot of a directory as it is now.
@@ -599,8 +541,8 @@ func blobHash(content []byte) plumbing.Hash {
 }
 
 // Changed lists the paths whose content or kind differs between base and
-// head, sorted. Between two revisions of one repository it diffs trees with
-// go-git, which skips unchanged subtrees, so the cost follows the size of the
+// head, sorted. Between two revisions it diffs trees by hash, decoding only
+// the subtrees whose hashes differ, so the cost follows the size of the
 // change rather than the size of the repo. Renames are not detected: a
 // renamed file is a removal and an addition, and both are read.
 func Changed(ctx context.Context, base, head Tree) ([]string, error) {
@@ -635,23 +577,12 @@ func Changed(ctx context.Context, base, head Tree) ([]string, error) {
 }
 
 func (t *gitTree) diff(ctx context.Context, head *gitTree) ([]string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if head != t {
-		head.mu.Lock()
-		defer head.mu.Unlock()
-	}
-	changes, err := object.DiffTreeWithOptions(ctx, t.tree, head.tree, &object.DiffTreeOptions{DetectRenames: false})
-	if err != nil {
-		return nil, fmt.Errorf("diff %s..%s: %w", t, head, err)
-	}
 	set := map[string]bool{}
-	for _, c := range changes {
-		for _, name := range []string{c.From.Name, c.To.Name} {
-			if name != "" {
-				set[name] = true
-			}
+	if err := diffTrees(ctx, t.objs, t.root, head.objs, head.root, "", set); err != nil {
+		if ctx.Err() != nil {
+			return nil, err
 		}
+		return nil, fmt.Errorf("diff %s..%s: %w", t, head, err)
 	}
 	return slices.Sorted(maps.Keys(set)), nil
 }
@@ -684,9 +615,9 @@ func MergeBase(base, head Tree) (Tree, error) {
 	if mb.Hash == b.commit.Hash {
 		return base, nil
 	}
-	t, err := mb.Tree()
-	if err != nil {
+	t := newGitTree(b.objs, "merge base of "+b.rev, mb)
+	if _, err := t.objs.tree(t.root); err != nil {
 		return nil, fmt.Errorf("read tree of merge base %s: %w", mb.Hash, err)
 	}
-	return &gitTree{repo: b.repo, rev: "merge base of " + b.rev, commit: mb, tree: t}, nil
+	return t, nil
 }
