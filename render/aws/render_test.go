@@ -3,7 +3,6 @@ package aws
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,79 +13,30 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-const examples = "../../testdata/example/head/identities/aws"
-
-func loadSpec(t *testing.T, file string, data []byte) *spec.Workflow {
-	t.Helper()
-	ws, err := spec.Parse(file, data, spec.Strict, spec.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ws) != 1 {
-		t.Fatalf("%s: %d workflows", file, len(ws))
-	}
-	return ws[0]
-}
-
-// joinFiles writes rendered files as one golden text, each after a header
-// with its name.
-func joinFiles(fs []render.File) []byte {
-	var b bytes.Buffer
-	for _, f := range fs {
-		b.WriteString("-- " + f.Name + " --\n")
-		b.Write(f.Data)
-	}
-	return b.Bytes()
-}
 
 // Every example spec of the platform renders to the golden artifacts, and
 // rendering twice gives the same bytes.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(examples, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no example specs in %s: %v", examples, err)
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+	for _, file := range rendertest.Examples(t, "aws") {
+		name := rendertest.Name(file)
 		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := loadSpec(t, file, data)
+			w := rendertest.Load(t, file)
 			fs, err := Target.Render(w)
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := Target.Render(loadSpec(t, file, data))
+			again, err := Target.Render(rendertest.Load(t, file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := joinFiles(fs)
-			if !bytes.Equal(got, joinFiles(again)) {
+			got := rendertest.Archive(fs, nil)
+			if !bytes.Equal(got, rendertest.Archive(again, nil)) {
 				t.Error("two renderings of the same spec differ")
 			}
-			golden := filepath.Join("testdata", "golden", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("render differs from %s (-want +got):\n%s", golden, d)
-			}
+			rendertest.Golden(t, filepath.Join("testdata", "golden", name+".golden"), got)
 			checkRendered(t, w, fs)
 		})
 	}
@@ -227,7 +177,7 @@ func TestRefusals(t *testing.T) {
 			tc.change(w)
 			fs, err := Target.Render(w)
 			if err == nil {
-				t.Fatalf("rendered:\n%s", joinFiles(fs))
+				t.Fatalf("rendered:\n%s", rendertest.Archive(fs, nil))
 			}
 			errs, ok := err.(render.Errors)
 			if !ok {

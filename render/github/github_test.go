@@ -3,7 +3,6 @@ package github
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -17,72 +16,22 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/spec"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-const examples = "../../testdata/example/head/identities/github"
-
-func load(t testing.TB, file string) *spec.Workflow {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := spec.Parse(filepath.Base(file), data, spec.Strict, spec.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ws[0]
-}
-
-// golden renders w as a txtar archive of its files, or of its error.
-func golden(w *spec.Workflow) []byte {
-	files, err := Render(w)
-	a := &txtar.Archive{}
-	if err != nil {
-		var b strings.Builder
-		b.WriteString("refused:\n")
-		for _, e := range err.(render.Errors) {
-			b.WriteString(e.Error() + "\n")
-		}
-		a.Comment = []byte(b.String())
-	}
-	for _, f := range files {
-		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: f.Data})
-	}
-	return txtar.Format(a)
-}
-
-// Every example spec of platform github renders to its golden file, twice
-// to the same bytes.
+// Every example spec of platform github renders to its golden file (or is
+// refused as the golden file says), twice to the same bytes.
 func TestGolden(t *testing.T) {
-	specs, err := filepath.Glob(filepath.Join(examples, "*.yaml"))
-	if err != nil || len(specs) == 0 {
-		t.Fatalf("no example specs: %v", err)
-	}
-	for _, file := range specs {
-		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+	for _, file := range rendertest.Examples(t, "github") {
+		name := rendertest.Name(file)
 		t.Run(name, func(t *testing.T) {
-			w := load(t, file)
-			got := golden(w)
-			if again := golden(w); !bytes.Equal(got, again) {
+			w := rendertest.Load(t, file)
+			got := rendertest.Archive(Render(w))
+			if again := rendertest.Archive(Render(w)); !bytes.Equal(got, again) {
 				t.Fatal("two renders differ")
 			}
-			path := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("render differs from %s (-want +got):\n%s", path, diff)
-			}
+			rendertest.Golden(t, filepath.Join("testdata", name+".golden"), got)
 		})
 	}
 }
@@ -158,10 +107,9 @@ func validate(t *testing.T, files []render.File) {
 }
 
 func TestValidateExamples(t *testing.T) {
-	specs, _ := filepath.Glob(filepath.Join(examples, "*.yaml"))
 	rendered := 0
-	for _, file := range specs {
-		files, err := Render(load(t, file))
+	for _, file := range rendertest.Examples(t, "github") {
+		files, err := Render(rendertest.Load(t, file))
 		if err != nil {
 			continue
 		}
@@ -270,7 +218,7 @@ func TestRefusals(t *testing.T) {
 
 // The example that asks for a condition is refused, not rendered without it.
 func TestExampleConditionRefused(t *testing.T) {
-	_, err := Render(load(t, filepath.Join(examples, "payments-api-release.yaml")))
+	_, err := Render(rendertest.Load(t, rendertest.Example("github", "payments-api-release")))
 	if err == nil || !strings.Contains(err.Error(), "spec.entitlements[0].conditions.environment") {
 		t.Fatalf("err = %v, want the condition refused", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -28,11 +26,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/render/kubernetes"
 	"github.com/nhigate/nhigate/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // strict decodes the kinds render writes with the API machinery's own
 // strict decoder: an unknown or duplicated field is an error.
@@ -179,63 +176,22 @@ func rbacFile(t *testing.T, files []render.File) render.File {
 	return render.File{}
 }
 
-func archive(files []render.File, err error) []byte {
-	var a txtar.Archive
-	if err != nil {
-		a.Files = append(a.Files, txtar.File{Name: "error", Data: []byte(strings.ReplaceAll(err.Error(), "; ", "\n") + "\n")})
-	}
-	for _, f := range files {
-		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: f.Data})
-	}
-	return txtar.Format(&a)
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
 // Every Kubernetes spec of the example renders to its golden manifests,
 // the same bytes twice, each object decoding strictly.
 func TestRenderExamples(t *testing.T) {
-	paths, err := filepath.Glob("../../testdata/example/head/identities/kubernetes/*.yaml")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no example specs: %v", err)
-	}
-	for _, p := range paths {
-		base := filepath.Base(p)
-		t.Run(base, func(t *testing.T) {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ws, err := spec.Parse(p, data, spec.Strict, spec.Limits{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := ws[0]
+	for _, p := range rendertest.Examples(t, "kubernetes") {
+		name := rendertest.Name(p)
+		t.Run(name, func(t *testing.T) {
+			w := rendertest.Load(t, p)
 			files, err := kubernetes.Render(w)
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, _ := kubernetes.Render(w)
-			if !bytes.Equal(archive(files, nil), archive(again, nil)) {
+			if !bytes.Equal(rendertest.Archive(files, nil), rendertest.Archive(kubernetes.Render(w))) {
 				t.Error("two renders differ")
 			}
 			validate(t, w, files)
-			golden(t, filepath.Join("testdata", strings.TrimSuffix(base, ".yaml")+".golden"), archive(files, nil))
+			rendertest.Golden(t, filepath.Join("testdata", name+".golden"), rendertest.Archive(files, nil))
 		})
 	}
 }
@@ -270,7 +226,7 @@ func TestRenderForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	validate(t, w, files)
-	golden(t, "testdata/forms.golden", archive(files, nil))
+	rendertest.Golden(t, "testdata/forms.golden", rendertest.Archive(files, nil))
 	ps, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
 	if err != nil {
 		t.Fatal(err)

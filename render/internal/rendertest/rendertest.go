@@ -1,0 +1,121 @@
+// Package rendertest holds what the tests of every render target share:
+// the example specs of a platform, loading one, the archive a render is
+// pinned as, and golden files rewritten with -update.
+package rendertest
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/spec"
+)
+
+// update is the one -update flag of every render test binary: a test
+// package that imports rendertest must not register its own.
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// examples is the example repository's identities, seen from a target's
+// package directory (render/<platform>), where go test runs its tests.
+const examples = "../../testdata/example/head/identities"
+
+// Examples lists the example specs of platform, and fails t when there is
+// none, so that a moved folder cannot pass by testing nothing.
+func Examples(t testing.TB, platform string) []string {
+	t.Helper()
+	dir := filepath.Join(examples, platform)
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example specs in %s: %v", dir, err)
+	}
+	return files
+}
+
+// Example is the path of the example spec name.yaml of platform.
+func Example(platform, name string) string {
+	return filepath.Join(examples, platform, name+".yaml")
+}
+
+// Name is the name of an example spec file without its folder and .yaml,
+// the name of its subtest and of its golden file.
+func Name(file string) string {
+	return strings.TrimSuffix(filepath.Base(file), ".yaml")
+}
+
+// Load parses file strictly as exactly one workflow.
+func Load(t testing.TB, file string) *spec.Workflow {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := spec.Parse(filepath.Base(file), data, spec.Strict, spec.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 {
+		t.Fatalf("%s: %d workflows, want 1", file, len(ws))
+	}
+	return ws[0]
+}
+
+// Archive is a render as a golden file pins it: a txtar archive of the
+// rendered files, and for a refusal a comment "refused:" followed by each
+// refused field on a line of its own.
+func Archive(files []render.File, err error) []byte {
+	a := &txtar.Archive{}
+	if err != nil {
+		var b strings.Builder
+		b.WriteString("refused:\n")
+		var es render.Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				b.WriteString(e.Error() + "\n")
+			}
+		} else {
+			b.WriteString(err.Error() + "\n")
+		}
+		a.Comment = []byte(b.String())
+	}
+	for _, f := range files {
+		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: f.Data})
+	}
+	return txtar.Format(a)
+}
+
+// Names are the names of files, for messages.
+func Names(files []render.File) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// Golden compares got with the golden file at path, which go test -update
+// first rewrites (creating its folder).
+func Golden(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("render differs from %s (-want +got):\n%s", path, diff)
+	}
+}
