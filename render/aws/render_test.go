@@ -20,26 +20,12 @@ import (
 // Every example spec of the platform renders to the golden artifacts, and
 // rendering twice gives the same bytes.
 func TestGolden(t *testing.T) {
-	for _, file := range rendertest.Examples(t, "aws") {
-		name := rendertest.Name(file)
-		t.Run(name, func(t *testing.T) {
-			w := rendertest.Load(t, file)
-			fs, err := Target.Render(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := Target.Render(rendertest.Load(t, file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := rendertest.Archive(fs, nil)
-			if !bytes.Equal(got, rendertest.Archive(again, nil)) {
-				t.Error("two renderings of the same spec differ")
-			}
-			rendertest.Golden(t, filepath.Join("testdata", "golden", name+".golden"), got)
-			checkRendered(t, w, fs)
-		})
-	}
+	rendertest.GoldenExamples(t, "aws", filepath.Join("testdata", "golden"), Target.Render, func(t *testing.T, w *spec.Workflow, fs []render.File, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRendered(t, w, fs)
+	})
 }
 
 // checkRendered validates artifacts with IAM's grammar and AWS's action

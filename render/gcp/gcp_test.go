@@ -1,7 +1,6 @@
 package gcp
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -23,17 +22,7 @@ import (
 // Every example spec of platform gcp renders to its golden file (or is
 // refused as the golden file says), twice to the same bytes.
 func TestGolden(t *testing.T) {
-	for _, file := range rendertest.Examples(t, "gcp") {
-		name := rendertest.Name(file)
-		t.Run(name, func(t *testing.T) {
-			w := rendertest.Load(t, file)
-			got := rendertest.Archive(Render(w))
-			if again := rendertest.Archive(Render(w)); !bytes.Equal(got, again) {
-				t.Fatal("two renders differ")
-			}
-			rendertest.Golden(t, filepath.Join("testdata", name+".golden"), got)
-		})
-	}
+	rendertest.GoldenExamples(t, "gcp", "testdata", Render, nil)
 }
 
 // validate checks rendered files against the IAM API's shapes and
@@ -122,17 +111,12 @@ func roleName(doc Document, id string) string {
 }
 
 func TestValidateExamples(t *testing.T) {
-	rendered := 0
-	for _, file := range rendertest.Examples(t, "gcp") {
-		files, err := Render(rendertest.Load(t, file))
-		if err != nil {
-			continue
-		}
-		rendered++
+	rendered := rendertest.Rendered(t, "gcp", Render)
+	for _, files := range rendered {
 		validate(t, files)
 	}
-	if rendered < 2 {
-		t.Errorf("only %d example specs render", rendered)
+	if len(rendered) < 2 {
+		t.Errorf("only %d example specs render", len(rendered))
 	}
 }
 

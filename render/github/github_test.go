@@ -23,17 +23,7 @@ import (
 // Every example spec of platform github renders to its golden file (or is
 // refused as the golden file says), twice to the same bytes.
 func TestGolden(t *testing.T) {
-	for _, file := range rendertest.Examples(t, "github") {
-		name := rendertest.Name(file)
-		t.Run(name, func(t *testing.T) {
-			w := rendertest.Load(t, file)
-			got := rendertest.Archive(Render(w))
-			if again := rendertest.Archive(Render(w)); !bytes.Equal(got, again) {
-				t.Fatal("two renders differ")
-			}
-			rendertest.Golden(t, filepath.Join("testdata", name+".golden"), got)
-		})
-	}
+	rendertest.GoldenExamples(t, "github", "testdata", Render, nil)
 }
 
 // validate checks rendered files with GitHub's own description: each body
@@ -107,17 +97,12 @@ func validate(t *testing.T, files []render.File) {
 }
 
 func TestValidateExamples(t *testing.T) {
-	rendered := 0
-	for _, file := range rendertest.Examples(t, "github") {
-		files, err := Render(rendertest.Load(t, file))
-		if err != nil {
-			continue
-		}
-		rendered++
+	rendered := rendertest.Rendered(t, "github", Render)
+	for _, files := range rendered {
 		validate(t, files)
 	}
-	if rendered < 1 {
-		t.Errorf("only %d example specs render", rendered)
+	if len(rendered) < 1 {
+		t.Errorf("only %d example specs render", len(rendered))
 	}
 }
 

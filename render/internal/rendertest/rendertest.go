@@ -4,6 +4,7 @@
 package rendertest
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"os"
@@ -88,6 +89,48 @@ func Archive(files []render.File, err error) []byte {
 		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: f.Data})
 	}
 	return txtar.Format(a)
+}
+
+// RenderFunc is a target's Render.
+type RenderFunc func(*spec.Workflow) ([]render.File, error)
+
+// GoldenExamples renders every example spec of platform, then the same
+// workflow again and a second load of its file, and requires the same
+// bytes all three times (no randomness, no change to its input). It hands
+// the first render to check, when not nil, and compares its archive with
+// dir/<name>.golden.
+func GoldenExamples(t *testing.T, platform, dir string, rf RenderFunc, check func(t *testing.T, w *spec.Workflow, files []render.File, err error)) {
+	for _, file := range Examples(t, platform) {
+		name := Name(file)
+		t.Run(name, func(t *testing.T) {
+			w := Load(t, file)
+			files, err := rf(w)
+			got := Archive(files, err)
+			if again := Archive(rf(w)); !bytes.Equal(got, again) {
+				t.Error("two renders of the same workflow differ")
+			}
+			if fresh := Archive(rf(Load(t, file))); !bytes.Equal(got, fresh) {
+				t.Error("renders of two loads of the same spec differ")
+			}
+			if check != nil {
+				check(t, w, files, err)
+			}
+			Golden(t, filepath.Join(dir, name+".golden"), got)
+		})
+	}
+}
+
+// Rendered renders every example spec of platform, and returns the files
+// of those that render, refusals left to the golden files.
+func Rendered(t testing.TB, platform string, rf RenderFunc) [][]render.File {
+	t.Helper()
+	var out [][]render.File
+	for _, file := range Examples(t, platform) {
+		if files, err := rf(Load(t, file)); err == nil {
+			out = append(out, files)
+		}
+	}
+	return out
 }
 
 // Names are the names of files, for messages.
