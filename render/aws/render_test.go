@@ -162,22 +162,12 @@ func TestRefusals(t *testing.T) {
 			w := baseSpec()
 			tc.change(w)
 			fs, err := Target.Render(w)
-			if err == nil {
-				t.Fatalf("rendered:\n%s", rendertest.Archive(fs, nil))
+			e := rendertest.Refused(t, fs, err, tc.field)
+			if n := len(err.(render.Errors)); n != 1 {
+				t.Fatalf("%d fields refused, want only %s: %v", n, tc.field, err)
 			}
-			errs, ok := err.(render.Errors)
-			if !ok {
-				t.Fatalf("error %T %v, want render.Errors", err, err)
-			}
-			var fields []string
-			for _, e := range errs {
-				fields = append(fields, e.Field)
-			}
-			if len(errs) != 1 || errs[0].Field != tc.field {
-				t.Fatalf("fields %v, want [%s]: %v", fields, tc.field, err)
-			}
-			if !regexp.MustCompile(tc.msg).MatchString(errs[0].Msg) {
-				t.Errorf("message %q does not match %q", errs[0].Msg, tc.msg)
+			if !regexp.MustCompile(tc.msg).MatchString(e.Msg) {
+				t.Errorf("message %q does not match %q", e.Msg, tc.msg)
 			}
 		})
 	}

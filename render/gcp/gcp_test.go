@@ -178,19 +178,8 @@ func TestRefusals(t *testing.T) {
 			w := base()
 			tc.change(w)
 			files, err := Render(w)
-			if err == nil {
-				t.Fatalf("rendered %d files, want a refusal", len(files))
-			}
-			es, ok := err.(render.Errors)
-			if !ok {
-				t.Fatalf("error %T %v, want render.Errors", err, err)
-			}
-			i := slices.IndexFunc(es, func(e *render.FieldError) bool { return e.Field == tc.field })
-			if i < 0 {
-				t.Fatalf("no error names %s: %v", tc.field, err)
-			}
-			if !strings.Contains(es[i].Msg, tc.msg) {
-				t.Errorf("%s: %q does not say %q", tc.field, es[i].Msg, tc.msg)
+			if e := rendertest.Refused(t, files, err, tc.field); !strings.Contains(e.Msg, tc.msg) {
+				t.Errorf("%s: %q does not say %q", tc.field, e.Msg, tc.msg)
 			}
 		})
 	}

@@ -270,13 +270,7 @@ func TestRenderRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := kubernetes.Render(tc.w)
-			var es render.Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("rendered %d files, err %v; want a refusal of %s", len(files), err, tc.field)
-			}
-			if !slices.ContainsFunc(es, func(e *render.FieldError) bool { return e.Field == tc.field }) {
-				t.Errorf("refused %v, want %s named", err, tc.field)
-			}
+			rendertest.Refused(t, files, err, tc.field)
 		})
 	}
 }

@@ -175,13 +175,7 @@ func TestRenderRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := vault.Render(tc.w)
-			var es render.Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("rendered %v, err %v; want a refusal of %s", rendertest.Names(files), err, tc.field)
-			}
-			if !slices.ContainsFunc(es, func(e *render.FieldError) bool { return e.Field == tc.field }) {
-				t.Errorf("refused %v, want %s named", err, tc.field)
-			}
+			rendertest.Refused(t, files, err, tc.field)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,6 +132,24 @@ func Rendered(t testing.TB, platform string, rf RenderFunc) [][]render.File {
 		}
 	}
 	return out
+}
+
+// Refused fails t unless err is the render.Errors of a refusal naming
+// field, and returns the error of that field, for its message.
+func Refused(t testing.TB, files []render.File, err error, field string) *render.FieldError {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("rendered %v, want a refusal of %s", Names(files), field)
+	}
+	es, ok := err.(render.Errors)
+	if !ok {
+		t.Fatalf("error %T %v, want render.Errors", err, err)
+	}
+	i := slices.IndexFunc(es, func(e *render.FieldError) bool { return e.Field == field })
+	if i < 0 {
+		t.Fatalf("refused %v, want %s named", err, field)
+	}
+	return es[i]
 }
 
 // Names are the names of files, for messages.
