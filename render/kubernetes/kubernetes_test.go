@@ -397,6 +397,24 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// renderBack renders w, validates it, and requires that importing its
+// RBAC gives the access of imported, from which w was written.
+func renderBack(t *testing.T, w *spec.Workflow, imported []spec.Entitlement) {
+	t.Helper()
+	files, err := kubernetes.Render(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, w, files)
+	back, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := render.SameAccess("kubernetes", imported, back[0].Entitlements); err != nil {
+		t.Error(err)
+	}
+}
+
 // pickItems are the items of a v1 List whose names are listed (all of
 // them when none is).
 func pickItems(t *testing.T, data []byte, names ...string) []any {
@@ -469,18 +487,7 @@ func TestRealWorldBindings(t *testing.T) {
 				typ = "certificate" // the control plane's users authenticate by client certificate
 			}
 			w := workflow(typ, x.Identity.Name, time.Hour, x.Entitlements...)
-			files, err := kubernetes.Render(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			validate(t, w, files)
-			back, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := render.SameAccess("kubernetes", x.Entitlements, back[0].Entitlements); err != nil {
-				t.Error(err)
-			}
+			renderBack(t, w, x.Entitlements)
 		})
 	}
 	_, err = kubernetes.Import("bootstrap.yaml", listOf(t, pickItems(t, bindings), pickItems(t, roles)))
@@ -523,18 +530,7 @@ func TestRealWorld(t *testing.T) {
 				t.Fatalf("no principal %s in %v", name, ps)
 			}
 			w := workflow("service-account", "nhigate-import/"+name, time.Hour, x.Entitlements...)
-			files, err := kubernetes.Render(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			validate(t, w, files)
-			back, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := render.SameAccess("kubernetes", x.Entitlements, back[0].Entitlements); err != nil {
-				t.Error(err)
-			}
+			renderBack(t, w, x.Entitlements)
 		})
 	}
 	// What the roles grant, checked against what Kubernetes documents:
