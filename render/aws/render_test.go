@@ -86,15 +86,10 @@ func checkRendered(t *testing.T, w *spec.Workflow, fs []render.File) {
 }
 
 func baseSpec() *spec.Workflow {
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "ci-deploy", Owner: "@acme/payments"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: "payments-ci", Type: "workload-identity", Platform: "aws", Consumer: "pipeline"},
-			Entitlements: []spec.Entitlement{{Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}}},
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: time.Hour, Text: "1h"}},
-			ExpiresAt:    spec.Time{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Text: "2027-01-01T00:00:00Z"},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "ci-deploy", Owner: "@acme/payments"},
+		spec.Identity{Name: "payments-ci", Type: "workload-identity", Platform: "aws", Consumer: "pipeline"},
+		time.Hour, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+		spec.Entitlement{Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}})
 }
 
 // A spec that IAM cannot express as written is refused, naming the field

@@ -121,16 +121,10 @@ func TestValidateExamples(t *testing.T) {
 }
 
 func base() *spec.Workflow {
-	at := time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC)
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "ml-training"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: "ml-runner", Type: "service-account", Platform: "gcp", Consumer: "pipeline"},
-			Entitlements: []spec.Entitlement{{Actions: []string{"storage.objects.get"}, Resources: []string{"projects/acme-ml/datasets/train"}}},
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: time.Hour, Text: "1h"}},
-			ExpiresAt:    spec.Time{Time: at, Text: at.Format(time.RFC3339)},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "ml-training"},
+		spec.Identity{Name: "ml-runner", Type: "service-account", Platform: "gcp", Consumer: "pipeline"},
+		time.Hour, time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC),
+		spec.Entitlement{Actions: []string{"storage.objects.get"}, Resources: []string{"projects/acme-ml/datasets/train"}})
 }
 
 // Every spec that IAM cannot express as written is refused, naming the

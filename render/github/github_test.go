@@ -126,16 +126,10 @@ func TestPermissionsData(t *testing.T) {
 }
 
 func base() *spec.Workflow {
-	at := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "docs-preview"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: "docs-app", Type: "token", Platform: "github", Consumer: "pipeline"},
-			Entitlements: []spec.Entitlement{{Actions: []string{"contents:read"}, Resources: []string{"acme/docs"}}},
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: time.Hour, Text: "1h"}},
-			ExpiresAt:    spec.Time{Time: at, Text: at.Format(time.RFC3339)},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "docs-preview"},
+		spec.Identity{Name: "docs-app", Type: "token", Platform: "github", Consumer: "pipeline"},
+		time.Hour, time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
+		spec.Entitlement{Actions: []string{"contents:read"}, Resources: []string{"acme/docs"}})
 }
 
 // Every spec that GitHub cannot honour as written is refused, naming the

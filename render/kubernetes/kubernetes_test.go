@@ -187,16 +187,9 @@ func TestRenderExamples(t *testing.T) {
 }
 
 func workflow(idType, name string, ttl time.Duration, ents ...spec.Entitlement) *spec.Workflow {
-	exp := time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC)
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "spec-x", Owner: "@acme/platform"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: name, Type: idType, Platform: "kubernetes", Consumer: "pipeline"},
-			Entitlements: ents,
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: ttl, Text: ttl.String()}},
-			ExpiresAt:    spec.Time{Time: exp, Text: exp.Format(time.RFC3339)},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "spec-x", Owner: "@acme/platform"},
+		spec.Identity{Name: name, Type: idType, Platform: "kubernetes", Consumer: "pipeline"},
+		ttl, time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC), ents...)
 }
 
 func ent(actions, resources []string) spec.Entitlement {

@@ -122,16 +122,9 @@ func TestRenderExamples(t *testing.T) {
 }
 
 func workflow(name string, ttl time.Duration, ents ...spec.Entitlement) *spec.Workflow {
-	exp := time.Date(2027, 1, 8, 0, 0, 0, 0, time.UTC)
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "spec-" + name, Owner: "@acme/payments"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: name, Type: "token", Platform: "vault", Consumer: "pipeline"},
-			Entitlements: ents,
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: ttl, Text: ttl.String()}},
-			ExpiresAt:    spec.Time{Time: exp, Text: exp.Format(time.RFC3339)},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "spec-" + name, Owner: "@acme/payments"},
+		spec.Identity{Name: name, Type: "token", Platform: "vault", Consumer: "pipeline"},
+		ttl, time.Date(2027, 1, 8, 0, 0, 0, 0, time.UTC), ents...)
 }
 
 func ent(actions []string, resources []string, conds map[string]any) spec.Entitlement {

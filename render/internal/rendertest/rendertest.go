@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -150,6 +151,33 @@ func Refused(t testing.TB, files []render.File, err error, field string) *render
 		t.Fatalf("refused %v, want %s named", err, field)
 	}
 	return es[i]
+}
+
+// Workflow is a spec as a target's tests build it: meta and id as given,
+// an ephemeral credential living ttl, expiring at expires, granting ents.
+// The texts of ttl and expires are as a person writes them ("1h", RFC 3339).
+func Workflow(meta spec.Metadata, id spec.Identity, ttl time.Duration, expires time.Time, ents ...spec.Entitlement) *spec.Workflow {
+	return &spec.Workflow{
+		Metadata: meta,
+		Spec: spec.Spec{
+			Identity:     id,
+			Entitlements: ents,
+			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: ttl, Text: TTLText(ttl)}},
+			ExpiresAt:    spec.Time{Time: expires, Text: expires.Format(time.RFC3339)},
+		},
+	}
+}
+
+// TTLText writes d as a person does in a spec: 1h, 30m, 1h30m, 1.5s.
+func TTLText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Names are the names of files, for messages.
