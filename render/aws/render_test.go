@@ -88,7 +88,7 @@ func checkRendered(t *testing.T, w *spec.Workflow, fs []render.File) {
 func baseSpec() *spec.Workflow {
 	return rendertest.Workflow(spec.Metadata{Name: "ci-deploy", Owner: "@acme/payments"},
 		spec.Identity{Name: "payments-ci", Type: "workload-identity", Platform: "aws", Consumer: "pipeline"},
-		time.Hour, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+		"1h", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
 		spec.Entitlement{Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}})
 }
 

@@ -123,7 +123,7 @@ func TestValidateExamples(t *testing.T) {
 func base() *spec.Workflow {
 	return rendertest.Workflow(spec.Metadata{Name: "ml-training"},
 		spec.Identity{Name: "ml-runner", Type: "service-account", Platform: "gcp", Consumer: "pipeline"},
-		time.Hour, time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC),
+		"1h", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC),
 		spec.Entitlement{Actions: []string{"storage.objects.get"}, Resources: []string{"projects/acme-ml/datasets/train"}})
 }
 

@@ -128,7 +128,7 @@ func TestPermissionsData(t *testing.T) {
 func base() *spec.Workflow {
 	return rendertest.Workflow(spec.Metadata{Name: "docs-preview"},
 		spec.Identity{Name: "docs-app", Type: "token", Platform: "github", Consumer: "pipeline"},
-		time.Hour, time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
+		"1h", time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
 		spec.Entitlement{Actions: []string{"contents:read"}, Resources: []string{"acme/docs"}})
 }
 

@@ -189,7 +189,7 @@ func TestRenderExamples(t *testing.T) {
 func workflow(idType, name string, ttl time.Duration, ents ...spec.Entitlement) *spec.Workflow {
 	return rendertest.Workflow(spec.Metadata{Name: "spec-x", Owner: "@acme/platform"},
 		spec.Identity{Name: name, Type: idType, Platform: "kubernetes", Consumer: "pipeline"},
-		ttl, time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC), ents...)
+		ttl.String(), time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC), ents...)
 }
 
 func ent(actions, resources []string) spec.Entitlement {

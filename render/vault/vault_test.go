@@ -124,7 +124,7 @@ func TestRenderExamples(t *testing.T) {
 func workflow(name string, ttl time.Duration, ents ...spec.Entitlement) *spec.Workflow {
 	return rendertest.Workflow(spec.Metadata{Name: "spec-" + name, Owner: "@acme/payments"},
 		spec.Identity{Name: name, Type: "token", Platform: "vault", Consumer: "pipeline"},
-		ttl, time.Date(2027, 1, 8, 0, 0, 0, 0, time.UTC), ents...)
+		ttl.String(), time.Date(2027, 1, 8, 0, 0, 0, 0, time.UTC), ents...)
 }
 
 func ent(actions []string, resources []string, conds map[string]any) spec.Entitlement {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,30 +155,22 @@ func Refused(t testing.TB, files []render.File, err error, field string) *render
 }
 
 // Workflow is a spec as a target's tests build it: meta and id as given,
-// an ephemeral credential living ttl, expiring at expires, granting ents.
-// The texts of ttl and expires are as a person writes them ("1h", RFC 3339).
-func Workflow(meta spec.Metadata, id spec.Identity, ttl time.Duration, expires time.Time, ents ...spec.Entitlement) *spec.Workflow {
+// an ephemeral credential living ttl (written as the spec writes it, "1h"),
+// expiring at expires, granting ents.
+func Workflow(meta spec.Metadata, id spec.Identity, ttl string, expires time.Time, ents ...spec.Entitlement) *spec.Workflow {
+	d, err := time.ParseDuration(ttl)
+	if err != nil {
+		panic(fmt.Sprintf("rendertest.Workflow: ttl %q: %v", ttl, err))
+	}
 	return &spec.Workflow{
 		Metadata: meta,
 		Spec: spec.Spec{
 			Identity:     id,
 			Entitlements: ents,
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: ttl, Text: TTLText(ttl)}},
+			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: d, Text: ttl}},
 			ExpiresAt:    spec.Time{Time: expires, Text: expires.Format(time.RFC3339)},
 		},
 	}
-}
-
-// TTLText writes d as a person does in a spec: 1h, 30m, 1h30m, 1.5s.
-func TTLText(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // Names are the names of files, for messages.

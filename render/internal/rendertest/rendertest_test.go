@@ -3,7 +3,6 @@ package rendertest
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -31,20 +30,5 @@ func TestArchive(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestTTLText(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		time.Hour:               "1h",
-		30 * time.Minute:        "30m",
-		90 * time.Minute:        "1h30m",
-		10 * time.Hour:          "10h",
-		1500 * time.Millisecond: "1.5s",
-		time.Hour + time.Second: "1h0m1s",
-	} {
-		if got := TTLText(d); got != want {
-			t.Errorf("TTLText(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
