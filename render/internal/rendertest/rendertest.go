@@ -30,9 +30,9 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // package directory (render/<platform>), where go test runs its tests.
 const examples = "../../testdata/example/head/identities"
 
-// Examples lists the example specs of platform, and fails t when there is
+// examplesOf lists the example specs of platform, and fails t when there is
 // none, so that a moved folder cannot pass by testing nothing.
-func Examples(t testing.TB, platform string) []string {
+func examplesOf(t testing.TB, platform string) []string {
 	t.Helper()
 	dir := filepath.Join(examples, platform)
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
@@ -47,9 +47,9 @@ func Example(platform, name string) string {
 	return filepath.Join(examples, platform, name+".yaml")
 }
 
-// Name is the name of an example spec file without its folder and .yaml,
+// specName is the name of an example spec file without its folder and .yaml,
 // the name of its subtest and of its golden file.
-func Name(file string) string {
+func specName(file string) string {
 	return strings.TrimSuffix(filepath.Base(file), ".yaml")
 }
 
@@ -103,8 +103,8 @@ type RenderFunc func(*spec.Workflow) ([]render.File, error)
 // the first render to check, when not nil, and compares its archive with
 // dir/<name>.golden.
 func GoldenExamples(t *testing.T, platform, dir string, rf RenderFunc, check func(t *testing.T, w *spec.Workflow, files []render.File, err error)) {
-	for _, file := range Examples(t, platform) {
-		name := Name(file)
+	for _, file := range examplesOf(t, platform) {
+		name := specName(file)
 		t.Run(name, func(t *testing.T) {
 			w := Load(t, file)
 			files, err := rf(w)
@@ -128,7 +128,7 @@ func GoldenExamples(t *testing.T, platform, dir string, rf RenderFunc, check fun
 func Rendered(t testing.TB, platform string, rf RenderFunc) [][]render.File {
 	t.Helper()
 	var out [][]render.File
-	for _, file := range Examples(t, platform) {
+	for _, file := range examplesOf(t, platform) {
 		if files, err := rf(Load(t, file)); err == nil {
 			out = append(out, files)
 		}
