@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/nhigate/nhigate/render"
+	// rendertest registers -update, so that go test ./render/... -update
+	// runs here too; this package has no golden file of its own.
+	_ "github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/spec"
 )
 

@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,25 +12,11 @@ import (
 	"github.com/nhigate/nhigate/internal/ghtest"
 	"github.com/nhigate/nhigate/internal/gittest"
 	"github.com/nhigate/nhigate/internal/source"
+	"github.com/nhigate/nhigate/internal/spectest"
 )
 
-const sweepHead = `apiVersion: nhigate.dev/v1
-kind: ProvisioningWorkflow
-metadata:
-  name: %s
-  owner: "@acme/platform"
-  requester: alice
-spec:
-  identity: {name: ci, type: workload-identity, platform: aws, consumer: pipeline}
-  environment: staging
-  entitlements:
-    - actions: ["s3:GetObject"]
-      resources: ["arn:aws:s3:::artifacts/*"]
-  credential: {kind: ephemeral, ttl: 1h}
-`
-
 func workflowYAML(name, rest string) string {
-	return strings.Replace(sweepHead, "%s", name, 1) + rest
+	return spectest.YAML(name, "", rest)
 }
 
 var vendorYAML = workflowYAML("vendor-sync", `  expiresAt: "2027-01-20T00:00:00Z"
@@ -61,18 +45,7 @@ var sweepFiles = map[string]string{
 
 func sweepRepo(t *testing.T) (dir, head string) {
 	t.Helper()
-	dir = t.TempDir()
-	for p, c := range sweepFiles {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gittest.Run(t, dir, "init", "-q", "-b", "main")
-	gittest.Run(t, dir, "add", "-A")
-	gittest.Run(t, dir, "commit", "-q", "-m", "base")
+	dir = gittest.Repo(t, sweepFiles)
 	var out bytes.Buffer
 	if err := Run(context.Background(), []string{"sweep", "--repo", dir, "--format", "json", "--now", frozen}, nil, nil, &out, &out); ExitCode(err) != ExitBlocked {
 		t.Fatalf("sweep without --open-pr: %v\n%s", err, out.String())

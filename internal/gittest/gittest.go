@@ -6,6 +6,7 @@ package gittest
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -25,4 +26,36 @@ func Run(t testing.TB, dir string, args ...string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
 	}
+}
+
+// Write writes files, by slash path relative to dir, making their folders.
+func Write(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for p, c := range files {
+		path := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Init makes dir a repository whose main branch has one commit, "base",
+// of everything in dir.
+func Init(t testing.TB, dir string) {
+	t.Helper()
+	Run(t, dir, "init", "-q", "-b", "main")
+	Run(t, dir, "add", "-A")
+	Run(t, dir, "commit", "-q", "-m", "base")
+}
+
+// Repo is a new repository whose main branch has one commit of files.
+func Repo(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	Write(t, dir, files)
+	Init(t, dir)
+	return dir
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nhigate/nhigate/internal/gittest"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
+	"github.com/nhigate/nhigate/internal/spectest"
 	"github.com/nhigate/nhigate/internal/yamledit"
 )
 
@@ -26,28 +27,13 @@ var proposeNow = time.Date(2026, 11, 25, 12, 0, 0, 500, time.UTC)
 // proposeSpec passes the built-in policies; failing lacks the approvals
 // its staging tier requires.
 func proposeSpec(name string, approvals bool) string {
-	s := `apiVersion: nhigate.dev/v1
-kind: ProvisioningWorkflow
-metadata:
-  name: ` + name + `
-  owner: "@acme/platform"
-  requester: alice
-  provenance:
-    generator: chatops-bot@2.3.1
-spec:
-  identity: {name: ci, type: workload-identity, platform: aws, consumer: pipeline}
-  environment: staging
-  entitlements:
-    - actions: ["s3:GetObject"]
-      resources: ["arn:aws:s3:::artifacts/*"]
-  credential: {kind: ephemeral, ttl: 1h}
-  expiresAt: "` + proposeNow.Add(25*24*time.Hour).Format(time.RFC3339) + `"
+	rest := `  expiresAt: "` + proposeNow.Add(25*24*time.Hour).Format(time.RFC3339) + `"
   revocation: {onCompletion: true}
 `
 	if approvals {
-		s += "  approvals: {minApprovals: 1}\n"
+		rest += "  approvals: {minApprovals: 1}\n"
 	}
-	return s
+	return spectest.YAML(name, "  provenance:\n    generator: chatops-bot@2.3.1\n", rest)
 }
 
 const noName = "apiVersion: nhigate.dev/v1\nkind: ProvisioningWorkflow\nmetadata: {owner: x}\n"
@@ -94,13 +80,7 @@ func TestPropose(t *testing.T) {
 			t.Cleanup(srv.Close)
 			// The clone's main is GitHub's: the pull requests are computed on it.
 			const cfg = "specs: [\"identities/**\"]\n"
-			clone := t.TempDir()
-			if err := os.WriteFile(filepath.Join(clone, ".nhigate.yaml"), []byte(cfg), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			gittest.Run(t, clone, "init", "-q", "-b", "main")
-			gittest.Run(t, clone, "add", "-A")
-			gittest.Run(t, clone, "commit", "-q", "-m", "base")
+			clone := gittest.Repo(t, map[string]string{".nhigate.yaml": cfg})
 			tree, err := source.Open(clone, "HEAD")
 			if err != nil {
 				t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,47 +16,26 @@ import (
 	"github.com/nhigate/nhigate/internal/gittest"
 	"github.com/nhigate/nhigate/internal/review"
 	"github.com/nhigate/nhigate/internal/source"
+	"github.com/nhigate/nhigate/internal/spectest"
 )
 
 // sweepNow is the sweep's clock; the fixtures' dates are relative to it.
 var sweepNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 func sweepSpec(name string, expires time.Time, rest string) string {
-	return `apiVersion: nhigate.dev/v1
-kind: ProvisioningWorkflow
-metadata:
-  name: ` + name + `
-  owner: "@acme/platform"
-  requester: alice
-spec:
-  identity: {name: ci, type: workload-identity, platform: aws, consumer: pipeline}
-  environment: staging
-  entitlements:
-    - actions: ["s3:GetObject"]
-      resources: ["arn:aws:s3:::artifacts/*"]
-  credential: {kind: ephemeral, ttl: 1h}
-  expiresAt: "` + expires.Format(time.RFC3339) + `"
+	return spectest.YAML(name, "", `  expiresAt: "`+expires.Format(time.RFC3339)+`"
   revocation: {onCompletion: true}
-` + rest
+`+rest)
 }
 
 // sweepTree writes files into a new directory, committed to git when git.
 func sweepTree(t *testing.T, files map[string]string, git bool) string {
 	t.Helper()
-	dir := t.TempDir()
-	for p, c := range files {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if git {
-		gittest.Run(t, dir, "init", "-q", "-b", "main")
-		gittest.Run(t, dir, "add", "-A")
-		gittest.Run(t, dir, "commit", "-q", "-m", "base")
+		return gittest.Repo(t, files)
 	}
+	dir := t.TempDir()
+	gittest.Write(t, dir, files)
 	return dir
 }
 

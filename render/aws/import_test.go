@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/spec"
 )
 
@@ -190,14 +191,14 @@ func TestRoundTrip(t *testing.T) {
 		}
 		got, err := Source.Import("listing.json", apply(t, fs))
 		if err != nil {
-			t.Fatalf("spec %d: import: %v\n%s", i, err, joinFiles(fs))
+			t.Fatalf("spec %d: import: %v\n%s", i, err, rendertest.Archive(fs, nil))
 		}
 		want := principalOf(w)
 		if len(got) != 1 {
 			t.Fatalf("spec %d: %d principals", i, len(got))
 		}
 		if d := cmp.Diff(want, got[0], principalCmp...); d != "" {
-			t.Fatalf("spec %d: import(render) differs (-want +got):\n%s\n%s", i, d, joinFiles(fs))
+			t.Fatalf("spec %d: import(render) differs (-want +got):\n%s\n%s", i, d, rendertest.Archive(fs, nil))
 		}
 		if err := render.SameAccess("aws", w.Spec.Entitlements, got[0].Entitlements); err != nil {
 			t.Fatalf("spec %d: %v", i, err)

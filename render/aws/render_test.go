@@ -3,7 +3,6 @@ package aws
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,82 +13,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-const examples = "../../testdata/example/head/identities/aws"
-
-func loadSpec(t *testing.T, file string, data []byte) *spec.Workflow {
-	t.Helper()
-	ws, err := spec.Parse(file, data, spec.Strict, spec.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ws) != 1 {
-		t.Fatalf("%s: %d workflows", file, len(ws))
-	}
-	return ws[0]
-}
-
-// joinFiles writes rendered files as one golden text, each after a header
-// with its name.
-func joinFiles(fs []render.File) []byte {
-	var b bytes.Buffer
-	for _, f := range fs {
-		b.WriteString("-- " + f.Name + " --\n")
-		b.Write(f.Data)
-	}
-	return b.Bytes()
-}
 
 // Every example spec of the platform renders to the golden artifacts, and
 // rendering twice gives the same bytes.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(examples, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no example specs in %s: %v", examples, err)
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := loadSpec(t, file, data)
-			fs, err := Target.Render(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := Target.Render(loadSpec(t, file, data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := joinFiles(fs)
-			if !bytes.Equal(got, joinFiles(again)) {
-				t.Error("two renderings of the same spec differ")
-			}
-			golden := filepath.Join("testdata", "golden", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("render differs from %s (-want +got):\n%s", golden, d)
-			}
-			checkRendered(t, w, fs)
-		})
-	}
+	rendertest.GoldenExamples(t, "aws", filepath.Join("testdata", "golden"), Target.Render, func(t *testing.T, w *spec.Workflow, fs []render.File, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRendered(t, w, fs)
+	})
 }
 
 // checkRendered validates artifacts with IAM's grammar and AWS's action
@@ -150,15 +86,10 @@ func checkRendered(t *testing.T, w *spec.Workflow, fs []render.File) {
 }
 
 func baseSpec() *spec.Workflow {
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "ci-deploy", Owner: "@acme/payments"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: "payments-ci", Type: "workload-identity", Platform: "aws", Consumer: "pipeline"},
-			Entitlements: []spec.Entitlement{{Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}}},
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: time.Hour, Text: "1h"}},
-			ExpiresAt:    spec.Time{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Text: "2027-01-01T00:00:00Z"},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "ci-deploy", Owner: "@acme/payments"},
+		spec.Identity{Name: "payments-ci", Type: "workload-identity", Platform: "aws", Consumer: "pipeline"},
+		"1h", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+		spec.Entitlement{Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}})
 }
 
 // A spec that IAM cannot express as written is refused, naming the field
@@ -226,22 +157,12 @@ func TestRefusals(t *testing.T) {
 			w := baseSpec()
 			tc.change(w)
 			fs, err := Target.Render(w)
-			if err == nil {
-				t.Fatalf("rendered:\n%s", joinFiles(fs))
+			e := rendertest.Refused(t, fs, err, tc.field)
+			if n := len(err.(render.Errors)); n != 1 {
+				t.Fatalf("%d fields refused, want only %s: %v", n, tc.field, err)
 			}
-			errs, ok := err.(render.Errors)
-			if !ok {
-				t.Fatalf("error %T %v, want render.Errors", err, err)
-			}
-			var fields []string
-			for _, e := range errs {
-				fields = append(fields, e.Field)
-			}
-			if len(errs) != 1 || errs[0].Field != tc.field {
-				t.Fatalf("fields %v, want [%s]: %v", fields, tc.field, err)
-			}
-			if !regexp.MustCompile(tc.msg).MatchString(errs[0].Msg) {
-				t.Errorf("message %q does not match %q", errs[0].Msg, tc.msg)
+			if !regexp.MustCompile(tc.msg).MatchString(e.Msg) {
+				t.Errorf("message %q does not match %q", e.Msg, tc.msg)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package github
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -17,74 +16,14 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/spec"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-const examples = "../../testdata/example/head/identities/github"
-
-func load(t testing.TB, file string) *spec.Workflow {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := spec.Parse(filepath.Base(file), data, spec.Strict, spec.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ws[0]
-}
-
-// golden renders w as a txtar archive of its files, or of its error.
-func golden(w *spec.Workflow) []byte {
-	files, err := Render(w)
-	a := &txtar.Archive{}
-	if err != nil {
-		var b strings.Builder
-		b.WriteString("refused:\n")
-		for _, e := range err.(render.Errors) {
-			b.WriteString(e.Error() + "\n")
-		}
-		a.Comment = []byte(b.String())
-	}
-	for _, f := range files {
-		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: f.Data})
-	}
-	return txtar.Format(a)
-}
-
-// Every example spec of platform github renders to its golden file, twice
-// to the same bytes.
+// Every example spec of platform github renders to its golden file (or is
+// refused as the golden file says), twice to the same bytes.
 func TestGolden(t *testing.T) {
-	specs, err := filepath.Glob(filepath.Join(examples, "*.yaml"))
-	if err != nil || len(specs) == 0 {
-		t.Fatalf("no example specs: %v", err)
-	}
-	for _, file := range specs {
-		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
-		t.Run(name, func(t *testing.T) {
-			w := load(t, file)
-			got := golden(w)
-			if again := golden(w); !bytes.Equal(got, again) {
-				t.Fatal("two renders differ")
-			}
-			path := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("render differs from %s (-want +got):\n%s", path, diff)
-			}
-		})
-	}
+	rendertest.GoldenExamples(t, "github", "testdata", Render, nil)
 }
 
 // validate checks rendered files with GitHub's own description: each body
@@ -158,18 +97,12 @@ func validate(t *testing.T, files []render.File) {
 }
 
 func TestValidateExamples(t *testing.T) {
-	specs, _ := filepath.Glob(filepath.Join(examples, "*.yaml"))
-	rendered := 0
-	for _, file := range specs {
-		files, err := Render(load(t, file))
-		if err != nil {
-			continue
-		}
-		rendered++
+	rendered := rendertest.Rendered(t, "github", Render)
+	for _, files := range rendered {
 		validate(t, files)
 	}
-	if rendered < 1 {
-		t.Errorf("only %d example specs render", rendered)
+	if len(rendered) < 1 {
+		t.Errorf("only %d example specs render", len(rendered))
 	}
 }
 
@@ -193,16 +126,10 @@ func TestPermissionsData(t *testing.T) {
 }
 
 func base() *spec.Workflow {
-	at := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "docs-preview"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: "docs-app", Type: "token", Platform: "github", Consumer: "pipeline"},
-			Entitlements: []spec.Entitlement{{Actions: []string{"contents:read"}, Resources: []string{"acme/docs"}}},
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: time.Hour, Text: "1h"}},
-			ExpiresAt:    spec.Time{Time: at, Text: at.Format(time.RFC3339)},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "docs-preview"},
+		spec.Identity{Name: "docs-app", Type: "token", Platform: "github", Consumer: "pipeline"},
+		"1h", time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
+		spec.Entitlement{Actions: []string{"contents:read"}, Resources: []string{"acme/docs"}})
 }
 
 // Every spec that GitHub cannot honour as written is refused, naming the
@@ -250,19 +177,8 @@ func TestRefusals(t *testing.T) {
 			w := base()
 			tc.change(w)
 			files, err := Render(w)
-			if err == nil {
-				t.Fatalf("rendered %d files, want a refusal", len(files))
-			}
-			es, ok := err.(render.Errors)
-			if !ok {
-				t.Fatalf("error %T %v, want render.Errors", err, err)
-			}
-			i := slices.IndexFunc(es, func(e *render.FieldError) bool { return e.Field == tc.field })
-			if i < 0 {
-				t.Fatalf("no error names %s: %v", tc.field, err)
-			}
-			if !strings.Contains(es[i].Msg, tc.msg) {
-				t.Errorf("%s: %q does not say %q", tc.field, es[i].Msg, tc.msg)
+			if e := rendertest.Refused(t, files, err, tc.field); !strings.Contains(e.Msg, tc.msg) {
+				t.Errorf("%s: %q does not say %q", tc.field, e.Msg, tc.msg)
 			}
 		})
 	}
@@ -270,7 +186,7 @@ func TestRefusals(t *testing.T) {
 
 // The example that asks for a condition is refused, not rendered without it.
 func TestExampleConditionRefused(t *testing.T) {
-	_, err := Render(load(t, filepath.Join(examples, "payments-api-release.yaml")))
+	_, err := Render(rendertest.Load(t, rendertest.Example("github", "payments-api-release")))
 	if err == nil || !strings.Contains(err.Error(), "spec.entitlements[0].conditions.environment") {
 		t.Fatalf("err = %v, want the condition refused", err)
 	}

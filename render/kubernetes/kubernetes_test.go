@@ -4,19 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -28,11 +25,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/render/kubernetes"
 	"github.com/nhigate/nhigate/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // strict decodes the kinds render writes with the API machinery's own
 // strict decoder: an unknown or duplicated field is an error.
@@ -179,78 +175,21 @@ func rbacFile(t *testing.T, files []render.File) render.File {
 	return render.File{}
 }
 
-func archive(files []render.File, err error) []byte {
-	var a txtar.Archive
-	if err != nil {
-		a.Files = append(a.Files, txtar.File{Name: "error", Data: []byte(strings.ReplaceAll(err.Error(), "; ", "\n") + "\n")})
-	}
-	for _, f := range files {
-		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: f.Data})
-	}
-	return txtar.Format(&a)
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
 // Every Kubernetes spec of the example renders to its golden manifests,
 // the same bytes twice, each object decoding strictly.
 func TestRenderExamples(t *testing.T) {
-	paths, err := filepath.Glob("../../testdata/example/head/identities/kubernetes/*.yaml")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no example specs: %v", err)
-	}
-	for _, p := range paths {
-		base := filepath.Base(p)
-		t.Run(base, func(t *testing.T) {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ws, err := spec.Parse(p, data, spec.Strict, spec.Limits{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := ws[0]
-			files, err := kubernetes.Render(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, _ := kubernetes.Render(w)
-			if !bytes.Equal(archive(files, nil), archive(again, nil)) {
-				t.Error("two renders differ")
-			}
-			validate(t, w, files)
-			golden(t, filepath.Join("testdata", strings.TrimSuffix(base, ".yaml")+".golden"), archive(files, nil))
-		})
-	}
+	rendertest.GoldenExamples(t, "kubernetes", "testdata", kubernetes.Render, func(t *testing.T, w *spec.Workflow, files []render.File, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		validate(t, w, files)
+	})
 }
 
 func workflow(idType, name string, ttl time.Duration, ents ...spec.Entitlement) *spec.Workflow {
-	exp := time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC)
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "spec-x", Owner: "@acme/platform"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: name, Type: idType, Platform: "kubernetes", Consumer: "pipeline"},
-			Entitlements: ents,
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: ttl, Text: ttl.String()}},
-			ExpiresAt:    spec.Time{Time: exp, Text: exp.Format(time.RFC3339)},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "spec-x", Owner: "@acme/platform"},
+		spec.Identity{Name: name, Type: idType, Platform: "kubernetes", Consumer: "pipeline"},
+		ttl.String(), time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC), ents...)
 }
 
 func ent(actions, resources []string) spec.Entitlement {
@@ -270,7 +209,7 @@ func TestRenderForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	validate(t, w, files)
-	golden(t, "testdata/forms.golden", archive(files, nil))
+	rendertest.Golden(t, "testdata/forms.golden", rendertest.Archive(files, nil))
 	ps, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
 	if err != nil {
 		t.Fatal(err)
@@ -324,13 +263,7 @@ func TestRenderRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := kubernetes.Render(tc.w)
-			var es render.Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("rendered %d files, err %v; want a refusal of %s", len(files), err, tc.field)
-			}
-			if !slices.ContainsFunc(es, func(e *render.FieldError) bool { return e.Field == tc.field }) {
-				t.Errorf("refused %v, want %s named", err, tc.field)
-			}
+			rendertest.Refused(t, files, err, tc.field)
 		})
 	}
 }
@@ -457,6 +390,24 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// renderBack renders w, validates it, and requires that importing its
+// RBAC gives the access of imported, from which w was written.
+func renderBack(t *testing.T, w *spec.Workflow, imported []spec.Entitlement) {
+	t.Helper()
+	files, err := kubernetes.Render(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, w, files)
+	back, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := render.SameAccess("kubernetes", imported, back[0].Entitlements); err != nil {
+		t.Error(err)
+	}
+}
+
 // pickItems are the items of a v1 List whose names are listed (all of
 // them when none is).
 func pickItems(t *testing.T, data []byte, names ...string) []any {
@@ -529,18 +480,7 @@ func TestRealWorldBindings(t *testing.T) {
 				typ = "certificate" // the control plane's users authenticate by client certificate
 			}
 			w := workflow(typ, x.Identity.Name, time.Hour, x.Entitlements...)
-			files, err := kubernetes.Render(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			validate(t, w, files)
-			back, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := render.SameAccess("kubernetes", x.Entitlements, back[0].Entitlements); err != nil {
-				t.Error(err)
-			}
+			renderBack(t, w, x.Entitlements)
 		})
 	}
 	_, err = kubernetes.Import("bootstrap.yaml", listOf(t, pickItems(t, bindings), pickItems(t, roles)))
@@ -583,18 +523,7 @@ func TestRealWorld(t *testing.T) {
 				t.Fatalf("no principal %s in %v", name, ps)
 			}
 			w := workflow("service-account", "nhigate-import/"+name, time.Hour, x.Entitlements...)
-			files, err := kubernetes.Render(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			validate(t, w, files)
-			back, err := kubernetes.Import("rbac.yaml", rbacFile(t, files).Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := render.SameAccess("kubernetes", x.Entitlements, back[0].Entitlements); err != nil {
-				t.Error(err)
-			}
+			renderBack(t, w, x.Entitlements)
 		})
 	}
 	// What the roles grant, checked against what Kubernetes documents:

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -16,14 +15,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2/hclsimple"
-	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/nhigate/nhigate/render"
+	"github.com/nhigate/nhigate/render/internal/rendertest"
 	"github.com/nhigate/nhigate/render/vault"
 	"github.com/nhigate/nhigate/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // v2Policy is a Vault ACL policy as typed HCL 2: an attribute or block
 // this struct does not name is an error of the decoder.
@@ -55,7 +52,7 @@ type tokenRole struct {
 func validate(t *testing.T, w *spec.Workflow, files []render.File) {
 	t.Helper()
 	if len(files) != 2 || !strings.HasSuffix(files[0].Name, "/policy.hcl") || !strings.HasSuffix(files[1].Name, "/token-role.json") {
-		t.Fatalf("files %v", names(files))
+		t.Fatalf("files %v", rendertest.Names(files))
 	}
 	var p v2Policy
 	if err := hclsimple.Decode("policy.hcl", files[0].Data, nil, &p); err != nil {
@@ -105,100 +102,29 @@ func validate(t *testing.T, w *spec.Workflow, files []render.File) {
 	}
 }
 
-func names(fs []render.File) []string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, f.Name)
-	}
-	return out
-}
-
-// archive writes the artifacts of a render, or its refusal, as a txtar.
-func archive(files []render.File, err error) []byte {
-	var a txtar.Archive
-	if err != nil {
-		a.Files = append(a.Files, txtar.File{Name: "error", Data: []byte(strings.ReplaceAll(err.Error(), "; ", "\n") + "\n")})
-	}
-	for _, f := range files {
-		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: f.Data})
-	}
-	return txtar.Format(&a)
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
-func load(t *testing.T, path string) *spec.Workflow {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := spec.Parse(path, data, spec.Strict, spec.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ws[0]
-}
-
 // Every Vault spec of the example renders to the bytes its golden file
 // holds, twice the same, valid HCL 2; the one whose bound_cidrs binds only
 // some of its entitlements is refused, and the golden file pins why.
 func TestRenderExamples(t *testing.T) {
-	paths, err := filepath.Glob("../../testdata/example/head/identities/vault/*.yaml")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no example specs: %v", err)
-	}
-	refused := map[string]string{"payments-db-migrate.yaml": "spec.entitlements[1].conditions"}
-	for _, p := range paths {
-		base := filepath.Base(p)
-		t.Run(base, func(t *testing.T) {
-			w := load(t, p)
-			files, err := vault.Render(w)
-			again, err2 := vault.Render(w)
-			if !bytes.Equal(archive(files, err), archive(again, err2)) {
-				t.Error("two renders differ")
+	refused := map[string]string{"payments-db-migrate": "spec.entitlements[1].conditions"}
+	rendertest.GoldenExamples(t, "vault", "testdata", vault.Render, func(t *testing.T, w *spec.Workflow, files []render.File, err error) {
+		if field, ok := refused[w.Metadata.Name]; ok {
+			var es render.Errors
+			if !errors.As(err, &es) || es[0].Field != field {
+				t.Fatalf("err = %v, want a refusal of %s", err, field)
 			}
-			if field, ok := refused[base]; ok {
-				var es render.Errors
-				if !errors.As(err, &es) || es[0].Field != field {
-					t.Fatalf("err = %v, want a refusal of %s", err, field)
-				}
-			} else if err != nil {
-				t.Fatal(err)
-			} else {
-				validate(t, w, files)
-			}
-			golden(t, filepath.Join("testdata", strings.TrimSuffix(base, ".yaml")+".golden"), archive(files, err))
-		})
-	}
+		} else if err != nil {
+			t.Fatal(err)
+		} else {
+			validate(t, w, files)
+		}
+	})
 }
 
 func workflow(name string, ttl time.Duration, ents ...spec.Entitlement) *spec.Workflow {
-	exp := time.Date(2027, 1, 8, 0, 0, 0, 0, time.UTC)
-	return &spec.Workflow{
-		Metadata: spec.Metadata{Name: "spec-" + name, Owner: "@acme/payments"},
-		Spec: spec.Spec{
-			Identity:     spec.Identity{Name: name, Type: "token", Platform: "vault", Consumer: "pipeline"},
-			Entitlements: ents,
-			Credential:   spec.Credential{Kind: "ephemeral", TTL: spec.Duration{Duration: ttl, Text: ttl.String()}},
-			ExpiresAt:    spec.Time{Time: exp, Text: exp.Format(time.RFC3339)},
-		},
-	}
+	return rendertest.Workflow(spec.Metadata{Name: "spec-" + name, Owner: "@acme/payments"},
+		spec.Identity{Name: name, Type: "token", Platform: "vault", Consumer: "pipeline"},
+		ttl.String(), time.Date(2027, 1, 8, 0, 0, 0, 0, time.UTC), ents...)
 }
 
 func ent(actions []string, resources []string, conds map[string]any) spec.Entitlement {
@@ -242,13 +168,7 @@ func TestRenderRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := vault.Render(tc.w)
-			var es render.Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("rendered %v, err %v; want a refusal of %s", names(files), err, tc.field)
-			}
-			if !slices.ContainsFunc(es, func(e *render.FieldError) bool { return e.Field == tc.field }) {
-				t.Errorf("refused %v, want %s named", err, tc.field)
-			}
+			rendertest.Refused(t, files, err, tc.field)
 		})
 	}
 }
@@ -270,7 +190,7 @@ func TestRenderConditions(t *testing.T) {
 		t.Fatal(err)
 	}
 	validate(t, w, files)
-	golden(t, "testdata/conditions.golden", archive(files, nil))
+	rendertest.Golden(t, "testdata/conditions.golden", rendertest.Archive(files, nil))
 	var p v2Policy
 	if err := hclsimple.Decode("policy.hcl", files[0].Data, nil, &p); err != nil {
 		t.Fatal(err)
