@@ -2,25 +2,19 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/nhigate/nhigate/attest"
+	"github.com/nhigate/nhigate/internal/deploy"
 	"github.com/nhigate/nhigate/internal/source"
 	"github.com/nhigate/nhigate/output"
-	"github.com/nhigate/nhigate/spec"
 )
 
 const verifyExamples = `  # The deployer's gate: apply a spec only if its bundle verifies
@@ -40,22 +34,6 @@ const verifyExamples = `  # The deployer's gate: apply a spec only if its bundle
     --certificate-github-repository acme/policies --certificate-github-ref refs/heads/main \
     --bundle-dir attestations/ identities/ci.yaml
 `
-
-// verifyResult is one spec's outcome, as --format json writes it.
-type verifyResult struct {
-	Spec      string        `json:"spec"`
-	Bundle    string        `json:"bundle"`
-	Verified  bool          `json:"verified"`
-	Reason    attest.Reason `json:"reason,omitempty"`
-	Error     string        `json:"error,omitempty"`
-	Signer    string        `json:"signer,omitempty"`
-	Commit    string        `json:"commit,omitempty"`
-	ExpiresAt *time.Time    `json:"expiresAt,omitempty"`
-	// ValidUntil is when the verdict stops holding: ExpiresAt, or earlier
-	// when an exception the review relied on expires first.
-	ValidUntil *time.Time `json:"validUntil,omitempty"`
-	Approvers  []string   `json:"approvers,omitempty"`
-}
 
 func runVerify(_ context.Context, p *program, args []string) error {
 	fs := p.flags("verify", "verify (--key PUB | --certificate-identity[-regexp] ID --certificate-oidc-issuer URL --trusted-root FILE) (--bundle B SPEC | --bundle-dir DIR SPEC...) [flags]", verifyExamples)
@@ -97,38 +75,19 @@ func runVerify(_ context.Context, p *program, args []string) error {
 	}
 	opts := attest.Options{Now: now, AcceptUncheckedApprovalsUnsafe: *unchecked}
 
-	// Bundles verify independently, on every core; results keep the
-	// order of the specs named.
-	results := make([]verifyResult, len(specs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(specs)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(specs) {
-					return
-				}
-				b := *bundleFile
-				if b == "" {
-					b = filepath.Join(*bundleDir, filepath.Clean(specs[i])+".sigstore.json")
-				}
-				results[i] = verifyOne(specs[i], b, trust, opts)
-			}
-		})
-	}
-	wg.Wait()
+	results := deploy.Verify(specs, func(spec string) string {
+		if *bundleFile != "" {
+			return *bundleFile
+		}
+		return filepath.Join(*bundleDir, filepath.Clean(spec)+".sigstore.json")
+	}, trust, opts)
 	failed := 0
 	for _, r := range results {
 		if !r.Verified {
 			failed++
 		}
 	}
-	res := &output.VerifyResult{SchemaVersion: output.ResultSchemaVersion, Verified: failed == 0, Results: make([]output.VerifyItem, len(results))}
-	for i, r := range results {
-		res.Results[i] = output.VerifyItem{Spec: r.Spec, Bundle: r.Bundle, Verified: r.Verified, Reason: string(r.Reason), Error: r.Error,
-			Signer: r.Signer, Commit: r.Commit, ExpiresAt: r.ExpiresAt, ValidUntil: r.ValidUntil, Approvers: r.Approvers}
-	}
+	res := &output.VerifyResult{SchemaVersion: output.ResultSchemaVersion, Verified: failed == 0, Results: results}
 	summary := "verified"
 	if failed > 0 {
 		summary = "FAILED"
@@ -220,45 +179,3 @@ func (c *certFlags) trust() (*attest.Trust, error) {
 
 // maxTrustedRootSize bounds --trusted-root; public-good's is ~10 KiB.
 const maxTrustedRootSize = 1 << 20
-
-func verifyOne(specPath, bundlePath string, trust *attest.Trust, opts attest.Options) verifyResult {
-	r := verifyResult{Spec: specPath, Bundle: bundlePath}
-	fail := func(reason attest.Reason, err error) verifyResult {
-		r.Reason, r.Error = reason, err.Error()
-		return r
-	}
-	content, err := source.ReadBounded(specPath, spec.DefaultMaxFileSize)
-	if err != nil {
-		return fail("unreadable-spec", err)
-	}
-	b, err := source.ReadBounded(bundlePath, attest.MaxBundleSize)
-	if err != nil {
-		return fail("unreadable-bundle", fmt.Errorf("bundle: %w", err))
-	}
-	res, err := attest.Verify(b, attest.Artifact{Path: specPath, Content: content}, trust, opts)
-	if err != nil {
-		var ve *attest.VerificationError
-		if errors.As(err, &ve) {
-			return fail(ve.Reason, err)
-		}
-		return fail("error", err)
-	}
-	r.Verified, r.Signer, r.Commit = true, res.Signer, res.Predicate.Commit
-	r.ExpiresAt, r.ValidUntil = &res.Predicate.ExpiresAt, &res.ValidUntil
-	r.Approvers = []string{}
-	for _, req := range res.Predicate.Approvals.Requirements {
-		for _, a := range req.Approvals {
-			if !slices.Contains(r.Approvers, a.Login) { // one person may meet several requirements
-				r.Approvers = append(r.Approvers, a.Login)
-			}
-		}
-	}
-	return r
-}
-
-func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
-}
