@@ -73,6 +73,11 @@ type Options struct {
 	// Now freezes the clock (data.nhigate.now and time.now_ns) for tests
 	// and audits. The zero value uses the real clock.
 	Now time.Time
+
+	// pureRego leaves out the broadness verdicts made in Go (see
+	// verdicts): the policies judge every pattern themselves, as under
+	// conftest.
+	pureRego bool
 }
 
 // Engine evaluates compiled policies. It is safe for concurrent use.
@@ -83,6 +88,9 @@ type Engine struct {
 	// once queries the others once per Check (see inputIndependent).
 	perDoc, once query
 	now          time.Time
+	// verdicts passes broadness verdicts made in Go to the policies; nil
+	// to let the Rego judge every pattern.
+	verdicts *verdicts
 }
 
 // namespace is one Rego package with deny, violation or warn rules.
@@ -173,6 +181,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
+	if !opts.pureRego {
+		e.verdicts = newVerdicts(catalog.Default(), store)
+	}
 	var perDoc, once []namespace
 	for i, ns := range e.namespaces {
 		if inputIndependent(compiler, ns) {
@@ -245,6 +256,11 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 		}
 	}
 	out := make([][]Result, len(jobs))
+	if e.verdicts != nil {
+		if err := e.verdicts.add(ctx, inputs); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+	}
 	var once []any
 	if len(jobs) > 0 && e.once.size > 0 {
 		var err error

@@ -4,9 +4,9 @@
 # waivers and the result object.
 #
 # Rules elsewhere fail closed: a value that cannot be read or parsed never
-# counts as within a limit. data.nhigate.config, data.nhigate.now and
-# data.nhigate.catalog are data, so no package may be named nhigate.config,
-# nhigate.now or nhigate.catalog.
+# counts as within a limit. data.nhigate.config, data.nhigate.now,
+# data.nhigate.catalog and data.nhigate.judged are data, so no package may
+# be named nhigate.config, nhigate.now, nhigate.catalog or nhigate.judged.
 package nhigate.lib
 
 # ---------------------------------------------------------------------------
