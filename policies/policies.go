@@ -215,9 +215,11 @@ func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, n
 	return query{prepared: pq, size: len(namespaces)}, nil
 }
 
-// eval runs q and returns one []any per namespace. input may be nil.
-func (q query) eval(ctx context.Context, input ast.Value, now time.Time) ([]any, error) {
-	opts := []rego.EvalOption{rego.EvalTime(now)}
+// eval runs q and returns one array per namespace, as OPA's values: the
+// results stay unconverted, since most rules have none (see checkDoc).
+// input may be nil.
+func (q query) eval(ctx context.Context, input ast.Value, now time.Time) ([]*ast.Term, error) {
+	opts := []rego.EvalOption{rego.EvalTime(now), rego.EvalGenerateJSON(rawTerm)}
 	if input != nil {
 		opts = append(opts, rego.EvalParsedInput(input))
 	}
@@ -228,11 +230,28 @@ func (q query) eval(ctx context.Context, input ast.Value, now time.Time) ([]any,
 	if len(rs) != 1 {
 		return nil, fmt.Errorf("evaluate policies: query returned %d results, want 1", len(rs))
 	}
-	all, ok := rs[0].Bindings[resultVar].([]any)
-	if !ok || len(all) != q.size {
-		return nil, fmt.Errorf("evaluate policies: query returned %T", rs[0].Bindings[resultVar])
+	t, _ := rs[0].Bindings[resultVar].(*ast.Term)
+	var all *ast.Array
+	if t != nil {
+		all, _ = t.Value.(*ast.Array)
 	}
-	return all, nil
+	if all == nil || all.Len() != q.size {
+		return nil, fmt.Errorf("evaluate policies: query returned %v", rs[0].Bindings[resultVar])
+	}
+	out := make([]*ast.Term, q.size)
+	for i := range out {
+		out[i] = all.Elem(i)
+	}
+	return out, nil
+}
+
+// rawTerm keeps a query's values as OPA's terms.
+func rawTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+// toJSON converts a value of a query result to the JSON-compatible values
+// that OPA's results hold by default.
+func toJSON(t *ast.Term) (any, error) {
+	return ast.JSONWithOpt(t.Value, ast.JSONOpt{})
 }
 
 // Check evaluates every document of inputs against every namespace, in
@@ -261,7 +280,7 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 			return nil, fmt.Errorf("check: %w", err)
 		}
 	}
-	var once []any
+	var once []*ast.Term
 	if len(jobs) > 0 && e.once.size > 0 {
 		var err error
 		if once, err = e.once.eval(ctx, nil, now); err != nil {
@@ -316,7 +335,7 @@ func checkError(ctx context.Context, err error) error {
 
 // checkDoc evaluates one document; once holds the results of the
 // namespaces that do not depend on it.
-func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once []any, now time.Time) ([]Result, error) {
+func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once []*ast.Term, now time.Time) ([]Result, error) {
 	input, err := ast.InterfaceToValue(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: document %d: convert input: %w", file, doc, err)
@@ -332,15 +351,30 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 		if ns.once {
 			all = once
 		}
-		values, ok := all[ns.index].([]any)
-		if !ok || len(values) != len(ns.rules)+1 {
+		values, ok := all[ns.index].Value.(*ast.Array)
+		if !ok || values.Len() != len(ns.rules)+1 {
 			return nil, fmt.Errorf("%s: document %d: namespace %s: malformed query result", file, doc, ns.name)
 		}
-		exceptions := values[len(ns.rules)]
+		var exceptions any
 		for k, rule := range ns.rules {
-			found, err := ruleResults(ns.name, rule, values[k])
+			value, err := defined(values.Elem(k))
+			if err != nil {
+				return nil, fmt.Errorf("%s: document %d: rule data.%s.%s: %w", file, doc, ns.name, rule, err)
+			}
+			if value == nil {
+				continue // undefined: []
+			}
+			found, err := ruleResults(ns.name, rule, value)
 			if err != nil {
 				return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
+			}
+			if len(found) > 0 && exceptions == nil {
+				if exceptions, err = defined(values.Elem(len(ns.rules))); err != nil {
+					return nil, fmt.Errorf("%s: document %d: data.%s.exception: %w", file, doc, ns.name, err)
+				}
+				if exceptions == nil {
+					exceptions = []any{}
+				}
 			}
 			excepted := len(found) > 0 && hasException(exceptions, ruleSuffix(rule))
 			for _, r := range found {
@@ -430,6 +464,23 @@ func buildQuery(namespaces []namespace) string {
 	}
 	b.WriteString("]")
 	return b.String()
+}
+
+// defined reads one rule's value in the query's [] or [value] form: nil
+// for [], and value, converted to JSON-compatible values, for [value].
+func defined(t *ast.Term) (any, error) {
+	a, ok := t.Value.(*ast.Array)
+	if !ok || a.Len() > 1 {
+		return nil, fmt.Errorf("malformed query result")
+	}
+	if a.Len() == 0 {
+		return nil, nil
+	}
+	v, err := toJSON(t)
+	if err != nil {
+		return nil, fmt.Errorf("malformed query result: %w", err)
+	}
+	return v, nil
 }
 
 // ruleResults turns the value of one rule (in [] or [value] form) into
