@@ -84,10 +84,12 @@ type Options struct {
 type Engine struct {
 	digest     string
 	namespaces []namespace // sorted by name
-	// perDoc queries the namespaces that read the input, for each document;
-	// once queries the others once per Check (see inputIndependent).
-	perDoc, once query
-	now          time.Time
+	// perDoc queries the rules of the namespaces that read the input, for
+	// each document, and perDocExceptions their exception rules, for a
+	// document that a rule fails or warns; once queries the others, rules
+	// and exceptions, once per Check (see inputIndependent).
+	perDoc, perDocExceptions, once query
+	now                            time.Time
 	// verdicts passes broadness verdicts made in Go to the policies; nil
 	// to let the Rego judge every pattern.
 	verdicts *verdicts
@@ -194,18 +196,21 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			perDoc = append(perDoc, ns)
 		}
 	}
-	if e.perDoc, err = prepare(ctx, compiler, store, perDoc); err != nil {
+	if e.perDoc, err = prepare(ctx, compiler, store, perDoc, true, false); err != nil {
 		return nil, err
 	}
-	if e.once, err = prepare(ctx, compiler, store, once); err != nil {
+	if e.perDocExceptions, err = prepare(ctx, compiler, store, perDoc, false, true); err != nil {
+		return nil, err
+	}
+	if e.once, err = prepare(ctx, compiler, store, once, true, true); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, namespaces []namespace) (query, error) {
+func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, namespaces []namespace, rules, exceptions bool) (query, error) {
 	pq, err := rego.New(
-		rego.Query(buildQuery(namespaces)),
+		rego.Query(buildQuery(namespaces, rules, exceptions)),
 		rego.Compiler(compiler),
 		rego.Store(store),
 	).PrepareForEval(ctx)
@@ -345,14 +350,34 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 		return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
 	}
 
+	// exceptionsOf evaluates the exception rules of the per-document
+	// namespaces once, when a rule of one of them fired: the results of
+	// most documents need none.
+	var perDocExceptions []*ast.Term
+	exceptionsOf := func(ns namespace, values *ast.Array) (*ast.Term, error) {
+		if ns.once {
+			return values.Elem(len(ns.rules)), nil
+		}
+		if perDocExceptions == nil {
+			if perDocExceptions, err = e.perDocExceptions.eval(ctx, input, now); err != nil {
+				return nil, err
+			}
+		}
+		a, ok := perDocExceptions[ns.index].Value.(*ast.Array)
+		if !ok || a.Len() != 1 {
+			return nil, fmt.Errorf("namespace %s: malformed query result", ns.name)
+		}
+		return a.Elem(0), nil
+	}
+
 	var results []Result
 	for _, ns := range e.namespaces {
-		all := perDoc
+		all, size := perDoc, len(ns.rules)
 		if ns.once {
-			all = once
+			all, size = once, len(ns.rules)+1
 		}
 		values, ok := all[ns.index].Value.(*ast.Array)
-		if !ok || values.Len() != len(ns.rules)+1 {
+		if !ok || values.Len() != size {
 			return nil, fmt.Errorf("%s: document %d: namespace %s: malformed query result", file, doc, ns.name)
 		}
 		var exceptions any
@@ -369,7 +394,11 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 				return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
 			}
 			if len(found) > 0 && exceptions == nil {
-				if exceptions, err = defined(values.Elem(len(ns.rules))); err != nil {
+				t, err := exceptionsOf(ns, values)
+				if err != nil {
+					return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
+				}
+				if exceptions, err = defined(t); err != nil {
 					return nil, fmt.Errorf("%s: document %d: data.%s.exception: %w", file, doc, ns.name, err)
 				}
 				if exceptions == nil {
@@ -446,21 +475,27 @@ func readsInput(r *ast.Rule) bool {
 }
 
 // resultVar binds the query result: per namespace, an array holding for each
-// rule, then for exception, [value] when defined and [] when undefined.
+// rule (with rules), then for exception (with exceptions), [value] when
+// defined and [] when undefined.
 const resultVar = "nhigate_results"
 
-func buildQuery(namespaces []namespace) string {
+func buildQuery(namespaces []namespace, rules, exceptions bool) string {
 	var b strings.Builder
 	b.WriteString(resultVar + " := [")
 	for i, ns := range namespaces {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("[")
-		for _, rule := range ns.rules {
-			fmt.Fprintf(&b, "[x | x := data.%s.%s], ", ns.name, rule)
+		var parts []string
+		if rules {
+			for _, rule := range ns.rules {
+				parts = append(parts, fmt.Sprintf("[x | x := data.%s.%s]", ns.name, rule))
+			}
 		}
-		fmt.Fprintf(&b, "[x | x := data.%s.exception]]", ns.name)
+		if exceptions {
+			parts = append(parts, fmt.Sprintf("[x | x := data.%s.exception]", ns.name))
+		}
+		b.WriteString("[" + strings.Join(parts, ", ") + "]")
 	}
 	b.WriteString("]")
 	return b.String()
