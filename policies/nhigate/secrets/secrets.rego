@@ -19,17 +19,14 @@ secret_kinds := {
 	"a password in a URL": `[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@${}]+@`,
 }
 
-# markers holds a literal that every kind of secret contains. The JSON text
-# of a document contains one whenever one of its strings holds a secret, so
-# clean documents cost one marshal and a few substring searches, not a
-# regex per string.
-markers := ["AKIA", "ASIA", "ABIA", "ACCA", "PRIVATE KEY", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "eyJ", "k_live_", "://"]
+# markers matches a literal that every kind of secret contains. The JSON
+# text of a document contains one whenever one of its strings holds a
+# secret, so clean documents cost one marshal and one search for the
+# literals (no character of them needs quoting in a regex), not a regex
+# per string.
+markers := `AKIA|ASIA|ABIA|ACCA|PRIVATE KEY|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|xox|AIza|eyJ|k_live_|://`
 
-suspicious if {
-	text := json.marshal(input)
-	some marker in markers
-	contains(text, marker)
-}
+suspicious if regex.match(markers, json.marshal(input))
 
 deny_nhi_sec_001 contains lib.result_at("NHI-SEC-001", f, msg) if {
 	suspicious
