@@ -101,7 +101,7 @@ func BenchmarkBroad(b *testing.B) {
 	if c.Compile(modules); c.Failed() {
 		b.Fatal(c.Errors)
 	}
-	store, err := newStore(nil, fixtureNow)
+	store, err := newStore(nil, fixtureNow, false)
 	if err != nil {
 		b.Fatal(err)
 	}

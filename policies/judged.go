@@ -26,7 +26,7 @@ import (
 // never a result.
 type verdicts struct {
 	catalog *catalog.Catalog
-	store   storage.Store
+	stores  []storage.Store // each gets the verdicts
 	mu      sync.Mutex
 	// by the spec's platform, as the Rego reads it (lib.judged_platform):
 	// spec.identity.platform when it is a string, else "".
@@ -38,8 +38,8 @@ type platformVerdicts struct {
 	grants             map[[2]string]catalog.Verdict
 }
 
-func newVerdicts(c *catalog.Catalog, store storage.Store) *verdicts {
-	return &verdicts{catalog: c, store: store, platforms: map[string]*platformVerdicts{}}
+func newVerdicts(c *catalog.Catalog, stores []storage.Store) *verdicts {
+	return &verdicts{catalog: c, stores: stores, platforms: map[string]*platformVerdicts{}}
 }
 
 // add judges the patterns of every document of inputs that have no verdict
@@ -56,8 +56,11 @@ func (vs *verdicts) add(ctx context.Context, inputs []Input) error {
 	if !added {
 		return nil
 	}
-	if err := storage.WriteOne(ctx, vs.store, storage.AddOp, storage.Path{"nhigate", "judged"}, vs.value()); err != nil {
-		return fmt.Errorf("write broadness verdicts: %w", err)
+	value := vs.value()
+	for _, store := range vs.stores {
+		if err := storage.WriteOne(ctx, store, storage.AddOp, storage.Path{"nhigate", "judged"}, value); err != nil {
+			return fmt.Errorf("write broadness verdicts: %w", err)
+		}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 )
@@ -77,6 +78,29 @@ func randomSpecs(t *testing.T, rng *rand.Rand, n int) []Input {
 		for range 1 + rng.IntN(3) {
 			ents = append(ents, map[string]any{"actions": list(actions), "resources": list(resources)})
 		}
+		// Entitlements that the strict loader would reject, for the
+		// checks that data.nhigate.loaded skips (shaped).
+		switch rng.IntN(16) {
+		case 6:
+			doc["apiVersion"] = "nhigate.dev/v2"
+		case 7:
+			delete(doc, "kind")
+		case 8:
+			doc["kind"] = []any{"ProvisioningWorkflow"}
+		case 0:
+			ents = append(ents, "s3:*")
+		case 1:
+			delete(ents[0].(map[string]any), "actions")
+		case 2:
+			ents[0].(map[string]any)["resources"] = []any{}
+		case 3:
+			ents[0].(map[string]any)["actions"] = "s3:GetObject"
+		case 4:
+			ents[0].(map[string]any)["resources"] = []any{"arn:aws:s3:::b/ *", "arn:aws:s3:::b/\u00a0*", "\t"}
+		case 5:
+			s["entitlements"] = []any{}
+			continue
+		}
 		s["entitlements"] = ents
 		inputs[i] = Input{File: fmt.Sprintf("random-%03d.yaml", i), Docs: []any{doc}}
 	}
@@ -84,9 +108,10 @@ func randomSpecs(t *testing.T, rng *rand.Rand, n int) []Input {
 }
 
 // TestVerdictsAgreeWithRego checks random specs with the broadness
-// verdicts made in Go (the engine's default) and without them, the Rego
-// judging every pattern as under conftest, and requires the same results:
-// the Go verdicts are a shortcut, never a second judgement.
+// verdicts made in Go and data.nhigate.loaded for the documents that shaped
+// accepts (the engine's default), and without either, the Rego judging
+// every pattern and checking every shape as under conftest, and requires
+// the same results: the shortcuts never change a judgement.
 func TestVerdictsAgreeWithRego(t *testing.T) {
 	ctx := context.Background()
 	inputs := randomSpecs(t, rand.New(rand.NewPCG(12, 1)), 250)
@@ -116,7 +141,7 @@ func TestVerdictsAgreeWithRego(t *testing.T) {
 	for _, r := range want {
 		broad[r.Rule]++
 	}
-	for _, rule := range []string{"NHI-ENT-001", "NHI-ENT-002"} {
+	for _, rule := range []string{"NHI-ENT-001", "NHI-ENT-002", "NHI-ENT-003", "NHI-SPEC-001"} {
 		if broad[rule] < 20 {
 			t.Errorf("%d results of %s: the random specs do not probe the judgement", broad[rule], rule)
 		}
@@ -154,6 +179,93 @@ func TestVerdictsAreRead(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, messagesOf(results)); diff != "" {
 		t.Errorf("planted verdicts (-want +got):\n%s", diff)
+	}
+}
+
+// TestShaped checks that shaped accepts only documents on which the rules
+// that data.nhigate.loaded skips (NHI-ENT-003 and NHI-SPEC-001) find
+// nothing, that it accepts the specs the loader accepts, and that the rules
+// skip their checks under the flag.
+func TestShaped(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t, Options{pureRego: true})
+	modules, err := builtinModules(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := compile(modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := newStore(nil, fixtureNow, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := rego.New(rego.Query("x := data.nhigate.entitlements.deny_nhi_ent_003 | data.nhigate.spec.deny_nhi_spec_001"), rego.Compiler(c), rego.Store(store)).PrepareForEval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent := func(actions, resources any) map[string]any {
+		return map[string]any{"actions": actions, "resources": resources}
+	}
+	entitlements := func(v any) func(map[string]any) any {
+		return func(doc map[string]any) any {
+			if v == nil {
+				delete(doc["spec"].(map[string]any), "entitlements")
+			} else {
+				doc["spec"].(map[string]any)["entitlements"] = v
+			}
+			return doc
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(map[string]any) any
+		want bool
+	}{
+		{"valid", entitlements([]any{ent([]any{"s3:GetObject"}, []any{"arn:aws:s3:::b/*"})}), true},
+		{"two", entitlements([]any{ent([]any{"a", "b"}, []any{"c"}), ent([]any{"~!"}, []any{"*"})}), true},
+		{"no entitlements", entitlements(nil), false},
+		{"empty", entitlements([]any{}), false},
+		{"not a list", entitlements(ent([]any{"a"}, []any{"b"})), false},
+		{"not a mapping", entitlements([]any{"s3:*"}), false},
+		{"no actions", entitlements([]any{map[string]any{"resources": []any{"b"}}}), false},
+		{"empty resources", entitlements([]any{ent([]any{"a"}, []any{})}), false},
+		{"actions a string", entitlements([]any{ent("a", []any{"b"})}), false},
+		{"a number", entitlements([]any{ent([]any{"a", 42}, []any{"b"})}), false},
+		{"empty string", entitlements([]any{ent([]any{"a"}, []any{""})}), false},
+		{"space", entitlements([]any{ent([]any{"s3:Get Object"}, []any{"b"})}), false},
+		{"tab", entitlements([]any{ent([]any{"a"}, []any{"b\t"})}), false},
+		{"look-alike", entitlements([]any{ent([]any{"s3:Get\uff0a"}, []any{"b"})}), false},
+		{"control", entitlements([]any{ent([]any{"a"}, []any{"b\x7f"})}), false},
+		{"other apiVersion", func(doc map[string]any) any { doc["apiVersion"] = "nhigate.dev/v2"; return doc }, false},
+		{"no kind", func(doc map[string]any) any { delete(doc, "kind"); return doc }, false},
+		{"kind a list", func(doc map[string]any) any { doc["kind"] = []any{"ProvisioningWorkflow"}; return doc }, false},
+		{"not a mapping document", func(map[string]any) any { return []any{"apiVersion", "nhigate.dev/v1"} }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := tc.edit(passingSpec(t))
+			if got := shaped(doc); got != tc.want {
+				t.Errorf("shaped = %v, want %v", got, tc.want)
+			}
+			results, err := e.Check(ctx, []Input{{File: "x.yaml", Docs: []any{doc}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fired := slices.ContainsFunc(results, func(r Result) bool { return r.Rule == "NHI-ENT-003" || r.Rule == "NHI-SPEC-001" })
+			if fired == tc.want {
+				t.Errorf("NHI-ENT-003 or NHI-SPEC-001 fired: %v, with shaped %v: shaped must accept exactly what they let pass", fired, tc.want)
+			}
+			// Under data.nhigate.loaded, which only a shaped document
+			// gets, the rules skip their checks.
+			rs, err := loaded.Eval(ctx, rego.EvalInput(doc))
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("eval under data.nhigate.loaded: %v, %v", rs, err)
+			}
+			if got := rs[0].Bindings["x"]; !cmp.Equal(got, []any{}) {
+				t.Errorf("under data.nhigate.loaded, the rules give %v", got)
+			}
+		})
 	}
 }
 

@@ -89,7 +89,11 @@ type Engine struct {
 	// document that a rule fails or warns; once queries the others, rules
 	// and exceptions, once per Check (see inputIndependent).
 	perDoc, perDocExceptions, once query
-	now                            time.Time
+	// loaded is perDoc on a store where data.nhigate.loaded is true, for
+	// the documents that shaped finds as the strict loader leaves them
+	// (see loaded.go); nil under pureRego.
+	loaded *query
+	now    time.Time
 	// verdicts passes broadness verdicts made in Go to the policies; nil
 	// to let the Rego judge every pattern.
 	verdicts *verdicts
@@ -173,9 +177,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := newStore(opts.Data, opts.Now)
+	store, err := newStore(opts.Data, opts.Now, false)
 	if err != nil {
 		return nil, err
+	}
+	stores := []storage.Store{store}
+	var loadedStore storage.Store
+	if !opts.pureRego {
+		if loadedStore, err = newStore(opts.Data, opts.Now, true); err != nil {
+			return nil, err
+		}
+		stores = append(stores, loadedStore)
 	}
 
 	sum, err := digest(opts.Extra, opts.Data)
@@ -184,7 +196,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
 	if !opts.pureRego {
-		e.verdicts = newVerdicts(catalog.Default(), store)
+		e.verdicts = newVerdicts(catalog.Default(), stores)
 	}
 	var perDoc, once []namespace
 	for i, ns := range e.namespaces {
@@ -201,6 +213,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	if e.perDocExceptions, err = prepare(ctx, compiler, store, perDoc, false, true); err != nil {
 		return nil, err
+	}
+	if loadedStore != nil {
+		q, err := prepare(ctx, compiler, loadedStore, perDoc, true, false)
+		if err != nil {
+			return nil, err
+		}
+		e.loaded = &q
 	}
 	if e.once, err = prepare(ctx, compiler, store, once, true, true); err != nil {
 		return nil, err
@@ -345,7 +364,11 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 	if err != nil {
 		return nil, fmt.Errorf("%s: document %d: convert input: %w", file, doc, err)
 	}
-	perDoc, err := e.perDoc.eval(ctx, input, now)
+	q := e.perDoc
+	if e.loaded != nil && shaped(v) {
+		q = *e.loaded
+	}
+	perDoc, err := q.eval(ctx, input, now)
 	if err != nil {
 		return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
 	}
@@ -839,8 +862,9 @@ func defaultDocuments() (map[string]any, error) {
 }
 
 // newStore holds the data of the policies: the defaults (defaultDocuments),
-// with nhigate.config replaced by config and nhigate.now set from now.
-func newStore(config map[string]any, now time.Time) (storage.Store, error) {
+// with nhigate.config replaced by config, nhigate.now set from now, and
+// nhigate.loaded set to true with loaded (see loaded.go).
+func newStore(config map[string]any, now time.Time, loaded bool) (storage.Store, error) {
 	data, err := defaultDocuments()
 	if err != nil {
 		return nil, err
@@ -861,6 +885,9 @@ func newStore(config map[string]any, now time.Time) (storage.Store, error) {
 	}
 	if !now.IsZero() {
 		nhigate["now"] = now.UTC().Format(time.RFC3339Nano)
+	}
+	if loaded {
+		nhigate["loaded"] = true
 	}
 	return inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)), nil
 }

@@ -5,8 +5,8 @@
 #
 # Rules elsewhere fail closed: a value that cannot be read or parsed never
 # counts as within a limit. data.nhigate.config, data.nhigate.now,
-# data.nhigate.catalog and data.nhigate.judged are data, so no package may
-# be named nhigate.config, nhigate.now, nhigate.catalog or nhigate.judged.
+# data.nhigate.catalog, data.nhigate.judged and data.nhigate.loaded are
+# data, so no package may be named after them.
 package nhigate.lib
 
 # ---------------------------------------------------------------------------
