@@ -9,9 +9,12 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 
 	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 )
@@ -275,4 +278,74 @@ func messagesOf(results []Result) []string {
 		out = append(out, r.Message)
 	}
 	return out
+}
+
+// TestRunConstants checks that the engine passes the value of
+// lib.run_env_limits as data.nhigate.run.env_limits, with an environment
+// whose limit is not a duration left out, and that the results match the
+// Rego computing the limits itself (conftest) on specs in every
+// environment, an unknown one included.
+func TestRunConstants(t *testing.T) {
+	ctx := context.Background()
+	config := fixtureConfig(t)
+	envs := config["environments"].(map[string]any)
+	envs["sandbox"] = map[string]any{"maxTTL": "2h", "maxGrant": "1d"}
+	e := newEngine(t, Options{Data: config})
+	pure := newEngine(t, Options{Data: config, pureRego: true})
+
+	want := map[string]any{"environments": map[string]any{}, "strictest": map[string]any{}}
+	h := int64(time.Hour)
+	for name, env := range envs {
+		limits := map[string]any{}
+		for _, key := range []string{"maxTTL", "maxGrant"} {
+			if d, err := time.ParseDuration(env.(map[string]any)[key].(string)); err == nil {
+				limits[key] = json.Number(fmt.Sprint(int64(d)))
+			}
+		}
+		want["environments"].(map[string]any)[name] = limits
+	}
+	want["strictest"].(map[string]any)["maxTTL"] = json.Number(fmt.Sprint(2 * h))
+	for _, store := range e.verdicts.stores {
+		got, err := storage.ReadOne(ctx, store, storage.Path{"nhigate", "run", "env_limits"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotJSON, err := ast.JSON(got.(ast.Value))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, gotJSON); diff != "" {
+			t.Errorf("data.nhigate.run.env_limits (-want +got):\n%s", diff)
+		}
+	}
+
+	var inputs []Input
+	for i, env := range append(slices.Sorted(maps.Keys(envs)), "moon") {
+		for _, ttl := range []string{"30m", "3h", "9h", "25h"} {
+			doc := passingSpec(t)
+			s := doc["spec"].(map[string]any)
+			s["environment"] = env
+			s["credential"].(map[string]any)["ttl"] = ttl
+			s["expiresAt"] = fixtureNow.Add(time.Duration(i+1) * 700 * time.Hour).Format(time.RFC3339)
+			inputs = append(inputs, Input{File: env + "-" + ttl + ".yaml", Docs: []any{doc}})
+		}
+	}
+	got, err := e.Check(ctx, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantResults, err := pure.Check(ctx, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantResults, got); diff != "" {
+		t.Errorf("results differ (-Rego +with run constants):\n%s", diff)
+	}
+	rules := map[string]int{}
+	for _, r := range got {
+		rules[r.Rule]++
+	}
+	if rules["NHI-CRED-005"] < 5 || rules["NHI-EXP-003"] < 3 {
+		t.Errorf("results %v: the specs do not probe the limits", rules)
+	}
 }

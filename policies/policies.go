@@ -197,6 +197,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
 	if !opts.pureRego {
 		e.verdicts = newVerdicts(catalog.Default(), stores)
+		if err := precompute(ctx, compiler, stores); err != nil {
+			return nil, err
+		}
 	}
 	var perDoc, once []namespace
 	for i, ns := range e.namespaces {
@@ -225,6 +228,43 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// runConstants are the rules of package nhigate.lib that depend on the
+// configuration alone, each with the path under data where lib.rego reads
+// its value when it is there. precompute evaluates them once per Engine
+// instead of once per document.
+var runConstants = []struct {
+	rule string
+	path storage.Path
+}{
+	{"data.nhigate.lib.run_env_limits", storage.Path{"nhigate", "run", "env_limits"}},
+}
+
+// precompute evaluates runConstants on stores[0] and writes their values
+// to every store.
+func precompute(ctx context.Context, compiler *ast.Compiler, stores []storage.Store) error {
+	run := ast.NewObject()
+	for _, c := range runConstants {
+		rs, err := rego.New(rego.Query("x := "+c.rule), rego.Compiler(compiler), rego.Store(stores[0]), rego.GenerateJSON(rawTerm)).Eval(ctx)
+		if err != nil {
+			return fmt.Errorf("evaluate %s: %w", c.rule, err)
+		}
+		if len(rs) != 1 {
+			continue // undefined: the policies compute it themselves
+		}
+		t, ok := rs[0].Bindings["x"].(*ast.Term)
+		if !ok {
+			return fmt.Errorf("evaluate %s: got %T", c.rule, rs[0].Bindings["x"])
+		}
+		run.Insert(ast.StringTerm(c.path[2]), t)
+	}
+	for _, store := range stores {
+		if err := storage.WriteOne(ctx, store, storage.AddOp, storage.Path{"nhigate", "run"}, run); err != nil {
+			return fmt.Errorf("write run constants: %w", err)
+		}
+	}
+	return nil
 }
 
 func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, namespaces []namespace, rules, exceptions bool) (query, error) {
