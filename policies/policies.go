@@ -105,6 +105,10 @@ type namespace struct {
 	rules []string // rule names, sorted
 	once  bool     // in the once query
 	index int      // position in its query's result
+	// sets marks the rules, by name, that are sets of messages whatever the
+	// input (see isSet): the query refers to them directly, not through a
+	// comprehension, and gets their set, not [set].
+	sets map[string]bool
 }
 
 // query is a prepared query of some namespaces; see buildQuery.
@@ -195,6 +199,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
+	for i, ns := range e.namespaces {
+		e.namespaces[i].sets = map[string]bool{}
+		for _, rule := range append(slices.Clone(ns.rules), "exception") {
+			e.namespaces[i].sets[rule] = isSet(compiler, ns.name, rule)
+		}
+	}
 	if !opts.pureRego {
 		e.verdicts = newVerdicts(catalog.Default(), stores)
 		if err := precompute(ctx, compiler, stores); err != nil {
@@ -445,7 +455,7 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 		}
 		var exceptions any
 		for k, rule := range ns.rules {
-			value, err := defined(values.Elem(k))
+			value, err := definedIn(ns, rule, values.Elem(k))
 			if err != nil {
 				return nil, fmt.Errorf("%s: document %d: rule data.%s.%s: %w", file, doc, ns.name, rule, err)
 			}
@@ -461,7 +471,7 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 				if err != nil {
 					return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
 				}
-				if exceptions, err = defined(t); err != nil {
+				if exceptions, err = definedIn(ns, "exception", t); err != nil {
 					return nil, fmt.Errorf("%s: document %d: data.%s.exception: %w", file, doc, ns.name, err)
 				}
 				if exceptions == nil {
@@ -550,18 +560,64 @@ func buildQuery(namespaces []namespace, rules, exceptions bool) string {
 			b.WriteString(", ")
 		}
 		var parts []string
+		ref := func(rule string) string {
+			if ns.sets[rule] {
+				return fmt.Sprintf("data.%s.%s", ns.name, rule)
+			}
+			return fmt.Sprintf("[x | x := data.%s.%s]", ns.name, rule)
+		}
 		if rules {
 			for _, rule := range ns.rules {
-				parts = append(parts, fmt.Sprintf("[x | x := data.%s.%s]", ns.name, rule))
+				parts = append(parts, ref(rule))
 			}
 		}
 		if exceptions {
-			parts = append(parts, fmt.Sprintf("[x | x := data.%s.exception]", ns.name))
+			parts = append(parts, ref("exception"))
 		}
 		b.WriteString("[" + strings.Join(parts, ", ") + "]")
 	}
 	b.WriteString("]")
 	return b.String()
+}
+
+// isSet reports whether every rule named data.<ns>.<name> is a partial set
+// rule with a one-part head (name contains x if ...). Such a rule is a set
+// for every input, empty when no body holds, so the query may refer to it
+// directly: one comprehension fewer per rule.
+func isSet(c *ast.Compiler, ns, name string) bool {
+	ref, err := ast.ParseRef("data." + ns + "." + name)
+	if err != nil {
+		return false
+	}
+	rules := c.GetRulesExact(ref)
+	for _, r := range rules {
+		if r.Head.RuleKind() != ast.MultiValue || len(r.Head.Ref()) != 1 || len(r.Head.Args) > 0 {
+			return false
+		}
+	}
+	return len(rules) > 0
+}
+
+// definedIn reads one rule's value as the query returns it: for a rule of
+// sets, the set (see isSet); for another, [] or [value]. It returns nil
+// when the rule is undefined or an empty set, and otherwise [value],
+// converted to JSON-compatible values.
+func definedIn(ns namespace, rule string, t *ast.Term) (any, error) {
+	if !ns.sets[rule] {
+		return defined(t)
+	}
+	set, ok := t.Value.(ast.Set)
+	if !ok {
+		return nil, fmt.Errorf("malformed query result")
+	}
+	if set.Len() == 0 {
+		return nil, nil
+	}
+	v, err := toJSON(t)
+	if err != nil {
+		return nil, fmt.Errorf("malformed query result: %w", err)
+	}
+	return []any{v}, nil
 }
 
 // defined reads one rule's value in the query's [] or [value] form: nil
