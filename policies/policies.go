@@ -2,8 +2,16 @@
 // any user policies, with the semantics of `conftest test --all-namespaces`:
 // deny, violation and warn rules, exception rules and namespaces. The
 // policies are compiled once; one prepared query per document evaluates
-// every namespace that reads the input, in parallel, and the namespaces
-// that do not (the configuration check) are evaluated once per Check.
+// the rules of every namespace that reads the input, in parallel, a second
+// one their exception rules when a rule fired, and the namespaces that do
+// not read it (the configuration check) are evaluated once per Check.
+//
+// The engine passes data that spares the policies work whose result it
+// already has, and that conftest leaves unset: broadness verdicts made in
+// Go (data.nhigate.judged, see verdicts), a flag for documents shaped as the
+// strict loader requires (data.nhigate.loaded, see shaped) and values
+// computed once from the configuration (data.nhigate.run, see
+// runConstants). The results are the same with and without them.
 //
 // The built-in policies and their default data are embedded; the same files
 // run with conftest:
