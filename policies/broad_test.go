@@ -136,7 +136,7 @@ func libQuery(t *testing.T, queries ...string) []rego.PreparedEvalQuery {
 	if c.Compile(modules); c.Failed() {
 		t.Fatal(c.Errors)
 	}
-	store, err := newStore(nil, fixtureNow)
+	store, err := newStore(nil, fixtureNow, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,16 @@
 // any user policies, with the semantics of `conftest test --all-namespaces`:
 // deny, violation and warn rules, exception rules and namespaces. The
 // policies are compiled once; one prepared query per document evaluates
-// every namespace that reads the input, in parallel, and the namespaces
-// that do not (the configuration check) are evaluated once per Check.
+// the rules of every namespace that reads the input, in parallel, a second
+// one their exception rules when a rule fired, and the namespaces that do
+// not read it (the configuration check) are evaluated once per Check.
+//
+// The engine passes data that spares the policies work whose result it
+// already has, and that conftest leaves unset: broadness verdicts made in
+// Go (data.nhigate.judged, see verdicts), a flag for documents shaped as the
+// strict loader requires (data.nhigate.loaded, see shaped) and values
+// computed once from the configuration (data.nhigate.run, see
+// runConstants). The results are the same with and without them.
 //
 // The built-in policies and their default data are embedded; the same files
 // run with conftest:
@@ -73,16 +81,30 @@ type Options struct {
 	// Now freezes the clock (data.nhigate.now and time.now_ns) for tests
 	// and audits. The zero value uses the real clock.
 	Now time.Time
+
+	// pureRego leaves out the broadness verdicts made in Go (see
+	// verdicts): the policies judge every pattern themselves, as under
+	// conftest.
+	pureRego bool
 }
 
 // Engine evaluates compiled policies. It is safe for concurrent use.
 type Engine struct {
 	digest     string
 	namespaces []namespace // sorted by name
-	// perDoc queries the namespaces that read the input, for each document;
-	// once queries the others once per Check (see inputIndependent).
-	perDoc, once query
-	now          time.Time
+	// perDoc queries the rules of the namespaces that read the input, for
+	// each document, and perDocExceptions their exception rules, for a
+	// document that a rule fails or warns; once queries the others, rules
+	// and exceptions, once per Check (see inputIndependent).
+	perDoc, perDocExceptions, once query
+	// loaded is perDoc on a store where data.nhigate.loaded is true, for
+	// the documents that shaped finds as the strict loader leaves them
+	// (see loaded.go); nil under pureRego.
+	loaded *query
+	now    time.Time
+	// verdicts passes broadness verdicts made in Go to the policies; nil
+	// to let the Rego judge every pattern.
+	verdicts *verdicts
 }
 
 // namespace is one Rego package with deny, violation or warn rules.
@@ -91,6 +113,10 @@ type namespace struct {
 	rules []string // rule names, sorted
 	once  bool     // in the once query
 	index int      // position in its query's result
+	// sets marks the rules, by name, that are sets of messages whatever the
+	// input (see isSet): the query refers to them directly, not through a
+	// comprehension, and gets their set, not [set].
+	sets map[string]bool
 }
 
 // query is a prepared query of some namespaces; see buildQuery.
@@ -163,9 +189,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := newStore(opts.Data, opts.Now)
+	store, err := newStore(opts.Data, opts.Now, false)
 	if err != nil {
 		return nil, err
+	}
+	stores := []storage.Store{store}
+	var loadedStore storage.Store
+	if !opts.pureRego {
+		if loadedStore, err = newStore(opts.Data, opts.Now, true); err != nil {
+			return nil, err
+		}
+		stores = append(stores, loadedStore)
 	}
 
 	sum, err := digest(opts.Extra, opts.Data)
@@ -173,6 +207,18 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
+	for i, ns := range e.namespaces {
+		e.namespaces[i].sets = map[string]bool{}
+		for _, rule := range append(slices.Clone(ns.rules), "exception") {
+			e.namespaces[i].sets[rule] = isSet(compiler, ns.name, rule)
+		}
+	}
+	if !opts.pureRego {
+		e.verdicts = newVerdicts(catalog.Default(), stores)
+		if err := precompute(ctx, compiler, stores); err != nil {
+			return nil, err
+		}
+	}
 	var perDoc, once []namespace
 	for i, ns := range e.namespaces {
 		if inputIndependent(compiler, ns) {
@@ -183,18 +229,65 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			perDoc = append(perDoc, ns)
 		}
 	}
-	if e.perDoc, err = prepare(ctx, compiler, store, perDoc); err != nil {
+	if e.perDoc, err = prepare(ctx, compiler, store, perDoc, true, false); err != nil {
 		return nil, err
 	}
-	if e.once, err = prepare(ctx, compiler, store, once); err != nil {
+	if e.perDocExceptions, err = prepare(ctx, compiler, store, perDoc, false, true); err != nil {
+		return nil, err
+	}
+	if loadedStore != nil {
+		q, err := prepare(ctx, compiler, loadedStore, perDoc, true, false)
+		if err != nil {
+			return nil, err
+		}
+		e.loaded = &q
+	}
+	if e.once, err = prepare(ctx, compiler, store, once, true, true); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, namespaces []namespace) (query, error) {
+// runConstants are the rules of package nhigate.lib that depend on the
+// configuration alone, each with the path under data where lib.rego reads
+// its value when it is there. precompute evaluates them once per Engine
+// instead of once per document.
+var runConstants = []struct {
+	rule string
+	path storage.Path
+}{
+	{"data.nhigate.lib.run_env_limits", storage.Path{"nhigate", "run", "env_limits"}},
+}
+
+// precompute evaluates runConstants on stores[0] and writes their values
+// to every store.
+func precompute(ctx context.Context, compiler *ast.Compiler, stores []storage.Store) error {
+	run := ast.NewObject()
+	for _, c := range runConstants {
+		rs, err := rego.New(rego.Query("x := "+c.rule), rego.Compiler(compiler), rego.Store(stores[0]), rego.GenerateJSON(rawTerm)).Eval(ctx)
+		if err != nil {
+			return fmt.Errorf("evaluate %s: %w", c.rule, err)
+		}
+		if len(rs) != 1 {
+			continue // undefined: the policies compute it themselves
+		}
+		t, ok := rs[0].Bindings["x"].(*ast.Term)
+		if !ok {
+			return fmt.Errorf("evaluate %s: got %T", c.rule, rs[0].Bindings["x"])
+		}
+		run.Insert(ast.StringTerm(c.path[2]), t)
+	}
+	for _, store := range stores {
+		if err := storage.WriteOne(ctx, store, storage.AddOp, storage.Path{"nhigate", "run"}, run); err != nil {
+			return fmt.Errorf("write run constants: %w", err)
+		}
+	}
+	return nil
+}
+
+func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, namespaces []namespace, rules, exceptions bool) (query, error) {
 	pq, err := rego.New(
-		rego.Query(buildQuery(namespaces)),
+		rego.Query(buildQuery(namespaces, rules, exceptions)),
 		rego.Compiler(compiler),
 		rego.Store(store),
 	).PrepareForEval(ctx)
@@ -204,9 +297,11 @@ func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, n
 	return query{prepared: pq, size: len(namespaces)}, nil
 }
 
-// eval runs q and returns one []any per namespace. input may be nil.
-func (q query) eval(ctx context.Context, input ast.Value, now time.Time) ([]any, error) {
-	opts := []rego.EvalOption{rego.EvalTime(now)}
+// eval runs q and returns one array per namespace, as OPA's values: the
+// results stay unconverted, since most rules have none (see checkDoc).
+// input may be nil.
+func (q query) eval(ctx context.Context, input ast.Value, now time.Time) ([]*ast.Term, error) {
+	opts := []rego.EvalOption{rego.EvalTime(now), rego.EvalGenerateJSON(rawTerm)}
 	if input != nil {
 		opts = append(opts, rego.EvalParsedInput(input))
 	}
@@ -217,11 +312,28 @@ func (q query) eval(ctx context.Context, input ast.Value, now time.Time) ([]any,
 	if len(rs) != 1 {
 		return nil, fmt.Errorf("evaluate policies: query returned %d results, want 1", len(rs))
 	}
-	all, ok := rs[0].Bindings[resultVar].([]any)
-	if !ok || len(all) != q.size {
-		return nil, fmt.Errorf("evaluate policies: query returned %T", rs[0].Bindings[resultVar])
+	t, _ := rs[0].Bindings[resultVar].(*ast.Term)
+	var all *ast.Array
+	if t != nil {
+		all, _ = t.Value.(*ast.Array)
 	}
-	return all, nil
+	if all == nil || all.Len() != q.size {
+		return nil, fmt.Errorf("evaluate policies: query returned %v", rs[0].Bindings[resultVar])
+	}
+	out := make([]*ast.Term, q.size)
+	for i := range out {
+		out[i] = all.Elem(i)
+	}
+	return out, nil
+}
+
+// rawTerm keeps a query's values as OPA's terms.
+func rawTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+// toJSON converts a value of a query result to the JSON-compatible values
+// that OPA's results hold by default.
+func toJSON(t *ast.Term) (any, error) {
+	return ast.JSONWithOpt(t.Value, ast.JSONOpt{})
 }
 
 // Check evaluates every document of inputs against every namespace, in
@@ -245,7 +357,12 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 		}
 	}
 	out := make([][]Result, len(jobs))
-	var once []any
+	if e.verdicts != nil {
+		if err := e.verdicts.add(ctx, inputs); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+	}
+	var once []*ast.Term
 	if len(jobs) > 0 && e.once.size > 0 {
 		var err error
 		if once, err = e.once.eval(ctx, nil, now); err != nil {
@@ -300,31 +417,74 @@ func checkError(ctx context.Context, err error) error {
 
 // checkDoc evaluates one document; once holds the results of the
 // namespaces that do not depend on it.
-func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once []any, now time.Time) ([]Result, error) {
+func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once []*ast.Term, now time.Time) ([]Result, error) {
 	input, err := ast.InterfaceToValue(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: document %d: convert input: %w", file, doc, err)
 	}
-	perDoc, err := e.perDoc.eval(ctx, input, now)
+	q := e.perDoc
+	if e.loaded != nil && shaped(v) {
+		q = *e.loaded
+	}
+	perDoc, err := q.eval(ctx, input, now)
 	if err != nil {
 		return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
 	}
 
+	// exceptionsOf evaluates the exception rules of the per-document
+	// namespaces once, when a rule of one of them fired: the results of
+	// most documents need none.
+	var perDocExceptions []*ast.Term
+	exceptionsOf := func(ns namespace, values *ast.Array) (*ast.Term, error) {
+		if ns.once {
+			return values.Elem(len(ns.rules)), nil
+		}
+		if perDocExceptions == nil {
+			if perDocExceptions, err = e.perDocExceptions.eval(ctx, input, now); err != nil {
+				return nil, err
+			}
+		}
+		a, ok := perDocExceptions[ns.index].Value.(*ast.Array)
+		if !ok || a.Len() != 1 {
+			return nil, fmt.Errorf("namespace %s: malformed query result", ns.name)
+		}
+		return a.Elem(0), nil
+	}
+
 	var results []Result
 	for _, ns := range e.namespaces {
-		all := perDoc
+		all, size := perDoc, len(ns.rules)
 		if ns.once {
-			all = once
+			all, size = once, len(ns.rules)+1
 		}
-		values, ok := all[ns.index].([]any)
-		if !ok || len(values) != len(ns.rules)+1 {
+		values, ok := all[ns.index].Value.(*ast.Array)
+		if !ok || values.Len() != size {
 			return nil, fmt.Errorf("%s: document %d: namespace %s: malformed query result", file, doc, ns.name)
 		}
-		exceptions := values[len(ns.rules)]
+		var exceptions any
 		for k, rule := range ns.rules {
-			found, err := ruleResults(ns.name, rule, values[k])
+			value, err := definedIn(ns, rule, values.Elem(k))
+			if err != nil {
+				return nil, fmt.Errorf("%s: document %d: rule data.%s.%s: %w", file, doc, ns.name, rule, err)
+			}
+			if value == nil {
+				continue // undefined: []
+			}
+			found, err := ruleResults(ns.name, rule, value)
 			if err != nil {
 				return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
+			}
+			if len(found) > 0 && exceptions == nil {
+				t, err := exceptionsOf(ns, values)
+				if err != nil {
+					return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
+				}
+				if exceptions, err = definedIn(ns, "exception", t); err != nil {
+					return nil, fmt.Errorf("%s: document %d: data.%s.exception: %w", file, doc, ns.name, err)
+				}
+				if exceptions == nil {
+					exceptions = []any{}
+				}
 			}
 			excepted := len(found) > 0 && hasException(exceptions, ruleSuffix(rule))
 			for _, r := range found {
@@ -396,24 +556,93 @@ func readsInput(r *ast.Rule) bool {
 }
 
 // resultVar binds the query result: per namespace, an array holding for each
-// rule, then for exception, [value] when defined and [] when undefined.
+// rule (with rules), then for exception (with exceptions), [value] when
+// defined and [] when undefined.
 const resultVar = "nhigate_results"
 
-func buildQuery(namespaces []namespace) string {
+func buildQuery(namespaces []namespace, rules, exceptions bool) string {
 	var b strings.Builder
 	b.WriteString(resultVar + " := [")
 	for i, ns := range namespaces {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("[")
-		for _, rule := range ns.rules {
-			fmt.Fprintf(&b, "[x | x := data.%s.%s], ", ns.name, rule)
+		var parts []string
+		ref := func(rule string) string {
+			if ns.sets[rule] {
+				return fmt.Sprintf("data.%s.%s", ns.name, rule)
+			}
+			return fmt.Sprintf("[x | x := data.%s.%s]", ns.name, rule)
 		}
-		fmt.Fprintf(&b, "[x | x := data.%s.exception]]", ns.name)
+		if rules {
+			for _, rule := range ns.rules {
+				parts = append(parts, ref(rule))
+			}
+		}
+		if exceptions {
+			parts = append(parts, ref("exception"))
+		}
+		b.WriteString("[" + strings.Join(parts, ", ") + "]")
 	}
 	b.WriteString("]")
 	return b.String()
+}
+
+// isSet reports whether every rule named data.<ns>.<name> is a partial set
+// rule with a one-part head (name contains x if ...). Such a rule is a set
+// for every input, empty when no body holds, so the query may refer to it
+// directly: one comprehension fewer per rule.
+func isSet(c *ast.Compiler, ns, name string) bool {
+	ref, err := ast.ParseRef("data." + ns + "." + name)
+	if err != nil {
+		return false
+	}
+	rules := c.GetRulesExact(ref)
+	for _, r := range rules {
+		if r.Head.RuleKind() != ast.MultiValue || len(r.Head.Ref()) != 1 || len(r.Head.Args) > 0 {
+			return false
+		}
+	}
+	return len(rules) > 0
+}
+
+// definedIn reads one rule's value as the query returns it: for a rule of
+// sets, the set (see isSet); for another, [] or [value]. It returns nil
+// when the rule is undefined or an empty set, and otherwise [value],
+// converted to JSON-compatible values.
+func definedIn(ns namespace, rule string, t *ast.Term) (any, error) {
+	if !ns.sets[rule] {
+		return defined(t)
+	}
+	set, ok := t.Value.(ast.Set)
+	if !ok {
+		return nil, fmt.Errorf("malformed query result")
+	}
+	if set.Len() == 0 {
+		return nil, nil
+	}
+	v, err := toJSON(t)
+	if err != nil {
+		return nil, fmt.Errorf("malformed query result: %w", err)
+	}
+	return []any{v}, nil
+}
+
+// defined reads one rule's value in the query's [] or [value] form: nil
+// for [], and value, converted to JSON-compatible values, for [value].
+func defined(t *ast.Term) (any, error) {
+	a, ok := t.Value.(*ast.Array)
+	if !ok || a.Len() > 1 {
+		return nil, fmt.Errorf("malformed query result")
+	}
+	if a.Len() == 0 {
+		return nil, nil
+	}
+	v, err := toJSON(t)
+	if err != nil {
+		return nil, fmt.Errorf("malformed query result: %w", err)
+	}
+	return v, nil
 }
 
 // ruleResults turns the value of one rule (in [] or [value] form) into
@@ -737,8 +966,9 @@ func defaultDocuments() (map[string]any, error) {
 }
 
 // newStore holds the data of the policies: the defaults (defaultDocuments),
-// with nhigate.config replaced by config and nhigate.now set from now.
-func newStore(config map[string]any, now time.Time) (storage.Store, error) {
+// with nhigate.config replaced by config, nhigate.now set from now, and
+// nhigate.loaded set to true with loaded (see loaded.go).
+func newStore(config map[string]any, now time.Time, loaded bool) (storage.Store, error) {
 	data, err := defaultDocuments()
 	if err != nil {
 		return nil, err
@@ -759,6 +989,9 @@ func newStore(config map[string]any, now time.Time) (storage.Store, error) {
 	}
 	if !now.IsZero() {
 		nhigate["now"] = now.UTC().Format(time.RFC3339Nano)
+	}
+	if loaded {
+		nhigate["loaded"] = true
 	}
 	return inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)), nil
 }

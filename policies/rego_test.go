@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -41,7 +42,10 @@ func TestRego(t *testing.T) {
 			if withData {
 				store = defaultDataStore(t)
 			}
+			// OPA's default of 5 s per test is shorter than the judgement
+			// of every broad pattern takes on a loaded 2-core machine.
 			ch, err := tester.NewRunner().
+				SetTimeout(2*time.Minute).
 				SetCompiler(ast.NewCompiler().WithCapabilities(capabilities())).
 				SetStore(store).
 				SetModules(modules).

@@ -4,9 +4,9 @@
 # waivers and the result object.
 #
 # Rules elsewhere fail closed: a value that cannot be read or parsed never
-# counts as within a limit. data.nhigate.config, data.nhigate.now and
-# data.nhigate.catalog are data, so no package may be named nhigate.config,
-# nhigate.now or nhigate.catalog.
+# counts as within a limit. data.nhigate.config, data.nhigate.now,
+# data.nhigate.catalog, data.nhigate.judged, data.nhigate.loaded and
+# data.nhigate.run are data, so no package may be named after them.
 package nhigate.lib
 
 # ---------------------------------------------------------------------------
@@ -155,14 +155,43 @@ production if not env_configured
 # undefined when the configured value is not a duration.
 env_limit_ns(key) := n if {
 	env_configured
+	n := data.nhigate.run.env_limits.environments[input.spec.environment][key]
+} else := n if {
+	not env_configured
+	n := data.nhigate.run.env_limits.strictest[key]
+} else := n if {
+	env_configured
 	n := duration_ns(config.environments[input.spec.environment][key])
 } else := n if {
 	not env_configured
+	n := strictest_ns(key)
+}
+
+strictest_ns(key) := min(limits) if {
 	is_object(config.environments)
 	limits := [d | some e in config.environments; d := duration_ns(e[key])]
 	count(limits) == count(config.environments)
 	count(limits) > 0
-	n := min(limits)
+}
+
+# run_env_limits holds, for maxTTL and maxGrant, each configured
+# environment's value and the strictest one, as nanoseconds; a value that
+# is not a duration is left out. It depends on the configuration alone, so
+# the nhigate engine evaluates it once and passes it as
+# data.nhigate.run.env_limits, which env_limit_ns reads first; conftest
+# passes nothing, and env_limit_ns computes the one value it needs.
+run_env_limits := {
+	"environments": {name: {key: n |
+		some key in ["maxTTL", "maxGrant"]
+		n := duration_ns(e[key])
+	} |
+		is_object(config.environments)
+		some name, e in config.environments
+	},
+	"strictest": {key: n |
+		some key in ["maxTTL", "maxGrant"]
+		n := strictest_ns(key)
+	},
 }
 
 env_name := input.spec.environment if {

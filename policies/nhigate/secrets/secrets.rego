@@ -19,14 +19,18 @@ secret_kinds := {
 	"a password in a URL": `[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@${}]+@`,
 }
 
-# markers holds a literal that every kind of secret contains. The JSON text
-# of a document contains one whenever one of its strings holds a secret, so
-# clean documents cost one marshal and a few substring searches, not a
-# regex per string.
+# markers holds a literal that every kind of secret contains. The text of
+# a document contains one whenever one of its strings holds a secret, so
+# clean documents cost one formatting and a few substring searches, not a
+# regex per string. (Go's regexp searches these literals as alternatives 30
+# times slower than contains.) The text is Rego's (sprintf %v), which writes
+# each string quoted as Go does: it escapes only ", \ and unprintable
+# characters, none of which a marker has, so a marker in a string stays
+# whole in the text. (It is several times cheaper than json.marshal.)
 markers := ["AKIA", "ASIA", "ABIA", "ACCA", "PRIVATE KEY", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "eyJ", "k_live_", "://"]
 
 suspicious if {
-	text := json.marshal(input)
+	text := sprintf("%v", [input])
 	some marker in markers
 	contains(text, marker)
 }

@@ -40,3 +40,13 @@ test_nhi_sec_001_fail_every_kind if {
 		r.field == "spec.entitlements[0].conditions.note[0]"
 	}
 }
+
+# The markers are searched in the document's text, where strings are
+# quoted: a secret between characters that quoting escapes, in a key's
+# value nested in a list, is still found.
+test_nhi_sec_001_fail_between_escaped_characters if {
+	value := concat("", ["\"\n\\", "gh", "p_", x36, "\"\t\u00e9"])
+	doc := t.set("/spec/entitlements/0/conditions", {"a\"b": [{"c\nd": value}]})
+	r := t.only(t.results("secrets", "deny_nhi_sec_001", doc))
+	r.msg == "NHI-SEC-001 spec.entitlements[0].conditions.a\"b[0].c\nd holds what looks like a GitHub token: remove it from the spec, revoke it, and refer to secrets by name only"
+}
