@@ -125,7 +125,9 @@ func parseTree(data []byte) ([]object.TreeEntry, error) {
 		mode = canonicalMode(mode)
 		data = data[sp+1:]
 		nul := bytes.IndexByte(data, 0)
-		if nul < 0 || len(data) < nul+1+20 {
+		if nul <= 0 || len(data) < nul+1+20 {
+			// An empty name too, which go-git refuses and git cannot
+			// check out.
 			return nil, errors.New("malformed tree entry")
 		}
 		e := object.TreeEntry{Name: string(data[:nul]), Mode: mode}
