@@ -198,12 +198,12 @@ func mergeCommit(repoDir string, pr *Pull) (merged, first source.Tree, sha strin
 	}
 	var problems []string
 	for _, c := range pr.MergeCommits {
-		t, err := source.Open(repoDir, c)
+		t, err := source.OpenRevision(repoDir, c)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s is not in the clone", short(c)))
 			continue
 		}
-		second, err := source.Open(repoDir, c+"^2")
+		second, err := source.OpenRevision(repoDir, c+"^2")
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s is not a merge of two commits", short(c)))
 			continue
@@ -212,7 +212,7 @@ func mergeCommit(repoDir string, pr *Pull) (merged, first source.Tree, sha strin
 			problems = append(problems, fmt.Sprintf("%s merges %s, not the head %s", short(c), short(h), short(pr.Head)))
 			continue
 		}
-		parent, err := source.Open(repoDir, c+"^1")
+		parent, err := source.OpenRevision(repoDir, c+"^1")
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("the base side of %s is not in the clone", short(c)))
 			continue

@@ -92,11 +92,17 @@ type Prepared struct {
 // Prepare reads both sides, diffs them and, for ScopeReview, runs the
 // policies. Everything that judges the change comes from base.
 func Prepare(ctx context.Context, req Request) (*Prepared, error) {
-	base, err := source.Open(req.Repo, req.Base)
+	// In GitHub mode both sides are the event's commits: a directory of
+	// that name in the checkout is the pull request's own, never its base.
+	open := source.Open
+	if req.Mode != Local {
+		open = source.OpenRevision
+	}
+	base, err := open(req.Repo, req.Base)
 	if err != nil {
 		return nil, &RevisionError{Flag: "--base", Err: err}
 	}
-	head, err := source.Open(req.Repo, req.Head)
+	head, err := open(req.Repo, req.Head)
 	if err != nil {
 		return nil, &RevisionError{Flag: "--head", Err: err}
 	}

@@ -142,7 +142,7 @@ func mergedPull(ctx context.Context, req Request) (Request, *Pull, error) {
 	if req.Head == "" {
 		return req, nil, &UsageError{errors.New("--github needs the merge commit: GitHub Actions sets GITHUB_SHA, or pass --head")}
 	}
-	head, err := source.Open(req.Repo, req.Head)
+	head, err := source.OpenRevision(req.Repo, req.Head)
 	if err != nil {
 		return req, nil, &RevisionError{Flag: "--head", Err: err}
 	}

@@ -99,7 +99,7 @@ func TestRunNeedsAdapter(t *testing.T) {
 // again without approvals, and asks GitHub nothing more.
 func TestRunMergeGroup(t *testing.T) {
 	gh := &fakeGitHub{}
-	res, err := review.Run(context.Background(), review.Request{Repo: ".", Base: exampleBase, Head: exampleHead, Scope: reviewer.ScopeReview,
+	res, err := review.Run(context.Background(), review.Request{Repo: mergedRepo(t), Base: "HEAD^1", Head: "HEAD", Scope: reviewer.ScopeReview,
 		Mode: review.PullRequest, GitHub: gh, Now: exampleNow})
 	if err != nil {
 		t.Fatal(err)
@@ -116,10 +116,24 @@ func TestRunMergeGroup(t *testing.T) {
 // does not show fails the review: the clone lacks history.
 func TestRunCrossCheck(t *testing.T) {
 	gh := &fakeGitHub{pull: &review.Pull{Number: 7, Head: "abc", BaseRef: "main"}, files: []string{"identities/elsewhere.yaml"}}
-	_, err := review.Run(context.Background(), review.Request{Repo: ".", Base: exampleBase, Head: exampleHead, Scope: reviewer.ScopeReview,
+	_, err := review.Run(context.Background(), review.Request{Repo: mergedRepo(t), Base: "HEAD^1", Head: "HEAD", Scope: reviewer.ScopeReview,
 		Mode: review.PullRequest, GitHub: gh, Now: exampleNow})
 	if err == nil || !strings.Contains(err.Error(), "fetch-depth: 0") {
 		t.Errorf("err = %v, want the missing history named", err)
+	}
+}
+
+// TestRunGitHubReadsOnlyRevisions: in GitHub mode --base and --head are
+// the event's commits, which a directory of the checkout (the pull
+// request's own files) must never stand in for.
+func TestRunGitHubReadsOnlyRevisions(t *testing.T) {
+	for _, mode := range []review.Mode{review.PullRequest, review.Merged} {
+		_, err := review.Run(context.Background(), review.Request{Repo: ".", Base: exampleBase, Head: exampleHead, Scope: reviewer.ScopeReview,
+			Mode: mode, GitHub: &fakeGitHub{}, Now: exampleNow})
+		var re *review.RevisionError
+		if !errors.As(err, &re) {
+			t.Errorf("mode %d, directories: err = %v, want a RevisionError", mode, err)
+		}
 	}
 }
 

@@ -122,9 +122,12 @@ func parseTree(data []byte) ([]object.TreeEntry, error) {
 		if err != nil {
 			return nil, err
 		}
+		mode = canonicalMode(mode)
 		data = data[sp+1:]
 		nul := bytes.IndexByte(data, 0)
-		if nul < 0 || len(data) < nul+1+20 {
+		if nul <= 0 || len(data) < nul+1+20 {
+			// An empty name too, which go-git refuses and git cannot
+			// check out.
 			return nil, errors.New("malformed tree entry")
 		}
 		e := object.TreeEntry{Name: string(data[:nul]), Mode: mode}
@@ -133,6 +136,27 @@ func parseTree(data []byte) ([]object.TreeEntry, error) {
 		data = data[nul+21:]
 	}
 	return out, nil
+}
+
+// canonicalMode is the mode git reads a tree entry's mode as (its
+// canon_mode), and go-git's tree decoder too: 100600 is a regular file,
+// 040755 a directory, 120777 a symlink, anything else a submodule. A tree
+// may hold such modes (git fsck only notes "badFilemode") and a checkout
+// writes them as what they canonically are, so reading them raw hid
+// a spec, a directory of specs or a symlink from the review.
+func canonicalMode(m filemode.FileMode) filemode.FileMode {
+	switch m & 0o170000 {
+	case 0o040000:
+		return filemode.Dir
+	case 0o100000:
+		if m&0o111 != 0 {
+			return filemode.Executable
+		}
+		return filemode.Regular
+	case 0o120000:
+		return filemode.Symlink
+	}
+	return filemode.Submodule
 }
 
 // blob returns the content of blob h, at most limit bytes; over it, a

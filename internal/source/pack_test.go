@@ -285,3 +285,39 @@ func TestInvalidTreePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTreeAgreesWithGoGit: the pack reader decodes a tree as go-git
+// does, with git's reading of modes it never writes itself (100600 is a
+// regular file, 040755 a directory, 120777 a symlink, anything else a
+// submodule), and refuses what go-git refuses, such as an empty name.
+func TestParseTreeAgreesWithGoGit(t *testing.T) {
+	var h plumbing.Hash
+	for i := range h {
+		h[i] = byte(i)
+	}
+	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
+	for _, data := range []string{
+		entry("100644", "a") + entry("100755", "b") + entry("100664", "c") + entry("100600", "d") + entry("100700", "e"),
+		entry("40000", "dir") + entry("040755", "odd") + entry("120000", "l") + entry("120777", "m") + entry("160000", "s") + entry("170000", "t") + entry("0", "z"),
+		entry("100644", ""),
+		entry("100644", "a") + "100644 b",
+		entry("1x0644", "a"),
+	} {
+		got, err := parseTree([]byte(data))
+		obj := &plumbing.MemoryObject{}
+		obj.SetType(plumbing.TreeObject)
+		obj.Write([]byte(data))
+		var want object.Tree
+		werr := want.Decode(obj)
+		if (err != nil) != (werr != nil) {
+			t.Errorf("%q: err %v, go-git %v", data, err, werr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if diff := cmp.Diff(want.Entries, got); diff != "" {
+			t.Errorf("%q: entries (-go-git +parseTree):\n%s", data, diff)
+		}
+	}
+}

@@ -102,11 +102,27 @@ func escapes(p, target string) bool {
 
 // Open returns the snapshot named by rev: a directory if rev is one, and
 // otherwise a git revision (branch, tag or SHA) of the repository at or
-// above repoDir.
+// above repoDir. A name that is both is refused as ambiguous: a checkout
+// may hold a directory named like a branch or a commit, and its author
+// must not choose which one is read.
 func Open(repoDir, rev string) (Tree, error) {
 	if fi, err := os.Stat(rev); err == nil && fi.IsDir() {
+		if r, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true}); err == nil {
+			if _, err := r.ResolveRevision(plumbing.Revision(rev)); err == nil {
+				return nil, fmt.Errorf("%q is both a directory and a revision of %s: write ./%s for the directory, or refs/heads/%s or the full SHA for the revision",
+					rev, repoDir, strings.TrimPrefix(rev, "./"), rev)
+			}
+		}
 		return &dirTree{root: rev}, nil
 	}
+	return OpenRevision(repoDir, rev)
+}
+
+// OpenRevision returns the git revision rev (branch, tag or SHA) of the
+// repository at or above repoDir, never a directory: for revisions that
+// come from GitHub, which a directory in the checkout must not stand in
+// for, even when the revision is not in the clone.
+func OpenRevision(repoDir, rev string) (Tree, error) {
 	r, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
 		return nil, fmt.Errorf("%q is neither a directory nor a revision: open git repository %s: %w", rev, repoDir, err)
