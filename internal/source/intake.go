@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -127,6 +128,9 @@ func Screen(ctx context.Context, from, head Tree, changed []string, cfg *config.
 	return out, nil
 }
 
+// lfsPointerPrefix starts every Git LFS pointer file.
+const lfsPointerPrefix = "version https://git-lfs.github.com/spec/"
+
 // claimOutside reads a file that LoadSpecs did not take as a spec, and
 // says why it is an error if it claims to be one.
 func claimOutside(t Tree, p string, discovered bool, cfg *config.Config) *spec.Error {
@@ -143,6 +147,14 @@ func claimOutside(t Tree, p string, discovered bool, cfg *config.Config) *spec.E
 		return nil
 	case err != nil:
 		return &spec.Error{File: p, Msg: "cannot be read: " + err.Error(), Hint: "commit a regular file"}
+	}
+	// A pointer's content lives outside git: what a checkout with LFS
+	// deploys is nothing nhigate read. Where specs may be discovered it
+	// could be one, so it blocks.
+	if discovered && bytes.HasPrefix(data, []byte(lfsPointerPrefix)) {
+		return &spec.Error{File: p, Line: 1, Col: 1,
+			Msg:  "is a Git LFS pointer where specs may lie: its content is stored outside git, and nhigate cannot read it",
+			Hint: "commit the file itself: remove the filter=lfs rule that covers its path from .gitattributes"}
 	}
 	c, ok := spec.FindClaim(p, data)
 	if !ok {

@@ -64,6 +64,9 @@ func screen(t *testing.T, from, head Tree, cfg *config.Config) (*Loaded, *Screen
 // TestScreenBlocksWhatCouldHoldASpec holds one member of each class of file
 // that could carry a spec past the review unread. Each is an error at the
 // file, in git mode and in directory mode; none was before issue 10.
+// lfsPointer is what git stores for a file kept in Git LFS.
+const lfsPointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"
+
 func TestScreenBlocksWhatCouldHoldASpec(t *testing.T) {
 	spec := specNamed("x")
 	globs := withSpecs("identities/*.yaml")
@@ -126,6 +129,9 @@ func TestScreenBlocksWhatCouldHoldASpec(t *testing.T) {
 		{name: "a list wrapper, discovered", cfg: config.Default(),
 			head: map[string]string{"other/list.yaml": "kind: List\nitems:\n  - " + strings.ReplaceAll(spec, "\n", "\n    ")},
 			want: map[string]string{"other/list.yaml": "no document in it is a ProvisioningWorkflow at its top level"}},
+		{name: "a Git LFS pointer where specs may lie, discovered", cfg: config.Default(),
+			head: map[string]string{"identities/vendor.yaml": lfsPointer},
+			want: map[string]string{"identities/vendor.yaml": "is a Git LFS pointer where specs may lie"}},
 		{name: "a symlink to a spec inside the repo", cfg: config.Default(),
 			base: map[string]string{"identities/a.yaml": spec},
 			head: map[string]string{"identities/b.yaml": "->a.yaml"},
