@@ -138,6 +138,7 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 
 	// Parse on every core; the order of the results is the order of found.
 	parsed := make([][]*spec.Workflow, len(found))
+	failed := make([]spec.Errors, len(found))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -147,7 +148,11 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 				if modes[f.path] == spec.Discover && !spec.Marker(f.data) {
 					continue
 				}
-				parsed[i], _ = spec.Parse(f.path, f.data, modes[f.path], lim)
+				ws, err := spec.Parse(f.path, f.data, modes[f.path], lim)
+				parsed[i] = ws
+				if err != nil && !errors.As(err, &failed[i]) {
+					failed[i] = spec.Errors{{File: f.path, Msg: err.Error()}}
+				}
 			}
 		})
 	}
@@ -157,6 +162,16 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	close(next)
 	wg.Wait()
 
+	// An unchanged file that may hold a changed principal and does not
+	// load (it broke under a stricter limit or release since it merged)
+	// would drop that principal's other grants from the comparison, and a
+	// widening would read as an addition: it blocks until fixed.
+	for _, es := range failed {
+		for _, e := range es {
+			e.Msg = "unchanged, but it may hold a principal this change touches, and it does not load: " + e.Msg
+			r.Head.Errors = append(r.Head.Errors, e)
+		}
+	}
 	for _, ws := range parsed {
 		for _, w := range ws {
 			if principals[diffing.Principal(w.Spec.Identity)] {

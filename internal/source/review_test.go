@@ -277,3 +277,29 @@ func FuzzMentions(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadReviewBrokenContextBlocks: an unchanged file that may hold the
+// principal of a changed spec, and no longer loads, is an error: left out,
+// it would take that principal's other grants out of the comparison.
+func TestLoadReviewBrokenContextBlocks(t *testing.T) {
+	base := map[string]string{
+		"identities/a.yaml":   specOf("a", "payments-ci"),
+		"identities/old.yaml": strings.Replace(specOf("old", "payments-ci"), "consumer: pipeline", "consumer: robot", 1),
+	}
+	head := map[string]string{"identities/a.yaml": specOf("a", "payments-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"}
+	repo, _, _ := fixture(t, base, head)
+	b, h := open(t, repo, "main"), open(t, repo, "feature")
+	ctx := context.Background()
+	changed, err := Changed(ctx, b, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := LoadReview(ctx, b, h, changed, withSpecs("identities/*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Head.Errors) != 1 || r.Head.Errors[0].File != "identities/old.yaml" ||
+		!strings.Contains(r.Head.Errors[0].Msg, "unchanged, but it may hold a principal this change touches, and it does not load") {
+		t.Errorf("errors %v, want one for identities/old.yaml", r.Head.Errors)
+	}
+}
