@@ -29,7 +29,7 @@ const importExamples = `  # Bring an existing Kubernetes Role and its RoleBindin
 // artifacts. What the artifacts cannot say (owner, requester, usually the
 // expiry) is left for a person, and check names each field until then.
 func runImport(_ context.Context, p *program, args []string) error {
-	flags := p.flags("import", "import --from SOURCE [--environment ENV] [--expires-in DURATION] [--out-dir DIR | --output -] FILE...", importExamples)
+	flags := p.flags("import", "import --from SOURCE [--environment ENV] [--expires-in DURATION] [--out-dir DIR | --output FILE|-] FILE...", importExamples)
 	from := flags.String("from", "", "what the files are: "+strings.Join(deploy.SourceNames(), ", "))
 	outDir := flags.String("out-dir", "", "directory to write <identity>.yaml into (default identities/<platform>)")
 	out := flags.String("output", "", `write every spec into this one file, as YAML documents ("-": standard output), instead of one file each under --out-dir`)
