@@ -11,7 +11,8 @@
 // Go (data.nhigate.judged, see verdicts), a flag for documents shaped as the
 // strict loader requires (data.nhigate.loaded, see shaped) and values
 // computed once from the configuration (data.nhigate.run, see
-// runConstants). The results are the same with and without them.
+// runConstants). The results are the same with and without them; a user
+// policy that uses `with` turns them off (see usesWith).
 //
 // The built-in policies and their default data are embedded; the same files
 // run with conftest:
@@ -99,7 +100,8 @@ type Engine struct {
 	perDoc, perDocExceptions, once query
 	// loaded is perDoc on a store where data.nhigate.loaded is true, for
 	// the documents that shaped finds as the strict loader leaves them
-	// (see loaded.go); nil under pureRego.
+	// (see loaded.go); nil under pureRego, or when a user policy uses
+	// `with` (see usesWith).
 	loaded *query
 	now    time.Time
 	// verdicts passes broadness verdicts made in Go to the policies; nil
@@ -171,6 +173,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	rebinds := false
 	for _, path := range slices.Sorted(maps.Keys(opts.Extra)) {
 		m, err := parseModule(path, opts.Extra[path])
 		if err != nil {
@@ -183,7 +186,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("user policy %s: path is used twice", path)
 		}
 		modules[path] = m
+		// A user policy that evaluates under `with` may run the built-in
+		// rules on another input, configuration, catalog or judgement, for
+		// which the data the engine passes (verdicts, loaded, run) would
+		// stand in wrongly: then the Rego computes everything itself.
+		rebinds = rebinds || usesWith(m)
 	}
+	fast := !opts.pureRego && !rebinds
 
 	compiler, err := compile(modules)
 	if err != nil {
@@ -195,7 +204,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	stores := []storage.Store{store}
 	var loadedStore storage.Store
-	if !opts.pureRego {
+	if fast {
 		if loadedStore, err = newStore(opts.Data, opts.Now, true); err != nil {
 			return nil, err
 		}
@@ -213,7 +222,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			e.namespaces[i].sets[rule] = isSet(compiler, ns.name, rule)
 		}
 	}
-	if !opts.pureRego {
+	if fast {
 		e.verdicts = newVerdicts(catalog.Default(), stores)
 		if err := precompute(ctx, compiler, stores); err != nil {
 			return nil, err
@@ -246,6 +255,22 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// usesWith reports whether m has a `with` modifier. Under one, the built-in
+// rules may read another input, data.nhigate.config, data.nhigate.catalog
+// or a replaced function or builtin, while data.nhigate.loaded,
+// data.nhigate.run and data.nhigate.judged were computed for the document
+// and data as the engine passes them.
+func usesWith(m *ast.Module) bool {
+	found := false
+	ast.NewGenericVisitor(func(x any) bool {
+		if _, ok := x.(*ast.With); ok {
+			found = true
+		}
+		return found
+	}).Walk(m)
+	return found
 }
 
 // runConstants are the rules of package nhigate.lib that depend on the
