@@ -665,10 +665,12 @@ func TestFailClosed(t *testing.T) {
 		"not a set":          "package main\n\ndeny := \"x\"",
 		"deny if":            "package main\n\ndeny if true",
 		"conflict":           "package main\n\nx := 1 if true\n\nx := 2 if true\n\ndeny contains \"y\" if x",
+		// conftest queries the exceptions of every rule, fired or not.
+		"exception conflict": "package main\n\ndeny contains \"y\" if input.kind == \"nope\"\n\nexception := [\"a\"] if input.kind\n\nexception := [\"b\"] if input.kind",
 	}
 	for name, src := range checkErrors {
 		t.Run("Check/"+name, func(t *testing.T) {
-			e, err := New(ctx, Options{Extra: map[string]string{"user/p.rego": src}})
+			e, err := New(ctx, Options{Extra: map[string]string{"user/p.rego": src}, Now: fixtureNow})
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}

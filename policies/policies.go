@@ -2,9 +2,11 @@
 // any user policies, with the semantics of `conftest test --all-namespaces`:
 // deny, violation and warn rules, exception rules and namespaces. The
 // policies are compiled once; one prepared query per document evaluates
-// the rules of every namespace that reads the input, in parallel, a second
-// one their exception rules when a rule fired, and the namespaces that do
-// not read it (the configuration check) are evaluated once per Check.
+// the rules of every namespace that reads the input, in parallel, with the
+// exception rules of the repo's namespaces, a second one the exception
+// rules of the built-in namespaces when a rule fired, and the namespaces
+// that do not read it (the configuration check) are evaluated once per
+// Check.
 //
 // The engine passes data that spares the policies work whose result it
 // already has, and that conftest leaves unset: broadness verdicts made in
@@ -93,9 +95,10 @@ type Options struct {
 type Engine struct {
 	digest     string
 	namespaces []namespace // sorted by name
-	// perDoc queries the rules of the namespaces that read the input, for
-	// each document, and perDocExceptions their exception rules, for a
-	// document that a rule fails or warns; once queries the others, rules
+	// perDoc queries the rules of the namespaces that read the input (and
+	// the exception rules of the eager ones), for each document, and
+	// perDocExceptions their exception rules, for a document that a rule
+	// fails or warns; once queries the others, rules
 	// and exceptions, once per Check (see inputIndependent).
 	perDoc, perDocExceptions, once query
 	// loaded is perDoc on a store where data.nhigate.loaded is true, for
@@ -114,7 +117,14 @@ type namespace struct {
 	name  string   // as conftest names it: the package path without "data."
 	rules []string // rule names, sorted
 	once  bool     // in the once query
-	index int      // position in its query's result
+	// eager marks a repo namespace (outside nhigate.*): the per-document
+	// query evaluates its exception rule with its rules, as conftest
+	// queries the exceptions of every rule, so that an exception rule that
+	// fails fails the check even when no rule fired. The built-in
+	// namespaces share one exception rule (lib.waived) and leave theirs to
+	// perDocExceptions.
+	eager bool
+	index int // position in its query's result
 	// sets marks the rules, by name, that are sets of messages whatever the
 	// input (see isSet): the query refers to them directly, not through a
 	// comprehension, and gets their set, not [set].
@@ -217,6 +227,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
 	for i, ns := range e.namespaces {
+		e.namespaces[i].eager = ns.name != "nhigate" && !strings.HasPrefix(ns.name, "nhigate.")
 		e.namespaces[i].sets = map[string]bool{}
 		for _, rule := range append(slices.Clone(ns.rules), "exception") {
 			e.namespaces[i].sets[rule] = isSet(compiler, ns.name, rule)
@@ -461,7 +472,7 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 	// most documents need none.
 	var perDocExceptions []*ast.Term
 	exceptionsOf := func(ns namespace, values *ast.Array) (*ast.Term, error) {
-		if ns.once {
+		if ns.once || ns.eager {
 			return values.Elem(len(ns.rules)), nil
 		}
 		if perDocExceptions == nil {
@@ -479,6 +490,9 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 	var results []Result
 	for _, ns := range e.namespaces {
 		all, size := perDoc, len(ns.rules)
+		if ns.eager {
+			size++
+		}
 		if ns.once {
 			all, size = once, len(ns.rules)+1
 		}
@@ -581,8 +595,8 @@ func readsInput(r *ast.Rule) bool {
 }
 
 // resultVar binds the query result: per namespace, an array holding for each
-// rule (with rules), then for exception (with exceptions), [value] when
-// defined and [] when undefined.
+// rule (with rules), then for exception (with exceptions, or with rules
+// for an eager namespace), [value] when defined and [] when undefined.
 const resultVar = "nhigate_results"
 
 func buildQuery(namespaces []namespace, rules, exceptions bool) string {
@@ -604,7 +618,7 @@ func buildQuery(namespaces []namespace, rules, exceptions bool) string {
 				parts = append(parts, ref(rule))
 			}
 		}
-		if exceptions {
+		if exceptions || (rules && ns.eager) {
 			parts = append(parts, ref("exception"))
 		}
 		b.WriteString("[" + strings.Join(parts, ", ") + "]")
