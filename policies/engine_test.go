@@ -639,9 +639,13 @@ warn_window contains sprintf("exceptions may last %d days", [data.nhigate.config
 func TestFailClosed(t *testing.T) {
 	ctx := context.Background()
 	newErrors := map[string]string{
-		"syntax":             "package main\n\ndeny contains msg if {",
-		"reserved package":   "package nhigate.credential\n\nexception contains [\"nhi_cred_001\"]",
-		"reserved lib":       "package nhigate.lib\n\nwaived := {\"nhi_cred_001\"}",
+		"syntax":           "package main\n\ndeny contains msg if {",
+		"reserved package": "package nhigate.credential\n\nexception contains [\"nhi_cred_001\"]",
+		"reserved lib":     "package nhigate.lib\n\nwaived := {\"nhi_cred_001\"}",
+		// The data the engine passes cannot be shadowed by a repo rule.
+		"reserved judged":    "package nhigate.judged\n\naws := {\"actions\": {\"iam:*\": []}}",
+		"reserved loaded":    "package nhigate\n\nloaded := true",
+		"reserved run":       "package nhigate.run.env_limits\n\nstrictest := {}",
 		"network":            "package main\n\ndeny contains msg if {\n\tr := http.send({\"method\": \"GET\", \"url\": \"https://example.com\"})\n\tmsg := r.body\n}",
 		"unknown builtin":    "package main\n\ndeny contains x if x := parse_config(\"yaml\", \"a: 1\")",
 		"function deny rule": "package main\n\ndeny_x(a) := a",
@@ -665,10 +669,12 @@ func TestFailClosed(t *testing.T) {
 		"not a set":          "package main\n\ndeny := \"x\"",
 		"deny if":            "package main\n\ndeny if true",
 		"conflict":           "package main\n\nx := 1 if true\n\nx := 2 if true\n\ndeny contains \"y\" if x",
+		// conftest queries the exceptions of every rule, fired or not.
+		"exception conflict": "package main\n\ndeny contains \"y\" if input.kind == \"nope\"\n\nexception := [\"a\"] if input.kind\n\nexception := [\"b\"] if input.kind",
 	}
 	for name, src := range checkErrors {
 		t.Run("Check/"+name, func(t *testing.T) {
-			e, err := New(ctx, Options{Extra: map[string]string{"user/p.rego": src}})
+			e, err := New(ctx, Options{Extra: map[string]string{"user/p.rego": src}, Now: fixtureNow})
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}

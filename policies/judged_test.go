@@ -114,12 +114,32 @@ func randomSpecs(t *testing.T, rng *rand.Rand, n int) []Input {
 // verdicts made in Go and data.nhigate.loaded for the documents that shaped
 // accepts (the engine's default), and without either, the Rego judging
 // every pattern and checking every shape as under conftest, and requires
-// the same results: the shortcuts never change a judgement.
+// the same results: the shortcuts never change a judgement. Some files
+// hold several documents, and a repo rule calls lib.broad_action on
+// patterns of its own.
 func TestVerdictsAgreeWithRego(t *testing.T) {
 	ctx := context.Background()
 	inputs := randomSpecs(t, rand.New(rand.NewPCG(12, 1)), 250)
-	pure := newEngine(t, Options{pureRego: true})
-	fast := newEngine(t, Options{})
+	// Files of several documents too, shaped and not, sharing patterns.
+	for i := 0; i+3 <= len(inputs); i += 20 {
+		merged := Input{File: inputs[i].File}
+		for _, in := range inputs[i : i+3] {
+			merged.Docs = append(merged.Docs, in.Docs...)
+		}
+		inputs = append(inputs[:i], append([]Input{merged}, inputs[i+3:]...)...)
+	}
+	// A repo rule that reads the same lib functions (and so the same
+	// verdicts) for patterns of its own: each action in lower case.
+	extra := map[string]string{"repo/lower.rego": `package repo.lower
+import data.nhigate.lib
+deny_lower contains sprintf("%s %s", [lower(a), v.why]) if {
+	some e in input.spec.entitlements
+	some a in e.actions
+	is_string(a)
+	v := lib.broad_action(lower(a))
+}`}
+	pure := newEngine(t, Options{pureRego: true, Extra: extra})
+	fast := newEngine(t, Options{Extra: extra})
 	if pure.verdicts != nil || fast.verdicts == nil {
 		t.Fatal("pureRego does not select the engine's judgement")
 	}
@@ -144,7 +164,7 @@ func TestVerdictsAgreeWithRego(t *testing.T) {
 	for _, r := range want {
 		broad[r.Rule]++
 	}
-	for _, rule := range []string{"NHI-ENT-001", "NHI-ENT-002", "NHI-ENT-003", "NHI-SPEC-001"} {
+	for _, rule := range []string{"NHI-ENT-001", "NHI-ENT-002", "NHI-ENT-003", "NHI-SPEC-001", "deny_lower"} {
 		if broad[rule] < 20 {
 			t.Errorf("%d results of %s: the random specs do not probe the judgement", broad[rule], rule)
 		}

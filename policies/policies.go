@@ -2,16 +2,19 @@
 // any user policies, with the semantics of `conftest test --all-namespaces`:
 // deny, violation and warn rules, exception rules and namespaces. The
 // policies are compiled once; one prepared query per document evaluates
-// the rules of every namespace that reads the input, in parallel, a second
-// one their exception rules when a rule fired, and the namespaces that do
-// not read it (the configuration check) are evaluated once per Check.
+// the rules of every namespace that reads the input, in parallel, with the
+// exception rules of the repo's namespaces, a second one the exception
+// rules of the built-in namespaces when a rule fired, and the namespaces
+// that do not read it (the configuration check) are evaluated once per
+// Check.
 //
 // The engine passes data that spares the policies work whose result it
 // already has, and that conftest leaves unset: broadness verdicts made in
 // Go (data.nhigate.judged, see verdicts), a flag for documents shaped as the
 // strict loader requires (data.nhigate.loaded, see shaped) and values
 // computed once from the configuration (data.nhigate.run, see
-// runConstants). The results are the same with and without them.
+// runConstants). The results are the same with and without them; a user
+// policy that uses `with` turns them off (see usesWith).
 //
 // The built-in policies and their default data are embedded; the same files
 // run with conftest:
@@ -92,14 +95,16 @@ type Options struct {
 type Engine struct {
 	digest     string
 	namespaces []namespace // sorted by name
-	// perDoc queries the rules of the namespaces that read the input, for
-	// each document, and perDocExceptions their exception rules, for a
-	// document that a rule fails or warns; once queries the others, rules
+	// perDoc queries the rules of the namespaces that read the input (and
+	// the exception rules of the eager ones), for each document, and
+	// perDocExceptions their exception rules, for a document that a rule
+	// fails or warns; once queries the others, rules
 	// and exceptions, once per Check (see inputIndependent).
 	perDoc, perDocExceptions, once query
 	// loaded is perDoc on a store where data.nhigate.loaded is true, for
 	// the documents that shaped finds as the strict loader leaves them
-	// (see loaded.go); nil under pureRego.
+	// (see loaded.go); nil under pureRego, or when a user policy uses
+	// `with` (see usesWith).
 	loaded *query
 	now    time.Time
 	// verdicts passes broadness verdicts made in Go to the policies; nil
@@ -112,7 +117,14 @@ type namespace struct {
 	name  string   // as conftest names it: the package path without "data."
 	rules []string // rule names, sorted
 	once  bool     // in the once query
-	index int      // position in its query's result
+	// eager marks a repo namespace (outside nhigate.*): the per-document
+	// query evaluates its exception rule with its rules, as conftest
+	// queries the exceptions of every rule, so that an exception rule that
+	// fails fails the check even when no rule fired. The built-in
+	// namespaces share one exception rule (lib.waived) and leave theirs to
+	// perDocExceptions.
+	eager bool
+	index int // position in its query's result
 	// sets marks the rules, by name, that are sets of messages whatever the
 	// input (see isSet): the query refers to them directly, not through a
 	// comprehension, and gets their set, not [set].
@@ -171,6 +183,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	rebinds := false
 	for _, path := range slices.Sorted(maps.Keys(opts.Extra)) {
 		m, err := parseModule(path, opts.Extra[path])
 		if err != nil {
@@ -183,7 +196,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("user policy %s: path is used twice", path)
 		}
 		modules[path] = m
+		// A user policy that evaluates under `with` may run the built-in
+		// rules on another input, configuration, catalog or judgement, for
+		// which the data the engine passes (verdicts, loaded, run) would
+		// stand in wrongly: then the Rego computes everything itself.
+		rebinds = rebinds || usesWith(m)
 	}
+	fast := !opts.pureRego && !rebinds
 
 	compiler, err := compile(modules)
 	if err != nil {
@@ -195,7 +214,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	stores := []storage.Store{store}
 	var loadedStore storage.Store
-	if !opts.pureRego {
+	if fast {
 		if loadedStore, err = newStore(opts.Data, opts.Now, true); err != nil {
 			return nil, err
 		}
@@ -208,12 +227,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e := &Engine{namespaces: findNamespaces(modules), now: opts.Now, digest: sum}
 	for i, ns := range e.namespaces {
+		e.namespaces[i].eager = ns.name != "nhigate" && !strings.HasPrefix(ns.name, "nhigate.")
 		e.namespaces[i].sets = map[string]bool{}
 		for _, rule := range append(slices.Clone(ns.rules), "exception") {
 			e.namespaces[i].sets[rule] = isSet(compiler, ns.name, rule)
 		}
 	}
-	if !opts.pureRego {
+	if fast {
 		e.verdicts = newVerdicts(catalog.Default(), stores)
 		if err := precompute(ctx, compiler, stores); err != nil {
 			return nil, err
@@ -246,6 +266,22 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// usesWith reports whether m has a `with` modifier. Under one, the built-in
+// rules may read another input, data.nhigate.config, data.nhigate.catalog
+// or a replaced function or builtin, while data.nhigate.loaded,
+// data.nhigate.run and data.nhigate.judged were computed for the document
+// and data as the engine passes them.
+func usesWith(m *ast.Module) bool {
+	found := false
+	ast.NewGenericVisitor(func(x any) bool {
+		if _, ok := x.(*ast.With); ok {
+			found = true
+		}
+		return found
+	}).Walk(m)
+	return found
 }
 
 // runConstants are the rules of package nhigate.lib that depend on the
@@ -436,7 +472,7 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 	// most documents need none.
 	var perDocExceptions []*ast.Term
 	exceptionsOf := func(ns namespace, values *ast.Array) (*ast.Term, error) {
-		if ns.once {
+		if ns.once || ns.eager {
 			return values.Elem(len(ns.rules)), nil
 		}
 		if perDocExceptions == nil {
@@ -454,6 +490,9 @@ func (e *Engine) checkDoc(ctx context.Context, file string, doc int, v any, once
 	var results []Result
 	for _, ns := range e.namespaces {
 		all, size := perDoc, len(ns.rules)
+		if ns.eager {
+			size++
+		}
 		if ns.once {
 			all, size = once, len(ns.rules)+1
 		}
@@ -556,8 +595,8 @@ func readsInput(r *ast.Rule) bool {
 }
 
 // resultVar binds the query result: per namespace, an array holding for each
-// rule (with rules), then for exception (with exceptions), [value] when
-// defined and [] when undefined.
+// rule (with rules), then for exception (with exceptions, or with rules
+// for an eager namespace), [value] when defined and [] when undefined.
 const resultVar = "nhigate_results"
 
 func buildQuery(namespaces []namespace, rules, exceptions bool) string {
@@ -579,7 +618,7 @@ func buildQuery(namespaces []namespace, rules, exceptions bool) string {
 				parts = append(parts, ref(rule))
 			}
 		}
-		if exceptions {
+		if exceptions || (rules && ns.eager) {
 			parts = append(parts, ref("exception"))
 		}
 		b.WriteString("[" + strings.Join(parts, ", ") + "]")
