@@ -60,6 +60,15 @@ func broadCases(t *testing.T) []broadCase {
 		{"vault", catalog.Resource, "secret/data/*/*"}, {"vault", catalog.Resource, "secret/data/*a"}, {"vault", catalog.Resource, "/secret/data/*"},
 		{"vault", catalog.Resource, "//sys/*"}, {"vault", catalog.Resource, "/secret/data/payments/*"}, {"generic", catalog.Resource, "/sys/*"},
 		{"azure", catalog.Resource, "/Subscriptions/*"}, {"azure", catalog.Resource, "/SUBSCRIPTIONS/1/RESOURCEGROUPS/*"},
+		// A "*" in the region can stretch past a named account into the
+		// identifier (red team, round 3).
+		{"aws", catalog.Resource, "arn:aws:gamelift:us-*/*:123456789012:build/-"},
+		{"aws", catalog.Resource, "arn:aws:sagemaker:us-*/*:123456789012:endpoint-config/x1"},
+		{"aws", catalog.Resource, "arn:aws:s3:us-?/*:123456789012:x"},
+		{"generic", catalog.Resource, "arn:aws:qapps:*/*:123456789012:Applicatio/*n/*/qapp/*"},
+		{"generic", catalog.Resource, "arn:aws:ses:*/*:123456789012:addon/*-instance/*"},
+		{"generic", catalog.Resource, "arn:aws:cognito-sync:us-/*/*east-1:123456789012:identitypo/*ol/*"},
+		{"aws", catalog.Resource, "arn:aws:transfer:*/*:123456789012:webapp/*"},
 	}
 
 	var pieces []string

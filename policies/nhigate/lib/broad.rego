@@ -324,9 +324,10 @@ resource_checks(n, r, fields) := v if {
 #     format whose text does not contain the literal start of the pattern's
 #     resource part (aligned_literal) cannot be spanned: most patterns end
 #     with one search of the joined formats;
-#   - when only its region has one, and its account is named, the same
-#     holds for the probe aligned from the left (left_literal): the named
-#     account, between colons, can only match where the probe has it;
+#   - when only its region has one, a "?", and its account is named, the
+#     same holds for the probe aligned from the left (left_literal): the
+#     named account, between colons, can only match where the probe has it
+#     (a "*" could stretch past it into the identifier);
 #   - a probe aligned from the right is only needed for a format with more
 #     fields than the pattern (it matches longer).
 # Package catalog probes every candidate; TestBroadAgreesWithGo holds the
@@ -380,6 +381,9 @@ left_literal(n, fields) := literal_prefix(concat(":", array.slice(fields, 5, cou
 	not regex.match(`[*?]`, concat(":", array.slice(fields, 0, 3)))
 	not regex.match(`[*?]`, fields[4])
 	fields[4] != ""
+	# A "*" in the region can stretch past the account into the
+	# identifier; only a "?" stays in its field.
+	not contains(fields[3], "*")
 } else := ""
 
 # first_wild is the index of the first field with a wildcard, or the number
