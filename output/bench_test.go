@@ -10,13 +10,13 @@ import (
 func BenchmarkRender(b *testing.B) {
 	r := hugeReport(nil) // it needs no test
 	for _, f := range []string{"markdown", "json", "text"} {
-		rn, err := Get(f, Options{})
+		print, err := Pick(KindReport, f, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Run(f, func(b *testing.B) {
 			for b.Loop() {
-				if err := rn.Render(io.Discard, r); err != nil {
+				if err := print(io.Discard, r); err != nil {
 					b.Fatal(err)
 				}
 			}

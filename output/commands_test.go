@@ -128,7 +128,7 @@ func TestPick(t *testing.T) {
 	if err := print(&bytes.Buffer{}, verifyResult()); err == nil {
 		t.Error("an owners printer rendered a verify result")
 	}
-	if diff := cmp.Diff([]string{"text", "markdown", "json", "sarif", "github", "junit"}, Formats); diff != "" {
+	if diff := cmp.Diff([]string{"text", "markdown", "json", "sarif", "github", "junit"}, FormatsOf(KindReport)); diff != "" {
 		t.Errorf("report formats (-want +got):\n%s", diff)
 	}
 }

@@ -28,23 +28,6 @@ type Options struct {
 	Color bool
 }
 
-// Formats lists the format names Get accepts.
-var Formats = FormatsOf(KindReport)
-
-// Get returns the renderer of a report for a format name, from the one
-// registry (see Pick).
-func Get(format string, opts Options) (Renderer, error) {
-	p, err := Pick(KindReport, format, opts)
-	if err != nil {
-		return nil, err
-	}
-	return printerRenderer{p}, nil
-}
-
-type printerRenderer struct{ p Printer }
-
-func (r printerRenderer) Render(w io.Writer, rep *reviewer.Report) error { return r.p(w, rep) }
-
 // Totals are the counts a report's headline shows.
 type Totals struct {
 	Specs, Added, Widened, Narrowed, Removed, Failures, Warnings, Pending int

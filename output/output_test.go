@@ -295,14 +295,14 @@ func TestJSONHasSchemaVersion(t *testing.T) {
 	}
 }
 
-func TestGet(t *testing.T) {
-	for _, f := range Formats {
-		if _, err := Get(f, Options{}); err != nil {
-			t.Errorf("Get(%q): %v", f, err)
+func TestPickReport(t *testing.T) {
+	for _, f := range FormatsOf(KindReport) {
+		if _, err := Pick(KindReport, f, Options{}); err != nil {
+			t.Errorf("Pick(%q): %v", f, err)
 		}
 	}
-	if _, err := Get("yaml", Options{}); err == nil || !strings.Contains(err.Error(), "use one of") {
-		t.Errorf("Get(yaml) = %v, want an error listing the formats", err)
+	if _, err := Pick(KindReport, "yaml", Options{}); err == nil || !strings.Contains(err.Error(), "use one of") {
+		t.Errorf("Pick(yaml) = %v, want an error listing the formats", err)
 	}
 }
 

@@ -94,13 +94,13 @@ func hostileReport() *reviewer.Report {
 func renderAll(t *testing.T, r *reviewer.Report) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, f := range Formats {
-		rn, err := Get(f, Options{Version: "test"})
+	for _, f := range FormatsOf(KindReport) {
+		print, err := Pick(KindReport, f, Options{Version: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := rn.Render(&buf, r); err != nil {
+		if err := print(&buf, r); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		out[f] = buf.String()

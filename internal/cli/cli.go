@@ -256,16 +256,25 @@ func (p *program) run(ctx context.Context, args []string) error {
 }
 
 // suggest returns the command nearest to a mistyped name, or "" when none
-// is close: a prefix of a command, or at most two edits away.
+// is close.
 func suggest(name string) string {
 	var names []string
 	for _, c := range commands() {
-		if len(name) >= 2 && strings.HasPrefix(c.name, name) {
-			return c.name
-		}
 		names = append(names, c.name)
 	}
-	return spec.Nearest(name, names)
+	return nearest(name, names)
+}
+
+// nearest returns the one of names that got begins (at least two
+// characters of it), or else the one at most two edits away; "" when none
+// is close.
+func nearest(got string, names []string) string {
+	for _, n := range names {
+		if len(got) >= 2 && strings.HasPrefix(n, got) {
+			return n
+		}
+	}
+	return spec.Nearest(got, names)
 }
 
 func (p *program) usage(w io.Writer) {

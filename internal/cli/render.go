@@ -9,7 +9,6 @@ import (
 	"github.com/nhigate/nhigate/attest"
 	"github.com/nhigate/nhigate/internal/deploy"
 	"github.com/nhigate/nhigate/output"
-	"github.com/nhigate/nhigate/spec"
 )
 
 const renderExamples = `  # The deployer's step: verify each spec against its bundle, then render it
@@ -132,12 +131,7 @@ func runRender(_ context.Context, p *program, args []string) error {
 // didYouMean suggests the name got begins, or the nearest of names, or
 // lists them.
 func didYouMean(got string, names []string) string {
-	for _, n := range names {
-		if len(got) >= 2 && strings.HasPrefix(n, got) {
-			return fmt.Sprintf("did you mean %q?", n)
-		}
-	}
-	if s := spec.Nearest(got, names); s != "" {
+	if s := nearest(got, names); s != "" {
 		return fmt.Sprintf("did you mean %q?", s)
 	}
 	return "use one of " + strings.Join(names, ", ")
