@@ -186,10 +186,7 @@ func uncovered(platform string, in, by []diffing.Grant) (diffing.Grant, bool) {
 	return diffing.Grant{}, false
 }
 
-// SpecName is the name a rendered artifact carries for w: its metadata name.
-// Artifacts are named after the spec, so that a deployer can trace each one
-// back to the reviewed file.
-func SpecName(w *spec.Workflow) string { return w.Metadata.Name }
-
-// Join names an artifact of w.
-func Join(w *spec.Workflow, name string) string { return path.Join(SpecName(w), name) }
+// Join names an artifact of w: below a directory named after the spec's
+// metadata.name, so that a deployer can trace each artifact back to the
+// reviewed file.
+func Join(w *spec.Workflow, name string) string { return path.Join(w.Metadata.Name, name) }
