@@ -71,7 +71,7 @@ func Render(req RenderRequest) (*Rendered, error) {
 		}
 		var validUntil time.Time
 		if req.Trust != nil {
-			res, err := verify(path, content, req.Bundle(path), req.Trust, req.Verify)
+			res, _, err := verify(path, content, req.Bundle(path), req.Trust, req.Verify)
 			if err != nil {
 				out.Problems = append(out.Problems, fmt.Sprintf("%s: not verified, not rendered: %v", path, err))
 				continue
@@ -86,14 +86,6 @@ func Render(req RenderRequest) (*Rendered, error) {
 		}
 	}
 	return out, nil
-}
-
-func verify(path string, content []byte, bundlePath string, trust *attest.Trust, opts attest.Options) (*attest.Result, error) {
-	b, err := source.ReadBounded(bundlePath, attest.MaxBundleSize)
-	if err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
-	}
-	return attest.Verify(b, attest.Artifact{Path: path, Content: content}, trust, opts)
 }
 
 // renderFile renders every workflow of one spec file into out, or says why

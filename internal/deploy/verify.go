@@ -46,17 +46,9 @@ func verifyOne(specPath, bundlePath string, trust *attest.Trust, opts attest.Opt
 	if err != nil {
 		return fail("unreadable-spec", err)
 	}
-	b, err := source.ReadBounded(bundlePath, attest.MaxBundleSize)
+	res, reason, err := verify(specPath, content, bundlePath, trust, opts)
 	if err != nil {
-		return fail("unreadable-bundle", fmt.Errorf("bundle: %w", err))
-	}
-	res, err := attest.Verify(b, attest.Artifact{Path: specPath, Content: content}, trust, opts)
-	if err != nil {
-		var ve *attest.VerificationError
-		if errors.As(err, &ve) {
-			return fail(ve.Reason, err)
-		}
-		return fail("error", err)
+		return fail(reason, err)
 	}
 	r.Verified, r.Signer, r.Commit = true, res.Signer, res.Predicate.Commit
 	r.ExpiresAt, r.ValidUntil = &res.Predicate.ExpiresAt, &res.ValidUntil
@@ -69,4 +61,23 @@ func verifyOne(specPath, bundlePath string, trust *attest.Trust, opts attest.Opt
 		}
 	}
 	return r
+}
+
+// verify verifies content, read from path, against the bundle at
+// bundlePath; on failure it says why, as a reason code and an error. verify
+// and render share it, so that both refuse the same bundles.
+func verify(path string, content []byte, bundlePath string, trust *attest.Trust, opts attest.Options) (*attest.Result, attest.Reason, error) {
+	b, err := source.ReadBounded(bundlePath, attest.MaxBundleSize)
+	if err != nil {
+		return nil, "unreadable-bundle", fmt.Errorf("bundle: %w", err)
+	}
+	res, err := attest.Verify(b, attest.Artifact{Path: path, Content: content}, trust, opts)
+	if err != nil {
+		var ve *attest.VerificationError
+		if errors.As(err, &ve) {
+			return nil, ve.Reason, err
+		}
+		return nil, "error", err
+	}
+	return res, "", nil
 }
