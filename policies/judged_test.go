@@ -139,26 +139,30 @@ deny_lower contains sprintf("%s %s", [lower(a), v.why]) if {
 	v := lib.broad_action(lower(a))
 }`}
 	pure := newEngine(t, Options{pureRego: true, Extra: extra})
-	fast := newEngine(t, Options{Extra: extra})
-	if pure.verdicts != nil || fast.verdicts == nil {
-		t.Fatal("pureRego does not select the engine's judgement")
-	}
 	want, err := pure.Check(ctx, inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// In two Checks, so that the second adds verdicts to the first's.
-	got, err := fast.Check(ctx, inputs[:100])
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, err := fast.Check(ctx, inputs[100:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, more...)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("results differ (-Rego +with Go verdicts):\n%s", diff)
+	// With the built-in rules in Rego (the verdicts serve them) and in Go
+	// (the verdicts serve the repo rule).
+	for _, regoOnly := range []bool{true, false} {
+		fast := newEngine(t, Options{Extra: extra, regoOnly: regoOnly})
+		if pure.verdicts != nil || fast.verdicts == nil {
+			t.Fatal("pureRego does not select the engine's judgement")
+		}
+		// In two Checks, so that the second adds verdicts to the first's.
+		got, err := fast.Check(ctx, inputs[:100])
+		if err != nil {
+			t.Fatal(err)
+		}
+		more, err := fast.Check(ctx, inputs[100:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, more...)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("regoOnly %v: results differ (-Rego +with Go verdicts):\n%s", regoOnly, diff)
+		}
 	}
 	broad := map[string]int{}
 	for _, r := range want {
@@ -177,7 +181,7 @@ deny_lower contains sprintf("%s %s", [lower(a), v.why]) if {
 // judgements: a planted verdict that calls a narrow pattern broad shows.
 func TestVerdictsAreRead(t *testing.T) {
 	ctx := context.Background()
-	e := newEngine(t, Options{})
+	e := newEngine(t, Options{regoOnly: true})
 	doc := passingSpec(t)
 	in := []Input{{File: "pass.yaml", Docs: []any{doc}}}
 	results, err := e.Check(ctx, in)
