@@ -395,7 +395,7 @@ func (d *nativeDoc) waived() map[string]bool {
 			return
 		}
 		id, ok := m["rule"].(string)
-		if !ok || !catalogWaivable[id] || !nonEmpty(m["reason"]) {
+		if !ok || !catalogWaivable()[id] || !nonEmpty(m["reason"]) {
 			return
 		}
 		if !nonEmpty(m["approvedBy"]) || !nonEmpty(requester) || norm(m["approvedBy"].(string)) == norm(requester.(string)) {
@@ -415,17 +415,13 @@ func (d *nativeDoc) waived() map[string]bool {
 
 // catalogWaivable is lib.catalog[id].waivable for every rule id, read once
 // from the catalog.
-var catalogWaivable = func() map[string]bool {
+var catalogWaivable = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
-	rules, err := readCatalog()
-	if err != nil {
-		panic(err) // as Catalog: the catalog is compiled into the binary
-	}
-	for _, r := range rules {
+	for _, r := range Catalog() {
 		m[r.ID] = r.Waivable
 	}
 	return m
-}()
+})
 
 // result records a result at path (lib.result): the field is the path,
 // or its deepest existing parent.

@@ -549,7 +549,7 @@ func exceptions005(d *nativeDoc) {
 		}
 		path := []any{"spec", "exceptions", i, "rule"}
 		id, isString := m["rule"].(string)
-		waivable, known := catalogWaivable[id]
+		waivable, known := catalogWaivable()[id]
 		switch {
 		case !isString || !known:
 			d.result("NHI-EXC-005", path, fmt.Sprintf("the exception names rule %s, which is not a rule id: write a rule id from docs/POLICIES.md, e.g. rule: NHI-CRED-001", d.shown(path...)))
