@@ -252,11 +252,10 @@ func Decide(in Input) *Report {
 	}
 	if in.PolicyDigest != "" {
 		for _, w := range in.Specs {
-			if !slices.Contains(r.Judged, w.Source.File) {
-				r.Judged = append(r.Judged, w.Source.File)
-			}
+			r.Judged = append(r.Judged, w.Source.File)
 		}
 		slices.Sort(r.Judged)
+		r.Judged = slices.Compact(r.Judged)
 	}
 	if r.Invalid == nil {
 		r.Invalid = spec.Errors{}
