@@ -37,6 +37,10 @@ type Rule struct {
 	Waivable bool     `json:"waivable"`
 	Fix      string   `json:"fix"`
 	Controls Controls `json:"controls"`
+	// controls is the entry's "controls" as the Rego holds it, for the
+	// results of the Go translation (native.go): an empty list stays
+	// empty, where Controls, read through omitempty, would drop it.
+	controls any
 }
 
 // Name is the rule's name in its Rego package, e.g. deny_nhi_cred_001. A
@@ -90,6 +94,9 @@ func readCatalog() ([]Rule, error) {
 		d.DisallowUnknownFields()
 		if err := d.Decode(&rule); err != nil {
 			return nil, fmt.Errorf("decode catalog entry %s: %w", id, err)
+		}
+		if entry, ok := v.(map[string]any); ok {
+			rule.controls = entry["controls"]
 		}
 		if _, dup := byID[string(id)]; dup {
 			return nil, fmt.Errorf("parse catalog: %s is defined twice", id)

@@ -86,15 +86,7 @@ func newNative(namespaces []namespace, config map[string]any, waivable map[strin
 		return nil, err
 	}
 	for _, r := range rules {
-		controls, err := json.Marshal(r.Controls)
-		if err != nil {
-			return nil, err
-		}
-		var c any
-		if err := json.Unmarshal(controls, &c); err != nil {
-			return nil, err
-		}
-		t, err := newResult(r.Kind, r.Name(), map[string]any{"msg": r.ID, "rule": r.ID, "severity": r.Severity, "fix": r.Fix, "controls": c})
+		t, err := newResult(r.Kind, r.Name(), map[string]any{"msg": r.ID, "rule": r.ID, "severity": r.Severity, "fix": r.Fix, "controls": r.controls})
 		if err != nil {
 			return nil, fmt.Errorf("catalog entry %s: %w", r.ID, err)
 		}
@@ -131,7 +123,7 @@ func (n *native) check(doc map[string]any, now time.Time) (map[string][]Result, 
 			for _, h := range sortHits(d.hits) {
 				r := n.templates[h.id]
 				r.Namespace, r.Field, r.Message, r.Excepted = ns, h.field, h.id+" "+h.msg, excepted
-				r.Controls = Controls{OWASP: slices.Clone(r.Controls.OWASP), CSF: slices.Clone(r.Controls.CSF), MAESTRO: slices.Clone(r.Controls.MAESTRO), AIRMF: slices.Clone(r.Controls.AIRMF)}
+				r.Controls = r.Controls.clone()
 				results = append(results, r)
 			}
 		}
@@ -722,4 +714,10 @@ func (d *nativeDoc) judgeGrant(a, r string) catalog.Verdict {
 	v := d.n.catalog.JudgeGrant(d.platform, a, r)
 	d.n.verdicts.Store(k, v)
 	return v
+}
+
+// clone copies c's lists, keeping an empty list empty and a missing one
+// nil, as the Rego's results have them.
+func (c Controls) clone() Controls {
+	return Controls{OWASP: slices.Clone(c.OWASP), CSF: slices.Clone(c.CSF), MAESTRO: slices.Clone(c.MAESTRO), AIRMF: slices.Clone(c.AIRMF)}
 }
