@@ -101,6 +101,9 @@ func newNative(namespaces []namespace, config map[string]any, waivable map[strin
 // that the translation does not represent; then the caller evaluates the
 // document in Rego.
 func (n *native) check(doc map[string]any, now time.Time) (map[string][]Result, bool) {
+	if !plainJSON(doc, 0) {
+		return nil, false
+	}
 	d := &nativeDoc{n: n, doc: doc, now: now.UnixNano(), ok: true}
 	d.init()
 	out := map[string][]Result{}
@@ -463,26 +466,22 @@ const (
 	dayNS  = 24 * hourNS
 )
 
-// dayFloor is lib.fmt_day_floor(now + add), and dayCeil lib.fmt_day_ceil;
-// ok is false where the sum is too large for time.format.
-func dayFloor(now, add int64) (string, bool) {
-	ns, ok := addNS(now, add)
-	if !ok {
-		return "", false
-	}
-	return fmtTime(ns - ns%dayNS), true
-}
+// dayFloor is lib.fmt_day_floor(now + add), and dayCeil
+// lib.fmt_day_ceil(now + add); ok is false where time.format cannot write
+// the day. OPA's numbers do not overflow: the sum may pass the last int64
+// nanosecond and its day still be written, so the sum is a big.Int.
+func dayFloor(now, add int64) (string, bool) { return day(now, add, 0) }
 
-func dayCeil(now, add int64) (string, bool) {
-	ns, ok := addNS(now, add)
-	if !ok {
+func dayCeil(now, add int64) (string, bool) { return day(now, add, dayNS) }
+
+func day(now, add, plus int64) (string, bool) {
+	sum := new(big.Int).Add(big.NewInt(now), big.NewInt(add))
+	sum.Sub(sum, new(big.Int).Rem(sum, big.NewInt(dayNS)))
+	sum.Add(sum, big.NewInt(plus))
+	if !sum.IsInt64() {
 		return "", false
 	}
-	ns -= ns % dayNS
-	if ns, ok = addNS(ns, dayNS); !ok {
-		return "", false
-	}
-	return fmtTime(ns), true
+	return fmtTime(sum.Int64()), true
 }
 
 // fmtDuration is lib.fmt_duration.
@@ -532,16 +531,6 @@ func timeNS(v any) (int64, bool) {
 	return t.UnixNano(), true
 }
 
-// addNS adds nanoseconds, reporting false when the sum leaves int64 (OPA's
-// numbers do not overflow, but time.format rejects such a sum).
-func addNS(a, b int64) (int64, bool) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, false
-	}
-	return s, true
-}
-
 // sub is a - b, exactly.
 func sub(a, b int64) *big.Int {
 	return new(big.Int).Sub(big.NewInt(a), big.NewInt(b))
@@ -557,6 +546,42 @@ func nonEmpty(v any) bool {
 // norm is lib.norm.
 func norm(s string) string {
 	return strings.ToLower(strings.TrimLeft(strings.TrimSpace(s), "@"))
+}
+
+// plainJSON reports whether v holds only the values the translation reads
+// as the Rego does: mappings with string keys, []any, strings, booleans,
+// null and finite numbers of the types isNumber knows. A document with any
+// other value (a []string, a uint8, NaN, a channel) goes to the Rego,
+// which converts what it can and fails on the rest. Depth is bounded by
+// the loader's limits; the bound here only keeps a cyclic value from
+// looping.
+func plainJSON(v any, depth int) bool {
+	if depth > 1000 {
+		return false
+	}
+	switch v := v.(type) {
+	case nil, string, bool, json.Number, int, int64, int32, uint, uint64, uint32:
+		return true
+	case float64:
+		return !math.IsNaN(v) && !math.IsInf(v, 0)
+	case float32:
+		return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0)
+	case map[string]any:
+		for _, x := range v {
+			if !plainJSON(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, x := range v {
+			if !plainJSON(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // isNumber is is_number.

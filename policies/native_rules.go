@@ -238,11 +238,13 @@ func provenance003(d *nativeDoc) {
 // secretKinds are secrets.secret_kinds, in the Rego's order; markers
 // holds, for each, literals one of which every match contains
 // (secrets.markers), so that most strings need no regex.
-var secretKinds = []struct {
+type secretKind struct {
 	kind    string
 	re      *regexp.Regexp
 	markers []string
-}{
+}
+
+var secretKinds = []secretKind{
 	{"an AWS access key id", regexp.MustCompile(`(^|[^A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}([^A-Z0-9]|$)`), []string{"AKIA", "ASIA", "ABIA", "ACCA"}},
 	{"a private key", regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`), []string{"PRIVATE KEY"}},
 	{"a GitHub token", regexp.MustCompile(`(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})`), []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
@@ -254,23 +256,39 @@ var secretKinds = []struct {
 }
 
 func secrets001(d *nativeDoc) {
-	// path is the stack of keys down to v (walk's path).
+	// path is the stack of keys down to v (walk's path). A mapping key
+	// that looks like a secret is reported at its mapping, and nothing
+	// below it is: its path would repeat the key (secret_in_path).
 	var path []any
 	var walk func(v any)
 	walk = func(v any) {
 		switch v := v.(type) {
 		case string:
 			for _, k := range secretKinds {
-				if containsAny(v, k.markers) && k.re.MatchString(v) {
+				if k.matches(v) {
 					f := fmtPath(path)
 					d.resultAt("NHI-SEC-001", f, fmt.Sprintf("%s holds what looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", f, k.kind))
 				}
 			}
 		case map[string]any:
-			for k, x := range v {
-				path = append(path, k)
-				walk(x)
-				path = path[:len(path)-1]
+			for key, x := range v {
+				secret := false
+				for _, k := range secretKinds {
+					if k.matches(key) {
+						secret = true
+						f := fmtPath(path)
+						place := f
+						if place == "" {
+							place = "the document"
+						}
+						d.resultAt("NHI-SEC-001", f, fmt.Sprintf("%s has a key that looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", place, k.kind))
+					}
+				}
+				if !secret {
+					path = append(path, key)
+					walk(x)
+					path = path[:len(path)-1]
+				}
 			}
 		case []any:
 			for i, x := range v {
@@ -281,6 +299,11 @@ func secrets001(d *nativeDoc) {
 		}
 	}
 	walk(d.doc)
+}
+
+// matches reports whether s holds this kind of secret.
+func (k secretKind) matches(s string) bool {
+	return containsAny(s, k.markers) && k.re.MatchString(s)
 }
 
 func containsAny(s string, subs []string) bool {

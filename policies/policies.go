@@ -442,7 +442,7 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 	// The Go translation of the built-in rules holds only for a
 	// configuration the policies find valid: NHI-CFG-001 is silent.
 	native := e.native
-	if native != nil && !e.onceSilent(once) {
+	if native != nil && len(jobs) > 0 && !e.onceSilent(once) {
 		native = nil
 	}
 	if e.verdicts != nil {
@@ -476,7 +476,7 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 				}
 				j := jobs[i]
 				in := inputs[j.in]
-				res, err := e.checkDoc(ctx, native, in.File, j.doc, in.Docs[j.doc], once, now)
+				res, err := e.checkDocSafe(ctx, native, in.File, j.doc, in.Docs[j.doc], once, now)
 				if err != nil {
 					cancel(err)
 					return
@@ -525,6 +525,18 @@ func (e *Engine) onceSilent(once []*ast.Term) bool {
 		}
 	}
 	return true
+}
+
+// checkDocSafe is checkDoc, with a panic in the evaluation (OPA's number
+// comparison panics on a NaN a library caller passed) returned as an
+// error, so that it fails the Check instead of the process.
+func (e *Engine) checkDocSafe(ctx context.Context, native *native, file string, doc int, v any, once []*ast.Term, now time.Time) (res []Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("%s: document %d: evaluation failed: %v", file, doc, r)
+		}
+	}()
+	return e.checkDoc(ctx, native, file, doc, v, once, now)
 }
 
 // checkDoc evaluates one document; once holds the results of the

@@ -39,8 +39,34 @@ deny_nhi_sec_001 contains lib.result_at("NHI-SEC-001", f, msg) if {
 	suspicious
 	walk(input, [path, value])
 	is_string(value)
+	not secret_in_path(path)
 	some kind, pattern in secret_kinds
 	regex.match(pattern, value)
 	f := lib.fmt_path(path)
 	msg := sprintf("%s holds what looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", [f, kind])
+}
+
+# A secret written as a mapping key is reported at the mapping that holds
+# it. The key is never written out: not in the field, not in the message,
+# and not in the path of a value below it, which the rule above leaves to
+# this one.
+deny_nhi_sec_001 contains lib.result_at("NHI-SEC-001", f, msg) if {
+	suspicious
+	walk(input, [path, value])
+	is_object(value)
+	not secret_in_path(path)
+	some key, _ in value
+	some kind, pattern in secret_kinds
+	regex.match(pattern, key)
+	f := lib.fmt_path(path)
+	msg := sprintf("%s has a key that looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", [place(f), kind])
+}
+
+place(f) := f if f != "" else := "the document"
+
+secret_in_path(path) if {
+	some k in path
+	is_string(k)
+	some pattern in secret_kinds
+	regex.match(pattern, k)
 }

@@ -50,3 +50,14 @@ test_nhi_sec_001_fail_between_escaped_characters if {
 	r := t.only(t.results("secrets", "deny_nhi_sec_001", doc))
 	r.msg == "NHI-SEC-001 spec.entitlements[0].conditions.a\"b[0].c\nd holds what looks like a GitHub token: remove it from the spec, revoke it, and refer to secrets by name only"
 }
+
+# A secret written as a key is reported at the mapping that holds it, and
+# neither the field nor the message repeats it, nor the path of a secret
+# value below it.
+test_nhi_sec_001_fail_key if {
+	key := concat("", ["AK", "IAIOSFODNN7EXAMPLE"])
+	doc := t.set("/spec/entitlements/0/conditions", {key: {"token": concat("", ["gh", "p_", x36])}})
+	r := t.only(t.results("secrets", "deny_nhi_sec_001", doc))
+	r.msg == "NHI-SEC-001 spec.entitlements[0].conditions has a key that looks like an AWS access key id: remove it from the spec, revoke it, and refer to secrets by name only"
+	r.field == "spec.entitlements[0].conditions"
+}
