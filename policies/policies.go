@@ -451,10 +451,9 @@ func (e *Engine) Check(ctx context.Context, inputs []Input) ([]Result, error) {
 		if native != nil && e.userDoc.size == 0 {
 			needed = nil
 			for _, in := range inputs {
-				if !slices.ContainsFunc(in.Docs, shaped) {
-					continue
+				if docs := slices.DeleteFunc(slices.Clone(in.Docs), shaped); len(docs) > 0 {
+					needed = append(needed, Input{File: in.File, Docs: docs})
 				}
-				needed = append(needed, Input{File: in.File, Docs: slices.DeleteFunc(slices.Clone(in.Docs), shaped)})
 			}
 		}
 		if err := e.verdicts.add(ctx, needed); err != nil {
