@@ -195,8 +195,9 @@ var limitPool = []string{
 func limit(rng *rand.Rand) string { return pick(rng, limitPool...) }
 
 // randomConfig derives the n-th configuration from the default one. One in
-// three is invalid, broken by two of configBreakers. It reports whether the configuration is valid, that is, whether
-// NHI-CFG-001 must stay silent; TestNativeAgreesWithRego checks that claim.
+// three is invalid, broken by two of configBreakers. It reports whether
+// the configuration is valid, that is, whether NHI-CFG-001 must stay
+// silent; TestNativeAgreesWithRego checks that claim.
 func randomConfig(rng *rand.Rand, n int) (map[string]any, bool) {
 	cfg := config.Default().Data()
 	envs := cfg["environments"].(map[string]any)
@@ -277,8 +278,8 @@ func randomConfig(rng *rand.Rand, n int) (map[string]any, bool) {
 	if n%3 != 1 {
 		return cfg, true
 	}
-	// The k-th invalid configuration: every breaker comes in turn, with
-	// another, in 13 invalid configurations or fewer.
+	// The k-th invalid configuration takes breakers k and k+6: ten invalid
+	// configurations use all twelve.
 	k := n / 3
 	configBreakers[k%len(configBreakers)](rng, cfg)
 	configBreakers[(k+6)%len(configBreakers)](rng, cfg)
