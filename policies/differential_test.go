@@ -1295,6 +1295,9 @@ func TestNativeAgreesWithRego(t *testing.T) {
 	validSeen, batchesSeen := 0, 0
 	for c := range configs {
 		cfg, valid := randomConfig(rng, c)
+		if hasAbsent(cfg) {
+			t.Fatalf("config %d: a breaker left absent in a value: %#v", c, cfg)
+		}
 		now := randomNow(rng)
 		var extra map[string]string
 		switch c % 6 {
