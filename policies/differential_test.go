@@ -100,7 +100,7 @@ func copyInputs(inputs []Input) []Input {
 // number writes n as each JSON-compatible number type that Input and
 // Options.Data allow: the strict loader gives float64, config.Data int,
 // and a JSON decoder json.Number.
-func number(rng *rand.Rand, n float64) any {
+func randNumber(rng *rand.Rand, n float64) any {
 	switch rng.IntN(4) {
 	case 0:
 		return json.Number(fmt.Sprint(n))
@@ -192,7 +192,7 @@ var limitPool = []string{
 	"1h0m0.5s", "100us", "1µs", "7ns", "0.1ns", "3000000h", "2562047h",
 }
 
-func limit(rng *rand.Rand) string { return pick(rng, limitPool...) }
+func randLimit(rng *rand.Rand) string { return pick(rng, limitPool...) }
 
 // randomConfig derives the n-th configuration from the default one. One in
 // three is invalid, broken by two of configBreakers. It reports whether
@@ -204,22 +204,22 @@ func randomConfig(rng *rand.Rand, n int) (map[string]any, bool) {
 	for _, name := range slices.Sorted(maps.Keys(envs)) {
 		e := envs[name].(map[string]any)
 		if chance(rng, 3) {
-			e["maxTTL"] = limit(rng)
+			e["maxTTL"] = randLimit(rng)
 		}
 		if chance(rng, 3) {
-			e["maxGrant"] = limit(rng)
+			e["maxGrant"] = randLimit(rng)
 		}
 	}
 	// Production by another name, and names that sort before the
 	// defaults in the list of NHI-ENV-001.
 	if chance(rng, 2) {
-		envs[pick(rng, prodAliases...)] = map[string]any{"maxTTL": limit(rng), "maxGrant": limit(rng), "production": true}
+		envs[pick(rng, prodAliases...)] = map[string]any{"maxTTL": randLimit(rng), "maxGrant": randLimit(rng), "production": true}
 	}
 	if chance(rng, 3) {
-		envs["sandbox"] = map[string]any{"maxTTL": limit(rng), "maxGrant": limit(rng)}
+		envs["sandbox"] = map[string]any{"maxTTL": randLimit(rng), "maxGrant": randLimit(rng)}
 	}
 	if chance(rng, 6) {
-		envs["Staging"] = map[string]any{"maxTTL": limit(rng), "maxGrant": limit(rng)}
+		envs["Staging"] = map[string]any{"maxTTL": randLimit(rng), "maxGrant": randLimit(rng)}
 	}
 	// staging unconfigured: a spec in staging gets the strictest limits.
 	if chance(rng, 8) {
@@ -235,10 +235,10 @@ func randomConfig(rng *rand.Rand, n int) (map[string]any, bool) {
 	}
 	d := cfg["delegated"].(map[string]any)
 	if chance(rng, 2) {
-		d["maxTTL"] = limit(rng)
+		d["maxTTL"] = randLimit(rng)
 	}
 	if chance(rng, 2) {
-		d["maxGrant"] = limit(rng)
+		d["maxGrant"] = randLimit(rng)
 	}
 	// Limits that pass NHI-CFG-001 and are no duration to lib.
 	for _, lim := range []map[string]any{d, envs["production"].(map[string]any)} {
@@ -254,7 +254,7 @@ func randomConfig(rng *rand.Rand, n int) (map[string]any, bool) {
 	for _, name := range slices.Sorted(maps.Keys(tiers)) {
 		tier := tiers[name].(map[string]any)
 		tier["approvers"] = slices.Clone(pick(rng, approvers...))
-		tier["minApprovals"] = number(rng, float64(rng.IntN(4)))
+		tier["minApprovals"] = randNumber(rng, float64(rng.IntN(4)))
 		tier["ownerMayApprove"] = chance(rng, 2)
 	}
 	if chance(rng, 4) {
@@ -268,7 +268,7 @@ func randomConfig(rng *rand.Rand, n int) (map[string]any, bool) {
 		}
 	}
 	cfg["highRiskPlatforms"] = platforms
-	cfg["maxExceptionDays"] = number(rng, float64(1+rng.IntN(400)))
+	cfg["maxExceptionDays"] = randNumber(rng, float64(1+rng.IntN(400)))
 	if chance(rng, 12) {
 		// Far beyond the range of int64 nanoseconds: lib.fmt_day_floor of
 		// the latest expiry cannot be formatted.
@@ -582,6 +582,9 @@ func (g *docGen) workflow() any {
 	}
 	if chance(g.rng, 2) {
 		g.plantSecret(doc)
+	}
+	if chance(g.rng, 2) {
+		g.plantSecret(doc) // a second, maybe of another kind or place
 	}
 	if chance(g.rng, 6) {
 		return g.misshape(doc)
@@ -900,7 +903,7 @@ func (g *docGen) plantSecret(doc map[string]any) {
 	}
 	meta, _ := doc["metadata"].(map[string]any)
 	s := doc["spec"].(map[string]any)
-	switch g.rng.IntN(8) {
+	switch g.rng.IntN(11) {
 	case 0:
 		if meta != nil {
 			if p, ok := meta["provenance"].(map[string]any); ok {
@@ -937,6 +940,15 @@ func (g *docGen) plantSecret(doc map[string]any) {
 		}
 	case 7:
 		s["notes"] = []any{[]any{map[string]any{"k": value, "other": pick(g.rng, secretNearMisses...)}}}
+	// A secret as a key is reported at its mapping, and nothing below it
+	// (whose path would repeat the key).
+	case 8:
+		e := s["entitlements"].([]any)[0].(map[string]any)
+		e["conditions"] = map[string]any{value: map[string]any{"inner": value}, "plain": "x"}
+	case 9:
+		s["notes"] = []any{map[string]any{value: []any{value}}, map[string]any{"k": value}}
+	case 10:
+		doc[value] = "at the top"
 	}
 }
 
@@ -1119,6 +1131,7 @@ var templates = func() []template {
 	}
 	for _, kind := range slices.Sorted(maps.Keys(secretSamples)) {
 		ts = append(ts, tmpl("NHI-SEC-001", `.* holds what looks like `+regexp.QuoteMeta(kind)+`: `))
+		ts = append(ts, tmpl("NHI-SEC-001", `.* has a key that looks like `+regexp.QuoteMeta(kind)+`: `))
 	}
 	return ts
 }()
@@ -1311,6 +1324,11 @@ func TestNativeAgreesWithRego(t *testing.T) {
 		// The fast engine takes its shortcuts, unless a policy uses with.
 		if pure.verdicts != nil || (fast.verdicts != nil) == (c%6 == 5) {
 			t.Fatalf("config %d: the engines do not take the paths under test", c)
+		}
+		// Under a valid configuration without `with`, the built-in rules
+		// run in Go (native.go): that is what this test holds to the Rego.
+		if pure.native != nil || (valid && c%6 != 5 && fast.native == nil) || (c%6 == 5 && fast.native != nil) {
+			t.Fatalf("config %d: the Go translation is not where it should be (native %v, valid %v): %v", c, fast.native != nil, valid, cfg)
 		}
 		g := newDocGen(rng, cfg, now, pools)
 		batches := 8

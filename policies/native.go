@@ -191,7 +191,7 @@ type nativeConfig struct {
 	highRisk  map[string]bool
 	// maxExceptionDays as the messages write it (%v), and as nanoseconds.
 	maxDaysText string
-	maxDaysNS   int64
+	maxDaysNS   *big.Int
 	// envNames is environment.configured: the names, sorted, joined.
 	envNames string
 }
@@ -280,11 +280,12 @@ func newNativeConfig(config map[string]any) (*nativeConfig, bool) {
 	if !ok {
 		return nil, false
 	}
-	d, err := strconv.ParseInt(string(days), 10, 64)
-	if err != nil || d < 1 || d > math.MaxInt64/int64(24*time.Hour) {
+	f, ok := new(big.Float).SetString(string(days))
+	if !ok || !f.IsInt() || f.Sign() < 1 {
 		return nil, false
 	}
-	nc.maxDaysText, nc.maxDaysNS = sprintfNumber(ast.Number(days)), d*int64(24*time.Hour)
+	d, _ := f.Int(nil)
+	nc.maxDaysText, nc.maxDaysNS = sprintfNumber(ast.Number(days)), d.Mul(d, big.NewInt(dayNS))
 	return nc, true
 }
 
@@ -397,7 +398,7 @@ func (d *nativeDoc) waived() map[string]bool {
 			return
 		}
 		expires, ok := timeNS(m["expiresAt"])
-		if !ok || !lessEq(sub(expires, d.now), d.n.config.maxDaysNS) || expires <= d.now {
+		if !ok || sub(expires, d.now).Cmp(d.n.config.maxDaysNS) > 0 || expires <= d.now {
 			return
 		}
 		if d.waivedSet == nil {
@@ -470,12 +471,12 @@ const (
 // lib.fmt_day_ceil(now + add); ok is false where time.format cannot write
 // the day. OPA's numbers do not overflow: the sum may pass the last int64
 // nanosecond and its day still be written, so the sum is a big.Int.
-func dayFloor(now, add int64) (string, bool) { return day(now, add, 0) }
+func dayFloor(now int64, add *big.Int) (string, bool) { return day(now, add, 0) }
 
-func dayCeil(now, add int64) (string, bool) { return day(now, add, dayNS) }
+func dayCeil(now int64, add *big.Int) (string, bool) { return day(now, add, dayNS) }
 
-func day(now, add, plus int64) (string, bool) {
-	sum := new(big.Int).Add(big.NewInt(now), big.NewInt(add))
+func day(now int64, add *big.Int, plus int64) (string, bool) {
+	sum := new(big.Int).Add(big.NewInt(now), add)
 	sum.Sub(sum, new(big.Int).Rem(sum, big.NewInt(dayNS)))
 	sum.Add(sum, big.NewInt(plus))
 	if !sum.IsInt64() {

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"regexp"
 	"strings"
 
@@ -106,7 +107,7 @@ func (d *nativeDoc) expires() (int64, bool) {
 }
 
 // expiryExample is expiry.example; ok is false where it is undefined.
-func (d *nativeDoc) expiryExample() (string, bool) { return dayCeil(d.now, 24*hourNS) }
+func (d *nativeDoc) expiryExample() (string, bool) { return dayCeil(d.now, big.NewInt(24*hourNS)) }
 
 func expiry001(d *nativeDoc) {
 	if _, ok := d.expires(); ok {
@@ -141,7 +142,7 @@ func expiry003(d *nativeDoc) {
 	if lessEq(sub(expires, d.now), lim.ns) {
 		return
 	}
-	if latest, ok := dayFloor(d.now, lim.ns); ok {
+	if latest, ok := dayFloor(d.now, big.NewInt(lim.ns)); ok {
 		at, _ := get(d.doc, "spec", "expiresAt")
 		d.result("NHI-EXP-003", []any{"spec", "expiresAt"}, fmt.Sprintf("spec.expiresAt %s is more than the maxGrant of %s (%s) from now: write %s or earlier, and renew with a new pull request", at, d.envName, fmtDuration(lim.ns), latest))
 	}
@@ -344,7 +345,7 @@ func delegation002(d *nativeDoc) {
 	if expires, ok := d.expires(); ok && lessEq(sub(expires, d.now), lim.ns) {
 		return
 	}
-	if latest, ok := dayFloor(d.now, lim.ns); ok {
+	if latest, ok := dayFloor(d.now, big.NewInt(lim.ns)); ok {
 		d.result("NHI-DEL-002", []any{"spec", "expiresAt"}, fmt.Sprintf("identity.consumer %s is delegated automation, so spec.expiresAt (%s) must be at most delegated.maxGrant %s from now: write %s or earlier", d.consumerName(), d.shown("spec", "expiresAt"), fmtDuration(lim.ns), latest))
 	}
 }
@@ -548,12 +549,12 @@ func exceptions004(d *nativeDoc) {
 		path := []any{"spec", "exceptions", i, "expiresAt"}
 		t, ok := timeNS(e["expiresAt"])
 		if !ok {
-			if example, ok := dayCeil(d.now, 30*dayNS); ok {
+			if example, ok := dayCeil(d.now, big.NewInt(30*dayNS)); ok {
 				d.result("NHI-EXC-004", path, fmt.Sprintf("the exception for %s has expiresAt %s: write an RFC3339 time at most %s days away, e.g. %s", ruleText(e), d.shown(path...), c.maxDaysText, example))
 			}
 			return
 		}
-		if t <= d.now || lessEq(sub(t, d.now), c.maxDaysNS) {
+		if t <= d.now || sub(t, d.now).Cmp(c.maxDaysNS) <= 0 {
 			return
 		}
 		if latest, ok := dayFloor(d.now, c.maxDaysNS); ok {
