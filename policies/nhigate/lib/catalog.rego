@@ -62,7 +62,7 @@ catalog["NHI-OWN-002"] := {
 	"kind": "deny",
 	"title": "The requesting human is named",
 	"severity": "high",
-	"waivable": true,
+	"waivable": false,
 	"fix": "Set metadata.requester to the GitHub login of the human who asked, e.g. alice.",
 	"controls": {
 		"owasp_nhi": ["NHI1"],
