@@ -62,6 +62,9 @@ type Request struct {
 	// Engine, when set, is the compiled policies of Config and Policies,
 	// for a caller that runs several requests.
 	Engine *policies.Engine
+	// Cache is where the digests of unchanged files are kept between
+	// reviews of a repository; the zero value reads every file.
+	Cache source.ScanCache
 }
 
 // RevisionError is a revision that cannot be opened: a usage error.
@@ -142,7 +145,7 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// the pull request that fixes it, so only head errors count. Access is
 	// compared per principal, so the specs of unchanged files that share a
 	// principal with a changed one are read too.
-	specs, err := source.LoadReview(ctx, from, head, changed, cfg)
+	specs, err := source.LoadReview(ctx, from, head, changed, cfg, req.Cache)
 	if err != nil {
 		return nil, err
 	}

@@ -69,9 +69,13 @@ type Review struct {
 	// on both sides, so each is one workflow, on both. The diff compares
 	// access per principal across all of them.
 	Context []*spec.Workflow
-	// Scanned counts the unchanged files that may hold specs, which were
-	// read; Parsed those of them that mentioned a wanted name.
+	// Scanned counts the unchanged files that may hold specs; Parsed
+	// those of them that mention a wanted name, which were read and
+	// parsed. Both are the same whether or not a scan cache answered.
 	Scanned, Parsed int
+	// Cached counts the files of Scanned that the scan cache said
+	// mention no wanted name, which were not read. The others were read.
+	Cached int
 }
 
 // LoadReview reads the specs of the changed paths at base and head, and
@@ -84,7 +88,13 @@ type Review struct {
 // A metadata.name of a changed head spec that an unchanged file also uses
 // is an error of the head spec, naming both files. Unchanged files were
 // judged when they merged: their own errors are not this review's.
-func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *config.Config) (*Review, error) {
+//
+// With a cache (see ScanCache), only the unchanged files whose digest may
+// mention a wanted name are read, and the review is the same.
+func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *config.Config, cache ScanCache) (*Review, error) {
+	// The cache file is read while the changed files are.
+	opened := make(chan *scanCache, 1)
+	go func() { opened <- openScanCache(cache, head) }()
 	r := &Review{}
 	var err error
 	if r.Base, err = LoadSpecs(base, changed, cfg); err != nil {
@@ -117,24 +127,25 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		isChanged[p] = true
 	}
 	var paths []string
-	modes := map[string]spec.Mode{}
 	for p, e := range all {
 		if e.kind != kindRegular || isChanged[p] {
 			continue
 		}
-		if ok, mode := cfg.CandidatePath(p); ok {
+		if ok, _ := cfg.CandidatePath(p); ok {
 			paths = append(paths, p)
-			modes[p] = mode
 		}
 	}
-	slices.Sort(paths)
 	r.Scanned = len(paths)
 	lim := cfg.SpecLimits()
-	found, err := scanFiles(ctx, head, all, paths, lim.MaxFileSize, want)
+	c := <-opened
+	found, skipped, err := scanFiles(ctx, head, all, paths, lim.MaxFileSize, want, c)
 	if err != nil {
 		return nil, err
 	}
-	r.Parsed = len(found)
+	if c != nil {
+		c.save(all)
+	}
+	r.Parsed, r.Cached = len(found), skipped
 
 	// Parse on every core; the order of the results is the order of found.
 	parsed := make([][]*spec.Workflow, len(found))
@@ -145,10 +156,11 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		wg.Go(func() {
 			for i := range next {
 				f := found[i]
-				if modes[f.path] == spec.Discover && !spec.Marker(f.data) {
+				_, mode := cfg.CandidatePath(f.path)
+				if mode == spec.Discover && !spec.Marker(f.data) {
 					continue
 				}
-				ws, err := spec.Parse(f.path, f.data, modes[f.path], lim)
+				ws, err := spec.Parse(f.path, f.data, mode, lim)
 				parsed[i] = ws
 				if err != nil && !errors.As(err, &failed[i]) {
 					failed[i] = spec.Errors{{File: f.path, Msg: err.Error()}}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -56,21 +58,8 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 	}
 	var buf [maxNameLen]byte
 	for i := 0; i < len(data); {
-		if nameClass[data[i]] == 0 {
-			i++
-			continue
-		}
-		// A name starts with a letter or a digit: skip the separators
-		// that may come before it.
-		for i < len(data) && nameClass[data[i]] == classSep {
-			i++
-		}
-		j := i
-		for j < len(data) && nameClass[data[j]] != 0 {
-			j++
-		}
-		run := data[i:j]
-		i = j
+		var run []byte
+		run, i = nextRun(data, i)
 		if len(run) == 0 || len(run) > maxNameLen || !lengths[len(run)] {
 			continue
 		}
@@ -78,6 +67,153 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 			buf[k] = lower[c]
 		}
 		if want[string(buf[:len(run)])] {
+			return true
+		}
+	}
+	return false
+}
+
+// nextRun returns the run of name bytes that mentions compares at or after
+// data[i], and where to look for the next. The run may be empty, or
+// longer than any name.
+func nextRun(data []byte, i int) ([]byte, int) {
+	for i < len(data) && nameClass[data[i]] == 0 {
+		i++
+	}
+	// A name starts with a letter or a digit: skip the separators that
+	// may come before it.
+	for i < len(data) && nameClass[data[i]] == classSep {
+		i++
+	}
+	j := i
+	for j < len(data) && nameClass[data[j]] != 0 {
+		j++
+	}
+	return data[i:j], j
+}
+
+// A digest is what a scan keeps of a file so as not to read it again (see
+// scanCache): the hashes of the runs that mentions would compare with a
+// name, or that the file must be read whatever the names. It is computed
+// by the same tokenisation as mentions, so that it never says no where
+// mentions says yes: a name equal to a folded run has that run's hash. It
+// may say yes wrongly, when two strings share a hash, which costs a read.
+type digest struct {
+	kind digestKind
+	// runs are the distinct foldHash values of the runs of 1 to
+	// maxNameLen bytes, as little-endian uint32s, sorted; only for
+	// digestRuns.
+	runs []byte
+}
+
+type digestKind uint8
+
+const (
+	digestRuns    digestKind = iota // runs lists every run
+	digestEscape                    // a backslash: mentions always says yes
+	digestTooMany                   // more than maxDigestRuns distinct runs: read it
+)
+
+// maxDigestRuns bounds a digest: 16 KiB. A spec of a few dozen lines
+// has about 60 distinct runs.
+const maxDigestRuns = 4096
+
+// digestOf digests data.
+func digestOf(data []byte) digest {
+	if bytes.IndexByte(data, '\\') >= 0 {
+		return digest{kind: digestEscape}
+	}
+	var buf [maxNameLen]byte
+	hs := make([]uint32, 0, 128)
+	for i := 0; i < len(data); {
+		var run []byte
+		run, i = nextRun(data, i)
+		if len(run) == 0 || len(run) > maxNameLen {
+			continue
+		}
+		for k, c := range run {
+			buf[k] = lower[c]
+		}
+		hs = append(hs, foldHash(buf[:len(run)]))
+		if len(hs) > 4*maxDigestRuns {
+			// Compact now and then, so that a file of one repeated word
+			// stays a short digest.
+			slices.Sort(hs)
+			hs = slices.Compact(hs)
+			if len(hs) > maxDigestRuns {
+				return digest{kind: digestTooMany}
+			}
+		}
+	}
+	slices.Sort(hs)
+	hs = slices.Compact(hs)
+	if len(hs) > maxDigestRuns {
+		return digest{kind: digestTooMany}
+	}
+	runs := make([]byte, 4*len(hs))
+	for k, h := range hs {
+		binary.LittleEndian.PutUint32(runs[4*k:], h)
+	}
+	return digest{kind: digestRuns, runs: runs}
+}
+
+// foldHash hashes a folded run, or a name: a 64-bit multiply-rotate hash
+// over 8 bytes at a time, folded to 32 bits. It is part of the cache
+// format: changing it changes scanCacheVersion.
+func foldHash(b []byte) uint32 {
+	const k1, k2, k3 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9
+	h := uint64(len(b)) * k1
+	for len(b) >= 8 {
+		h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(b))*k2, 31) * k1
+		b = b[8:]
+	}
+	var tail uint64
+	for k, c := range b {
+		tail |= uint64(c) << (8 * k)
+	}
+	h = bits.RotateLeft64((h^tail)*k2, 31) * k1
+	h ^= h >> 33
+	h *= k3
+	h ^= h >> 29
+	return uint32(h)
+}
+
+// query is a set of names ready to test digests against: the hashes of
+// the names, and a bitmap of their low 16 bits, which turns down most
+// runs with one load.
+type query struct {
+	bits   [1 << 16 / 64]uint64
+	hashes []uint32 // sorted
+}
+
+func newQuery(want names) *query {
+	q := &query{}
+	var b [maxNameLen]byte
+	for k := range want {
+		if len(k) == 0 || len(k) > maxNameLen {
+			// No run mentions compares is as long: it never matches.
+			continue
+		}
+		h := foldHash(b[:copy(b[:], k)])
+		q.bits[h&0xffff>>6] |= 1 << (h & 63)
+		q.hashes = append(q.hashes, h)
+	}
+	slices.Sort(q.hashes)
+	return q
+}
+
+// mayMention reports whether a file of digest d may mention a name of q:
+// false only where mentions is false.
+func (q *query) mayMention(d digest) bool {
+	if d.kind != digestRuns {
+		return true
+	}
+	for k := 0; k+4 <= len(d.runs); k += 4 {
+		h := binary.LittleEndian.Uint32(d.runs[k:])
+		if q.bits[h&0xffff>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		if _, ok := slices.BinarySearch(q.hashes, h); ok {
 			return true
 		}
 	}
@@ -130,16 +266,18 @@ type scanned struct {
 }
 
 // scanFiles reads the regular files at paths in t, whose entries are all,
-// and keeps those that mention a name. Files over limit bytes are skipped:
-// they cannot be specs.
-func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
+// and keeps those that mention a name, in the order of their paths. Files over limit bytes are skipped:
+// they cannot be specs. With a cache (of a git tree), it reads only the
+// blobs whose digest may mention a name, and digests those it did not
+// know; skipped counts the files the cache answered without a read.
+func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string, limit int64, want names, c *scanCache) (found []scanned, skipped int, err error) {
 	if g, ok := t.(*gitTree); ok {
-		return g.scanBlobs(ctx, all, paths, limit, want)
+		return g.scanBlobs(ctx, all, paths, limit, want, c)
 	}
 	var out []scanned
-	for _, p := range paths {
+	for _, p := range slices.Sorted(slices.Values(paths)) {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		data, err := t.ReadFile(p, limit)
 		var tooLarge *TooLargeError
@@ -148,29 +286,47 @@ func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string
 		case errors.As(err, &tooLarge), errors.As(err, &symlink):
 			continue
 		case err != nil:
-			return nil, err
+			return nil, 0, err
 		}
 		if mentions(data, want) {
 			out = append(out, scanned{p, data})
 		}
 	}
-	return out, nil
+	return out, 0, nil
 }
 
 // scanBlobs reads the blobs of paths on every core, straight from the pack
 // files, in pack order so that each delta base is decoded once. A blob the
 // packs cannot read is read through go-git.
-func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
+func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []string, limit int64, want names, c *scanCache) ([]scanned, int, error) {
 	type item struct {
-		path string
-		hash plumbing.Hash
-		off  int64
+		path  string
+		hash  plumbing.Hash
+		off   int64
+		known bool // the cache has its digest
+	}
+	var q *query
+	if c != nil {
+		q = newQuery(want)
 	}
 	var items []item
+	skipped := 0
 	for _, p := range paths {
-		if e, ok := all[p]; ok && e.kind == kindRegular {
-			items = append(items, item{path: p, hash: e.hash})
+		e, ok := all[p]
+		if !ok || e.kind != kindRegular {
+			continue
 		}
+		it := item{path: p, hash: e.hash}
+		if c != nil {
+			if d, ok := c.lookup(e.hash); ok {
+				if !q.mayMention(d) {
+					skipped++
+					continue
+				}
+				it.known = true
+			}
+		}
+		items = append(items, it)
 	}
 	packs := t.objs.pack()
 	if packs != nil && len(items) >= 256 {
@@ -211,7 +367,10 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 						return
 					}
 				}
-				data, err := r.blob(items[i].hash, limit)
+				it := items[i]
+				// Both readers check that the content hashes to the
+				// id, under which its digest is kept.
+				data, err := r.blob(it.hash, limit)
 				var tooLarge *TooLargeError
 				switch {
 				case errors.As(err, &tooLarge):
@@ -219,26 +378,33 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 				case err != nil:
 					// Somewhere the packs do not hold it, such as a loose
 					// object or an alternate: ask go-git.
-					data, err = t.objs.blob(items[i].path, items[i].hash, limit)
+					data, err = t.objs.blob(it.path, it.hash, limit)
 					if errors.As(err, &tooLarge) {
 						continue
 					}
 				}
 				if err != nil {
-					errs[w] = fmt.Errorf("read %s: %w", items[i].path, err)
+					errs[w] = fmt.Errorf("read %s: %w", it.path, err)
 					return
 				}
+				if c != nil && !it.known {
+					d := digestOf(data)
+					c.add(it.hash, d)
+					if !q.mayMention(d) {
+						continue
+					}
+				}
 				if mentionsLen(data, want, lengths) {
-					found[w] = append(found[w], scanned{items[i].path, data})
+					found[w] = append(found[w], scanned{it.path, data})
 				}
 			}
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := slices.Concat(found...)
 	slices.SortFunc(out, func(a, b scanned) int { return strings.Compare(a.path, b.path) })
-	return out, nil
+	return out, skipped, nil
 }

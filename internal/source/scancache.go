@@ -1,0 +1,345 @@
+package source
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// ScanCache is where reviews keep the digests of the files they scanned,
+// so that the next review of the repository reads only the files whose
+// digest may mention a changed name: the cost of a review then follows the
+// change, not the repository.
+//
+// A digest is keyed by the blob's git object id, and computed by nhigate
+// from bytes whose id it checked, so an honest cache answers exactly as
+// the files would. The cache is trusted as far as its directory is:
+// anyone who can write it can make a review skip files. Only blobs read
+// from git objects are cached, never files of a directory.
+type ScanCache struct {
+	// Dir holds the cache files, one per repository; "" turns the cache
+	// off.
+	Dir string
+	// MaxBytes bounds a cache file; 0 means DefaultScanCacheBytes. A
+	// larger file is ignored, and a write keeps to it.
+	MaxBytes int64
+	// Log, if not nil, gets a line when a cache file is ignored or cannot
+	// be written. Neither is an error: the review reads the files.
+	Log io.Writer
+}
+
+// DefaultScanCacheBytes bounds a cache file: about 260 bytes a spec, so
+// some 500,000 specs.
+const DefaultScanCacheBytes = 128 << 20
+
+// The cache file format, little-endian:
+//
+//	magic   "NHISCAN\n"
+//	version uint32 (scanCacheVersion)
+//	repo    [32]byte: SHA-256 of the repository's absolute git directory
+//	count   uint32: entries
+//	runs    uint32: run hashes, of all entries
+//	entries count × {id [20]byte, kind uint8, first uint32, n uint32},
+//	        strictly ascending by id
+//	hashes  runs × uint32; entry i has hashes[first:first+n]
+//	crc     uint32: CRC-32C of everything before it
+//
+// The checksum finds a torn or damaged file; it is not a signature.
+const (
+	scanCacheMagic   = "NHISCAN\n"
+	scanCacheVersion = 1
+	scanHeaderSize   = 8 + 4 + 32 + 4 + 4
+	scanEntrySize    = 20 + 1 + 4 + 4
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// scanCache is the cache of one repository for one review: the entries
+// read from its file, and those the review adds.
+type scanCache struct {
+	opts ScanCache
+	path string
+	repo [32]byte
+
+	// The validated file: its entries and hashes, in place, and where
+	// the entries of each first two bytes of id start.
+	count   int
+	entries []byte
+	hashes  []byte
+	buckets []uint32
+
+	mu    sync.Mutex
+	added map[plumbing.Hash]digest
+}
+
+// openScanCache returns the cache of the repository t was read from, or
+// nil when there is none to have: the cache is off, or t is a directory.
+// A cache file that cannot be trusted is logged and left out.
+func openScanCache(opts ScanCache, t Tree) *scanCache {
+	g, ok := t.(*gitTree)
+	if opts.Dir == "" || !ok {
+		return nil
+	}
+	st, ok := g.repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return nil
+	}
+	gitDir, err := filepath.Abs(st.Filesystem().Root())
+	if err != nil {
+		return nil
+	}
+	return newScanCache(opts, gitDir)
+}
+
+// newScanCache reads the cache file of the repository whose git directory
+// is the absolute path gitDir.
+func newScanCache(opts ScanCache, gitDir string) *scanCache {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultScanCacheBytes
+	}
+	c := &scanCache{opts: opts, repo: sha256.Sum256([]byte(gitDir)), added: map[plumbing.Hash]digest{}}
+	c.path = filepath.Join(opts.Dir, "scan-"+hex.EncodeToString(c.repo[:12]))
+	data, err := readCacheFile(c.path, opts.MaxBytes)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		c.logf("scan cache %s ignored: %v", c.path, err)
+	default:
+		if err := c.decode(data); err != nil {
+			c.logf("scan cache %s ignored: %v", c.path, err)
+			c.count, c.entries, c.hashes, c.buckets = 0, nil, nil, nil
+		}
+	}
+	return c
+}
+
+func (c *scanCache) logf(format string, args ...any) {
+	if c.opts.Log != nil {
+		fmt.Fprintf(c.opts.Log, "nhigate: "+format+"\n", args...)
+	}
+}
+
+// readCacheFile reads the cache file at p, which must be a regular file
+// (not a symlink) of at most limit bytes that only its owner, the user
+// running nhigate, may write.
+func readCacheFile(p string, limit int64) ([]byte, error) {
+	lfi, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !lfi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", lfi.Mode().Type())
+	}
+	if lfi.Size() > limit {
+		return nil, fmt.Errorf("%d bytes, over the limit of %d", lfi.Size(), limit)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	// Swapped for a link or another file since Lstat.
+	if !os.SameFile(lfi, fi) {
+		return nil, errors.New("replaced while opened")
+	}
+	if err := ownedByUs(fi); err != nil {
+		return nil, err
+	}
+	// Read what Stat said, and refuse a file that grew since.
+	data := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(f, data)
+	if err != io.ErrUnexpectedEOF {
+		if err == nil {
+			err = errors.New("grew while read")
+		}
+		return nil, err
+	}
+	return data[:n], nil
+}
+
+// decode checks data whole before keeping any of it: a file of another
+// version, another repository, the wrong length or checksum, or entries
+// out of order or out of bounds is refused.
+func (c *scanCache) decode(data []byte) error {
+	if len(data) < scanHeaderSize+4 || string(data[:8]) != scanCacheMagic {
+		return errors.New("not a scan cache file")
+	}
+	if v := binary.LittleEndian.Uint32(data[8:]); v != scanCacheVersion {
+		return fmt.Errorf("version %d, not %d", v, scanCacheVersion)
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return errors.New("checksum mismatch")
+	}
+	if !bytes.Equal(data[12:44], c.repo[:]) {
+		return errors.New("written for another repository")
+	}
+	count := uint64(binary.LittleEndian.Uint32(data[44:]))
+	runs := uint64(binary.LittleEndian.Uint32(data[48:]))
+	if uint64(len(data)) != scanHeaderSize+count*scanEntrySize+runs*4+4 {
+		return errors.New("length does not match its header")
+	}
+	entries := data[scanHeaderSize : scanHeaderSize+count*scanEntrySize]
+	hashes := data[scanHeaderSize+count*scanEntrySize : len(data)-4]
+	for i := range int(count) {
+		e := entries[i*scanEntrySize : (i+1)*scanEntrySize]
+		if i > 0 && bytes.Compare(entries[(i-1)*scanEntrySize:][:20], e[:20]) >= 0 {
+			return errors.New("entries out of order")
+		}
+		kind := digestKind(e[20])
+		first, n := uint64(binary.LittleEndian.Uint32(e[21:])), uint64(binary.LittleEndian.Uint32(e[25:]))
+		switch {
+		case kind > digestTooMany:
+			return fmt.Errorf("entry %d: unknown kind %d", i, kind)
+		case kind != digestRuns && n != 0, n > maxDigestRuns, first+n > runs:
+			return fmt.Errorf("entry %d: hashes out of bounds", i)
+		}
+	}
+	c.buckets = make([]uint32, 1<<16+1)
+	for i := range int(count) {
+		c.buckets[binary.BigEndian.Uint16(entries[i*scanEntrySize:])+1]++
+	}
+	for b := 1; b < len(c.buckets); b++ {
+		c.buckets[b] += c.buckets[b-1]
+	}
+	c.count, c.entries, c.hashes = int(count), entries, hashes
+	return nil
+}
+
+// lookup returns the digest of blob h, if the cache has it.
+func (c *scanCache) lookup(h plumbing.Hash) (digest, bool) {
+	if c.count == 0 {
+		return digest{}, false
+	}
+	b := binary.BigEndian.Uint16(h[:])
+	lo, hi := int(c.buckets[b]), int(c.buckets[b+1])
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch bytes.Compare(c.entries[m*scanEntrySize:][:20], h[:]) {
+		case 0:
+			return c.entry(m), true
+		case -1:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return digest{}, false
+}
+
+func (c *scanCache) entry(i int) digest {
+	e := c.entries[i*scanEntrySize:][:scanEntrySize]
+	first, n := binary.LittleEndian.Uint32(e[21:]), binary.LittleEndian.Uint32(e[25:])
+	return digest{kind: digestKind(e[20]), runs: c.hashes[4*first : 4*(first+n)]}
+}
+
+// add records the digest of blob h, whose content the caller hashed to h.
+// Safe for concurrent use.
+func (c *scanCache) add(h plumbing.Hash, d digest) {
+	c.mu.Lock()
+	c.added[h] = d
+	c.mu.Unlock()
+}
+
+// save writes the cache file when the review added entries: those, and
+// the entries read of the blobs of tree (the tree reviewed); the others
+// are dropped. A cache that cannot be written is logged, never
+// an error. The file is written whole and renamed into place, so that a
+// reader never sees it half written.
+func (c *scanCache) save(tree map[string]entry) {
+	if len(c.added) == 0 {
+		return
+	}
+	keep := make(map[plumbing.Hash]bool, len(tree))
+	for _, e := range tree {
+		keep[e.hash] = true
+	}
+	type kept struct {
+		id plumbing.Hash
+		d  digest
+	}
+	var all []kept
+	for i := range c.count {
+		var id plumbing.Hash
+		copy(id[:], c.entries[i*scanEntrySize:][:20])
+		if _, ok := c.added[id]; !ok && keep[id] {
+			all = append(all, kept{id, c.entry(i)})
+		}
+	}
+	for id, d := range c.added {
+		all = append(all, kept{id, d})
+	}
+	slices.SortFunc(all, func(a, b kept) int { return bytes.Compare(a.id[:], b.id[:]) })
+	// Keep to the size bound: the entries that fit, in id order.
+	size, runs := int64(scanHeaderSize+4), 0
+	for i, k := range all {
+		size += scanEntrySize + int64(len(k.d.runs))
+		if size > c.opts.MaxBytes {
+			c.logf("scan cache %s: %d of %d entries fit in %d bytes", c.path, i, len(all), c.opts.MaxBytes)
+			all = all[:i]
+			break
+		}
+		runs += len(k.d.runs) / 4
+	}
+	buf := make([]byte, 0, scanHeaderSize+len(all)*scanEntrySize+4*runs+4)
+	buf = append(buf, scanCacheMagic...)
+	buf = binary.LittleEndian.AppendUint32(buf, scanCacheVersion)
+	buf = append(buf, c.repo[:]...)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(all)))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(runs))
+	first := 0
+	for _, k := range all {
+		n := len(k.d.runs) / 4
+		buf = append(buf, k.id[:]...)
+		buf = append(buf, byte(k.d.kind))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(first))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(n))
+		first += n
+	}
+	for _, k := range all {
+		buf = append(buf, k.d.runs...)
+	}
+	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
+	if err := writeAtomic(c.opts.Dir, c.path, buf); err != nil {
+		c.logf("scan cache not written: %v", err)
+	}
+}
+
+// writeAtomic writes data to a new file in dir and renames it to p, which
+// replaces p itself even if it is a symlink, never its target.
+func writeAtomic(dir, p string, data []byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".scan-*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
