@@ -143,6 +143,7 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		return nil, err
 	}
 	if c != nil {
+		c.logf("scan cache: %d of %d unchanged files answered without a read", skipped, len(paths))
 		c.save(all)
 	}
 	r.Parsed, r.Cached = len(found), skipped

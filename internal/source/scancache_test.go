@@ -50,8 +50,10 @@ func loadReview(t *testing.T, ctx context.Context, base, head Tree, changed []st
 			t.Errorf("a directory's files were answered by the cache: %d", got.Cached)
 		}
 	}
-	if log.Len() > 0 {
-		t.Errorf("cache log: %s", log.String())
+	for _, l := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		if l != "" && !strings.Contains(l, "answered without a read") {
+			t.Errorf("cache log: %s", l)
+		}
 	}
 	if _, isGit := head.(*gitTree); !isGit {
 		if ents, _ := os.ReadDir(cache.Dir); len(ents) > 0 {
