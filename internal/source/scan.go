@@ -304,29 +304,35 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 		hash  plumbing.Hash
 		off   int64
 		known bool // the cache has its digest
+		skip  bool // which says it mentions no name
+	}
+	items := make([]item, 0, len(paths))
+	for _, p := range paths {
+		if e, ok := all[p]; ok && e.kind == kindRegular {
+			items = append(items, item{path: p, hash: e.hash})
+		}
 	}
 	var q *query
-	if c != nil {
-		q = newQuery(want)
-	}
-	var items []item
 	skipped := 0
-	for _, p := range paths {
-		e, ok := all[p]
-		if !ok || e.kind != kindRegular {
-			continue
-		}
-		it := item{path: p, hash: e.hash}
-		if c != nil {
-			if d, ok := c.lookup(e.hash); ok {
-				if !q.mayMention(d) {
-					skipped++
-					continue
+	if c != nil {
+		// Ask the cache on every core, and read only what it cannot
+		// rule out.
+		q = newQuery(want)
+		parts := min(runtime.GOMAXPROCS(0), max(1, len(items)/1024))
+		var wg sync.WaitGroup
+		for w := range parts {
+			wg.Go(func() {
+				for i := w * len(items) / parts; i < (w+1)*len(items)/parts; i++ {
+					if d, ok := c.lookup(items[i].hash); ok {
+						items[i].known, items[i].skip = true, !q.mayMention(d)
+					}
 				}
-				it.known = true
-			}
+			})
 		}
-		items = append(items, it)
+		wg.Wait()
+		n := len(items)
+		items = slices.DeleteFunc(items, func(it item) bool { return it.skip })
+		skipped = n - len(items)
 	}
 	packs := t.objs.pack()
 	if packs != nil && len(items) >= 256 {
