@@ -101,8 +101,7 @@ func nextRun(data []byte, i int) ([]byte, int) {
 type digest struct {
 	kind digestKind
 	// runs are the distinct foldHash values of the runs of 1 to
-	// maxNameLen bytes, as little-endian uint32s, sorted; only for
-	// digestRuns.
+	// maxNameLen bytes, as little-endian uint32s; only for digestRuns.
 	runs []byte
 }
 
@@ -123,53 +122,115 @@ func digestOf(data []byte) digest {
 	if bytes.IndexByte(data, '\\') >= 0 {
 		return digest{kind: digestEscape}
 	}
-	var buf [maxNameLen]byte
-	hs := make([]uint32, 0, 128)
+	var set runSet
 	for i := 0; i < len(data); {
 		var run []byte
 		run, i = nextRun(data, i)
 		if len(run) == 0 || len(run) > maxNameLen {
 			continue
 		}
-		for k, c := range run {
-			buf[k] = lower[c]
-		}
-		hs = append(hs, foldHash(buf[:len(run)]))
-		if len(hs) > 4*maxDigestRuns {
-			// Compact now and then, so that a file of one repeated word
-			// stays a short digest.
-			slices.Sort(hs)
-			hs = slices.Compact(hs)
-			if len(hs) > maxDigestRuns {
-				return digest{kind: digestTooMany}
-			}
+		if !set.add(foldHash(run)) {
+			return digest{kind: digestTooMany}
 		}
 	}
-	slices.Sort(hs)
-	hs = slices.Compact(hs)
-	if len(hs) > maxDigestRuns {
-		return digest{kind: digestTooMany}
-	}
-	runs := make([]byte, 4*len(hs))
-	for k, h := range hs {
-		binary.LittleEndian.PutUint32(runs[4*k:], h)
-	}
-	return digest{kind: digestRuns, runs: runs}
+	return digest{kind: digestRuns, runs: set.bytes()}
 }
 
-// foldHash hashes a folded run, or a name: a 64-bit multiply-rotate hash
-// over 8 bytes at a time, folded to 32 bits. It is part of the cache
+// runSet is a set of run hashes: open addressing in a table that starts
+// small enough to clear for every file, and grows up to maxDigestRuns.
+type runSet struct {
+	small   [256]uint32
+	big     []uint32 // once small is half full
+	n       int
+	hasZero bool
+}
+
+// slots is the table; 0 marks an empty slot.
+func (s *runSet) slots() []uint32 {
+	if s.big != nil {
+		return s.big
+	}
+	return s.small[:]
+}
+
+// add adds h, and reports false past maxDigestRuns distinct hashes.
+func (s *runSet) add(h uint32) bool {
+	if h == 0 {
+		if !s.hasZero {
+			s.hasZero = true
+			s.n++
+		}
+		return s.n <= maxDigestRuns
+	}
+	t := s.slots()
+	mask := uint32(len(t) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch t[i] {
+		case h:
+			return true
+		case 0:
+			t[i] = h
+			s.n++
+			if s.n > maxDigestRuns {
+				return false
+			}
+			if 2*s.n > len(t) {
+				s.grow()
+			}
+			return true
+		}
+	}
+}
+
+func (s *runSet) grow() {
+	old := s.slots()
+	t := make([]uint32, 2*len(old))
+	mask := uint32(len(t) - 1)
+	for _, h := range old {
+		if h == 0 {
+			continue
+		}
+		i := h & mask
+		for t[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t[i] = h
+	}
+	s.big = t
+}
+
+// bytes lists the set as little-endian uint32s, in table order.
+func (s *runSet) bytes() []byte {
+	out := make([]byte, 0, 4*s.n)
+	if s.hasZero {
+		out = binary.LittleEndian.AppendUint32(out, 0)
+	}
+	for _, h := range s.slots() {
+		if h != 0 {
+			out = binary.LittleEndian.AppendUint32(out, h)
+		}
+	}
+	return out
+}
+
+// foldHash hashes a run, or a name, in ASCII lower case: a 64-bit
+// multiply-rotate hash over 8 bytes at a time, folded to 32 bits. It
+// lowers case by setting bit 0x20 of every byte, which is lower casing on
+// the bytes of a run (letters, digits and "._@:/-"): for those, two runs
+// hash alike whenever they are equal ignoring case. Other bytes may hash
+// like name bytes, which is a false yes at worst. It is part of the cache
 // format: changing it changes scanCacheVersion.
 func foldHash(b []byte) uint32 {
 	const k1, k2, k3 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9
+	const fold = 0x2020202020202020
 	h := uint64(len(b)) * k1
 	for len(b) >= 8 {
-		h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(b))*k2, 31) * k1
+		h = bits.RotateLeft64((h^(binary.LittleEndian.Uint64(b)|fold))*k2, 31) * k1
 		b = b[8:]
 	}
 	var tail uint64
 	for k, c := range b {
-		tail |= uint64(c) << (8 * k)
+		tail |= uint64(c|0x20) << (8 * k)
 	}
 	h = bits.RotateLeft64((h^tail)*k2, 31) * k1
 	h ^= h >> 33
@@ -188,13 +249,12 @@ type query struct {
 
 func newQuery(want names) *query {
 	q := &query{}
-	var b [maxNameLen]byte
 	for k := range want {
 		if len(k) == 0 || len(k) > maxNameLen {
 			// No run mentions compares is as long: it never matches.
 			continue
 		}
-		h := foldHash(b[:copy(b[:], k)])
+		h := foldHash([]byte(k))
 		q.bits[h&0xffff>>6] |= 1 << (h & 63)
 		q.hashes = append(q.hashes, h)
 	}
@@ -363,6 +423,12 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 			if packs != nil {
 				r = packs.reader(scanCacheBudget)
 			}
+			var digested []cacheEntry
+			defer func() {
+				if c != nil {
+					c.add(digested...)
+				}
+			}()
 			// Each worker takes a contiguous run, so that it meets the
 			// bases of its deltas.
 			lo, hi := w*len(items)/workers, (w+1)*len(items)/workers
@@ -395,7 +461,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 				}
 				if c != nil && !it.known {
 					d := digestOf(data)
-					c.add(it.hash, d)
+					digested = append(digested, cacheEntry{it.hash, d})
 					if !q.mayMention(d) {
 						continue
 					}

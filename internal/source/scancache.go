@@ -53,7 +53,7 @@ const DefaultScanCacheBytes = 128 << 20
 //	runs    uint32: run hashes, of all entries
 //	entries count × {id [20]byte, kind uint8, first uint32, n uint32},
 //	        strictly ascending by id
-//	hashes  runs × uint32; entry i has hashes[first:first+n]
+//	hashes  runs × uint32; entry i has hashes[first:first+n], distinct
 //	crc     uint32: CRC-32C of everything before it
 //
 // The checksum finds a torn or damaged file; it is not a signature.
@@ -81,7 +81,13 @@ type scanCache struct {
 	buckets []uint32
 
 	mu    sync.Mutex
-	added map[plumbing.Hash]digest
+	added []cacheEntry
+}
+
+// cacheEntry is a blob's digest.
+type cacheEntry struct {
+	id plumbing.Hash
+	d  digest
 }
 
 // openScanCache returns the cache of the repository t was read from, or
@@ -109,7 +115,7 @@ func newScanCache(opts ScanCache, gitDir string) *scanCache {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultScanCacheBytes
 	}
-	c := &scanCache{opts: opts, repo: sha256.Sum256([]byte(gitDir)), added: map[plumbing.Hash]digest{}}
+	c := &scanCache{opts: opts, repo: sha256.Sum256([]byte(gitDir))}
 	c.path = filepath.Join(opts.Dir, "scan-"+hex.EncodeToString(c.repo[:12]))
 	data, err := readCacheFile(c.path, opts.MaxBytes)
 	switch {
@@ -249,43 +255,60 @@ func (c *scanCache) entry(i int) digest {
 	return digest{kind: digestKind(e[20]), runs: c.hashes[4*first : 4*(first+n)]}
 }
 
-// add records the digest of blob h, whose content the caller hashed to h.
-// Safe for concurrent use.
-func (c *scanCache) add(h plumbing.Hash, d digest) {
+// add records digests of blobs whose content the caller hashed to their
+// ids. Safe for concurrent use.
+func (c *scanCache) add(es ...cacheEntry) {
 	c.mu.Lock()
-	c.added[h] = d
+	c.added = append(c.added, es...)
 	c.mu.Unlock()
 }
 
 // save writes the cache file when the review added entries: those, and
 // the entries read of the blobs of tree (the tree reviewed); the others
-// are dropped. A cache that cannot be written is logged, never
-// an error. The file is written whole and renamed into place, so that a
-// reader never sees it half written.
+// are dropped. A cache that cannot be written is logged, never an error.
+// The file is written whole and renamed into place, so that a reader
+// never sees it half written.
 func (c *scanCache) save(tree map[string]entry) {
 	if len(c.added) == 0 {
 		return
 	}
-	keep := make(map[plumbing.Hash]bool, len(tree))
-	for _, e := range tree {
-		keep[e.hash] = true
-	}
-	type kept struct {
-		id plumbing.Hash
-		d  digest
-	}
-	var all []kept
-	for i := range c.count {
-		var id plumbing.Hash
-		copy(id[:], c.entries[i*scanEntrySize:][:20])
-		if _, ok := c.added[id]; !ok && keep[id] {
-			all = append(all, kept{id, c.entry(i)})
+	added := slices.Clone(c.added)
+	slices.SortFunc(added, func(a, b cacheEntry) int { return bytes.Compare(a.id[:], b.id[:]) })
+	added = slices.CompactFunc(added, func(a, b cacheEntry) bool { return a.id == b.id })
+	var kept []cacheEntry
+	if c.count > 0 {
+		inTree := make(map[plumbing.Hash]bool, len(tree))
+		for _, e := range tree {
+			inTree[e.hash] = true
+		}
+		for i := range c.count {
+			var id plumbing.Hash
+			copy(id[:], c.entries[i*scanEntrySize:][:20])
+			if inTree[id] {
+				kept = append(kept, cacheEntry{id, c.entry(i)})
+			}
 		}
 	}
-	for id, d := range c.added {
-		all = append(all, kept{id, d})
+	// Both are in id order: merge them, the new entry first where both
+	// have one (the same content, so the same digest).
+	all := make([]cacheEntry, 0, len(kept)+len(added))
+	for len(kept) > 0 || len(added) > 0 {
+		switch {
+		case len(kept) == 0:
+			all, added = append(all, added...), nil
+		case len(added) == 0:
+			all, kept = append(all, kept...), nil
+		default:
+			switch bytes.Compare(kept[0].id[:], added[0].id[:]) {
+			case -1:
+				all, kept = append(all, kept[0]), kept[1:]
+			case 0:
+				kept = kept[1:]
+			default:
+				all, added = append(all, added[0]), added[1:]
+			}
+		}
 	}
-	slices.SortFunc(all, func(a, b kept) int { return bytes.Compare(a.id[:], b.id[:]) })
 	// Keep to the size bound: the entries that fit, in id order.
 	size, runs := int64(scanHeaderSize+4), 0
 	for i, k := range all {

@@ -194,7 +194,7 @@ func testCache(t testing.TB, opts ScanCache, gitDir string, blobs map[plumbing.H
 	c := newScanCache(opts, gitDir)
 	tree := map[string]entry{}
 	for h, data := range blobs {
-		c.add(h, digestOf(data))
+		c.add(cacheEntry{h, digestOf(data)})
 		tree[h.String()] = entry{hash: h, kind: kindRegular}
 	}
 	c.save(tree)
@@ -247,7 +247,7 @@ func TestScanCacheRoundTrip(t *testing.T) {
 		keep = h
 		break
 	}
-	c.add(blobHash(extra), digestOf(extra))
+	c.add(cacheEntry{blobHash(extra), digestOf(extra)})
 	c.save(map[string]entry{"a": {hash: keep, kind: kindRegular}})
 	c = newScanCache(ScanCache{Dir: dir}, "/repo/.git")
 	if _, ok := c.lookup(keep); c.count != 2 || !ok {
@@ -356,7 +356,7 @@ func TestScanCacheIgnoresUntrustedFiles(t *testing.T) {
 				return
 			}
 			extra := []byte("extra")
-			c.add(blobHash(extra), digestOf(extra))
+			c.add(cacheEntry{blobHash(extra), digestOf(extra)})
 			c.save(map[string]entry{})
 			log.Reset()
 			if c = newScanCache(opts, "/repo/.git"); c.count != 1 || log.Len() > 0 {
