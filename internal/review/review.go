@@ -131,6 +131,8 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 			engine <- compiled{e, err}
 		}()
 	}
+	// Digests of unchanged files, and trees, from earlier reviews.
+	cache := source.OpenCache(req.Cache, head, base)
 	// The change is what head adds since it branched from base; the rules
 	// that judge it are base's own.
 	from, err := source.MergeBase(base, head)
@@ -145,7 +147,7 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// the pull request that fixes it, so only head errors count. Access is
 	// compared per principal, so the specs of unchanged files that share a
 	// principal with a changed one are read too.
-	specs, err := source.LoadReview(ctx, from, head, changed, cfg, req.Cache)
+	specs, err := source.LoadReview(ctx, from, head, changed, cfg, cache)
 	if err != nil {
 		return nil, err
 	}

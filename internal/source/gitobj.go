@@ -36,6 +36,10 @@ type gitObjects struct {
 
 	treesMu sync.Mutex
 	trees   map[plumbing.Hash]*treeNode
+
+	// cache, when set, holds trees of earlier reviews and keeps those
+	// decoded here for the next.
+	cache atomic.Pointer[scanCache]
 }
 
 // treeNode is a decoded tree: its entries in git's order, and by name.
@@ -98,10 +102,20 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 	if ok {
 		return n, nil
 	}
-	r := o.reader()
-	data, err := r.object(h, objTree, maxPackObject)
-	o.put(r)
+	c := o.cache.Load()
 	var entries []object.TreeEntry
+	data, err := []byte(nil), errPackMiss
+	if raw, ok := c.tree(h); ok {
+		data, err = raw, nil
+	} else {
+		r := o.reader()
+		data, err = r.object(h, objTree, maxPackObject)
+		if err == nil {
+			// The pack reader checked it against h.
+			c.addTree(h, data)
+		}
+		o.put(r)
+	}
 	if err == nil {
 		entries, err = parseTree(data)
 	}

@@ -89,12 +89,10 @@ type Review struct {
 // is an error of the head spec, naming both files. Unchanged files were
 // judged when they merged: their own errors are not this review's.
 //
-// With a cache (see ScanCache), only the unchanged files whose digest may
-// mention a wanted name are read, and the review is the same.
-func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *config.Config, cache ScanCache) (*Review, error) {
-	// The cache file is read while the changed files are.
-	opened := make(chan *scanCache, 1)
-	go func() { opened <- openScanCache(cache, head) }()
+// With a cache of head's repository (OpenCache), only the unchanged files
+// whose digest may mention a wanted name are read, the review is the same,
+// and the cache file is written if the review added to it.
+func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *config.Config, cache *Cache) (*Review, error) {
 	r := &Review{}
 	var err error
 	if r.Base, err = LoadSpecs(base, changed, cfg); err != nil {
@@ -137,13 +135,13 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	}
 	r.Scanned = len(paths)
 	lim := cfg.SpecLimits()
-	c := <-opened
+	c := cache.scan()
 	found, skipped, err := scanFiles(ctx, head, all, paths, lim.MaxFileSize, want, c)
 	if err != nil {
 		return nil, err
 	}
 	if c != nil {
-		c.logf("scan cache: %d of %d unchanged files answered without a read", skipped, len(paths))
+		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(paths), c.treeHits, c.newTrees)
 		c.save(all)
 	}
 	r.Parsed, r.Cached = len(found), skipped

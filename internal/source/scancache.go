@@ -51,17 +51,25 @@ const DefaultScanCacheBytes = 128 << 20
 //	repo    [32]byte: SHA-256 of the repository's absolute git directory
 //	count   uint32: entries
 //	runs    uint32: run hashes, of all entries
+//	trees   uint32: tree objects
 //	entries count × {id [20]byte, kind uint8, first uint32, n uint32},
 //	        strictly ascending by id
 //	hashes  runs × uint32; entry i has hashes[first:first+n], distinct
+//	index   trees × {id [20]byte, size uint32}, strictly ascending by id
+//	objects the trees' contents, in index order
 //	crc     uint32: CRC-32C of everything before it
 //
-// The checksum finds a torn or damaged file; it is not a signature.
+// The checksum finds a torn or damaged file; it is not a signature. The
+// trees are the ones the last review decoded (Changed and the walk of
+// head), so that the next need not inflate them again; each is hashed
+// against its id before use, so a tree in the cache can fail a lookup,
+// never change what a review reads.
 const (
 	scanCacheMagic   = "NHISCAN\n"
 	scanCacheVersion = 1
-	scanHeaderSize   = 8 + 4 + 32 + 4 + 4
+	scanHeaderSize   = 8 + 4 + 32 + 4 + 4 + 4
 	scanEntrySize    = 20 + 1 + 4 + 4
+	scanTreeSize     = 20 + 4
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -69,9 +77,10 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // scanCache is the cache of one repository for one review: the entries
 // read from its file, and those the review adds.
 type scanCache struct {
-	opts ScanCache
-	path string
-	repo [32]byte
+	opts    ScanCache
+	path    string
+	repoDir string
+	repo    [32]byte
 
 	// The validated file: its entries and hashes, in place, and where
 	// the entries of each first two bytes of id start.
@@ -80,8 +89,16 @@ type scanCache struct {
 	hashes  []byte
 	buckets []uint32
 
+	// trees holds the file's trees, unchecked.
+	trees map[plumbing.Hash][]byte
+
 	mu    sync.Mutex
 	added []cacheEntry
+	// used are the trees this review decoded, from the file (checked) or
+	// the packs; newTrees counts the latter.
+	used     map[plumbing.Hash][]byte
+	newTrees int
+	treeHits int
 }
 
 // cacheEntry is a blob's digest.
@@ -90,23 +107,48 @@ type cacheEntry struct {
 	d  digest
 }
 
-// openScanCache returns the cache of the repository t was read from, or
-// nil when there is none to have: the cache is off, or t is a directory.
-// A cache file that cannot be trusted is logged and left out.
-func openScanCache(opts ScanCache, t Tree) *scanCache {
-	g, ok := t.(*gitTree)
+// Cache is the scan cache of one review, opened by OpenCache.
+type Cache struct{ c *scanCache }
+
+// OpenCache reads the cache of the repository head was read from, and
+// lends its trees to the reads of head and of the other trees of that
+// repository (the base, the merge base), whose diff then need not inflate
+// them. It returns nil, which LoadReview takes as no cache, when the
+// cache is off or head is a directory. A cache file that cannot be
+// trusted is logged and left out.
+func OpenCache(opts ScanCache, head Tree, others ...Tree) *Cache {
+	dir, ok := gitDirOf(head)
 	if opts.Dir == "" || !ok {
 		return nil
 	}
+	c := newScanCache(opts, dir)
+	for _, t := range append([]Tree{head}, others...) {
+		if d, ok := gitDirOf(t); ok && d == dir {
+			t.(*gitTree).objs.cache.Store(c)
+		}
+	}
+	return &Cache{c}
+}
+
+func (c *Cache) scan() *scanCache {
+	if c == nil {
+		return nil
+	}
+	return c.c
+}
+
+// gitDirOf is the absolute git directory a revision was read from.
+func gitDirOf(t Tree) (string, bool) {
+	g, ok := t.(*gitTree)
+	if !ok {
+		return "", false
+	}
 	st, ok := g.repo.Storer.(*filesystem.Storage)
 	if !ok {
-		return nil
+		return "", false
 	}
-	gitDir, err := filepath.Abs(st.Filesystem().Root())
-	if err != nil {
-		return nil
-	}
-	return newScanCache(opts, gitDir)
+	dir, err := filepath.Abs(st.Filesystem().Root())
+	return dir, err == nil
 }
 
 // newScanCache reads the cache file of the repository whose git directory
@@ -115,7 +157,7 @@ func newScanCache(opts ScanCache, gitDir string) *scanCache {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultScanCacheBytes
 	}
-	c := &scanCache{opts: opts, repo: sha256.Sum256([]byte(gitDir))}
+	c := &scanCache{opts: opts, repoDir: gitDir, repo: sha256.Sum256([]byte(gitDir)), used: map[plumbing.Hash][]byte{}}
 	c.path = filepath.Join(opts.Dir, "scan-"+hex.EncodeToString(c.repo[:12]))
 	data, err := readCacheFile(c.path, opts.MaxBytes)
 	switch {
@@ -125,7 +167,7 @@ func newScanCache(opts ScanCache, gitDir string) *scanCache {
 	default:
 		if err := c.decode(data); err != nil {
 			c.logf("scan cache %s ignored: %v", c.path, err)
-			c.count, c.entries, c.hashes, c.buckets = 0, nil, nil, nil
+			c.count, c.entries, c.hashes, c.buckets, c.trees = 0, nil, nil, nil, nil
 		}
 	}
 	return c
@@ -198,11 +240,32 @@ func (c *scanCache) decode(data []byte) error {
 	}
 	count := uint64(binary.LittleEndian.Uint32(data[44:]))
 	runs := uint64(binary.LittleEndian.Uint32(data[48:]))
-	if uint64(len(data)) != scanHeaderSize+count*scanEntrySize+runs*4+4 {
+	ntrees := uint64(binary.LittleEndian.Uint32(data[52:]))
+	fixed := scanHeaderSize + count*scanEntrySize + runs*4 + ntrees*scanTreeSize + 4
+	if uint64(len(data)) < fixed {
 		return errors.New("length does not match its header")
 	}
-	entries := data[scanHeaderSize : scanHeaderSize+count*scanEntrySize]
-	hashes := data[scanHeaderSize+count*scanEntrySize : len(data)-4]
+	entries := data[scanHeaderSize:][:count*scanEntrySize]
+	hashes := data[scanHeaderSize+count*scanEntrySize:][:runs*4]
+	index := data[scanHeaderSize+count*scanEntrySize+runs*4:][:ntrees*scanTreeSize]
+	objects := data[fixed-4 : len(data)-4]
+	trees := make(map[plumbing.Hash][]byte, ntrees)
+	for i := range int(ntrees) {
+		e := index[i*scanTreeSize:][:scanTreeSize]
+		if i > 0 && bytes.Compare(index[(i-1)*scanTreeSize:][:20], e[:20]) >= 0 {
+			return errors.New("trees out of order")
+		}
+		size := uint64(binary.LittleEndian.Uint32(e[20:]))
+		if size > uint64(len(objects)) {
+			return fmt.Errorf("tree %d out of bounds", i)
+		}
+		var id plumbing.Hash
+		copy(id[:], e)
+		trees[id], objects = objects[:size:size], objects[size:]
+	}
+	if len(objects) != 0 {
+		return errors.New("length does not match its header")
+	}
 	for i := range int(count) {
 		e := entries[i*scanEntrySize : (i+1)*scanEntrySize]
 		if i > 0 && bytes.Compare(entries[(i-1)*scanEntrySize:][:20], e[:20]) >= 0 {
@@ -224,8 +287,40 @@ func (c *scanCache) decode(data []byte) error {
 	for b := 1; b < len(c.buckets); b++ {
 		c.buckets[b] += c.buckets[b-1]
 	}
-	c.count, c.entries, c.hashes = int(count), entries, hashes
+	c.count, c.entries, c.hashes, c.trees = int(count), entries, hashes, trees
 	return nil
+}
+
+// tree returns the content of tree h, hashed against h, and keeps it for
+// the next write; false when the cache has no such tree, or a tree that
+// is not h. Safe for concurrent use.
+func (c *scanCache) tree(h plumbing.Hash) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	raw, ok := c.trees[h]
+	if !ok || objectHash(objTree, raw) != h {
+		return nil, false
+	}
+	c.mu.Lock()
+	c.used[h] = raw
+	c.treeHits++
+	c.mu.Unlock()
+	return raw, true
+}
+
+// addTree keeps tree h, whose content the caller hashed to h, for the next
+// write. Safe for concurrent use.
+func (c *scanCache) addTree(h plumbing.Hash, raw []byte) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if _, ok := c.used[h]; !ok {
+		c.used[h] = bytes.Clone(raw)
+		c.newTrees++
+	}
+	c.mu.Unlock()
 }
 
 // lookup returns the digest of blob h, if the cache has it.
@@ -269,7 +364,7 @@ func (c *scanCache) add(es ...cacheEntry) {
 // The file is written whole and renamed into place, so that a reader
 // never sees it half written.
 func (c *scanCache) save(tree map[string]entry) {
-	if len(c.added) == 0 {
+	if len(c.added) == 0 && c.newTrees == 0 {
 		return
 	}
 	added := slices.Clone(c.added)
@@ -309,8 +404,23 @@ func (c *scanCache) save(tree map[string]entry) {
 			}
 		}
 	}
+	type treeObj struct {
+		id  plumbing.Hash
+		raw []byte
+	}
+	var trees []treeObj
+	size := int64(scanHeaderSize + 4)
+	for id, raw := range c.used {
+		// The trees first: they are what every review decodes.
+		if size+scanTreeSize+int64(len(raw)) > c.opts.MaxBytes/2 {
+			continue
+		}
+		size += scanTreeSize + int64(len(raw))
+		trees = append(trees, treeObj{id, raw})
+	}
+	slices.SortFunc(trees, func(a, b treeObj) int { return bytes.Compare(a.id[:], b.id[:]) })
 	// Keep to the size bound: the entries that fit, in id order.
-	size, runs := int64(scanHeaderSize+4), 0
+	runs := 0
 	for i, k := range all {
 		size += scanEntrySize + int64(len(k.d.runs))
 		if size > c.opts.MaxBytes {
@@ -320,12 +430,13 @@ func (c *scanCache) save(tree map[string]entry) {
 		}
 		runs += len(k.d.runs) / 4
 	}
-	buf := make([]byte, 0, scanHeaderSize+len(all)*scanEntrySize+4*runs+4)
+	buf := make([]byte, 0, size)
 	buf = append(buf, scanCacheMagic...)
 	buf = binary.LittleEndian.AppendUint32(buf, scanCacheVersion)
 	buf = append(buf, c.repo[:]...)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(all)))
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(runs))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(trees)))
 	first := 0
 	for _, k := range all {
 		n := len(k.d.runs) / 4
@@ -337,6 +448,13 @@ func (c *scanCache) save(tree map[string]entry) {
 	}
 	for _, k := range all {
 		buf = append(buf, k.d.runs...)
+	}
+	for _, t := range trees {
+		buf = append(buf, t.id[:]...)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(t.raw)))
+	}
+	for _, t := range trees {
+		buf = append(buf, t.raw...)
 	}
 	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
 	if err := writeAtomic(c.opts.Dir, c.path, buf); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/gittest"
 )
 
 // loadReview runs LoadReview without a scan cache, then twice with one, cold
@@ -26,14 +27,14 @@ import (
 // decides only which files are read. It returns the first.
 func loadReview(t *testing.T, ctx context.Context, base, head Tree, changed []string, cfg *config.Config) *Review {
 	t.Helper()
-	want, err := LoadReview(ctx, base, head, changed, cfg, ScanCache{})
+	want, err := LoadReview(ctx, base, head, changed, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
 	cache := ScanCache{Dir: t.TempDir(), Log: &log}
 	for _, run := range []string{"cold", "warm"} {
-		got, err := LoadReview(ctx, base, head, changed, cfg, cache)
+		got, err := LoadReview(ctx, base, head, changed, cfg, OpenCache(cache, head, base))
 		if err != nil {
 			t.Fatalf("%s cache: %v", run, err)
 		}
@@ -479,12 +480,96 @@ func TestScanCacheKeepsOnlyHashedContent(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, cache := range []ScanCache{{}, {Dir: dir}} {
-		_, err := LoadReview(ctx, b, h, changed, withSpecs("**/*.yaml"), cache)
+		_, err := LoadReview(ctx, b, h, changed, withSpecs("**/*.yaml"), OpenCache(cache, h, b))
 		if err == nil || !strings.Contains(err.Error(), "does not hash to its id") {
 			t.Errorf("cache %q: err %v, want the damaged object named", cache.Dir, err)
 		}
 	}
 	if _, ok := newScanCache(ScanCache{Dir: dir}, filepath.Join(repo, ".git")).lookup(x); ok {
 		t.Error("a digest of planted content was kept under the id")
+	}
+}
+
+// TestScanCacheTrees: a warm review takes the trees of base and head from
+// the cache instead of the packs, with the same change and the same
+// Review; a tree in the cache file whose content is not its id (a forged
+// file with a valid checksum) is never used.
+func TestScanCacheTrees(t *testing.T) {
+	base := map[string]string{
+		".nhigate.yaml":     "specs: [\"**/*.yaml\"]\n",
+		"identities/a.yaml": specOf("a", "payments-ci"),
+		"team/x/ctx.yaml":   specOf("ctx", "payments-ci"),
+		"team/y/other.yaml": specOf("other", "billing"),
+		"team/y/more.yaml":  specOf("more", "billing-2"),
+	}
+	head := map[string]string{
+		"identities/a.yaml": specOf("a", "payments-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n",
+		"team/y/new.yaml":   specOf("new", "payments-ci"),
+	}
+	repo, _, _ := fixture(t, base, head)
+	gittest.Run(t, repo, "gc", "-q")
+	cfg, err := config.Parse(config.File, []byte(base[".nhigate.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	type result struct {
+		changed []string
+		review  *Review
+	}
+	review := func(opts ScanCache) (result, *scanCache) {
+		t.Helper()
+		b, h := open(t, repo, "main"), open(t, repo, "feature")
+		cache := OpenCache(opts, h, b)
+		changed, err := Changed(ctx, b, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := LoadReview(ctx, b, h, changed, cfg, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Cached = 0
+		return result{changed, r}, cache.scan()
+	}
+	want, _ := review(ScanCache{})
+	opts := ScanCache{Dir: t.TempDir()}
+	cmpResult := func(name string, got result) {
+		t.Helper()
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(result{})); diff != "" {
+			t.Errorf("%s (-without cache +with):\n%s", name, diff)
+		}
+	}
+	cold, c := review(opts)
+	cmpResult("cold", cold)
+	if c.treeHits != 0 || c.newTrees == 0 {
+		t.Fatalf("cold: %d trees from the cache, %d from the packs", c.treeHits, c.newTrees)
+	}
+	decoded := c.newTrees
+	warm, c := review(opts)
+	cmpResult("warm", warm)
+	if c.treeHits != decoded || c.newTrees != 0 {
+		t.Errorf("warm: %d trees from the cache, %d from the packs; want %d and 0", c.treeHits, c.newTrees, decoded)
+	}
+
+	// Forge the file: every tree's content is another's.
+	var ids []plumbing.Hash
+	var raws [][]byte
+	for id, raw := range c.trees {
+		ids, raws = append(ids, id), append(raws, raw)
+	}
+	forged := newScanCache(opts, c.repoDir)
+	for i, id := range ids {
+		forged.used[id] = raws[(i+1)%len(raws)]
+	}
+	forged.newTrees = len(ids)
+	forged.save(nil)
+	if got := newScanCache(opts, c.repoDir); len(got.trees) != len(ids) {
+		t.Fatalf("the forged file holds %d trees, want %d", len(got.trees), len(ids))
+	}
+	after, c := review(opts)
+	cmpResult("forged", after)
+	if c.treeHits != 0 || c.newTrees != decoded {
+		t.Errorf("forged: %d trees from the cache, %d from the packs; want 0 and %d", c.treeHits, c.newTrees, decoded)
 	}
 }
