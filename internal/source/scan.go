@@ -100,6 +100,10 @@ func nextRun(data []byte, i int) ([]byte, int) {
 // may say yes wrongly, when two strings share a hash, which costs a read.
 type digest struct {
 	kind digestKind
+	// common has bit i set for the i-th run hash of the cache file's
+	// dictionary; runs holds the others. Zero for a digest not yet
+	// written.
+	common uint64
 	// runs are the distinct foldHash values of the runs of 1 to
 	// maxNameLen bytes, as little-endian uint32s; only for digestRuns.
 	runs []byte
@@ -239,12 +243,33 @@ func foldHash(b []byte) uint32 {
 	return uint32(h)
 }
 
+// factor moves the runs of d that a dictionary holds (hash to index) into
+// its mask.
+func (d digest) factor(common map[uint32]int) digest {
+	if d.kind != digestRuns || len(common) == 0 {
+		return d
+	}
+	out := digest{kind: d.kind, common: d.common}
+	for k := 0; k+4 <= len(d.runs); k += 4 {
+		h := binary.LittleEndian.Uint32(d.runs[k:])
+		if i, ok := common[h]; ok {
+			out.common |= 1 << i
+			continue
+		}
+		out.runs = append(out.runs, d.runs[k:k+4]...)
+	}
+	return out
+}
+
 // query is a set of names ready to test digests against: the hashes of
 // the names, and a bitmap of their low 16 bits, which turns down most
 // runs with one load.
 type query struct {
 	bits   [1 << 16 / 64]uint64
 	hashes []uint32 // sorted
+	// common is the bits of a cache file's dictionary that are hashes of
+	// names.
+	common uint64
 }
 
 func newQuery(want names) *query {
@@ -265,7 +290,7 @@ func newQuery(want names) *query {
 // mayMention reports whether a file of digest d may mention a name of q:
 // false only where mentions is false.
 func (q *query) mayMention(d digest) bool {
-	if d.kind != digestRuns {
+	if d.kind != digestRuns || d.common&q.common != 0 {
 		return true
 	}
 	for k := 0; k+4 <= len(d.runs); k += 4 {
@@ -378,6 +403,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 		// Ask the cache on every core, and read only what it cannot
 		// rule out.
 		q = newQuery(want)
+		q.common = c.maskOf(q)
 		parts := min(runtime.GOMAXPROCS(0), max(1, len(items)/1024))
 		var wg sync.WaitGroup
 		for w := range parts {

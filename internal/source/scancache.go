@@ -52,13 +52,18 @@ const DefaultScanCacheBytes = 128 << 20
 //	count   uint32: entries
 //	runs    uint32: run hashes, of all entries
 //	trees   uint32: tree objects
-//	entries count × {id [20]byte, kind uint8, first uint32, n uint32},
-//	        strictly ascending by id
+//	common  uint32: common run hashes, at most 64
+//	entries count × {id [20]byte, kind uint8, first uint32, n uint32,
+//	        mask uint64}, strictly ascending by id
 //	hashes  runs × uint32; entry i has hashes[first:first+n], distinct
+//	dict    common × uint32: the run hashes most files have
 //	index   trees × {id [20]byte, size uint32}, strictly ascending by id
 //	objects the trees' contents, in index order
 //	crc     uint32: CRC-32C of everything before it
 //
+// An entry's runs are dict[i] for each bit i of its mask, and its own
+// hashes: most of a spec's runs are the keys and values every spec has,
+// and the dictionary keeps them out of the file and out of each lookup.
 // The checksum finds a torn or damaged file; it is not a signature. The
 // trees are the ones the last review decoded (Changed and the walk of
 // head), so that the next need not inflate them again; each is hashed
@@ -67,9 +72,10 @@ const DefaultScanCacheBytes = 128 << 20
 const (
 	scanCacheMagic   = "NHISCAN\n"
 	scanCacheVersion = 1
-	scanHeaderSize   = 8 + 4 + 32 + 4 + 4 + 4
-	scanEntrySize    = 20 + 1 + 4 + 4
+	scanHeaderSize   = 8 + 4 + 32 + 4 + 4 + 4 + 4
+	scanEntrySize    = 20 + 1 + 4 + 4 + 8
 	scanTreeSize     = 20 + 4
+	maxCommonRuns    = 64
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -88,6 +94,7 @@ type scanCache struct {
 	entries []byte
 	hashes  []byte
 	buckets []uint32
+	common  []uint32 // the dictionary
 
 	// trees holds the file's trees, unchecked.
 	trees map[plumbing.Hash][]byte
@@ -167,7 +174,7 @@ func newScanCache(opts ScanCache, gitDir string) *scanCache {
 	default:
 		if err := c.decode(data); err != nil {
 			c.logf("scan cache %s ignored: %v", c.path, err)
-			c.count, c.entries, c.hashes, c.buckets, c.trees = 0, nil, nil, nil, nil
+			c.count, c.entries, c.hashes, c.buckets, c.trees, c.common = 0, nil, nil, nil, nil, nil
 		}
 	}
 	return c
@@ -241,13 +248,22 @@ func (c *scanCache) decode(data []byte) error {
 	count := uint64(binary.LittleEndian.Uint32(data[44:]))
 	runs := uint64(binary.LittleEndian.Uint32(data[48:]))
 	ntrees := uint64(binary.LittleEndian.Uint32(data[52:]))
-	fixed := scanHeaderSize + count*scanEntrySize + runs*4 + ntrees*scanTreeSize + 4
+	ncommon := uint64(binary.LittleEndian.Uint32(data[56:]))
+	if ncommon > maxCommonRuns {
+		return fmt.Errorf("%d common runs, over %d", ncommon, maxCommonRuns)
+	}
+	fixed := scanHeaderSize + count*scanEntrySize + runs*4 + ncommon*4 + ntrees*scanTreeSize + 4
 	if uint64(len(data)) < fixed {
 		return errors.New("length does not match its header")
 	}
 	entries := data[scanHeaderSize:][:count*scanEntrySize]
 	hashes := data[scanHeaderSize+count*scanEntrySize:][:runs*4]
-	index := data[scanHeaderSize+count*scanEntrySize+runs*4:][:ntrees*scanTreeSize]
+	dict := data[scanHeaderSize+count*scanEntrySize+runs*4:][:ncommon*4]
+	index := data[scanHeaderSize+count*scanEntrySize+runs*4+ncommon*4:][:ntrees*scanTreeSize]
+	common := make([]uint32, ncommon)
+	for i := range common {
+		common[i] = binary.LittleEndian.Uint32(dict[4*i:])
+	}
 	objects := data[fixed-4 : len(data)-4]
 	trees := make(map[plumbing.Hash][]byte, ntrees)
 	for i := range int(ntrees) {
@@ -273,11 +289,14 @@ func (c *scanCache) decode(data []byte) error {
 		}
 		kind := digestKind(e[20])
 		first, n := uint64(binary.LittleEndian.Uint32(e[21:])), uint64(binary.LittleEndian.Uint32(e[25:]))
+		mask := binary.LittleEndian.Uint64(e[29:])
 		switch {
 		case kind > digestTooMany:
 			return fmt.Errorf("entry %d: unknown kind %d", i, kind)
 		case kind != digestRuns && n != 0, n > maxDigestRuns, first+n > runs:
 			return fmt.Errorf("entry %d: hashes out of bounds", i)
+		case kind != digestRuns && mask != 0, ncommon < 64 && mask>>ncommon != 0:
+			return fmt.Errorf("entry %d: common runs out of bounds", i)
 		}
 	}
 	c.buckets = make([]uint32, 1<<16+1)
@@ -287,8 +306,19 @@ func (c *scanCache) decode(data []byte) error {
 	for b := 1; b < len(c.buckets); b++ {
 		c.buckets[b] += c.buckets[b-1]
 	}
-	c.count, c.entries, c.hashes, c.trees = int(count), entries, hashes, trees
+	c.count, c.entries, c.hashes, c.trees, c.common = int(count), entries, hashes, trees, common
 	return nil
+}
+
+// maskOf is the bits of the dictionary that q holds.
+func (c *scanCache) maskOf(q *query) uint64 {
+	var m uint64
+	for i, h := range c.common {
+		if _, ok := slices.BinarySearch(q.hashes, h); ok {
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 // tree returns the content of tree h, hashed against h, and keeps it for
@@ -347,7 +377,7 @@ func (c *scanCache) lookup(h plumbing.Hash) (digest, bool) {
 func (c *scanCache) entry(i int) digest {
 	e := c.entries[i*scanEntrySize:][:scanEntrySize]
 	first, n := binary.LittleEndian.Uint32(e[21:]), binary.LittleEndian.Uint32(e[25:])
-	return digest{kind: digestKind(e[20]), runs: c.hashes[4*first : 4*(first+n)]}
+	return digest{kind: digestKind(e[20]), common: binary.LittleEndian.Uint64(e[29:]), runs: c.hashes[4*first : 4*(first+n)]}
 }
 
 // add records digests of blobs whose content the caller hashed to their
@@ -371,6 +401,7 @@ func (c *scanCache) save(tree map[string]entry) {
 	slices.SortFunc(added, func(a, b cacheEntry) int { return bytes.Compare(a.id[:], b.id[:]) })
 	added = slices.CompactFunc(added, func(a, b cacheEntry) bool { return a.id == b.id })
 	var kept []cacheEntry
+	common := c.common
 	if c.count > 0 {
 		inTree := make(map[plumbing.Hash]bool, len(tree))
 		for _, e := range tree {
@@ -383,6 +414,17 @@ func (c *scanCache) save(tree map[string]entry) {
 				kept = append(kept, cacheEntry{id, c.entry(i)})
 			}
 		}
+	}
+	// The dictionary stays while entries that use it do.
+	if len(kept) == 0 {
+		common = commonRuns(added)
+	}
+	index := make(map[uint32]int, len(common))
+	for i, h := range common {
+		index[h] = i
+	}
+	for i := range added {
+		added[i].d = added[i].d.factor(index)
 	}
 	// Both are in id order: merge them, the new entry first where both
 	// have one (the same content, so the same digest).
@@ -409,7 +451,7 @@ func (c *scanCache) save(tree map[string]entry) {
 		raw []byte
 	}
 	var trees []treeObj
-	size := int64(scanHeaderSize + 4)
+	size := int64(scanHeaderSize + 4 + 4*len(common))
 	for id, raw := range c.used {
 		// The trees first: they are what every review decodes.
 		if size+scanTreeSize+int64(len(raw)) > c.opts.MaxBytes/2 {
@@ -437,6 +479,7 @@ func (c *scanCache) save(tree map[string]entry) {
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(all)))
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(runs))
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(trees)))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(common)))
 	first := 0
 	for _, k := range all {
 		n := len(k.d.runs) / 4
@@ -444,10 +487,14 @@ func (c *scanCache) save(tree map[string]entry) {
 		buf = append(buf, byte(k.d.kind))
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(first))
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(n))
+		buf = binary.LittleEndian.AppendUint64(buf, k.d.common)
 		first += n
 	}
 	for _, k := range all {
 		buf = append(buf, k.d.runs...)
+	}
+	for _, h := range common {
+		buf = binary.LittleEndian.AppendUint32(buf, h)
 	}
 	for _, t := range trees {
 		buf = append(buf, t.id[:]...)
@@ -460,6 +507,39 @@ func (c *scanCache) save(tree map[string]entry) {
 	if err := writeAtomic(c.opts.Dir, c.path, buf); err != nil {
 		c.logf("scan cache not written: %v", err)
 	}
+}
+
+// commonRuns picks the dictionary: the run hashes that at least a quarter
+// of a sample of the digests hold, the most frequent first, at most
+// maxCommonRuns of them.
+func commonRuns(es []cacheEntry) []uint32 {
+	const sample = 1024
+	step := max(1, len(es)/sample)
+	counts := map[uint32]int{}
+	n := 0
+	for i := 0; i < len(es); i += step {
+		d := es[i].d
+		if d.kind != digestRuns {
+			continue
+		}
+		n++
+		for k := 0; k+4 <= len(d.runs); k += 4 {
+			counts[binary.LittleEndian.Uint32(d.runs[k:])]++
+		}
+	}
+	var common []uint32
+	for h, c := range counts {
+		if 4*c >= n && n >= 4 {
+			common = append(common, h)
+		}
+	}
+	slices.SortFunc(common, func(a, b uint32) int {
+		if c := counts[b] - counts[a]; c != 0 {
+			return c
+		}
+		return int(int64(a) - int64(b))
+	})
+	return common[:min(len(common), maxCommonRuns)]
 }
 
 // writeAtomic writes data to a new file in dir and renames it to p, which

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -214,6 +215,21 @@ func testBlobs(n int) map[plumbing.Hash][]byte {
 	return blobs
 }
 
+// runsOfDigest lists the run hashes of d, whose mask is of common, sorted.
+func runsOfDigest(common []uint32, d digest) []uint32 {
+	var out []uint32
+	for i, h := range common {
+		if d.common&(1<<i) != 0 {
+			out = append(out, h)
+		}
+	}
+	for k := 0; k+4 <= len(d.runs); k += 4 {
+		out = append(out, binary.LittleEndian.Uint32(d.runs[k:]))
+	}
+	slices.Sort(out)
+	return out
+}
+
 func TestScanCacheRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	blobs := testBlobs(300)
@@ -228,12 +244,17 @@ func TestScanCacheRoundTrip(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s missing", h)
 		}
-		if diff := cmp.Diff(digestOf(data), got, cmp.AllowUnexported(digest{}), cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", h, diff)
+		want := digestOf(data)
+		if diff := cmp.Diff(runsOfDigest(nil, want), runsOfDigest(c.common, got), cmpopts.EquateEmpty()); want.kind != got.kind || diff != "" {
+			t.Errorf("%s: kind %d, want %d; runs (-want +got):\n%s", h, got.kind, want.kind, diff)
 		}
 	}
 	if _, ok := c.lookup(blobHash([]byte("other"))); ok {
 		t.Error("found a blob never added")
+	}
+	// The keys every spec has are in the dictionary, not in each entry.
+	if len(c.common) < 10 || len(c.hashes) > 4*len(blobs)*10 {
+		t.Errorf("%d common runs, %d bytes of other runs for %d blobs", len(c.common), len(c.hashes), len(blobs))
 	}
 	// Nothing added, nothing written; entries of blobs no longer in the
 	// tree go with the next write.
@@ -571,5 +592,40 @@ func TestScanCacheTrees(t *testing.T) {
 	cmpResult("forged", after)
 	if c.treeHits != 0 || c.newTrees != decoded {
 		t.Errorf("forged: %d trees from the cache, %d from the packs; want 0 and %d", c.treeHits, c.newTrees, decoded)
+	}
+}
+
+// TestScanCacheAnswersAsMentions: read back from a file, with the common
+// runs in its dictionary, every digest answers as mentions does, for names
+// that every file holds, that one file holds, and that none does.
+func TestScanCacheAnswersAsMentions(t *testing.T) {
+	dir := t.TempDir()
+	blobs := testBlobs(300)
+	testCache(t, ScanCache{Dir: dir}, "/repo/.git", blobs)
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	if len(c.common) == 0 {
+		t.Fatal("no dictionary")
+	}
+	for _, want := range []names{
+		{"workload-identity": true}, {"apiversion": true}, {"s3:getobject": true},
+		{"id-5": true}, {"svc-17": true, "nothing-else": true}, {"nowhere": true}, {"id-5": true, "pipeline": true},
+	} {
+		q := newQuery(want)
+		q.common = c.maskOf(q)
+		yes := 0
+		for h, data := range blobs {
+			d, ok := c.lookup(h)
+			if !ok {
+				t.Fatalf("%s missing", h)
+			}
+			m := mentions(data, want)
+			if may := q.mayMention(d); may != m {
+				t.Errorf("%v in %q: cache says %v, mentions %v", want, data, may, m)
+			}
+			if m {
+				yes++
+			}
+		}
+		t.Logf("%v: %d of %d files", want, yes, len(blobs))
 	}
 }
