@@ -97,15 +97,17 @@ type Prepared struct {
 func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// In GitHub mode both sides are the event's commits: a directory of
 	// that name in the checkout is the pull request's own, never its base.
-	open := source.Open
+	// Base and head are read through one opening of the repository.
+	repo := source.NewRepo(req.Repo)
+	open := repo.Open
 	if req.Mode != Local {
-		open = source.OpenRevision
+		open = repo.OpenRevision
 	}
-	base, err := open(req.Repo, req.Base)
+	base, err := open(req.Base)
 	if err != nil {
 		return nil, &RevisionError{Flag: "--base", Err: err}
 	}
-	head, err := open(req.Repo, req.Head)
+	head, err := open(req.Head)
 	if err != nil {
 		return nil, &RevisionError{Flag: "--head", Err: err}
 	}

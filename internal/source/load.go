@@ -9,6 +9,10 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/spec"
@@ -116,33 +120,24 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		return r, nil
 	}
 
-	all, err := head.entries(ctx)
-	if err != nil {
-		return nil, err
-	}
 	isChanged := map[string]bool{}
 	for _, p := range changed {
 		isChanged[p] = true
 	}
-	var paths []string
-	for p, e := range all {
-		if e.kind != kindRegular || isChanged[p] {
-			continue
-		}
-		if ok, _ := cfg.CandidatePath(p); ok {
-			paths = append(paths, p)
-		}
+	files, blobs, err := unchangedCandidates(ctx, head, isChanged, cfg)
+	if err != nil {
+		return nil, err
 	}
-	r.Scanned = len(paths)
+	r.Scanned = len(files)
 	lim := cfg.SpecLimits()
 	c := cache.scan()
-	found, skipped, err := scanFiles(ctx, head, all, paths, lim.MaxFileSize, want, c)
+	found, skipped, err := scanFiles(ctx, head, files, lim.MaxFileSize, want, c)
 	if err != nil {
 		return nil, err
 	}
 	if c != nil {
-		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(paths), c.treeHits, c.newTrees)
-		c.save(all)
+		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(files), c.treeHits, c.newTrees)
+		c.save(blobs)
 	}
 	r.Parsed, r.Cached = len(found), skipped
 
@@ -197,6 +192,51 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		}
 	}
 	return r, nil
+}
+
+// unchangedCandidates lists the regular files of t that may hold specs
+// and did not change, with their hashes, and the hashes of every regular
+// file of t (for the cache to keep the entries of).
+func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool, cfg *config.Config) ([]scanFile, []plumbing.Hash, error) {
+	var files []scanFile
+	var blobs []plumbing.Hash
+	if g, ok := t.(*gitTree); ok {
+		// Straight from the trees: a map of every path costs more than
+		// the walk.
+		err := g.objs.walk(ctx, g.root, "", func(p string, e *object.TreeEntry) {
+			switch e.Mode {
+			case filemode.Symlink, filemode.Submodule:
+				return
+			}
+			blobs = append(blobs, e.Hash)
+			if isChanged[p] {
+				return
+			}
+			if ok, _ := cfg.CandidatePath(p); ok {
+				files = append(files, scanFile{p, e.Hash})
+			}
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("walk %s: %w", t, err)
+		}
+		return files, blobs, nil
+	}
+	all, err := t.entries(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for p, e := range all {
+		if e.kind != kindRegular || isChanged[p] {
+			continue
+		}
+		if ok, _ := cfg.CandidatePath(p); ok {
+			files = append(files, scanFile{p, e.hash})
+		}
+	}
+	return files, nil, nil
 }
 
 // job is one file to read.

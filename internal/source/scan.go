@@ -350,17 +350,28 @@ type scanned struct {
 	data []byte
 }
 
-// scanFiles reads the regular files at paths in t, whose entries are all,
-// and keeps those that mention a name, in the order of their paths. Files over limit bytes are skipped:
+// scanFile is a regular file to scan, and the hash of its content.
+type scanFile struct {
+	path string
+	hash plumbing.Hash
+}
+
+// scanFiles reads the regular files of t and keeps those that mention a
+// name, in the order of their paths. Files over limit bytes are skipped:
 // they cannot be specs. With a cache (of a git tree), it reads only the
 // blobs whose digest may mention a name, and digests those it did not
 // know; skipped counts the files the cache answered without a read.
-func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string, limit int64, want names, c *scanCache) (found []scanned, skipped int, err error) {
+func scanFiles(ctx context.Context, t Tree, files []scanFile, limit int64, want names, c *scanCache) (found []scanned, skipped int, err error) {
 	if g, ok := t.(*gitTree); ok {
-		return g.scanBlobs(ctx, all, paths, limit, want, c)
+		return g.scanBlobs(ctx, files, limit, want, c)
 	}
 	var out []scanned
-	for _, p := range slices.Sorted(slices.Values(paths)) {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.path
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
@@ -380,10 +391,10 @@ func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string
 	return out, 0, nil
 }
 
-// scanBlobs reads the blobs of paths on every core, straight from the pack
+// scanBlobs reads the blobs of files on every core, straight from the pack
 // files, in pack order so that each delta base is decoded once. A blob the
 // packs cannot read is read through go-git.
-func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []string, limit int64, want names, c *scanCache) ([]scanned, int, error) {
+func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, want names, c *scanCache) ([]scanned, int, error) {
 	type item struct {
 		path  string
 		hash  plumbing.Hash
@@ -391,11 +402,9 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 		known bool // the cache has its digest
 		skip  bool // which says it mentions no name
 	}
-	items := make([]item, 0, len(paths))
-	for _, p := range paths {
-		if e, ok := all[p]; ok && e.kind == kindRegular {
-			items = append(items, item{path: p, hash: e.hash})
-		}
+	items := make([]item, len(files))
+	for i, f := range files {
+		items[i] = item{path: f.path, hash: f.hash}
 	}
 	var q *query
 	skipped := 0

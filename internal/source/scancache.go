@@ -389,11 +389,11 @@ func (c *scanCache) add(es ...cacheEntry) {
 }
 
 // save writes the cache file when the review added entries: those, and
-// the entries read of the blobs of tree (the tree reviewed); the others
-// are dropped. A cache that cannot be written is logged, never an error.
+// the entries read of the blobs of tree (the blobs of the tree reviewed);
+// the others are dropped. A cache that cannot be written is logged, never an error.
 // The file is written whole and renamed into place, so that a reader
 // never sees it half written.
-func (c *scanCache) save(tree map[string]entry) {
+func (c *scanCache) save(tree []plumbing.Hash) {
 	if len(c.added) == 0 && c.newTrees == 0 {
 		return
 	}
@@ -404,8 +404,8 @@ func (c *scanCache) save(tree map[string]entry) {
 	common := c.common
 	if c.count > 0 {
 		inTree := make(map[plumbing.Hash]bool, len(tree))
-		for _, e := range tree {
-			inTree[e.hash] = true
+		for _, h := range tree {
+			inTree[h] = true
 		}
 		for i := range c.count {
 			var id plumbing.Hash

@@ -194,10 +194,10 @@ func TestDigestKinds(t *testing.T) {
 func testCache(t testing.TB, opts ScanCache, gitDir string, blobs map[plumbing.Hash][]byte) *scanCache {
 	t.Helper()
 	c := newScanCache(opts, gitDir)
-	tree := map[string]entry{}
+	var tree []plumbing.Hash
 	for h, data := range blobs {
 		c.add(cacheEntry{h, digestOf(data)})
-		tree[h.String()] = entry{hash: h, kind: kindRegular}
+		tree = append(tree, h)
 	}
 	c.save(tree)
 	return c
@@ -270,7 +270,7 @@ func TestScanCacheRoundTrip(t *testing.T) {
 		break
 	}
 	c.add(cacheEntry{blobHash(extra), digestOf(extra)})
-	c.save(map[string]entry{"a": {hash: keep, kind: kindRegular}})
+	c.save([]plumbing.Hash{keep})
 	c = newScanCache(ScanCache{Dir: dir}, "/repo/.git")
 	if _, ok := c.lookup(keep); c.count != 2 || !ok {
 		t.Errorf("after eviction: %d entries, kept one found %v", c.count, ok)
@@ -379,7 +379,7 @@ func TestScanCacheIgnoresUntrustedFiles(t *testing.T) {
 			}
 			extra := []byte("extra")
 			c.add(cacheEntry{blobHash(extra), digestOf(extra)})
-			c.save(map[string]entry{})
+			c.save(nil)
 			log.Reset()
 			if c = newScanCache(opts, "/repo/.git"); c.count != 1 || log.Len() > 0 {
 				t.Errorf("rewritten: %d entries; log %q", c.count, log.String())
