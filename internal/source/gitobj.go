@@ -336,7 +336,8 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 // joinName is path.Join(prefix, name), without its cost for the names
 // that it would not clean.
 func joinName(prefix, name string) string {
-	if prefix == "" || name == "" || name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 {
+	if prefix == "" || prefix == "." || name == "" || name == "." || name == ".." ||
+		strings.IndexByte(name, '/') >= 0 || strings.HasSuffix(prefix, "/") || path.Clean(prefix) != prefix {
 		return path.Join(prefix, name)
 	}
 	return prefix + "/" + name
