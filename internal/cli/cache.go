@@ -10,18 +10,25 @@ import (
 // scanCache is where review and diff keep the digests of unchanged files
 // between runs: nhigate/ in the user's cache directory, as
 // os.UserCacheDir finds it but from the parsed environment.
-// NHIGATE_CACHE=off turns it off, and =debug says on stderr when a cache
-// file is ignored or cannot be written.
+// NHIGATE_CACHE=off turns it off, =on on, and =debug on with a line on
+// stderr for what it answered and for a cache file ignored or not
+// written. Unset, it is on, but off in CI (CI or GITHUB_ACTIONS set): a
+// runner's home may be shared with jobs that ran a pull request's code,
+// and whoever writes the cache decides which files a review skips.
 func (p *program) scanCache() (source.ScanCache, error) {
 	var c source.ScanCache
 	switch v := p.env["NHIGATE_CACHE"]; v {
-	case "", "on":
+	case "":
+		if ci := p.env["CI"]; ci != "" && ci != "false" || p.env["GITHUB_ACTIONS"] == "true" {
+			return source.ScanCache{}, nil
+		}
+	case "on":
 	case "debug":
 		c.Log = p.stderr
 	case "off":
 		return source.ScanCache{}, nil
 	default:
-		return c, usageErrorf("NHIGATE_CACHE=%q: write off to turn the scan cache off, or debug to see when a cache file is ignored", v)
+		return c, usageErrorf("NHIGATE_CACHE=%q: write off to turn the scan cache off, on to turn it on in CI, or debug to see what it answered", v)
 	}
 	dir := p.userCacheDir()
 	if dir == "" {
