@@ -136,7 +136,8 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		return nil, err
 	}
 	if c != nil {
-		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(files), c.treeHits, c.newTrees)
+		hits, decoded := c.treeCounts()
+		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(files), hits, decoded)
 		c.save(blobs)
 	}
 	r.Parsed, r.Cached = len(found), skipped

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -339,6 +340,14 @@ func (c *scanCache) tree(h plumbing.Hash) ([]byte, bool) {
 	return raw, true
 }
 
+// treeCounts is how many trees the review took from the cache, and how
+// many it decoded from the packs.
+func (c *scanCache) treeCounts() (hits, decoded int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.treeHits, c.newTrees
+}
+
 // addTree keeps tree h, whose content the caller hashed to h, for the next
 // write. Safe for concurrent use.
 func (c *scanCache) addTree(h plumbing.Hash, raw []byte) {
@@ -394,10 +403,14 @@ func (c *scanCache) add(es ...cacheEntry) {
 // The file is written whole and renamed into place, so that a reader
 // never sees it half written.
 func (c *scanCache) save(tree []plumbing.Hash) {
-	if len(c.added) == 0 && c.newTrees == 0 {
+	// Other readers of the repository (the policies of base) may still
+	// decode trees.
+	c.mu.Lock()
+	added, used, newTrees := slices.Clone(c.added), maps.Clone(c.used), c.newTrees
+	c.mu.Unlock()
+	if len(added) == 0 && newTrees == 0 {
 		return
 	}
-	added := slices.Clone(c.added)
 	slices.SortFunc(added, func(a, b cacheEntry) int { return bytes.Compare(a.id[:], b.id[:]) })
 	added = slices.CompactFunc(added, func(a, b cacheEntry) bool { return a.id == b.id })
 	var kept []cacheEntry
@@ -452,7 +465,7 @@ func (c *scanCache) save(tree []plumbing.Hash) {
 	}
 	var trees []treeObj
 	size := int64(scanHeaderSize + 4 + 4*len(common))
-	for id, raw := range c.used {
+	for id, raw := range used {
 		// The trees first: they are what every review decodes.
 		if size+scanTreeSize+int64(len(raw)) > c.opts.MaxBytes/2 {
 			continue

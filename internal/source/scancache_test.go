@@ -629,3 +629,29 @@ func TestScanCacheAnswersAsMentions(t *testing.T) {
 		t.Logf("%v: %d of %d files", want, yes, len(blobs))
 	}
 }
+
+// TestScanCacheSaveWhileTreesAreRead: the policies of base may still be
+// read (and their trees decoded) while LoadReview writes the cache.
+func TestScanCacheSaveWhileTreesAreRead(t *testing.T) {
+	dir := t.TempDir()
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	c.add(cacheEntry{blobHash([]byte("x")), digestOf([]byte("x"))})
+	done := make(chan bool)
+	go func() {
+		for i := range 200 {
+			raw := []byte(fmt.Sprintf("100644 f%d\x00%020d", i, i))
+			c.addTree(objectHash(objTree, raw), raw)
+			c.tree(objectHash(objTree, raw))
+		}
+		close(done)
+	}()
+	for range 20 {
+		c.save(nil)
+		c.treeCounts()
+	}
+	<-done
+	c.save(nil)
+	if got := newScanCache(ScanCache{Dir: dir}, "/repo/.git"); len(got.trees) != 200 || got.count != 1 {
+		t.Errorf("%d trees and %d entries, want 200 and 1", len(got.trees), got.count)
+	}
+}
