@@ -243,18 +243,35 @@ func foldHash(b []byte) uint32 {
 	return uint32(h)
 }
 
-// factor moves the runs of d that a dictionary holds (hash to index) into
-// its mask.
-func (d digest) factor(common map[uint32]int) digest {
-	if d.kind != digestRuns || len(common) == 0 {
+// dictionary is the common runs of a cache file, ready to factor digests
+// by: a bitmap of their low 16 bits turns down most runs with one load.
+type dictionary struct {
+	bits  [1 << 16 / 64]uint64
+	index map[uint32]int
+}
+
+func newDictionary(common []uint32) *dictionary {
+	d := &dictionary{index: make(map[uint32]int, len(common))}
+	for i, h := range common {
+		d.bits[h&0xffff>>6] |= 1 << (h & 63)
+		d.index[h] = i
+	}
+	return d
+}
+
+// factor moves the runs of d that the dictionary holds into its mask.
+func (d digest) factor(dict *dictionary) digest {
+	if d.kind != digestRuns || len(dict.index) == 0 {
 		return d
 	}
-	out := digest{kind: d.kind, common: d.common}
+	out := digest{kind: d.kind, common: d.common, runs: make([]byte, 0, len(d.runs))}
 	for k := 0; k+4 <= len(d.runs); k += 4 {
 		h := binary.LittleEndian.Uint32(d.runs[k:])
-		if i, ok := common[h]; ok {
-			out.common |= 1 << i
-			continue
+		if dict.bits[h&0xffff>>6]&(1<<(h&63)) != 0 {
+			if i, ok := dict.index[h]; ok {
+				out.common |= 1 << i
+				continue
+			}
 		}
 		out.runs = append(out.runs, d.runs[k:k+4]...)
 	}

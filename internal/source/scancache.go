@@ -432,12 +432,9 @@ func (c *scanCache) save(tree []plumbing.Hash) {
 	if len(kept) == 0 {
 		common = commonRuns(added)
 	}
-	index := make(map[uint32]int, len(common))
-	for i, h := range common {
-		index[h] = i
-	}
+	dict := newDictionary(common)
 	for i := range added {
-		added[i].d = added[i].d.factor(index)
+		added[i].d = added[i].d.factor(dict)
 	}
 	// Both are in id order: merge them, the new entry first where both
 	// have one (the same content, so the same digest).
