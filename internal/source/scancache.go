@@ -41,8 +41,9 @@ type ScanCache struct {
 	Log io.Writer
 }
 
-// DefaultScanCacheBytes bounds a cache file: about 260 bytes a spec, so
-// some 500,000 specs.
+// DefaultScanCacheBytes bounds a cache file: about 150 bytes a spec (a
+// digest of some 75 bytes, and its entry in a tree), so some 800,000
+// specs.
 const DefaultScanCacheBytes = 128 << 20
 
 // The cache file format, little-endian:
