@@ -218,8 +218,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	cmd := exec.Command("bash", "-e", "-u", "-o", "pipefail", "-c", block)
-	// mktemp lands in the test's directory, which the test removes.
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1")
+	// mktemp lands in the test's directory, which the test removes, and
+	// so does the reviews' scan cache.
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1", "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the walk-through failed: %v\n%s", err, out)

@@ -39,6 +39,15 @@ func TestScripts(t *testing.T) {
 				env.Setenv(k, v)
 			}
 			env.Setenv("NO_COLOR", "1")
+			// The scan cache of reviews goes to a directory of the
+			// script's own, outside its repository: HOME is /no-home,
+			// which a root user could create.
+			cache, err := os.MkdirTemp("", "nhigate-cache-")
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { os.RemoveAll(cache) })
+			env.Setenv("XDG_CACHE_HOME", cache)
 			example, err := filepath.Abs("../../testdata/example")
 			if err != nil {
 				return err
@@ -96,7 +105,8 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "NO_COLOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
 		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "EXAMPLE",
 		"GITHUB_ACTIONS", "GITHUB_API_URL", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_TOKEN",
-		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_REF", "NHIGATE_COMMENT_AUTHOR"} {
+		"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_REF", "NHIGATE_COMMENT_AUTHOR",
+		"XDG_CACHE_HOME", "NHIGATE_CACHE", "CI"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}

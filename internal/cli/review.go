@@ -86,6 +86,10 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 	if err != nil {
 		return err
 	}
+	cache, err := p.scanCache()
+	if err != nil {
+		return err
+	}
 	var gh *publish.Review
 	if forceGitHub || !forceLocal && scope == reviewer.ScopeReview && p.env["GITHUB_ACTIONS"] == "true" && p.env["GITHUB_EVENT_PATH"] != "" {
 		if gh, err = p.githubReview(&rev); err != nil {
@@ -98,7 +102,7 @@ func (p *program) review(ctx context.Context, args []string, scope reviewer.Scop
 			return err
 		}
 	}
-	req := review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now, FailOnRisk: threshold}
+	req := review.Request{Repo: rev.repo, Base: rev.base, Head: rev.head, Scope: scope, Now: now, FailOnRisk: threshold, Cache: cache}
 	if gh != nil {
 		req.Mode, req.GitHub = review.PullRequest, gh.GitHub()
 	}

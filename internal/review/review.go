@@ -62,6 +62,9 @@ type Request struct {
 	// Engine, when set, is the compiled policies of Config and Policies,
 	// for a caller that runs several requests.
 	Engine *policies.Engine
+	// Cache is where the digests of unchanged files are kept between
+	// reviews of a repository; the zero value reads every file.
+	Cache source.ScanCache
 }
 
 // RevisionError is a revision that cannot be opened: a usage error.
@@ -94,15 +97,17 @@ type Prepared struct {
 func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// In GitHub mode both sides are the event's commits: a directory of
 	// that name in the checkout is the pull request's own, never its base.
-	open := source.Open
+	// Base and head are read through one opening of the repository.
+	repo := source.NewRepo(req.Repo)
+	open := repo.Open
 	if req.Mode != Local {
-		open = source.OpenRevision
+		open = repo.OpenRevision
 	}
-	base, err := open(req.Repo, req.Base)
+	base, err := open(req.Base)
 	if err != nil {
 		return nil, &RevisionError{Flag: "--base", Err: err}
 	}
-	head, err := open(req.Repo, req.Head)
+	head, err := open(req.Head)
 	if err != nil {
 		return nil, &RevisionError{Flag: "--head", Err: err}
 	}
@@ -128,6 +133,8 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 			engine <- compiled{e, err}
 		}()
 	}
+	// Digests of unchanged files, and trees, from earlier reviews.
+	cache := source.OpenCache(req.Cache, head, base)
 	// The change is what head adds since it branched from base; the rules
 	// that judge it are base's own.
 	from, err := source.MergeBase(base, head)
@@ -142,7 +149,7 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// the pull request that fixes it, so only head errors count. Access is
 	// compared per principal, so the specs of unchanged files that share a
 	// principal with a changed one are read too.
-	specs, err := source.LoadReview(ctx, from, head, changed, cfg)
+	specs, err := source.LoadReview(ctx, from, head, changed, cfg, cache)
 	if err != nil {
 		return nil, err
 	}

@@ -36,12 +36,31 @@ type gitObjects struct {
 
 	treesMu sync.Mutex
 	trees   map[plumbing.Hash]*treeNode
+
+	// cache, when set, holds trees of earlier reviews and keeps those
+	// decoded here for the next.
+	cache atomic.Pointer[scanCache]
 }
 
 // treeNode is a decoded tree: its entries in git's order, and by name.
 type treeNode struct {
 	entries []object.TreeEntry
-	byName  map[string]int
+	// byName is made on the first lookup: a walk of every file needs
+	// none.
+	once   sync.Once
+	byName map[string]int
+}
+
+// index returns the index of the entry called name.
+func (n *treeNode) index(name string) (int, bool) {
+	n.once.Do(func() {
+		n.byName = make(map[string]int, len(n.entries))
+		for i, e := range n.entries {
+			n.byName[e.Name] = i
+		}
+	})
+	i, ok := n.byName[name]
+	return i, ok
 }
 
 func newGitObjects(r *git.Repository) *gitObjects {
@@ -83,10 +102,20 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 	if ok {
 		return n, nil
 	}
-	r := o.reader()
-	data, err := r.object(h, objTree, maxPackObject)
-	o.put(r)
+	c := o.cache.Load()
 	var entries []object.TreeEntry
+	data, err := []byte(nil), errPackMiss
+	if raw, ok := c.tree(h); ok {
+		data, err = raw, nil
+	} else {
+		r := o.reader()
+		data, err = r.object(h, objTree, maxPackObject)
+		if err == nil {
+			// The pack reader checked it against h.
+			c.addTree(h, data)
+		}
+		o.put(r)
+	}
 	if err == nil {
 		entries, err = parseTree(data)
 	}
@@ -100,10 +129,7 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 		}
 		entries = t.Entries
 	}
-	n = &treeNode{entries: entries, byName: make(map[string]int, len(entries))}
-	for i, e := range entries {
-		n.byName[e.Name] = i
-	}
+	n = &treeNode{entries: entries}
 	o.treesMu.Lock()
 	o.trees[h] = n
 	o.treesMu.Unlock()
@@ -192,6 +218,12 @@ func (o *gitObjects) blob(p string, h plumbing.Hash, limit int64) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
+	// go-git does not check a loose object against its id, as the pack
+	// reader does: content under another's id would be read as that
+	// object, and a scan cache would keep its digest under that id.
+	if blobHash(data) != h {
+		return nil, fmt.Errorf("read %s: object %s does not hash to its id: the repository is damaged; run git fsck", p, h)
+	}
 	return data, nil
 }
 
@@ -209,7 +241,7 @@ func (o *gitObjects) find(root plumbing.Hash, p string) (*object.TreeEntry, erro
 	}
 	segs := strings.Split(p, "/")
 	for i, seg := range segs {
-		j, ok := n.byName[seg]
+		j, ok := n.index(seg)
 		if !ok {
 			if i < len(segs)-1 {
 				return nil, object.ErrDirectoryNotFound
@@ -289,7 +321,7 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 	}
 	for i := range n.entries {
 		e := &n.entries[i]
-		p := path.Join(prefix, e.Name)
+		p := joinName(prefix, e.Name)
 		if e.Mode == filemode.Dir {
 			if err := o.walk(ctx, e.Hash, p, fn); err != nil {
 				return err
@@ -299,6 +331,16 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 		fn(p, e)
 	}
 	return nil
+}
+
+// joinName is path.Join(prefix, name), without its cost for the names
+// that it would not clean.
+func joinName(prefix, name string) string {
+	if prefix == "" || prefix == "." || name == "" || name == "." || name == ".." ||
+		strings.IndexByte(name, '/') >= 0 || strings.HasSuffix(prefix, "/") || path.Clean(prefix) != prefix {
+		return path.Join(prefix, name)
+	}
+	return prefix + "/" + name
 }
 
 // prefetch decodes, on every core, the subtrees of a and b that diffTrees
@@ -312,7 +354,7 @@ func prefetch(oa, ob *gitObjects, an, bn *treeNode) {
 	var jobs []job
 	for i := range an.entries {
 		ea := &an.entries[i]
-		j, ok := bn.byName[ea.Name]
+		j, ok := bn.index(ea.Name)
 		if !ok || ea.Mode != filemode.Dir || bn.entries[j].Mode != filemode.Dir || ea.Hash == bn.entries[j].Hash {
 			continue
 		}
@@ -370,7 +412,7 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	for i := range an.entries {
 		ea := &an.entries[i]
 		p := path.Join(prefix, ea.Name)
-		j, ok := bn.byName[ea.Name]
+		j, ok := bn.index(ea.Name)
 		if !ok {
 			if err := side(oa, ea, p); err != nil {
 				return err
@@ -396,7 +438,7 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	}
 	for i := range bn.entries {
 		eb := &bn.entries[i]
-		if _, ok := an.byName[eb.Name]; !ok {
+		if _, ok := an.index(eb.Name); !ok {
 			if err := side(ob, eb, path.Join(prefix, eb.Name)); err != nil {
 				return err
 			}

@@ -9,6 +9,10 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/diffing"
 	"github.com/nhigate/nhigate/spec"
@@ -69,9 +73,13 @@ type Review struct {
 	// on both sides, so each is one workflow, on both. The diff compares
 	// access per principal across all of them.
 	Context []*spec.Workflow
-	// Scanned counts the unchanged files that may hold specs, which were
-	// read; Parsed those of them that mentioned a wanted name.
+	// Scanned counts the unchanged files that may hold specs; Parsed
+	// those of them that mention a wanted name, which were read and
+	// parsed. Both are the same whether or not a scan cache answered.
 	Scanned, Parsed int
+	// Cached counts the files of Scanned that the scan cache said
+	// mention no wanted name, which were not read. The others were read.
+	Cached int
 }
 
 // LoadReview reads the specs of the changed paths at base and head, and
@@ -84,7 +92,11 @@ type Review struct {
 // A metadata.name of a changed head spec that an unchanged file also uses
 // is an error of the head spec, naming both files. Unchanged files were
 // judged when they merged: their own errors are not this review's.
-func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *config.Config) (*Review, error) {
+//
+// With a cache of head's repository (OpenCache), only the unchanged files
+// whose digest may mention a wanted name are read, the review is the same,
+// and the cache file is written if the review added to it.
+func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *config.Config, cache *Cache) (*Review, error) {
 	r := &Review{}
 	var err error
 	if r.Base, err = LoadSpecs(base, changed, cfg); err != nil {
@@ -108,33 +120,27 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		return r, nil
 	}
 
-	all, err := head.entries(ctx)
-	if err != nil {
-		return nil, err
-	}
 	isChanged := map[string]bool{}
 	for _, p := range changed {
 		isChanged[p] = true
 	}
-	var paths []string
-	modes := map[string]spec.Mode{}
-	for p, e := range all {
-		if e.kind != kindRegular || isChanged[p] {
-			continue
-		}
-		if ok, mode := cfg.CandidatePath(p); ok {
-			paths = append(paths, p)
-			modes[p] = mode
-		}
-	}
-	slices.Sort(paths)
-	r.Scanned = len(paths)
-	lim := cfg.SpecLimits()
-	found, err := scanFiles(ctx, head, all, paths, lim.MaxFileSize, want)
+	files, blobs, err := unchangedCandidates(ctx, head, isChanged, cfg)
 	if err != nil {
 		return nil, err
 	}
-	r.Parsed = len(found)
+	r.Scanned = len(files)
+	lim := cfg.SpecLimits()
+	c := cache.scan()
+	found, skipped, err := scanFiles(ctx, head, files, lim.MaxFileSize, want, c)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		hits, decoded := c.treeCounts()
+		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(files), hits, decoded)
+		c.save(blobs)
+	}
+	r.Parsed, r.Cached = len(found), skipped
 
 	// Parse on every core; the order of the results is the order of found.
 	parsed := make([][]*spec.Workflow, len(found))
@@ -145,10 +151,11 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		wg.Go(func() {
 			for i := range next {
 				f := found[i]
-				if modes[f.path] == spec.Discover && !spec.Marker(f.data) {
+				_, mode := cfg.CandidatePath(f.path)
+				if mode == spec.Discover && !spec.Marker(f.data) {
 					continue
 				}
-				ws, err := spec.Parse(f.path, f.data, modes[f.path], lim)
+				ws, err := spec.Parse(f.path, f.data, mode, lim)
 				parsed[i] = ws
 				if err != nil && !errors.As(err, &failed[i]) {
 					failed[i] = spec.Errors{{File: f.path, Msg: err.Error()}}
@@ -186,6 +193,51 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		}
 	}
 	return r, nil
+}
+
+// unchangedCandidates lists the regular files of t that may hold specs
+// and did not change, with their hashes, and the hashes of every regular
+// file of t (for the cache to keep the entries of).
+func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool, cfg *config.Config) ([]scanFile, []plumbing.Hash, error) {
+	var files []scanFile
+	var blobs []plumbing.Hash
+	if g, ok := t.(*gitTree); ok {
+		// Straight from the trees: a map of every path costs more than
+		// the walk.
+		err := g.objs.walk(ctx, g.root, "", func(p string, e *object.TreeEntry) {
+			switch e.Mode {
+			case filemode.Symlink, filemode.Submodule:
+				return
+			}
+			blobs = append(blobs, e.Hash)
+			if isChanged[p] {
+				return
+			}
+			if ok, _ := cfg.CandidatePath(p); ok {
+				files = append(files, scanFile{p, e.Hash})
+			}
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("walk %s: %w", t, err)
+		}
+		return files, blobs, nil
+	}
+	all, err := t.entries(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for p, e := range all {
+		if e.kind != kindRegular || isChanged[p] {
+			continue
+		}
+		if ok, _ := cfg.CandidatePath(p); ok {
+			files = append(files, scanFile{p, e.hash})
+		}
+	}
+	return files, nil, nil
 }
 
 // job is one file to read.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -318,6 +319,17 @@ func TestParseTreeAgreesWithGoGit(t *testing.T) {
 		}
 		if diff := cmp.Diff(want.Entries, got); diff != "" {
 			t.Errorf("%q: entries (-go-git +parseTree):\n%s", data, diff)
+		}
+	}
+}
+
+// TestJoinName: joinName is path.Join.
+func TestJoinName(t *testing.T) {
+	for _, prefix := range []string{"", ".", "a", "a/b", "./a", "a/", "a//b", "..", "../a", "/", "/a"} {
+		for _, name := range []string{"", ".", "..", "x", "x.yaml", "a/b", ".hidden", "..x"} {
+			if got, want := joinName(prefix, name), path.Join(prefix, name); got != want {
+				t.Errorf("joinName(%q, %q) = %q, want %q", prefix, name, got, want)
+			}
 		}
 	}
 }

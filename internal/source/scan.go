@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -56,21 +58,8 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 	}
 	var buf [maxNameLen]byte
 	for i := 0; i < len(data); {
-		if nameClass[data[i]] == 0 {
-			i++
-			continue
-		}
-		// A name starts with a letter or a digit: skip the separators
-		// that may come before it.
-		for i < len(data) && nameClass[data[i]] == classSep {
-			i++
-		}
-		j := i
-		for j < len(data) && nameClass[data[j]] != 0 {
-			j++
-		}
-		run := data[i:j]
-		i = j
+		var run []byte
+		run, i = nextRun(data, i)
 		if len(run) == 0 || len(run) > maxNameLen || !lengths[len(run)] {
 			continue
 		}
@@ -78,6 +67,255 @@ func mentionsLen(data []byte, want names, lengths *[maxNameLen + 1]bool) bool {
 			buf[k] = lower[c]
 		}
 		if want[string(buf[:len(run)])] {
+			return true
+		}
+	}
+	return false
+}
+
+// nextRun returns the run of name bytes that mentions compares at or after
+// data[i], and where to look for the next. The run may be empty, or
+// longer than any name.
+func nextRun(data []byte, i int) ([]byte, int) {
+	for i < len(data) && nameClass[data[i]] == 0 {
+		i++
+	}
+	// A name starts with a letter or a digit: skip the separators that
+	// may come before it.
+	for i < len(data) && nameClass[data[i]] == classSep {
+		i++
+	}
+	j := i
+	for j < len(data) && nameClass[data[j]] != 0 {
+		j++
+	}
+	return data[i:j], j
+}
+
+// A digest is what a scan keeps of a file so as not to read it again (see
+// scanCache): the hashes of the runs that mentions would compare with a
+// name, or that the file must be read whatever the names. It is computed
+// by the same tokenisation as mentions, so that it never says no where
+// mentions says yes: a name equal to a folded run has that run's hash. It
+// may say yes wrongly, when two strings share a hash, which costs a read.
+type digest struct {
+	kind digestKind
+	// common has bit i set for the i-th run hash of the cache file's
+	// dictionary; runs holds the others. Zero for a digest not yet
+	// written.
+	common uint64
+	// runs are the distinct foldHash values of the runs of 1 to
+	// maxNameLen bytes, as little-endian uint32s; only for digestRuns.
+	runs []byte
+}
+
+type digestKind uint8
+
+const (
+	digestRuns    digestKind = iota // runs lists every run
+	digestEscape                    // a backslash: mentions always says yes
+	digestTooMany                   // more than maxDigestRuns distinct runs: read it
+)
+
+// maxDigestRuns bounds a digest: 16 KiB. A spec of a few dozen lines
+// has about 60 distinct runs.
+const maxDigestRuns = 4096
+
+// digestOf digests data.
+func digestOf(data []byte) digest {
+	if bytes.IndexByte(data, '\\') >= 0 {
+		return digest{kind: digestEscape}
+	}
+	var set runSet
+	for i := 0; i < len(data); {
+		var run []byte
+		run, i = nextRun(data, i)
+		if len(run) == 0 || len(run) > maxNameLen {
+			continue
+		}
+		if !set.add(foldHash(run)) {
+			return digest{kind: digestTooMany}
+		}
+	}
+	return digest{kind: digestRuns, runs: set.bytes()}
+}
+
+// runSet is a set of run hashes: open addressing in a table that starts
+// small enough to clear for every file, and grows up to maxDigestRuns.
+type runSet struct {
+	small   [256]uint32
+	big     []uint32 // once small is half full
+	n       int
+	hasZero bool
+}
+
+// slots is the table; 0 marks an empty slot.
+func (s *runSet) slots() []uint32 {
+	if s.big != nil {
+		return s.big
+	}
+	return s.small[:]
+}
+
+// add adds h, and reports false past maxDigestRuns distinct hashes.
+func (s *runSet) add(h uint32) bool {
+	if h == 0 {
+		if !s.hasZero {
+			s.hasZero = true
+			s.n++
+		}
+		return s.n <= maxDigestRuns
+	}
+	t := s.slots()
+	mask := uint32(len(t) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch t[i] {
+		case h:
+			return true
+		case 0:
+			t[i] = h
+			s.n++
+			if s.n > maxDigestRuns {
+				return false
+			}
+			if 2*s.n > len(t) {
+				s.grow()
+			}
+			return true
+		}
+	}
+}
+
+func (s *runSet) grow() {
+	old := s.slots()
+	t := make([]uint32, 2*len(old))
+	mask := uint32(len(t) - 1)
+	for _, h := range old {
+		if h == 0 {
+			continue
+		}
+		i := h & mask
+		for t[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t[i] = h
+	}
+	s.big = t
+}
+
+// bytes lists the set as little-endian uint32s, in table order.
+func (s *runSet) bytes() []byte {
+	out := make([]byte, 0, 4*s.n)
+	if s.hasZero {
+		out = binary.LittleEndian.AppendUint32(out, 0)
+	}
+	for _, h := range s.slots() {
+		if h != 0 {
+			out = binary.LittleEndian.AppendUint32(out, h)
+		}
+	}
+	return out
+}
+
+// foldHash hashes a run, or a name, in ASCII lower case: a 64-bit
+// multiply-rotate hash over 8 bytes at a time, folded to 32 bits. It
+// lowers case by setting bit 0x20 of every byte, which is lower casing on
+// the bytes of a run (letters, digits and "._@:/-"): for those, two runs
+// hash alike whenever they are equal ignoring case. Other bytes may hash
+// like name bytes, which is a false yes at worst. It is part of the cache
+// format: changing it changes scanCacheVersion.
+func foldHash(b []byte) uint32 {
+	const k1, k2, k3 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9
+	const fold = 0x2020202020202020
+	h := uint64(len(b)) * k1
+	for len(b) >= 8 {
+		h = bits.RotateLeft64((h^(binary.LittleEndian.Uint64(b)|fold))*k2, 31) * k1
+		b = b[8:]
+	}
+	var tail uint64
+	for k, c := range b {
+		tail |= uint64(c|0x20) << (8 * k)
+	}
+	h = bits.RotateLeft64((h^tail)*k2, 31) * k1
+	h ^= h >> 33
+	h *= k3
+	h ^= h >> 29
+	return uint32(h)
+}
+
+// dictionary is the common runs of a cache file, ready to factor digests
+// by: a bitmap of their low 16 bits turns down most runs with one load.
+type dictionary struct {
+	bits  [1 << 16 / 64]uint64
+	index map[uint32]int
+}
+
+func newDictionary(common []uint32) *dictionary {
+	d := &dictionary{index: make(map[uint32]int, len(common))}
+	for i, h := range common {
+		d.bits[h&0xffff>>6] |= 1 << (h & 63)
+		d.index[h] = i
+	}
+	return d
+}
+
+// factor moves the runs of d that the dictionary holds into its mask.
+func (d digest) factor(dict *dictionary) digest {
+	if d.kind != digestRuns || len(dict.index) == 0 {
+		return d
+	}
+	out := digest{kind: d.kind, common: d.common, runs: make([]byte, 0, len(d.runs))}
+	for k := 0; k+4 <= len(d.runs); k += 4 {
+		h := binary.LittleEndian.Uint32(d.runs[k:])
+		if dict.bits[h&0xffff>>6]&(1<<(h&63)) != 0 {
+			if i, ok := dict.index[h]; ok {
+				out.common |= 1 << i
+				continue
+			}
+		}
+		out.runs = append(out.runs, d.runs[k:k+4]...)
+	}
+	return out
+}
+
+// query is a set of names ready to test digests against: the hashes of
+// the names, and a bitmap of their low 16 bits, which turns down most
+// runs with one load.
+type query struct {
+	bits   [1 << 16 / 64]uint64
+	hashes []uint32 // sorted
+	// common is the bits of a cache file's dictionary that are hashes of
+	// names.
+	common uint64
+}
+
+func newQuery(want names) *query {
+	q := &query{}
+	for k := range want {
+		if len(k) == 0 || len(k) > maxNameLen {
+			// No run mentions compares is as long: it never matches.
+			continue
+		}
+		h := foldHash([]byte(k))
+		q.bits[h&0xffff>>6] |= 1 << (h & 63)
+		q.hashes = append(q.hashes, h)
+	}
+	slices.Sort(q.hashes)
+	return q
+}
+
+// mayMention reports whether a file of digest d may mention a name of q:
+// false only where mentions is false.
+func (q *query) mayMention(d digest) bool {
+	if d.kind != digestRuns || d.common&q.common != 0 {
+		return true
+	}
+	for k := 0; k+4 <= len(d.runs); k += 4 {
+		h := binary.LittleEndian.Uint32(d.runs[k:])
+		if q.bits[h&0xffff>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		if _, ok := slices.BinarySearch(q.hashes, h); ok {
 			return true
 		}
 	}
@@ -129,17 +367,30 @@ type scanned struct {
 	data []byte
 }
 
-// scanFiles reads the regular files at paths in t, whose entries are all,
-// and keeps those that mention a name. Files over limit bytes are skipped:
-// they cannot be specs.
-func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
+// scanFile is a regular file to scan, and the hash of its content.
+type scanFile struct {
+	path string
+	hash plumbing.Hash
+}
+
+// scanFiles reads the regular files of t and keeps those that mention a
+// name, in the order of their paths. Files over limit bytes are skipped:
+// they cannot be specs. With a cache (of a git tree), it reads only the
+// blobs whose digest may mention a name, and digests those it did not
+// know; skipped counts the files the cache answered without a read.
+func scanFiles(ctx context.Context, t Tree, files []scanFile, limit int64, want names, c *scanCache) (found []scanned, skipped int, err error) {
 	if g, ok := t.(*gitTree); ok {
-		return g.scanBlobs(ctx, all, paths, limit, want)
+		return g.scanBlobs(ctx, files, limit, want, c)
 	}
 	var out []scanned
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.path
+	}
+	slices.Sort(paths)
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		data, err := t.ReadFile(p, limit)
 		var tooLarge *TooLargeError
@@ -148,29 +399,52 @@ func scanFiles(ctx context.Context, t Tree, all map[string]entry, paths []string
 		case errors.As(err, &tooLarge), errors.As(err, &symlink):
 			continue
 		case err != nil:
-			return nil, err
+			return nil, 0, err
 		}
 		if mentions(data, want) {
 			out = append(out, scanned{p, data})
 		}
 	}
-	return out, nil
+	return out, 0, nil
 }
 
-// scanBlobs reads the blobs of paths on every core, straight from the pack
+// scanBlobs reads the blobs of files on every core, straight from the pack
 // files, in pack order so that each delta base is decoded once. A blob the
 // packs cannot read is read through go-git.
-func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []string, limit int64, want names) ([]scanned, error) {
+func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, want names, c *scanCache) ([]scanned, int, error) {
 	type item struct {
-		path string
-		hash plumbing.Hash
-		off  int64
+		path  string
+		hash  plumbing.Hash
+		off   int64
+		known bool // the cache has its digest
+		skip  bool // which says it mentions no name
 	}
-	var items []item
-	for _, p := range paths {
-		if e, ok := all[p]; ok && e.kind == kindRegular {
-			items = append(items, item{path: p, hash: e.hash})
+	items := make([]item, len(files))
+	for i, f := range files {
+		items[i] = item{path: f.path, hash: f.hash}
+	}
+	var q *query
+	skipped := 0
+	if c != nil {
+		// Ask the cache on every core, and read only what it cannot
+		// rule out.
+		q = newQuery(want)
+		q.common = c.maskOf(q)
+		parts := min(runtime.GOMAXPROCS(0), max(1, len(items)/1024))
+		var wg sync.WaitGroup
+		for w := range parts {
+			wg.Go(func() {
+				for i := w * len(items) / parts; i < (w+1)*len(items)/parts; i++ {
+					if d, ok := c.lookup(items[i].hash); ok {
+						items[i].known, items[i].skip = true, !q.mayMention(d)
+					}
+				}
+			})
 		}
+		wg.Wait()
+		n := len(items)
+		items = slices.DeleteFunc(items, func(it item) bool { return it.skip })
+		skipped = n - len(items)
 	}
 	packs := t.objs.pack()
 	if packs != nil && len(items) >= 256 {
@@ -201,6 +475,12 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 			if packs != nil {
 				r = packs.reader(scanCacheBudget)
 			}
+			var digested []cacheEntry
+			defer func() {
+				if c != nil {
+					c.add(digested...)
+				}
+			}()
 			// Each worker takes a contiguous run, so that it meets the
 			// bases of its deltas.
 			lo, hi := w*len(items)/workers, (w+1)*len(items)/workers
@@ -211,7 +491,10 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 						return
 					}
 				}
-				data, err := r.blob(items[i].hash, limit)
+				it := items[i]
+				// Both readers check that the content hashes to the
+				// id, under which its digest is kept.
+				data, err := r.blob(it.hash, limit)
 				var tooLarge *TooLargeError
 				switch {
 				case errors.As(err, &tooLarge):
@@ -219,26 +502,33 @@ func (t *gitTree) scanBlobs(ctx context.Context, all map[string]entry, paths []s
 				case err != nil:
 					// Somewhere the packs do not hold it, such as a loose
 					// object or an alternate: ask go-git.
-					data, err = t.objs.blob(items[i].path, items[i].hash, limit)
+					data, err = t.objs.blob(it.path, it.hash, limit)
 					if errors.As(err, &tooLarge) {
 						continue
 					}
 				}
 				if err != nil {
-					errs[w] = fmt.Errorf("read %s: %w", items[i].path, err)
+					errs[w] = fmt.Errorf("read %s: %w", it.path, err)
 					return
 				}
+				if c != nil && !it.known {
+					d := digestOf(data)
+					digested = append(digested, cacheEntry{it.hash, d})
+					if !q.mayMention(d) {
+						continue
+					}
+				}
 				if mentionsLen(data, want, lengths) {
-					found[w] = append(found[w], scanned{items[i].path, data})
+					found[w] = append(found[w], scanned{it.path, data})
 				}
 			}
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := slices.Concat(found...)
 	slices.SortFunc(out, func(a, b scanned) int { return strings.Compare(a.path, b.path) })
-	return out, nil
+	return out, skipped, nil
 }

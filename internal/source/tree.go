@@ -105,37 +105,82 @@ func escapes(p, target string) bool {
 // above repoDir. A name that is both is refused as ambiguous: a checkout
 // may hold a directory named like a branch or a commit, and its author
 // must not choose which one is read.
-func Open(repoDir, rev string) (Tree, error) {
-	if fi, err := os.Stat(rev); err == nil && fi.IsDir() {
-		if r, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true}); err == nil {
-			if _, err := r.ResolveRevision(plumbing.Revision(rev)); err == nil {
-				return nil, fmt.Errorf("%q is both a directory and a revision of %s: write ./%s for the directory, or refs/heads/%s or the full SHA for the revision",
-					rev, repoDir, strings.TrimPrefix(rev, "./"), rev)
-			}
-		}
-		return &dirTree{root: rev}, nil
-	}
-	return OpenRevision(repoDir, rev)
-}
+func Open(repoDir, rev string) (Tree, error) { return NewRepo(repoDir).Open(rev) }
 
 // OpenRevision returns the git revision rev (branch, tag or SHA) of the
 // repository at or above repoDir, never a directory: for revisions that
 // come from GitHub, which a directory in the checkout must not stand in
 // for, even when the revision is not in the clone.
-func OpenRevision(repoDir, rev string) (Tree, error) {
-	r, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true})
-	if err != nil {
-		return nil, fmt.Errorf("%q is neither a directory nor a revision: open git repository %s: %w", rev, repoDir, err)
+func OpenRevision(repoDir, rev string) (Tree, error) { return NewRepo(repoDir).OpenRevision(rev) }
+
+// Repo opens snapshots of the repository at or above a directory, as Open
+// and OpenRevision do, and reads the repository once for all of them: its
+// index and packs are loaded once, and the trees that base and head share
+// are decoded once.
+type Repo struct {
+	dir  string
+	once sync.Once
+	objs *gitObjects
+	err  error
+}
+
+// NewRepo returns the repository at or above dir, opened when a revision
+// is first asked for.
+func NewRepo(dir string) *Repo { return &Repo{dir: dir} }
+
+func (r *Repo) open() (*gitObjects, error) {
+	r.once.Do(func() {
+		repo, err := git.PlainOpenWithOptions(r.dir, &git.PlainOpenOptions{DetectDotGit: true})
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.objs = newGitObjects(repo)
+	})
+	return r.objs, r.err
+}
+
+// Open is Open of the repository's directory.
+func (r *Repo) Open(rev string) (Tree, error) {
+	if fi, err := os.Stat(rev); err == nil && fi.IsDir() {
+		if objs, err := r.open(); err == nil {
+			objs.mu.Lock()
+			_, err := objs.repo.ResolveRevision(plumbing.Revision(rev))
+			objs.mu.Unlock()
+			if err == nil {
+				return nil, fmt.Errorf("%q is both a directory and a revision of %s: write ./%s for the directory, or refs/heads/%s or the full SHA for the revision",
+					rev, r.dir, strings.TrimPrefix(rev, "./"), rev)
+			}
+		}
+		return &dirTree{root: rev}, nil
 	}
-	h, err := r.ResolveRevision(plumbing.Revision(rev))
+	return r.OpenRevision(rev)
+}
+
+// OpenRevision is OpenRevision of the repository's directory.
+func (r *Repo) OpenRevision(rev string) (Tree, error) {
+	objs, err := r.open()
 	if err != nil {
-		return nil, fmt.Errorf("%q is neither a directory nor a revision in %s: %w", rev, repoDir, err)
+		return nil, fmt.Errorf("%q is neither a directory nor a revision: open git repository %s: %w", rev, r.dir, err)
 	}
-	c, err := r.CommitObject(*h)
+	// go-git is not safe for concurrent use: another tree of the
+	// repository may be read meanwhile.
+	objs.mu.Lock()
+	h, err := objs.repo.ResolveRevision(plumbing.Revision(rev))
+	var c *object.Commit
+	if err == nil {
+		c, err = objs.repo.CommitObject(*h)
+		if err != nil {
+			err = fmt.Errorf("read commit %s: %w", rev, err)
+		}
+	} else {
+		err = fmt.Errorf("%q is neither a directory nor a revision in %s: %w", rev, r.dir, err)
+	}
+	objs.mu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", rev, err)
+		return nil, err
 	}
-	t := newGitTree(newGitObjects(r), rev, c)
+	t := newGitTree(objs, rev, c)
 	if _, err := t.objs.tree(t.root); err != nil {
 		return nil, fmt.Errorf("read tree of %s: %w", rev, err)
 	}
