@@ -219,8 +219,14 @@ func TestReadmeWalkthrough(t *testing.T) {
 	tmp := t.TempDir()
 	cmd := exec.Command("bash", "-e", "-u", "-o", "pipefail", "-c", block)
 	// mktemp lands in the test's directory, which the test removes, and
-	// so does the reviews' scan cache.
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1", "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"))
+	// so does the reviews' scan cache. Go's build cache stays where it is
+	// (it would follow XDG_CACHE_HOME, and go run would compile nhigate
+	// from nothing).
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOCACHE: %v", err)
+	}
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1", "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"), "GOCACHE="+strings.TrimSpace(string(gocache)))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the walk-through failed: %v\n%s", err, out)
