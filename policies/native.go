@@ -338,17 +338,13 @@ func (d *nativeDoc) init() {
 	consumer, _ := get(d.doc, "spec", "identity", "consumer")
 	d.delegated = consumer != "human" && consumer != "pipeline"
 
-	ents, _ := get(d.doc, "spec", "entitlements")
-	each(ents, func(i any, e any) {
-		for _, key := range []string{"actions", "resources"} {
-			list, _ := get(e, key)
-			each(list, func(j any, v any) {
-				if s, ok := v.(string); ok && strings.ContainsAny(s, "*?") {
-					d.wildcards = append(d.wildcards, wildcard{[]any{"spec", "entitlements", i, key, j}, s})
-				}
-			})
-		}
-	})
+	for _, key := range []string{"actions", "resources"} {
+		d.patterns(key, func(i, j any, s string) {
+			if strings.ContainsAny(s, "*?") {
+				d.wildcards = append(d.wildcards, wildcard{[]any{"spec", "entitlements", i, key, j}, s})
+			}
+		})
+	}
 
 	kind, _ := get(d.doc, "spec", "credential", "kind")
 	critical := kind != "ephemeral" || len(d.wildcards) > 0

@@ -449,17 +449,20 @@ func entitlements001(d *nativeDoc) {
 	if !d.production {
 		return
 	}
+	d.patterns("actions", func(i, j any, a string) {
+		if v := d.judge(catalog.Action, a); v.Broad() {
+			d.result("NHI-ENT-001", []any{"spec", "entitlements", i, "actions", j}, fmt.Sprintf("action %q %s in %s: %s", a, v.Why, d.envName, v.Fix))
+		}
+	})
+	// A sensitive action on a resource that names a whole scope, when
+	// neither is broad on its own, once per resource.
 	ents, _ := get(d.doc, "spec", "entitlements")
 	each(ents, func(i, e any) {
 		actions, _ := get(e, "actions")
 		resources, _ := get(e, "resources")
 		each(actions, func(j, a any) {
 			s, ok := a.(string)
-			if !ok {
-				return
-			}
-			if v := d.judge(catalog.Action, s); v.Broad() {
-				d.result("NHI-ENT-001", []any{"spec", "entitlements", i, "actions", j}, fmt.Sprintf("action %q %s in %s: %s", s, v.Why, d.envName, v.Fix))
+			if !ok || d.judge(catalog.Action, s).Broad() {
 				return
 			}
 			each(resources, func(_, r any) {
@@ -479,14 +482,22 @@ func entitlements002(d *nativeDoc) {
 	if !d.production {
 		return
 	}
+	d.patterns("resources", func(i, j any, r string) {
+		if v := d.judge(catalog.Resource, r); v.Broad() {
+			d.result("NHI-ENT-002", []any{"spec", "entitlements", i, "resources", j}, fmt.Sprintf("resource %q %s in %s: %s", r, v.Why, d.envName, v.Fix))
+		}
+	})
+}
+
+// patterns is entitlements.patterns(key): f gets every string of the
+// actions or resources lists, with its entitlement's and its own index.
+func (d *nativeDoc) patterns(key string, f func(i, j any, v string)) {
 	ents, _ := get(d.doc, "spec", "entitlements")
 	each(ents, func(i, e any) {
-		resources, _ := get(e, "resources")
-		each(resources, func(j, r any) {
-			if s, ok := r.(string); ok {
-				if v := d.judge(catalog.Resource, s); v.Broad() {
-					d.result("NHI-ENT-002", []any{"spec", "entitlements", i, "resources", j}, fmt.Sprintf("resource %q %s in %s: %s", s, v.Why, d.envName, v.Fix))
-				}
+		list, _ := get(e, key)
+		each(list, func(j, v any) {
+			if s, ok := v.(string); ok {
+				f(i, j, s)
 			}
 		})
 	})
