@@ -1,7 +1,14 @@
 package source
 
 import (
+	"bytes"
+	"compress/zlib"
+	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -55,4 +62,70 @@ func TestRedteam5BucketOfIDsFFFF(t *testing.T) {
 	if missed > 0 {
 		t.Errorf("lookup misses %d of the %d entries the file holds (one of them of id ff ff…)", missed, len(blobs))
 	}
+}
+
+// TestRedteam5LooseTreeIsHashed: blobs read through go-git are now hashed
+// against their ids ("a corrupt loose object must fail closed"), but trees
+// are not: gitObjects.tree falls back to go-git's TreeObject for a tree the
+// packs do not hold (every tree of a fresh local commit is loose), and go-git
+// does not check a loose object against its id. A loose tree file whose
+// content is another tree is read as that tree, cold and warm alike (the
+// scan cache keeps only trees the pack reader hashed, so it neither catches
+// nor spreads it).
+//
+// What it costs: the walk of head lists the planted tree, so an unchanged
+// spec that holds the changed principal is never scanned, the principal's
+// other grants drop out, and a widening reads as an addition, with exit 0
+// instead of exit 3. Planting needs write access to the object store (it
+// is damage, not a pull request's doing), which is the case the blob
+// check was added for.
+func TestRedteam5LooseTreeIsHashed(t *testing.T) {
+	base := map[string]string{
+		"identities/a.yaml": specOf("a", "payments-ci"),
+		"other/x.yaml":      specOf("x", "payments-ci"),
+		"other/y.yaml":      specOf("y", "billing"),
+	}
+	head := map[string]string{"identities/a.yaml": specOf("a", "payments-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"}
+	repo, _, _ := fixture(t, base, head)
+	other := gitOut(t, repo, "rev-parse", "main:other")
+	y := blobHash([]byte(base["other/y.yaml"]))
+	// "other" as it would be without x.yaml.
+	raw := append([]byte("100644 y.yaml\x00"), y[:]...)
+	var obj bytes.Buffer
+	zw := zlib.NewWriter(&obj)
+	fmt.Fprintf(zw, "tree %d\x00%s", len(raw), raw)
+	zw.Close()
+	loose := filepath.Join(repo, ".git", "objects", other[:2], other[2:])
+	if _, err := os.Stat(loose); err != nil {
+		t.Fatalf("the tree is not loose: %v", err)
+	}
+	os.Chmod(loose, 0o644)
+	if err := os.WriteFile(loose, obj.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, cache := range []ScanCache{{}, {Dir: t.TempDir()}} {
+		b, h := open(t, repo, "main"), open(t, repo, "feature")
+		changed, err := Changed(ctx, b, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := LoadReview(ctx, b, h, changed, withSpecs("**/*.yaml"), OpenCache(cache, h, b))
+		if err == nil {
+			var ctxFiles []string
+			for _, w := range r.Context {
+				ctxFiles = append(ctxFiles, w.Source.File)
+			}
+			t.Errorf("cache %q: a loose tree whose content is not its id was read as the tree: context %v (other/x.yaml, which holds payments-ci, is gone), scanned %d", cache.Dir, ctxFiles, r.Scanned)
+		}
+	}
+}
+
+func gitOut(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }
