@@ -9,26 +9,23 @@ import (
 
 // scanCache is where review and diff keep the digests of unchanged files
 // between runs: nhigate/ in the user's cache directory, as
-// os.UserCacheDir finds it but from the parsed environment.
-// NHIGATE_CACHE=off turns it off, =on on, and =debug on with a line on
-// stderr for what it answered and for a cache file ignored or not
-// written. Unset, it is on, but off in CI (CI or GITHUB_ACTIONS set): a
-// runner's home may be shared with jobs that ran a pull request's code,
-// and whoever writes the cache decides which files a review skips.
+// os.UserCacheDir finds it but from the parsed environment. It is off
+// unless NHIGATE_CACHE=on (or =debug, on with a line on stderr for what it
+// answered and for a cache file ignored or not written): whoever writes
+// the cache decides which files a review skips, and no environment
+// variable tells reliably that a machine's home is not shared with jobs
+// that ran a pull request's code (CI systems set different ones, and some
+// none).
 func (p *program) scanCache() (source.ScanCache, error) {
 	var c source.ScanCache
 	switch v := p.env["NHIGATE_CACHE"]; v {
-	case "":
-		if ci := p.env["CI"]; ci != "" && ci != "false" || p.env["GITHUB_ACTIONS"] == "true" {
-			return source.ScanCache{}, nil
-		}
+	case "", "off":
+		return source.ScanCache{}, nil
 	case "on":
 	case "debug":
 		c.Log = p.stderr
-	case "off":
-		return source.ScanCache{}, nil
 	default:
-		return c, usageErrorf("NHIGATE_CACHE=%q: write off to turn the scan cache off, on to turn it on in CI, or debug to see what it answered", v)
+		return c, usageErrorf("NHIGATE_CACHE=%q: write on to keep the scan cache, debug to see what it answered too, or off (the default)", v)
 	}
 	dir := p.userCacheDir()
 	if dir == "" {

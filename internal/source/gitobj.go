@@ -120,20 +120,45 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 		entries, err = parseTree(data)
 	}
 	if err != nil {
-		// go-git reads what the packs could not.
-		o.mu.Lock()
-		t, gerr := o.repo.TreeObject(h)
-		o.mu.Unlock()
-		if gerr != nil {
-			return nil, gerr
+		// go-git reads what the packs could not (a loose tree), checked
+		// against its id as the pack reader checks, and decoded as one.
+		if entries, err = o.looseTree(h); err != nil {
+			return nil, err
 		}
-		entries = t.Entries
 	}
 	n = &treeNode{entries: entries}
 	o.treesMu.Lock()
 	o.trees[h] = n
 	o.treesMu.Unlock()
 	return n, nil
+}
+
+// looseTree reads tree h through go-git's storage, which does not check an
+// object against its id: it is hashed here, so that a damaged or replaced
+// loose tree fails the review instead of hiding or adding files.
+func (o *gitObjects) looseTree(h plumbing.Hash) ([]object.TreeEntry, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	obj, err := o.repo.Storer.EncodedObject(plumbing.TreeObject, h)
+	if err != nil {
+		return nil, err
+	}
+	if obj.Size() > maxPackObject {
+		return nil, fmt.Errorf("tree %s: %d bytes, more than %d", h, obj.Size(), maxPackObject)
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(io.LimitReader(rd, maxPackObject+1))
+	if err != nil {
+		return nil, err
+	}
+	if plumbing.ComputeHash(plumbing.TreeObject, data) != h {
+		return nil, fmt.Errorf("tree %s does not hash to its id: the repository is damaged; run git fsck", h)
+	}
+	return parseTree(data)
 }
 
 // parseTree decodes a tree object: entries of "<mode> <name>\0<hash>".

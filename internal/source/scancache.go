@@ -303,7 +303,7 @@ func (c *scanCache) decode(data []byte) error {
 	}
 	c.buckets = make([]uint32, 1<<16+1)
 	for i := range int(count) {
-		c.buckets[binary.BigEndian.Uint16(entries[i*scanEntrySize:])+1]++
+		c.buckets[int(binary.BigEndian.Uint16(entries[i*scanEntrySize:]))+1]++
 	}
 	for b := 1; b < len(c.buckets); b++ {
 		c.buckets[b] += c.buckets[b-1]
@@ -368,7 +368,7 @@ func (c *scanCache) lookup(h plumbing.Hash) (digest, bool) {
 	if c.count == 0 {
 		return digest{}, false
 	}
-	b := binary.BigEndian.Uint16(h[:])
+	b := int(binary.BigEndian.Uint16(h[:])) // + 1 must not wrap at ffff
 	lo, hi := int(c.buckets[b]), int(c.buckets[b+1])
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
