@@ -124,13 +124,13 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	for _, p := range changed {
 		isChanged[p] = true
 	}
-	files, blobs, err := unchangedCandidates(ctx, head, isChanged, cfg)
+	c := cache.scan()
+	files, blobs, err := unchangedCandidates(ctx, head, isChanged, cfg, c)
 	if err != nil {
 		return nil, err
 	}
 	r.Scanned = len(files)
 	lim := cfg.SpecLimits()
-	c := cache.scan()
 	found, skipped, err := scanFiles(ctx, head, files, lim.MaxFileSize, want, c)
 	if err != nil {
 		return nil, err
@@ -196,12 +196,17 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 }
 
 // unchangedCandidates lists the regular files of t that may hold specs
-// and did not change, with their hashes, and the hashes of every regular
-// file of t (for the cache to keep the entries of).
-func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool, cfg *config.Config) ([]scanFile, []plumbing.Hash, error) {
+// and did not change, with their hashes, and, with a cache c, the hashes
+// of every regular file of t (for the cache to keep the entries of).
+func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool, cfg *config.Config, c *scanCache) ([]scanFile, []plumbing.Hash, error) {
 	var files []scanFile
 	var blobs []plumbing.Hash
 	if g, ok := t.(*gitTree); ok {
+		if c != nil {
+			// About as many files as the last review of the repository
+			// cached: one allocation instead of a doubling per growth.
+			files, blobs = make([]scanFile, 0, c.count), make([]plumbing.Hash, 0, c.count)
+		}
 		// Straight from the trees: a map of every path costs more than
 		// the walk.
 		err := g.objs.walk(ctx, g.root, "", func(p string, e *object.TreeEntry) {
@@ -209,7 +214,9 @@ func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool,
 			case filemode.Symlink, filemode.Submodule:
 				return
 			}
-			blobs = append(blobs, e.Hash)
+			if c != nil {
+				blobs = append(blobs, e.Hash)
+			}
 			if isChanged[p] {
 				return
 			}
