@@ -45,9 +45,11 @@ type native struct {
 	// rules maps a namespace of the per-document query to its rules'
 	// translations, in the namespace's rule order.
 	rules map[string][]nativeRule
-	// waivable marks the namespaces that have an exception rule (they
+	// excepting marks the namespaces that have an exception rule (they
 	// declare `exception contains [name] if some name in lib.waived`).
-	waivable map[string]bool
+	excepting map[string]bool
+	// waivableIDs is lib.catalog[id].waivable, by rule id.
+	waivableIDs map[string]bool
 	// templates hold, by rule id, the fields every result of the rule
 	// shares, as newResult reads them from the catalog entry.
 	templates map[string]Result
@@ -66,12 +68,12 @@ type nativeRule struct {
 // the per-document query) and the configuration as the policies read it.
 // It returns nil when some rule has no translation or the configuration is
 // not one nativeConfig represents: then the Rego evaluates everything.
-func newNative(namespaces []namespace, config map[string]any, waivable map[string]bool) (*native, error) {
+func newNative(namespaces []namespace, config map[string]any, excepting map[string]bool) (*native, error) {
 	nc, ok := newNativeConfig(config)
 	if !ok {
 		return nil, nil
 	}
-	n := &native{config: nc, rules: map[string][]nativeRule{}, waivable: waivable, templates: map[string]Result{}, catalog: catalog.Default()}
+	n := &native{config: nc, rules: map[string][]nativeRule{}, excepting: excepting, waivableIDs: map[string]bool{}, templates: map[string]Result{}, catalog: catalog.Default()}
 	for _, ns := range namespaces {
 		for _, rule := range ns.rules {
 			eval, ok := nativeRules[ns.name+"."+rule]
@@ -90,7 +92,7 @@ func newNative(namespaces []namespace, config map[string]any, waivable map[strin
 		if err != nil {
 			return nil, fmt.Errorf("catalog entry %s: %w", r.ID, err)
 		}
-		n.templates[r.ID] = t
+		n.templates[r.ID], n.waivableIDs[r.ID] = t, r.Waivable
 	}
 	return n, nil
 }
@@ -109,7 +111,7 @@ func (n *native) check(doc map[string]any, now time.Time) (map[string][]Result, 
 	out := map[string][]Result{}
 	for ns, rules := range n.rules {
 		var waived map[string]bool
-		if n.waivable[ns] {
+		if n.excepting[ns] {
 			waived = d.waived()
 		}
 		var results []Result
@@ -387,7 +389,7 @@ func (d *nativeDoc) waived() map[string]bool {
 			return
 		}
 		id, ok := m["rule"].(string)
-		if !ok || !catalogWaivable()[id] || !nonEmpty(m["reason"]) {
+		if !ok || !d.n.waivableIDs[id] || !nonEmpty(m["reason"]) {
 			return
 		}
 		if !nonEmpty(m["approvedBy"]) || !nonEmpty(requester) || norm(m["approvedBy"].(string)) == norm(requester.(string)) {
@@ -404,16 +406,6 @@ func (d *nativeDoc) waived() map[string]bool {
 	})
 	return d.waivedSet
 }
-
-// catalogWaivable is lib.catalog[id].waivable for every rule id, read once
-// from the catalog.
-var catalogWaivable = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	for _, r := range Catalog() {
-		m[r.ID] = r.Waivable
-	}
-	return m
-})
 
 // result records a result at path (lib.result): the field is the path,
 // or its deepest existing parent.

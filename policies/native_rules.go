@@ -12,10 +12,10 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
-	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/nhigate/nhigate/internal/secret"
 	"github.com/nhigate/nhigate/policies/data/nhigate/catalog"
 )
 
@@ -236,56 +236,33 @@ func provenance003(d *nativeDoc) {
 
 // secrets/secrets.rego
 
-// secretKinds are secrets.secret_kinds, in the Rego's order; markers
-// holds, for each, literals one of which every match contains
-// (secrets.markers), so that most strings need no regex.
-type secretKind struct {
-	kind    string
-	re      *regexp.Regexp
-	markers []string
-}
-
-var secretKinds = []secretKind{
-	{"an AWS access key id", regexp.MustCompile(`(^|[^A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}([^A-Z0-9]|$)`), []string{"AKIA", "ASIA", "ABIA", "ACCA"}},
-	{"a private key", regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`), []string{"PRIVATE KEY"}},
-	{"a GitHub token", regexp.MustCompile(`(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})`), []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
-	{"a Slack token", regexp.MustCompile(`xox[abposr]-[A-Za-z0-9-]{10,}`), []string{"xox"}},
-	{"a Google API key", regexp.MustCompile(`AIza[0-9A-Za-z_-]{35}`), []string{"AIza"}},
-	{"a JSON Web Token", regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`), []string{"eyJ"}},
-	{"a Stripe secret key", regexp.MustCompile(`[rs]k_live_[0-9A-Za-z]{20,}`), []string{"k_live_"}},
-	{"a password in a URL", regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@${}]+@`), []string{"://"}},
-}
-
 func secrets001(d *nativeDoc) {
 	// path is the stack of keys down to v (walk's path). A mapping key
 	// that looks like a secret is reported at its mapping, and nothing
-	// below it is: its path would repeat the key (secret_in_path).
+	// below it is: its path would repeat the key (secret_in_path). The
+	// kinds are package secret's, which TestKindsMatchPolicy holds to
+	// secrets.secret_kinds; a string without a marker holds none.
 	var path []any
 	var walk func(v any)
 	walk = func(v any) {
 		switch v := v.(type) {
 		case string:
-			for _, k := range secretKinds {
-				if k.matches(v) {
-					f := fmtPath(path)
-					d.resultAt("NHI-SEC-001", f, fmt.Sprintf("%s holds what looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", f, k.kind))
-				}
+			for _, k := range secretsIn(v) {
+				f := fmtPath(path)
+				d.resultAt("NHI-SEC-001", f, fmt.Sprintf("%s holds what looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", f, k.Name))
 			}
 		case map[string]any:
 			for key, x := range v {
-				secret := false
-				for _, k := range secretKinds {
-					if k.matches(key) {
-						secret = true
-						f := fmtPath(path)
-						place := f
-						if place == "" {
-							place = "the document"
-						}
-						d.resultAt("NHI-SEC-001", f, fmt.Sprintf("%s has a key that looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", place, k.kind))
+				kinds := secretsIn(key)
+				for _, k := range kinds {
+					f := fmtPath(path)
+					place := f
+					if place == "" {
+						place = "the document"
 					}
+					d.resultAt("NHI-SEC-001", f, fmt.Sprintf("%s has a key that looks like %s: remove it from the spec, revoke it, and refer to secrets by name only", place, k.Name))
 				}
-				if !secret {
+				if len(kinds) == 0 {
 					path = append(path, key)
 					walk(x)
 					path = path[:len(path)-1]
@@ -302,18 +279,18 @@ func secrets001(d *nativeDoc) {
 	walk(d.doc)
 }
 
-// matches reports whether s holds this kind of secret.
-func (k secretKind) matches(s string) bool {
-	return containsAny(s, k.markers) && k.re.MatchString(s)
-}
-
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
+// secretsIn lists the kinds of secret s holds.
+func secretsIn(s string) []*secret.Kind {
+	if !secret.Suspicious(s) {
+		return nil
+	}
+	var kinds []*secret.Kind
+	for _, k := range secret.Kinds {
+		if k.Matches(s) {
+			kinds = append(kinds, k)
 		}
 	}
-	return false
+	return kinds
 }
 
 // delegation/delegation.rego
@@ -584,7 +561,7 @@ func exceptions005(d *nativeDoc) {
 		}
 		path := []any{"spec", "exceptions", i, "rule"}
 		id, isString := m["rule"].(string)
-		waivable, known := catalogWaivable()[id]
+		waivable, known := d.n.waivableIDs[id]
 		switch {
 		case !isString || !known:
 			d.result("NHI-EXC-005", path, fmt.Sprintf("the exception names rule %s, which is not a rule id: write a rule id from docs/POLICIES.md, e.g. rule: NHI-CRED-001", d.shown(path...)))

@@ -275,11 +275,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	if fast && !opts.regoOnly {
-		waivable := map[string]bool{}
+		excepting := map[string]bool{}
 		for _, ns := range builtinDoc {
-			waivable[ns.name] = len(compiler.GetRulesExact(ast.MustParseRef("data."+ns.name+".exception"))) > 0
+			excepting[ns.name] = len(compiler.GetRulesExact(ast.MustParseRef("data."+ns.name+".exception"))) > 0
 		}
-		if e.native, err = newNative(builtinDoc, opts.Data, waivable); err != nil {
+		if e.native, err = newNative(builtinDoc, opts.Data, excepting); err != nil {
 			return nil, err
 		}
 		if e.native != nil {

@@ -55,6 +55,10 @@ func init() {
 	}
 }
 
+// Matches reports whether s holds this kind of secret: the policy's
+// regex.match(pattern, s).
+func (k *Kind) Matches(s string) bool { return k.re.MatchString(s) }
+
 // pemEnd finds the end line of a PEM private key.
 var pemEnd = regexp.MustCompile(`-----END ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`)
 
