@@ -95,7 +95,6 @@ var clockReaders = map[string]string{
 	"internal/sigtest/sigtest.go": "VirtualSigstore certificates must be valid when the test signs",
 	// Tests.
 	"policies/engine_test.go":          "TestRealClock checks the real-clock path with dates relative to now",
-	"policies/bench_test.go":           "benchmarks report specs per second",
 	"internal/ghapi/transport_test.go": "rate-limit reset headers are Unix times relative to now",
 	"internal/ghapi/token_test.go":     "rate-limit reset headers are Unix times relative to now",
 	"internal/ghapi/merged_test.go":    "a merge time the code under test only passes through",
