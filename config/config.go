@@ -407,7 +407,9 @@ func (c *Config) GovernanceReason(p string) string {
 	}
 	for _, dir := range c.Policies {
 		dir = strings.Trim(path.Clean(dir), "/")
-		if dir == "." || strings.HasPrefix(lower, strings.ToLower(dir)+"/") {
+		// HasPrefix(lower, ToLower(dir)+"/"), without a new string per path.
+		ld := strings.ToLower(dir)
+		if dir == "." || len(lower) > len(ld) && lower[len(ld)] == '/' && strings.HasPrefix(lower, ld) {
 			return judged + " (a file in the policy directory " + dir + "); " + stillBase
 		}
 	}
@@ -424,11 +426,13 @@ func (c *Config) GovernanceReason(p string) string {
 // pre-commit hooks that run nhigate check: any of them can run the gate,
 // or stop running it.
 func ciFile(p string) bool {
-	switch p {
-	case ".gitlab-ci.yml", ".gitlab-ci.yaml", "jenkinsfile", "azure-pipelines.yml", "azure-pipelines.yaml",
-		"bitbucket-pipelines.yml", ".travis.yml", ".drone.yml", ".woodpecker.yml", ".woodpecker.yaml",
-		"buildkite.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml":
-		return true
+	if strings.IndexByte(p, '/') < 0 {
+		switch p {
+		case ".gitlab-ci.yml", ".gitlab-ci.yaml", "jenkinsfile", "azure-pipelines.yml", "azure-pipelines.yaml",
+			"bitbucket-pipelines.yml", ".travis.yml", ".drone.yml", ".woodpecker.yml", ".woodpecker.yaml",
+			"buildkite.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml":
+			return true
+		}
 	}
 	for _, dir := range []string{".gitlab/", ".circleci/", ".buildkite/", ".woodpecker/", ".tekton/", ".azure-pipelines/"} {
 		if strings.HasPrefix(p, dir) {

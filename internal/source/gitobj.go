@@ -2,12 +2,14 @@ package source
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,14 +47,28 @@ type gitObjects struct {
 // treeNode is a decoded tree: its entries in git's order, and by name.
 type treeNode struct {
 	entries []object.TreeEntry
-	// byName is made on the first lookup: a walk of every file needs
-	// none.
+	// sorted is set when the entries are strictly in git's order (see
+	// gitCompare), as git writes every tree: then a lookup is a binary
+	// search and a diff a merge. A tree out of order, or with a name
+	// twice, which git fsck flags and only a hand-made object holds, is
+	// looked up through byName, made on the first lookup.
+	sorted bool
 	once   sync.Once
 	byName map[string]int
 }
 
-// index returns the index of the entry called name.
+// index returns the index of the entry called name: of the last one, in a
+// tree that has two.
 func (n *treeNode) index(name string) (int, bool) {
+	if n.sorted {
+		// A file and a directory of one name sort apart ("a" and "a/"):
+		// look for both, as byName would, and take the later.
+		i, ok := n.search(name, true)
+		if !ok {
+			i, ok = n.search(name, false)
+		}
+		return i, ok
+	}
 	n.once.Do(func() {
 		n.byName = make(map[string]int, len(n.entries))
 		for i, e := range n.entries {
@@ -63,13 +79,83 @@ func (n *treeNode) index(name string) (int, bool) {
 	return i, ok
 }
 
+// search finds the entry called name that is a directory or not.
+func (n *treeNode) search(name string, dir bool) (int, bool) {
+	i, ok := slices.BinarySearchFunc(n.entries, name, func(e object.TreeEntry, name string) int {
+		return gitCompare(e.Name, e.Mode == filemode.Dir, name, dir)
+	})
+	return i, ok
+}
+
+// gitCompare orders tree entries as git does: by name, a directory's name
+// as if it ended in "/".
+func gitCompare(a string, aDir bool, b string, bDir bool) int {
+	n := min(len(a), len(b))
+	if c := strings.Compare(a[:n], b[:n]); c != 0 {
+		return c
+	}
+	next := func(s string, dir bool) byte {
+		switch {
+		case len(s) > n:
+			return s[n]
+		case dir:
+			return '/'
+		}
+		return 0
+	}
+	return cmp.Compare(next(a, aDir), next(b, bDir))
+}
+
 func newGitObjects(r *git.Repository) *gitObjects {
-	return &gitObjects{repo: r, trees: map[plumbing.Hash]*treeNode{}}
+	o := &gitObjects{repo: r, trees: map[plumbing.Hash]*treeNode{}}
+	// go-git reads revisions and walks history through o's packs: its
+	// own reading would first index every object of every pack.
+	if st, ok := r.Storer.(*filesystem.Storage); ok {
+		if wrapped, err := git.Open(&packStorage{st, o}, nil); err == nil {
+			o.repo = wrapped
+		}
+	}
+	return o
+}
+
+// packStorage is go-git's storage of a repository, with its commits and
+// tags read from the packs by gitObjects, checked against their ids.
+type packStorage struct {
+	*filesystem.Storage
+	objs *gitObjects
+}
+
+func (s *packStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	switch t {
+	case plumbing.CommitObject, plumbing.TagObject, plumbing.AnyObject:
+		r := s.objs.reader()
+		typ, data, err := r.anyObject(h, maxPackObject)
+		s.objs.put(r)
+		if err == nil && (typ == objCommit || typ == objTag) && (t == plumbing.AnyObject || int(t) == typ) {
+			o := &plumbing.MemoryObject{}
+			o.SetType(plumbing.ObjectType(typ))
+			if _, err := o.Write(data); err == nil {
+				return o, nil
+			}
+		}
+	}
+	return s.Storage.EncodedObject(t, h)
+}
+
+// fsStorage is the file system storage of r.
+func fsStorage(r *git.Repository) (*filesystem.Storage, bool) {
+	switch st := r.Storer.(type) {
+	case *filesystem.Storage:
+		return st, true
+	case *packStorage:
+		return st.Storage, true
+	}
+	return nil, false
 }
 
 func (o *gitObjects) pack() *packs {
 	o.packsOnce.Do(func() {
-		if st, ok := o.repo.Storer.(*filesystem.Storage); ok {
+		if st, ok := fsStorage(o.repo); ok {
 			o.packs = openPacks(st)
 		}
 	})
@@ -126,7 +212,7 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 			return nil, err
 		}
 	}
-	n = &treeNode{entries: entries}
+	n = &treeNode{entries: entries, sorted: inGitOrder(entries)}
 	o.treesMu.Lock()
 	o.trees[h] = n
 	o.treesMu.Unlock()
@@ -162,31 +248,48 @@ func (o *gitObjects) looseTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 }
 
 // parseTree decodes a tree object: entries of "<mode> <name>\0<hash>".
+// The names share one copy of data.
 func parseTree(data []byte) ([]object.TreeEntry, error) {
+	s := string(data)
+	// An entry is at least 23 bytes, a spec's some 50.
 	var out []object.TreeEntry
-	for len(data) > 0 {
-		sp := bytes.IndexByte(data, ' ')
+	if len(s) > 0 {
+		out = make([]object.TreeEntry, 0, len(s)/40+1)
+	}
+	for len(s) > 0 {
+		sp := strings.IndexByte(s, ' ')
 		if sp < 0 {
 			return nil, errors.New("malformed tree entry")
 		}
-		mode, err := filemode.New(string(data[:sp]))
+		mode, err := filemode.New(s[:sp])
 		if err != nil {
 			return nil, err
 		}
 		mode = canonicalMode(mode)
-		data = data[sp+1:]
-		nul := bytes.IndexByte(data, 0)
-		if nul <= 0 || len(data) < nul+1+20 {
+		s = s[sp+1:]
+		nul := strings.IndexByte(s, 0)
+		if nul <= 0 || len(s) < nul+1+20 {
 			// An empty name too, which go-git refuses and git cannot
 			// check out.
 			return nil, errors.New("malformed tree entry")
 		}
-		e := object.TreeEntry{Name: string(data[:nul]), Mode: mode}
-		copy(e.Hash[:], data[nul+1:nul+21])
+		e := object.TreeEntry{Name: s[:nul], Mode: mode}
+		copy(e.Hash[:], s[nul+1:nul+21])
 		out = append(out, e)
-		data = data[nul+21:]
+		s = s[nul+21:]
 	}
 	return out, nil
+}
+
+// inGitOrder reports whether entries are strictly in git's order.
+func inGitOrder(entries []object.TreeEntry) bool {
+	for i := 1; i < len(entries); i++ {
+		a, b := &entries[i-1], &entries[i]
+		if gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // canonicalMode is the mode git reads a tree entry's mode as (its
@@ -344,9 +447,10 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 	if err != nil {
 		return err
 	}
+	join := joinIn(prefix)
 	for i := range n.entries {
 		e := &n.entries[i]
-		p := joinName(prefix, e.Name)
+		p := join(e.Name)
 		if e.Mode == filemode.Dir {
 			if err := o.walk(ctx, e.Hash, p, fn); err != nil {
 				return err
@@ -358,32 +462,134 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 	return nil
 }
 
+// dir is a decoded directory and its path.
+type dir struct {
+	path string
+	node *treeNode
+}
+
+// dirs lists the tree h, with the path prefix, and every directory below
+// it, each before those below it.
+func (o *gitObjects) dirs(ctx context.Context, h plumbing.Hash, prefix string) ([]dir, error) {
+	var out []dir
+	var visit func(h plumbing.Hash, prefix string) error
+	visit = func(h plumbing.Hash, prefix string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := o.tree(h)
+		if err != nil {
+			return err
+		}
+		out = append(out, dir{prefix, n})
+		join := joinIn(prefix)
+		for i := range n.entries {
+			if e := &n.entries[i]; e.Mode == filemode.Dir {
+				if err := visit(e.Hash, join(e.Name)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return out, visit(h, prefix)
+}
+
 // joinName is path.Join(prefix, name), without its cost for the names
 // that it would not clean.
-func joinName(prefix, name string) string {
-	if prefix == "" || prefix == "." || name == "" || name == "." || name == ".." ||
-		strings.IndexByte(name, '/') >= 0 || strings.HasSuffix(prefix, "/") || path.Clean(prefix) != prefix {
-		return path.Join(prefix, name)
+func joinName(prefix, name string) string { return joinIn(prefix)(name) }
+
+// joinIn returns joinName(prefix, name) as a function of name, for the
+// entries of one directory: prefix is checked once.
+func joinIn(prefix string) func(name string) string {
+	if prefix == "" || prefix == "." || strings.HasSuffix(prefix, "/") || path.Clean(prefix) != prefix {
+		return func(name string) string { return path.Join(prefix, name) }
 	}
-	return prefix + "/" + name
+	return func(name string) string {
+		if name == "" || name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 {
+			return path.Join(prefix, name)
+		}
+		return prefix + "/" + name
+	}
+}
+
+// pair is an entry of tree a and one of tree b that differ: indices into
+// their entries, -1 where a side has no entry of that name.
+type pair struct{ a, b int }
+
+// differing pairs the entries of an and bn by name and kind and returns
+// the pairs that differ, in hash or mode, or have one side only. Two trees
+// in git's order are merged; others are matched through a map, where a
+// file and a directory of one name pair up.
+func differing(an, bn *treeNode) []pair {
+	var out []pair
+	if !an.sorted || !bn.sorted {
+		for i := range an.entries {
+			ea := &an.entries[i]
+			j, ok := bn.index(ea.Name)
+			if !ok {
+				out = append(out, pair{i, -1})
+			} else if eb := &bn.entries[j]; ea.Hash != eb.Hash || ea.Mode != eb.Mode {
+				out = append(out, pair{i, j})
+			}
+		}
+		for j := range bn.entries {
+			if _, ok := an.index(bn.entries[j].Name); !ok {
+				out = append(out, pair{-1, j})
+			}
+		}
+		return out
+	}
+	// A file and a directory of one name sort apart, and so come out as
+	// two one-sided pairs: the file, and everything below the directory.
+	i, j := 0, 0
+	for i < len(an.entries) || j < len(bn.entries) {
+		var c int
+		switch {
+		case i == len(an.entries):
+			c = 1
+		case j == len(bn.entries):
+			c = -1
+		default:
+			ea, eb := &an.entries[i], &bn.entries[j]
+			if ea.Hash == eb.Hash && ea.Mode == eb.Mode && ea.Name == eb.Name {
+				i, j = i+1, j+1
+				continue
+			}
+			c = gitCompare(ea.Name, ea.Mode == filemode.Dir, eb.Name, eb.Mode == filemode.Dir)
+		}
+		switch {
+		case c < 0:
+			out = append(out, pair{i, -1})
+			i++
+		case c > 0:
+			out = append(out, pair{-1, j})
+			j++
+		default:
+			out = append(out, pair{i, j})
+			i, j = i+1, j+1
+		}
+	}
+	return out
 }
 
 // prefetch decodes, on every core, the subtrees of a and b that diffTrees
 // will descend into, so that the descent finds them cached. Errors are left
 // for the descent to meet.
-func prefetch(oa, ob *gitObjects, an, bn *treeNode) {
+func prefetch(oa, ob *gitObjects, an, bn *treeNode, diff []pair) {
 	type job struct {
 		o *gitObjects
 		h plumbing.Hash
 	}
 	var jobs []job
-	for i := range an.entries {
-		ea := &an.entries[i]
-		j, ok := bn.index(ea.Name)
-		if !ok || ea.Mode != filemode.Dir || bn.entries[j].Mode != filemode.Dir || ea.Hash == bn.entries[j].Hash {
+	for _, d := range diff {
+		if d.a < 0 || d.b < 0 {
 			continue
 		}
-		jobs = append(jobs, job{oa, ea.Hash}, job{ob, bn.entries[j].Hash})
+		ea, eb := &an.entries[d.a], &bn.entries[d.b]
+		if ea.Mode == filemode.Dir && eb.Mode == filemode.Dir {
+			jobs = append(jobs, job{oa, ea.Hash}, job{ob, eb.Hash})
+		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(jobs))
 	if workers < 2 {
@@ -426,47 +632,34 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	if err != nil {
 		return err
 	}
-	side := func(o *gitObjects, e *object.TreeEntry, p string) error {
+	side := func(o *gitObjects, e *object.TreeEntry) error {
+		p := joinName(prefix, e.Name)
 		if e.Mode == filemode.Dir {
 			return o.walk(ctx, e.Hash, p, func(q string, _ *object.TreeEntry) { changed[q] = true })
 		}
 		changed[p] = true
 		return nil
 	}
-	prefetch(oa, ob, an, bn)
-	for i := range an.entries {
-		ea := &an.entries[i]
-		p := path.Join(prefix, ea.Name)
-		j, ok := bn.index(ea.Name)
-		if !ok {
-			if err := side(oa, ea, p); err != nil {
-				return err
+	diff := differing(an, bn)
+	prefetch(oa, ob, an, bn, diff)
+	for _, d := range diff {
+		switch {
+		case d.b < 0:
+			err = side(oa, &an.entries[d.a])
+		case d.a < 0:
+			err = side(ob, &bn.entries[d.b])
+		default:
+			ea, eb := &an.entries[d.a], &bn.entries[d.b]
+			if ea.Mode == filemode.Dir && eb.Mode == filemode.Dir {
+				err = diffTrees(ctx, oa, ea.Hash, ob, eb.Hash, joinName(prefix, ea.Name), changed)
+				break
 			}
-			continue
-		}
-		eb := &bn.entries[j]
-		if ea.Hash == eb.Hash && ea.Mode == eb.Mode {
-			continue
-		}
-		if ea.Mode == filemode.Dir && eb.Mode == filemode.Dir {
-			if err := diffTrees(ctx, oa, ea.Hash, ob, eb.Hash, p, changed); err != nil {
-				return err
+			if err = side(oa, ea); err == nil {
+				err = side(ob, eb)
 			}
-			continue
 		}
-		if err := side(oa, ea, p); err != nil {
+		if err != nil {
 			return err
-		}
-		if err := side(ob, eb, p); err != nil {
-			return err
-		}
-	}
-	for i := range bn.entries {
-		eb := &bn.entries[i]
-		if _, ok := an.index(eb.Name); !ok {
-			if err := side(ob, eb, path.Join(prefix, eb.Name)); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -125,7 +126,7 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		isChanged[p] = true
 	}
 	c := cache.scan()
-	files, blobs, err := unchangedCandidates(ctx, head, isChanged, cfg, c)
+	files, err := unchangedCandidates(ctx, head, isChanged, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +139,13 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	if c != nil {
 		hits, decoded := c.treeCounts()
 		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(files), hits, decoded)
-		c.save(blobs)
+		if g, ok := head.(*gitTree); ok && c.dirty() {
+			blobs, err := blobsOf(ctx, g)
+			if err != nil {
+				return nil, err
+			}
+			c.save(blobs)
+		}
 	}
 	r.Parsed, r.Cached = len(found), skipped
 
@@ -196,45 +203,54 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 }
 
 // unchangedCandidates lists the regular files of t that may hold specs
-// and did not change, with their hashes, and, with a cache c, the hashes
-// of every regular file of t (for the cache to keep the entries of).
-func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool, cfg *config.Config, c *scanCache) ([]scanFile, []plumbing.Hash, error) {
+// and did not change, with their hashes.
+func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool, cfg *config.Config) ([]scanFile, error) {
 	var files []scanFile
-	var blobs []plumbing.Hash
 	if g, ok := t.(*gitTree); ok {
-		if c != nil {
-			// About as many files as the last review of the repository
-			// cached: one allocation instead of a doubling per growth.
-			files, blobs = make([]scanFile, 0, c.count), make([]plumbing.Hash, 0, c.count)
-		}
-		// Straight from the trees: a map of every path costs more than
-		// the walk.
-		err := g.objs.walk(ctx, g.root, "", func(p string, e *object.TreeEntry) {
-			switch e.Mode {
-			case filemode.Symlink, filemode.Submodule:
-				return
-			}
-			if c != nil {
-				blobs = append(blobs, e.Hash)
-			}
-			if isChanged[p] {
-				return
-			}
-			if ok, _ := cfg.CandidatePath(p); ok {
-				files = append(files, scanFile{p, e.Hash})
-			}
-		})
+		// Straight from the trees, a directory to a core: a map of every
+		// path costs more than the walk.
+		dirs, err := g.objs.dirs(ctx, g.root, "")
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			return nil, nil, fmt.Errorf("walk %s: %w", t, err)
+			return nil, fmt.Errorf("walk %s: %w", t, err)
 		}
-		return files, blobs, nil
+		per := make([][]scanFile, len(dirs))
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(dirs)) {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(dirs) {
+						return
+					}
+					join := joinIn(dirs[i].path)
+					per[i] = make([]scanFile, 0, len(dirs[i].node.entries))
+					for k := range dirs[i].node.entries {
+						e := &dirs[i].node.entries[k]
+						switch e.Mode {
+						case filemode.Dir, filemode.Symlink, filemode.Submodule:
+							continue
+						}
+						p := join(e.Name)
+						if isChanged[p] {
+							continue
+						}
+						if ok, _ := cfg.CandidatePath(p); ok {
+							per[i] = append(per[i], scanFile{p, e.Hash})
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return slices.Concat(per...), nil
 	}
 	all, err := t.entries(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for p, e := range all {
 		if e.kind != kindRegular || isChanged[p] {
@@ -244,7 +260,21 @@ func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool,
 			files = append(files, scanFile{p, e.hash})
 		}
 	}
-	return files, nil, nil
+	return files, nil
+}
+
+// blobsOf lists the hashes of the regular files of t, for the scan cache
+// to keep the digests of.
+func blobsOf(ctx context.Context, t *gitTree) ([]plumbing.Hash, error) {
+	var blobs []plumbing.Hash
+	err := t.objs.walk(ctx, t.root, "", func(_ string, e *object.TreeEntry) {
+		switch e.Mode {
+		case filemode.Symlink, filemode.Submodule:
+			return
+		}
+		blobs = append(blobs, e.Hash)
+	})
+	return blobs, err
 }
 
 // job is one file to read.

@@ -308,8 +308,17 @@ func (r *packReader) blob(h plumbing.Hash, limit int64) ([]byte, error) {
 
 // object returns the content of the object h of type want.
 func (r *packReader) object(h plumbing.Hash, want int, limit int64) ([]byte, error) {
-	if r == nil {
+	typ, data, err := r.anyObject(h, limit)
+	if err == nil && typ != want {
 		return nil, errPackMiss
+	}
+	return data, err
+}
+
+// anyObject returns the type and content of the object h.
+func (r *packReader) anyObject(h plumbing.Hash, limit int64) (int, []byte, error) {
+	if r == nil {
+		return 0, nil, errPackMiss
 	}
 	for _, f := range r.p.files {
 		off, ok := f.offset(h)
@@ -319,17 +328,14 @@ func (r *packReader) object(h plumbing.Hash, want int, limit int64) ([]byte, err
 		typ, data, err := r.at(f, off, 0, limit)
 		var tooLarge *TooLargeError
 		if errors.As(err, &tooLarge) {
-			return nil, err
+			return 0, nil, err
 		}
-		if err != nil || typ != want {
-			return nil, errPackMiss
+		if err != nil || objectHash(typ, data) != h {
+			return 0, nil, errPackMiss
 		}
-		if objectHash(typ, data) != h {
-			return nil, errPackMiss
-		}
-		return data, nil
+		return typ, data, nil
 	}
-	return nil, errPackMiss
+	return 0, nil, errPackMiss
 }
 
 func objectHash(typ int, data []byte) plumbing.Hash {

@@ -416,35 +416,50 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 		path  string
 		hash  plumbing.Hash
 		off   int64
-		known bool // the cache has its digest
-		skip  bool // which says it mentions no name
+		known bool // the cache has its digest, which may mention a name
 	}
-	items := make([]item, len(files))
-	for i, f := range files {
-		items[i] = item{path: f.path, hash: f.hash}
-	}
+	var items []item
 	var q *query
 	skipped := 0
-	if c != nil {
+	if c == nil {
+		items = make([]item, len(files))
+		for i, f := range files {
+			items[i] = item{path: f.path, hash: f.hash}
+		}
+	} else {
 		// Ask the cache on every core, and read only what it cannot
 		// rule out.
 		q = newQuery(want)
 		q.common = c.maskOf(q)
-		parts := min(runtime.GOMAXPROCS(0), max(1, len(items)/1024))
+		const (
+			unknown = iota
+			mayMention
+			mentionsNone
+		)
+		says := make([]uint8, len(files))
+		parts := min(runtime.GOMAXPROCS(0), max(1, len(files)/1024))
 		var wg sync.WaitGroup
 		for w := range parts {
 			wg.Go(func() {
-				for i := w * len(items) / parts; i < (w+1)*len(items)/parts; i++ {
-					if d, ok := c.lookup(items[i].hash); ok {
-						items[i].known, items[i].skip = true, !q.mayMention(d)
+				for i := w * len(files) / parts; i < (w+1)*len(files)/parts; i++ {
+					if d, ok := c.lookup(files[i].hash); ok {
+						says[i] = mayMention
+						if !q.mayMention(d) {
+							says[i] = mentionsNone
+						}
 					}
 				}
 			})
 		}
 		wg.Wait()
-		n := len(items)
-		items = slices.DeleteFunc(items, func(it item) bool { return it.skip })
-		skipped = n - len(items)
+		for i, f := range files {
+			switch says[i] {
+			case mentionsNone:
+				skipped++
+			default:
+				items = append(items, item{path: f.path, hash: f.hash, known: says[i] == mayMention})
+			}
+		}
 	}
 	packs := t.objs.pack()
 	if packs != nil && len(items) >= 256 {

@@ -16,7 +16,6 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // ScanCache is where reviews keep the digests of the files they scanned,
@@ -152,7 +151,7 @@ func gitDirOf(t Tree) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	st, ok := g.repo.Storer.(*filesystem.Storage)
+	st, ok := fsStorage(g.repo)
 	if !ok {
 		return "", false
 	}
@@ -218,8 +217,13 @@ func readCacheFile(p string, limit int64) ([]byte, error) {
 	if err := ownedByUs(fi); err != nil {
 		return nil, err
 	}
-	// Read what Stat said, and refuse a file that grew since.
-	data := make([]byte, fi.Size()+1)
+	return mapFile(f, fi.Size())
+}
+
+// readFile reads the size bytes Stat gave for f, and refuses a file that
+// grew since: mapFile where files cannot be mapped.
+func readFile(f *os.File, size int64) ([]byte, error) {
+	data := make([]byte, size+1)
 	n, err := io.ReadFull(f, data)
 	if err != io.ErrUnexpectedEOF {
 		if err == nil {
@@ -331,7 +335,11 @@ func (c *scanCache) tree(h plumbing.Hash) ([]byte, bool) {
 		return nil, false
 	}
 	raw, ok := c.trees[h]
-	if !ok || objectHash(objTree, raw) != h {
+	if !ok {
+		return nil, false
+	}
+	// The file is mapped: hash a copy, which nothing can change after.
+	if raw = bytes.Clone(raw); objectHash(objTree, raw) != h {
 		return nil, false
 	}
 	c.mu.Lock()
@@ -386,7 +394,11 @@ func (c *scanCache) lookup(h plumbing.Hash) (digest, bool) {
 
 func (c *scanCache) entry(i int) digest {
 	e := c.entries[i*scanEntrySize:][:scanEntrySize]
-	first, n := binary.LittleEndian.Uint32(e[21:]), binary.LittleEndian.Uint32(e[25:])
+	first, n := uint64(binary.LittleEndian.Uint32(e[21:])), uint64(binary.LittleEndian.Uint32(e[25:]))
+	if 4*(first+n) > uint64(len(c.hashes)) {
+		// Checked by decode; the mapped file changed since. Read the file.
+		return digest{kind: digestEscape}
+	}
 	return digest{kind: digestKind(e[20]), common: binary.LittleEndian.Uint64(e[29:]), runs: c.hashes[4*first : 4*(first+n)]}
 }
 
@@ -396,6 +408,14 @@ func (c *scanCache) add(es ...cacheEntry) {
 	c.mu.Lock()
 	c.added = append(c.added, es...)
 	c.mu.Unlock()
+}
+
+// dirty reports whether the review added entries or trees, which save
+// would write.
+func (c *scanCache) dirty() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.added) > 0 || c.newTrees > 0
 }
 
 // save writes the cache file when the review added entries: those, and

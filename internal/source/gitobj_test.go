@@ -1,0 +1,189 @@
+package source
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/google/go-cmp/cmp"
+)
+
+// effects is what diffTrees does with the pairs of differing: the names it
+// reports as changed ("n"), walks as changed ("n/**") or descends into
+// ("n/~").
+func effects(an, bn *treeNode, diff []pair) []string {
+	var out []string
+	side := func(e *object.TreeEntry) {
+		if e.Mode == filemode.Dir {
+			out = append(out, e.Name+"/**")
+		} else {
+			out = append(out, e.Name)
+		}
+	}
+	for _, d := range diff {
+		switch {
+		case d.b < 0:
+			side(&an.entries[d.a])
+		case d.a < 0:
+			side(&bn.entries[d.b])
+		case an.entries[d.a].Mode == filemode.Dir && bn.entries[d.b].Mode == filemode.Dir:
+			out = append(out, an.entries[d.a].Name+"/~")
+		default:
+			side(&an.entries[d.a])
+			side(&bn.entries[d.b])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// TestDifferingMergeAgreesWithMap: the merge of two trees in git's order
+// pairs entries as matching them by name does, with files and directories
+// of one name, names that are prefixes of others ("a", "a-b", "a/") and
+// entries on one side only.
+func TestDifferingMergeAgreesWithMap(t *testing.T) {
+	names := []string{"a", "a-b", "a.b", "a0", "ab", "b", "é", "z"}
+	modes := []filemode.FileMode{filemode.Regular, filemode.Executable, filemode.Dir, filemode.Symlink, filemode.Submodule}
+	r := rand.New(rand.NewPCG(1, 2))
+	random := func() *treeNode {
+		var es []object.TreeEntry
+		for _, n := range names {
+			for _, dir := range []bool{false, true} {
+				if r.IntN(3) == 0 {
+					continue
+				}
+				m := modes[r.IntN(len(modes))]
+				if dir {
+					m = filemode.Dir
+				} else if m == filemode.Dir {
+					m = filemode.Regular
+				}
+				e := object.TreeEntry{Name: n, Mode: m}
+				e.Hash[0] = byte(r.IntN(2))
+				es = append(es, e)
+			}
+		}
+		slices.SortFunc(es, func(a, b object.TreeEntry) int {
+			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+		})
+		return &treeNode{entries: es, sorted: inGitOrder(es)}
+	}
+	for i := range 2000 {
+		an, bn := random(), random()
+		if !an.sorted || !bn.sorted {
+			t.Fatalf("random trees out of git's order: %v %v", an.entries, bn.entries)
+		}
+		merged := effects(an, bn, differing(an, bn))
+		// The map pairs a file with a directory of its name; a tree that
+		// holds both is one the map cannot read, and not compared.
+		if dup(an) || dup(bn) {
+			continue
+		}
+		ua, ub := &treeNode{entries: an.entries}, &treeNode{entries: bn.entries}
+		if diff := cmp.Diff(effects(ua, ub, differing(ua, ub)), merged); diff != "" {
+			t.Fatalf("case %d: merge (-map +merge):\n%s", i, diff)
+		}
+	}
+}
+
+func dup(n *treeNode) bool {
+	seen := map[string]bool{}
+	for _, e := range n.entries {
+		if seen[e.Name] {
+			return true
+		}
+		seen[e.Name] = true
+	}
+	return false
+}
+
+// TestTreeIndex: a lookup finds every entry of a tree in git's order by
+// binary search, as of a tree out of order by map, and the later of a
+// file and a directory of one name.
+func TestTreeIndex(t *testing.T) {
+	var h plumbing.Hash
+	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
+	for _, tc := range []struct {
+		data   string
+		sorted bool
+		want   map[string]int
+	}{
+		{entry("100644", "a") + entry("100644", "a-b") + entry("40000", "a") + entry("100644", "b"), true, map[string]int{"a": 2, "a-b": 1, "b": 3, "c": -1}},
+		{entry("100644", "b") + entry("100644", "a"), false, map[string]int{"a": 1, "b": 0}},
+		{entry("100644", "a") + entry("100644", "a"), false, map[string]int{"a": 1}},
+		{entry("40000", "a") + entry("100644", "a-b"), false, map[string]int{"a": 0, "a-b": 1}},
+	} {
+		es, err := parseTree([]byte(tc.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := &treeNode{entries: es, sorted: inGitOrder(es)}
+		if n.sorted != tc.sorted {
+			t.Errorf("%q: sorted %v, want %v", tc.data, n.sorted, tc.sorted)
+		}
+		for name, want := range tc.want {
+			i, ok := n.index(name)
+			if !ok {
+				i = -1
+			}
+			if i != want {
+				t.Errorf("%q: index(%q) = %d, want %d", tc.data, name, i, want)
+			}
+		}
+	}
+}
+
+// FuzzParseTree: parseTree decodes what go-git decodes, and every entry of
+// the tree is found by name, whatever order the tree is in.
+func FuzzParseTree(f *testing.F) {
+	var h plumbing.Hash
+	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
+	f.Add(entry("100644", "a") + entry("40000", "a") + entry("100644", "b"))
+	f.Add(entry("100644", "b") + entry("160000", "a"))
+	f.Add(entry("100644", ""))
+	f.Fuzz(func(t *testing.T, data string) {
+		got, err := parseTree([]byte(data))
+		obj := &plumbing.MemoryObject{}
+		obj.SetType(plumbing.TreeObject)
+		obj.Write([]byte(data))
+		var want object.Tree
+		if werr := want.Decode(obj); (err != nil) != (werr != nil) {
+			t.Fatalf("err %v, go-git %v", err, werr)
+		}
+		if err != nil {
+			return
+		}
+		if diff := cmp.Diff(want.Entries, got); diff != "" {
+			t.Fatalf("entries (-go-git +parseTree):\n%s", diff)
+		}
+		n := &treeNode{entries: got, sorted: inGitOrder(got)}
+		last := map[string]int{}
+		for i, e := range got {
+			last[e.Name] = i
+		}
+		for name, i := range last {
+			j, ok := n.index(name)
+			if !ok || (n.sorted && j != i) || got[j].Name != name {
+				t.Fatalf("index(%q) = %d, %v; want %d (sorted %v)", name, j, ok, i, n.sorted)
+			}
+		}
+		strict := true
+		for i := 1; i < len(got); i++ {
+			strict = strict && key(got[i-1]) < key(got[i])
+		}
+		if n.sorted != strict {
+			t.Fatalf("sorted %v for %v", n.sorted, got)
+		}
+	})
+}
+
+// key is the name git sorts an entry by.
+func key(e object.TreeEntry) string {
+	if e.Mode == filemode.Dir {
+		return e.Name + "/"
+	}
+	return e.Name
+}
