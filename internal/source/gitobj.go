@@ -190,20 +190,19 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 	}
 	c := o.cache.Load()
 	var entries []object.TreeEntry
-	data, err := []byte(nil), errPackMiss
+	var err error
 	if raw, ok := c.tree(h); ok {
-		data, err = raw, nil
+		entries, err = parseTreeString(raw)
 	} else {
 		r := o.reader()
+		var data []byte
 		data, err = r.object(h, objTree, maxPackObject)
 		if err == nil {
 			// The pack reader checked it against h.
 			c.addTree(h, data)
+			entries, err = parseTree(data)
 		}
 		o.put(r)
-	}
-	if err == nil {
-		entries, err = parseTree(data)
 	}
 	if err != nil {
 		// go-git reads what the packs could not (a loose tree), checked
@@ -249,8 +248,11 @@ func (o *gitObjects) looseTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 
 // parseTree decodes a tree object: entries of "<mode> <name>\0<hash>".
 // The names share one copy of data.
-func parseTree(data []byte) ([]object.TreeEntry, error) {
-	s := string(data)
+func parseTree(data []byte) ([]object.TreeEntry, error) { return parseTreeString(string(data)) }
+
+// parseTreeString is parseTree of a tree object held in a string, whose
+// names are substrings of it.
+func parseTreeString(s string) ([]object.TreeEntry, error) {
 	// An entry is at least 23 bytes, a spec's some 50.
 	var out []object.TreeEntry
 	if len(s) > 0 {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -74,13 +76,18 @@ type Review struct {
 	// on both sides, so each is one workflow, on both. The diff compares
 	// access per principal across all of them.
 	Context []*spec.Workflow
-	// Scanned counts the unchanged files that may hold specs; Parsed
-	// those of them that mention a wanted name, which were read and
-	// parsed. Both are the same whether or not a scan cache answered.
+	// Scanned counts the unchanged files that may hold specs, looked at
+	// one by one; Parsed those of all unchanged files that mention a
+	// wanted name, which were read and parsed. Parsed is the same whether
+	// or not a scan cache answered.
 	Scanned, Parsed int
 	// Cached counts the files of Scanned that the scan cache said
 	// mention no wanted name, which were not read. The others were read.
 	Cached int
+	// Summarised counts the directories whose unchanged files the scan
+	// cache's summary of the directory said mention no wanted name: they
+	// were not looked at one by one, and are not in Scanned.
+	Summarised int
 }
 
 // LoadReview reads the specs of the changed paths at base and head, and
@@ -126,11 +133,11 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		isChanged[p] = true
 	}
 	c := cache.scan()
-	files, err := unchangedCandidates(ctx, head, isChanged, cfg)
+	files, dirs, summarised, err := unchangedCandidates(ctx, base, head, changed, isChanged, cfg, c, want)
 	if err != nil {
 		return nil, err
 	}
-	r.Scanned = len(files)
+	r.Scanned, r.Summarised = len(files), summarised
 	lim := cfg.SpecLimits()
 	found, skipped, err := scanFiles(ctx, head, files, lim.MaxFileSize, want, c)
 	if err != nil {
@@ -138,13 +145,14 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	}
 	if c != nil {
 		hits, decoded := c.treeCounts()
-		c.logf("scan cache: %d of %d unchanged files answered without a read; %d trees read from it, %d from the packs", skipped, len(files), hits, decoded)
-		if g, ok := head.(*gitTree); ok && c.dirty() {
+		c.logf("scan cache: %d directories answered by their summary; %d of %d other unchanged files answered without a read; %d trees read from it, %d from the packs",
+			summarised, skipped, len(files), hits, decoded)
+		if g, ok := head.(*gitTree); ok && (c.dirty() || c.missingSummaries(dirs)) {
 			blobs, err := blobsOf(ctx, g)
 			if err != nil {
 				return nil, err
 			}
-			c.save(blobs)
+			c.save(blobs, dirs)
 		}
 	}
 	r.Parsed, r.Cached = len(found), skipped
@@ -202,65 +210,173 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	return r, nil
 }
 
-// unchangedCandidates lists the regular files of t that may hold specs
-// and did not change, with their hashes.
-func unchangedCandidates(ctx context.Context, t Tree, isChanged map[string]bool, cfg *config.Config) ([]scanFile, error) {
-	var files []scanFile
-	if g, ok := t.(*gitTree); ok {
-		// Straight from the trees, a directory to a core: a map of every
-		// path costs more than the walk.
-		dirs, err := g.objs.dirs(ctx, g.root, "")
+// unchangedCandidates lists the regular files of head that may hold specs
+// and did not change since from, with their hashes.
+//
+// With a scan cache c, it also returns the directories of both trees, by
+// id, for the cache to summarise, and it leaves out the files of each
+// directory whose summary shows that none of its unchanged files may
+// mention a name of want; summarised counts those directories. A
+// directory's unchanged files are those of its tree in from, less the
+// changed paths, so its summary there, less the digests of its changed
+// files, counts what they hold.
+func unchangedCandidates(ctx context.Context, from, head Tree, changed []string, isChanged map[string]bool, cfg *config.Config, c *scanCache, want names) (
+	files []scanFile, dirs map[plumbing.Hash]*treeNode, summarised int, err error) {
+	g, ok := head.(*gitTree)
+	if !ok {
+		all, err := head.entries(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			return nil, fmt.Errorf("walk %s: %w", t, err)
+			return nil, nil, 0, err
 		}
-		per := make([][]scanFile, len(dirs))
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(runtime.GOMAXPROCS(0), len(dirs)) {
-			wg.Go(func() {
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= len(dirs) {
-						return
+		for p, e := range all {
+			if e.kind != kindRegular || isChanged[p] {
+				continue
+			}
+			if ok, _ := cfg.CandidatePath(p); ok {
+				files = append(files, scanFile{p, e.hash})
+			}
+		}
+		return files, nil, 0, nil
+	}
+	// Straight from the trees, a directory to a core: a map of every
+	// path costs more than the walk.
+	var fromObjs *gitObjects
+	var fromRoot plumbing.Hash
+	if f, ok := from.(*gitTree); ok {
+		fromObjs, fromRoot = f.objs, f.root
+	}
+	pairs, err := pairDirs(ctx, g.objs, g.root, fromObjs, fromRoot)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, 0, err
+		}
+		return nil, nil, 0, fmt.Errorf("walk %s: %w", head, err)
+	}
+	var q *query
+	changedIn := map[string][]string{}
+	if c != nil {
+		q = newQuery(want)
+		q.common = c.maskOf(q)
+		dirs = map[plumbing.Hash]*treeNode{}
+		for _, d := range pairs {
+			dirs[d.headID] = d.head
+			if d.from != nil {
+				dirs[d.fromID] = d.from
+			}
+		}
+		for _, p := range changed {
+			dir, name := path.Split(p)
+			changedIn[strings.TrimSuffix(dir, "/")] = append(changedIn[strings.TrimSuffix(dir, "/")], name)
+		}
+	}
+	per := make([][]scanFile, len(pairs))
+	answered := make([]bool, len(pairs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pairs)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(pairs) {
+					return
+				}
+				d := pairs[i]
+				join := joinIn(d.path)
+				candidate := func(e *object.TreeEntry) (string, bool) {
+					switch e.Mode {
+					case filemode.Dir, filemode.Symlink, filemode.Submodule:
+						return "", false
 					}
-					join := joinIn(dirs[i].path)
-					per[i] = make([]scanFile, 0, len(dirs[i].node.entries))
-					for k := range dirs[i].node.entries {
-						e := &dirs[i].node.entries[k]
-						switch e.Mode {
-						case filemode.Dir, filemode.Symlink, filemode.Submodule:
-							continue
+					p := join(e.Name)
+					if isChanged[p] {
+						return "", false
+					}
+					ok, _ := cfg.CandidatePath(p)
+					return p, ok
+				}
+				if c != nil && d.from != nil {
+					if unknown, ok := c.answer(d, changedIn[d.path], q); ok {
+						answered[i] = true
+						for _, k := range unknown {
+							e := &d.from.entries[k]
+							if p, ok := candidate(e); ok {
+								per[i] = append(per[i], scanFile{p, e.Hash})
+							}
 						}
-						p := join(e.Name)
-						if isChanged[p] {
-							continue
-						}
-						if ok, _ := cfg.CandidatePath(p); ok {
-							per[i] = append(per[i], scanFile{p, e.Hash})
-						}
+						continue
 					}
 				}
-			})
-		}
-		wg.Wait()
-		return slices.Concat(per...), nil
+				per[i] = make([]scanFile, 0, len(d.head.entries))
+				for k := range d.head.entries {
+					e := &d.head.entries[k]
+					if p, ok := candidate(e); ok {
+						per[i] = append(per[i], scanFile{p, e.Hash})
+					}
+				}
+			}
+		})
 	}
-	all, err := t.entries(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for p, e := range all {
-		if e.kind != kindRegular || isChanged[p] {
-			continue
-		}
-		if ok, _ := cfg.CandidatePath(p); ok {
-			files = append(files, scanFile{p, e.hash})
+	wg.Wait()
+	for _, a := range answered {
+		if a {
+			summarised++
 		}
 	}
-	return files, nil
+	return slices.Concat(per...), dirs, summarised, nil
+}
+
+// pairedDir is a directory of head, and the tree at its path in from.
+type pairedDir struct {
+	path   string
+	head   *treeNode
+	headID plumbing.Hash
+	// from is nil where from has no directory at path.
+	from   *treeNode
+	fromID plumbing.Hash
+}
+
+// pairDirs lists the directory h of o and every directory below it, each
+// before those below it, with the directory at its path in the tree
+// fromRoot of fo (fo nil for none).
+func pairDirs(ctx context.Context, o *gitObjects, h plumbing.Hash, fo *gitObjects, fromRoot plumbing.Hash) ([]pairedDir, error) {
+	var out []pairedDir
+	var visit func(h plumbing.Hash, f plumbing.Hash, hasFrom bool, prefix string) error
+	visit = func(h, f plumbing.Hash, hasFrom bool, prefix string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := o.tree(h)
+		if err != nil {
+			return err
+		}
+		d := pairedDir{path: prefix, head: n, headID: h}
+		if hasFrom {
+			if d.from, err = fo.tree(f); err != nil {
+				return err
+			}
+			d.fromID = f
+		}
+		out = append(out, d)
+		join := joinIn(prefix)
+		for i := range n.entries {
+			e := &n.entries[i]
+			if e.Mode != filemode.Dir {
+				continue
+			}
+			var sub plumbing.Hash
+			subFrom := false
+			if d.from != nil {
+				if k, ok := d.from.index(e.Name); ok && d.from.entries[k].Mode == filemode.Dir {
+					sub, subFrom = d.from.entries[k].Hash, true
+				}
+			}
+			if err := visit(e.Hash, sub, subFrom, join(e.Name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return out, visit(h, fromRoot, fo != nil, "")
 }
 
 // blobsOf lists the hashes of the regular files of t, for the scan cache

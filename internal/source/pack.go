@@ -348,6 +348,22 @@ func objectHash(typ int, data []byte) plumbing.Hash {
 	return out
 }
 
+// objectHashString is objectHash of a string, without a copy of it.
+func objectHashString(typ int, data string) plumbing.Hash {
+	name := [...]string{objCommit: "commit", objTree: "tree", objBlob: "blob", objTag: "tag"}[typ]
+	s := sha1.New()
+	s.Write([]byte(name + " " + strconv.Itoa(len(data)) + "\x00"))
+	var buf [8 << 10]byte
+	for len(data) > 0 {
+		n := copy(buf[:], data)
+		s.Write(buf[:n])
+		data = data[n:]
+	}
+	var out plumbing.Hash
+	s.Sum(out[:0])
+	return out
+}
+
 // at reads the object at off in f, resolving deltas, and returns its type
 // and content. limit bounds the content of the object asked for, not of
 // its bases.

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
 
 // ScanCache is where reviews keep the digests of the files they scanned,
@@ -60,6 +61,14 @@ const DefaultScanCacheBytes = 128 << 20
 //	dict    common × uint32: the run hashes most files have
 //	index   trees × {id [20]byte, size uint32}, strictly ascending by id
 //	objects the trees' contents, in index order
+//	sums    uint32: tree summaries (see treeSummary)
+//	sumruns uint32: run hashes, of all summaries
+//	sumunk  uint32: unknown entries, of all summaries
+//	sumidx  sums × {id [20]byte, first uint32, n uint32, ufirst uint32,
+//	        un uint32}, strictly ascending by id
+//	sumhash sumruns × uint32; summary i has sumhash[first:first+n]
+//	sumcnt  sumruns × uint8, the count of each of those
+//	unknown sumunk × uint32; summary i has unknown[ufirst:ufirst+un]
 //	crc     uint32: CRC-32C of everything before it
 //
 // An entry's runs are dict[i] for each bit i of its mask, and its own
@@ -69,13 +78,15 @@ const DefaultScanCacheBytes = 128 << 20
 // trees are the ones the last review decoded (Changed and the walk of
 // head), so that the next need not inflate them again; each is hashed
 // against its id before use, so a tree in the cache can fail a lookup,
-// never change what a review reads.
+// never change what a review reads. A summary is checked for order
+// before use.
 const (
 	scanCacheMagic   = "NHISCAN\n"
-	scanCacheVersion = 1
+	scanCacheVersion = 2
 	scanHeaderSize   = 8 + 4 + 32 + 4 + 4 + 4 + 4
 	scanEntrySize    = 20 + 1 + 4 + 4 + 8
 	scanTreeSize     = 20 + 4
+	scanSumSize      = 20 + 4*4
 	maxCommonRuns    = 64
 )
 
@@ -99,6 +110,8 @@ type scanCache struct {
 
 	// trees holds the file's trees, unchecked.
 	trees map[plumbing.Hash][]byte
+	// The file's tree summaries, in place: sumIndex is their index.
+	sumIndex, sumHashes, sumCounts, sumUnknown []byte
 
 	mu    sync.Mutex
 	added []cacheEntry
@@ -285,8 +298,9 @@ func (c *scanCache) decode(data []byte) error {
 		copy(id[:], e)
 		trees[id], objects = objects[:size:size], objects[size:]
 	}
-	if len(objects) != 0 {
-		return errors.New("length does not match its header")
+	sums, err := decodeSummaries(objects)
+	if err != nil {
+		return err
 	}
 	for i := range int(count) {
 		e := entries[i*scanEntrySize : (i+1)*scanEntrySize]
@@ -313,7 +327,183 @@ func (c *scanCache) decode(data []byte) error {
 		c.buckets[b] += c.buckets[b-1]
 	}
 	c.count, c.entries, c.hashes, c.trees, c.common = int(count), entries, hashes, trees, common
+	c.sumIndex, c.sumHashes, c.sumCounts, c.sumUnknown = sums[0], sums[1], sums[2], sums[3]
 	return nil
+}
+
+// decodeSummaries splits the summaries section into its index, hashes,
+// counts and unknown entries, checking the index's order and bounds; the
+// order within a summary is checked when it is used.
+func decodeSummaries(data []byte) ([4][]byte, error) {
+	var out [4][]byte
+	if len(data) < 12 {
+		return out, errors.New("length does not match its header")
+	}
+	n := uint64(binary.LittleEndian.Uint32(data))
+	runs := uint64(binary.LittleEndian.Uint32(data[4:]))
+	unk := uint64(binary.LittleEndian.Uint32(data[8:]))
+	if uint64(len(data)) != 12+n*scanSumSize+runs*5+unk*4 {
+		return out, errors.New("length does not match its header")
+	}
+	data = data[12:]
+	index := data[:n*scanSumSize]
+	for i := range int(n) {
+		e := index[i*scanSumSize:][:scanSumSize]
+		if i > 0 && bytes.Compare(index[(i-1)*scanSumSize:][:20], e[:20]) >= 0 {
+			return out, errors.New("summaries out of order")
+		}
+		first, k := uint64(binary.LittleEndian.Uint32(e[20:])), uint64(binary.LittleEndian.Uint32(e[24:]))
+		ufirst, un := uint64(binary.LittleEndian.Uint32(e[28:])), uint64(binary.LittleEndian.Uint32(e[32:]))
+		if first+k > runs || ufirst+un > unk {
+			return out, fmt.Errorf("summary %d out of bounds", i)
+		}
+	}
+	data = data[n*scanSumSize:]
+	out[0], out[1], out[2], out[3] = index, data[:runs*4], data[runs*4:runs*5], data[runs*5:]
+	return out, nil
+}
+
+// A treeSummary is what a scan needs of the files of one tree so as not
+// to look at each of them: over its regular files whose digest the cache
+// had when the summary was made, how many have each run hash, saturating
+// at 255; and the indices, in the tree, of its other regular files (no
+// digest, or one that always says yes), which a scan looks at one by one.
+// A tree's summary holds for the tree wherever it is, under any config:
+// the scan still asks the config which of those files are candidates.
+type treeSummary struct {
+	hashes  []byte // strictly ascending little-endian uint32s
+	counts  []byte // counts[i] is that of hashes[4i:]
+	unknown []byte // strictly ascending little-endian uint32s
+}
+
+// saturated is the count of a run hash at least that many files have.
+const saturated = 255
+
+// count is how many of the summarised files have run hash h.
+func (s treeSummary) count(h uint32) int {
+	lo, hi := 0, len(s.hashes)/4
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch v := binary.LittleEndian.Uint32(s.hashes[4*m:]); {
+		case v == h:
+			return int(s.counts[m])
+		case v < h:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return 0
+}
+
+// isUnknown reports whether entry k of the tree is one the summary does
+// not count.
+func (s treeSummary) isUnknown(k int) bool {
+	_, ok := slices.BinarySearch(s.unknownList(), uint32(k))
+	return ok
+}
+
+func (s treeSummary) unknownList() []uint32 {
+	out := make([]uint32, len(s.unknown)/4)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(s.unknown[4*i:])
+	}
+	return out
+}
+
+// fits reports whether s is in order and its unknown entries lie within
+// a tree of n entries.
+func (s treeSummary) fits(n int) bool {
+	for i := 4; i < len(s.hashes); i += 4 {
+		if binary.LittleEndian.Uint32(s.hashes[i-4:]) >= binary.LittleEndian.Uint32(s.hashes[i:]) {
+			return false
+		}
+	}
+	u := s.unknownList()
+	for i, k := range u {
+		if int64(k) >= int64(n) || i > 0 && u[i-1] >= k {
+			return false
+		}
+	}
+	return true
+}
+
+// summary returns the file's summary of tree h.
+func (c *scanCache) summary(h plumbing.Hash) (treeSummary, bool) {
+	if c == nil {
+		return treeSummary{}, false
+	}
+	lo, hi := 0, len(c.sumIndex)/scanSumSize
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		e := c.sumIndex[m*scanSumSize:][:scanSumSize]
+		switch bytes.Compare(e[:20], h[:]) {
+		case 0:
+			first, k := binary.LittleEndian.Uint32(e[20:]), binary.LittleEndian.Uint32(e[24:])
+			ufirst, un := binary.LittleEndian.Uint32(e[28:]), binary.LittleEndian.Uint32(e[32:])
+			if 4*(uint64(first)+uint64(k)) > uint64(len(c.sumHashes)) || 4*(uint64(ufirst)+uint64(un)) > uint64(len(c.sumUnknown)) {
+				return treeSummary{}, false // the mapped file changed since decode
+			}
+			return treeSummary{c.sumHashes[4*first:][:4*k], c.sumCounts[first:][:k], c.sumUnknown[4*ufirst:][:4*un]}, true
+		case -1:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return treeSummary{}, false
+}
+
+// has reports whether digest d, factored by dict, may hold run hash h.
+func (d digest) has(dict []uint32, h uint32) bool {
+	if d.kind != digestRuns {
+		return true
+	}
+	for i, c := range dict {
+		if c == h && d.common&(1<<i) != 0 {
+			return true
+		}
+	}
+	for i := 0; i+4 <= len(d.runs); i += 4 {
+		if binary.LittleEndian.Uint32(d.runs[i:]) == h {
+			return true
+		}
+	}
+	return false
+}
+
+// summarise makes the summary of the tree n from digests, which look up a
+// blob's digest and the dictionary it is factored by.
+func summarise(n *treeNode, digests func(plumbing.Hash) (digest, []uint32, bool)) treeSummary {
+	counts := map[uint32]int{}
+	var unknown []byte
+	for k := range n.entries {
+		e := &n.entries[k]
+		switch e.Mode {
+		case filemode.Dir, filemode.Symlink, filemode.Submodule:
+			continue
+		}
+		d, dict, ok := digests(e.Hash)
+		if !ok || d.kind != digestRuns {
+			unknown = binary.LittleEndian.AppendUint32(unknown, uint32(k))
+			continue
+		}
+		for i, h := range dict {
+			if d.common&(1<<i) != 0 {
+				counts[h]++
+			}
+		}
+		for i := 0; i+4 <= len(d.runs); i += 4 {
+			counts[binary.LittleEndian.Uint32(d.runs[i:])]++
+		}
+	}
+	hs := slices.Sorted(maps.Keys(counts))
+	s := treeSummary{hashes: make([]byte, 0, 4*len(hs)), counts: make([]byte, 0, len(hs)), unknown: unknown}
+	for _, h := range hs {
+		s.hashes = binary.LittleEndian.AppendUint32(s.hashes, h)
+		s.counts = append(s.counts, byte(min(counts[h], saturated)))
+	}
+	return s
 }
 
 // maskOf is the bits of the dictionary that q holds.
@@ -330,23 +520,24 @@ func (c *scanCache) maskOf(q *query) uint64 {
 // tree returns the content of tree h, hashed against h, and keeps it for
 // the next write; false when the cache has no such tree, or a tree that
 // is not h. Safe for concurrent use.
-func (c *scanCache) tree(h plumbing.Hash) ([]byte, bool) {
+func (c *scanCache) tree(h plumbing.Hash) (string, bool) {
 	if c == nil {
-		return nil, false
+		return "", false
 	}
 	raw, ok := c.trees[h]
 	if !ok {
-		return nil, false
+		return "", false
 	}
 	// The file is mapped: hash a copy, which nothing can change after.
-	if raw = bytes.Clone(raw); objectHash(objTree, raw) != h {
-		return nil, false
+	s := string(raw)
+	if objectHashString(objTree, s) != h {
+		return "", false
 	}
 	c.mu.Lock()
 	c.used[h] = raw
 	c.treeHits++
 	c.mu.Unlock()
-	return raw, true
+	return s, true
 }
 
 // treeCounts is how many trees the review took from the cache, and how
@@ -423,13 +614,16 @@ func (c *scanCache) dirty() bool {
 // the others are dropped. A cache that cannot be written is logged, never an error.
 // The file is written whole and renamed into place, so that a reader
 // never sees it half written.
-func (c *scanCache) save(tree []plumbing.Hash) {
+//
+// The file keeps a summary of each tree of dirs, the directories of the
+// review: those of the file, and new ones made from the digests it writes.
+func (c *scanCache) save(tree []plumbing.Hash, dirs map[plumbing.Hash]*treeNode) {
 	// Other readers of the repository (the policies of base) may still
 	// decode trees.
 	c.mu.Lock()
 	added, used, newTrees := slices.Clone(c.added), maps.Clone(c.used), c.newTrees
 	c.mu.Unlock()
-	if len(added) == 0 && newTrees == 0 {
+	if len(added) == 0 && newTrees == 0 && !c.missingSummaries(dirs) {
 		return
 	}
 	slices.SortFunc(added, func(a, b cacheEntry) int { return bytes.Compare(a.id[:], b.id[:]) })
@@ -492,16 +686,31 @@ func (c *scanCache) save(tree []plumbing.Hash) {
 		trees = append(trees, treeObj{id, raw})
 	}
 	slices.SortFunc(trees, func(a, b treeObj) int { return bytes.Compare(a.id[:], b.id[:]) })
-	// Keep to the size bound: the entries that fit, in id order.
+	// The summaries, before the entries are cut to the size bound: a
+	// summary counts what blobs hold, wherever their digests are kept.
+	sums := c.summaries(dirs, all, common)
+	// Keep to the size bound: the entries that fit, in id order, then
+	// the summaries that fit.
 	runs := 0
 	for i, k := range all {
 		size += scanEntrySize + int64(len(k.d.runs))
 		if size > c.opts.MaxBytes {
 			c.logf("scan cache %s: %d of %d entries fit in %d bytes", c.path, i, len(all), c.opts.MaxBytes)
-			all = all[:i]
+			all, sums = all[:i], nil
 			break
 		}
 		runs += len(k.d.runs) / 4
+	}
+	size += 12
+	sumRuns, sumUnknown := 0, 0
+	for i, t := range sums {
+		size += scanSumSize + int64(len(t.s.hashes)+len(t.s.counts)+len(t.s.unknown))
+		if size > c.opts.MaxBytes {
+			c.logf("scan cache %s: %d of %d tree summaries fit in %d bytes", c.path, i, len(sums), c.opts.MaxBytes)
+			sums = sums[:i]
+			break
+		}
+		sumRuns, sumUnknown = sumRuns+len(t.s.counts), sumUnknown+len(t.s.unknown)/4
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, scanCacheMagic...)
@@ -534,10 +743,125 @@ func (c *scanCache) save(tree []plumbing.Hash) {
 	for _, t := range trees {
 		buf = append(buf, t.raw...)
 	}
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(sums)))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(sumRuns))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(sumUnknown))
+	first, ufirst := 0, 0
+	for _, t := range sums {
+		n, un := len(t.s.counts), len(t.s.unknown)/4
+		buf = append(buf, t.id[:]...)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(first))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(n))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(ufirst))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(un))
+		first, ufirst = first+n, ufirst+un
+	}
+	for _, t := range sums {
+		buf = append(buf, t.s.hashes...)
+	}
+	for _, t := range sums {
+		buf = append(buf, t.s.counts...)
+	}
+	for _, t := range sums {
+		buf = append(buf, t.s.unknown...)
+	}
 	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
 	if err := writeAtomic(c.opts.Dir, c.path, buf); err != nil {
 		c.logf("scan cache not written: %v", err)
 	}
+}
+
+// idSummary is a tree's summary, to write.
+type idSummary struct {
+	id plumbing.Hash
+	s  treeSummary
+}
+
+// missingSummaries reports whether the file lacks the summary of a tree of
+// dirs.
+func (c *scanCache) missingSummaries(dirs map[plumbing.Hash]*treeNode) bool {
+	for id := range dirs {
+		if _, ok := c.summary(id); !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// answer tells from the summary of d's tree in from whether none of d's
+// unchanged files, the files of that tree but the changed ones (named in
+// changed), may mention a name of q. If so, it returns the entries of that
+// tree which the summary does not count, for the scan to look at one by
+// one; if not, or without a summary, false.
+func (c *scanCache) answer(d pairedDir, changed []string, q *query) ([]int, bool) {
+	s, ok := c.summary(d.fromID)
+	if !ok || !s.fits(len(d.from.entries)) {
+		return nil, false
+	}
+	unknown := s.unknownList()
+	// The changed files the summary counts, by their digests: a file it
+	// does not count must not be taken off, even if its digest is known
+	// by now.
+	var counted []digest
+	for _, name := range changed {
+		k, ok := d.from.index(name)
+		if !ok {
+			continue
+		}
+		switch d.from.entries[k].Mode {
+		case filemode.Dir, filemode.Symlink, filemode.Submodule:
+			continue
+		}
+		if _, ok := slices.BinarySearch(unknown, uint32(k)); ok {
+			continue
+		}
+		dg, ok := c.lookup(d.from.entries[k].Hash)
+		if !ok {
+			return nil, false
+		}
+		counted = append(counted, dg)
+	}
+	for _, w := range q.hashes {
+		n := s.count(w)
+		if n >= saturated {
+			return nil, false
+		}
+		for _, dg := range counted {
+			if n > 0 && dg.has(c.common, w) {
+				n--
+			}
+		}
+		if n > 0 {
+			return nil, false
+		}
+	}
+	out := make([]int, len(unknown))
+	for i, k := range unknown {
+		out[i] = int(k)
+	}
+	return out, true
+}
+
+// summaries lists the summaries of the trees of dirs, in id order: the
+// file's, and new ones from the digests of all, which common factors.
+func (c *scanCache) summaries(dirs map[plumbing.Hash]*treeNode, all []cacheEntry, common []uint32) []idSummary {
+	digests := func(h plumbing.Hash) (digest, []uint32, bool) {
+		i, ok := slices.BinarySearchFunc(all, h, func(e cacheEntry, h plumbing.Hash) int { return bytes.Compare(e.id[:], h[:]) })
+		if !ok {
+			return digest{}, nil, false
+		}
+		return all[i].d, common, true
+	}
+	var out []idSummary
+	for id, n := range dirs {
+		s, ok := c.summary(id)
+		if !ok || !s.fits(len(n.entries)) {
+			s = summarise(n, digests)
+		}
+		out = append(out, idSummary{id, s})
+	}
+	slices.SortFunc(out, func(a, b idSummary) int { return bytes.Compare(a.id[:], b.id[:]) })
+	return out
 }
 
 // commonRuns picks the dictionary: the run hashes that at least a quarter
