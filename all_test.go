@@ -93,6 +93,7 @@ var clockReaders = map[string]string{
 	"policies/policies.go":        "the library's default clock when Options.Now is zero; the CLI always sets it",
 	"internal/ghtest/handlers.go": "the fake GitHub stamps comments and statuses as GitHub would",
 	"internal/sigtest/sigtest.go": "VirtualSigstore certificates must be valid when the test signs",
+	"scripts/timeit/main.go":      "the benchmark script's stopwatch: it measures time, and no test reads its figures",
 	// Tests.
 	"policies/engine_test.go":          "TestRealClock checks the real-clock path with dates relative to now",
 	"internal/ghapi/transport_test.go": "rate-limit reset headers are Unix times relative to now",

@@ -9,7 +9,7 @@
 #   NHIGATE=/path/to/nhigate scripts/bench.sh   # time that build instead
 #   RUNS=5 scripts/bench.sh          # best of 5 runs instead of 3
 #
-# Needs Go, git, openssl and GNU time (/usr/bin/time).
+# Needs Go, git and openssl; scripts/timeit times the runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,28 +26,17 @@ trap 'rm -rf "$work"' EXIT
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(free -g | awk '/Mem:/ {print $2}') GiB, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
+go build -o "$work/timeit" ./scripts/timeit
 if [ -n "${NHIGATE:-}" ]; then
   cp "$NHIGATE" "$work/nhigate"
 else
   go build -o "$work/nhigate" ./cmd/nhigate
 fi
 
-# best CMD...: the lowest wall seconds of RUNS (default 3) runs.
-best() {
-  local best= t
-  for _ in $(seq "${RUNS:-3}"); do
-    /usr/bin/time -f %e -o "$work/time" "$@" >/dev/null 2>&1 || true
-    t=$(tail -1 "$work/time")
-    if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
-  done
-  echo "$best"
-}
-
-# cpu CMD...: user+system seconds of one run.
-cpu() {
-  /usr/bin/time -f '%U %S' -o "$work/time" "$@" >/dev/null 2>&1 || true
-  tail -1 "$work/time" | awk '{ printf "%.3f", $1 + $2 }'
-}
+# tm CMD...: the least wall and the least CPU seconds (user + system) of
+# RUNS (default 3) runs, to the millisecond: "0.094 0.131".
+tm() { "$work/timeit" -runs "${RUNS:-3}" -- "$@"; }
+wall() { tm "$@" | cut -d' ' -f1; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -73,46 +62,29 @@ for row in $ROWS; do
     echo "== check: $CHECK_N specs, nhigate check vs conftest test --all-namespaces, same policies and data"
     GOBIN="$work" go install github.com/open-policy-agent/conftest@v0.71.1
     go run ./scripts/synth -n "$CHECK_N" -changed 0 -out "$work/check" -now "$NOW" >/dev/null
-    nh=$(best "$work/nhigate" check --now "$NOW" "$work/check/identities")
-    nhcpu=$(cpu "$work/nhigate" check --now "$NOW" "$work/check/identities")
-    ct=$(RUNS=1 best "$work/conftest" test --all-namespaces -p policies/nhigate -d policies/data "$work/check/identities")
+    read -r nh nhcpu < <(tm "$work/nhigate" check --now "$NOW" "$work/check/identities")
+    ct=$(RUNS=1 wall "$work/conftest" test --all-namespaces -p policies/nhigate -d policies/data "$work/check/identities")
     echo "nhigate ${nh}s wall, $(awk -v c="$nhcpu" -v n="$CHECK_N" 'BEGIN { printf "%.3f", c * 1000 / n }') ms CPU per spec; conftest ${ct}s; conftest/nhigate $(ratio "$ct" "$nh")x"
     ;;
   review)
     echo "== review: $CHANGED changed specs in a repo of $SMALL and of $LARGE specs"
     repo "$work/small" "$SMALL"
     repo "$work/large" "$LARGE"
-    # The scan cache lives under XDG_CACHE_HOME (on even where CI is set).
-    # Cold: every run starts from an empty cache directory (and writes it).
-    # Warm: every run finds the cache a first, untimed run wrote. CPU is
-    # the least of RUNS runs.
-    cat > "$work/cold" <<EOS
-#!/bin/sh
-d=\$(mktemp -d "$work/cold-cache.XXXXXX") && NHIGATE_CACHE=on XDG_CACHE_HOME=\$d exec "\$@"
-EOS
-    chmod +x "$work/cold"
-    mincpu() {
-      local m= c
-      for _ in $(seq "${RUNS:-3}"); do
-        c=$(cpu "$@")
-        if [ -z "$m" ] || awk -v c="$c" -v m="$m" 'BEGIN { exit !(c < m) }'; then m=$c; fi
-      done
-      echo "$m"
-    }
-    for temp in cold warm; do
-      run=("$work/cold")
+    # Off: the default, no scan cache. Warm: NHIGATE_CACHE=on, with the
+    # cache file a first, untimed review of the same change wrote.
+    for temp in off warm; do
+      run=(env NHIGATE_CACHE=off)
+      label="scan cache off (the default)"
       if [ $temp = warm ]; then
         run=(env NHIGATE_CACHE=on XDG_CACHE_HOME="$work/warm-cache")
+        label="scan cache on, warm (written by an earlier review)"
         for r in small large; do "${run[@]}" "$work/nhigate" review --repo "$work/$r" --base main --head feature --now "$NOW" >/dev/null 2>&1 || true; done
       fi
-      s=$(best "${run[@]}" "$work/nhigate" review --repo "$work/small" --base main --head feature --now "$NOW")
-      l=$(best "${run[@]}" "$work/nhigate" review --repo "$work/large" --base main --head feature --now "$NOW")
-      scpu=$(mincpu "${run[@]}" "$work/nhigate" review --repo "$work/small" --base main --head feature --now "$NOW")
-      lcpu=$(mincpu "${run[@]}" "$work/nhigate" review --repo "$work/large" --base main --head feature --now "$NOW")
-      if [ $temp = cold ]; then label="cold (empty scan cache)"; else label="warm (scan cache of an earlier run)"; fi
+      read -r s scpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/small" --base main --head feature --now "$NOW")
+      read -r l lcpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/large" --base main --head feature --now "$NOW")
       echo "review, $label: ${s}s at $SMALL, ${l}s at $LARGE: ratio $(ratio "$l" "$s"); CPU ${scpu}s and ${lcpu}s: ratio $(ratio "$lcpu" "$scpu")"
     done
-    g=$(best git -C "$work/large" diff --stat main feature)
+    g=$(wall git -C "$work/large" diff --stat main feature)
     echo "git diff --stat at $LARGE ${g}s"
     ;;
   verify)
@@ -131,9 +103,7 @@ EOS
     (cd "$work/sign" && "$work/nhigate" attest --key "$work/key.pem" --base main --head feature \
       --out-dir "$work/bundles" --now "$NOW" --allow-unapproved-local >/dev/null 2>&1)
     mapfile -t specs < <(cd "$work/bundles" && find identities -name '*.sigstore.json' | sed 's/\.sigstore\.json$//' | sort)
-    v=$(cd "$work/sign" && best "$work/nhigate" verify --key "$work/pub.pem" --accept-unchecked-approvals \
-      --bundle-dir "$work/bundles" --now "$NOW" "${specs[@]}")
-    vcpu=$(cd "$work/sign" && cpu "$work/nhigate" verify --key "$work/pub.pem" --accept-unchecked-approvals \
+    read -r v vcpu < <(cd "$work/sign" && tm "$work/nhigate" verify --key "$work/pub.pem" --accept-unchecked-approvals \
       --bundle-dir "$work/bundles" --now "$NOW" "${specs[@]}")
     rate=$(awk -v n="${#specs[@]}" -v t="$v" 'BEGIN { printf "%.0f", n / t }')
     line="nhigate verify ${#specs[@]} bundles in ${v}s: $rate bundles/s; ${vcpu}s CPU, $(awk -v n="${#specs[@]}" -v c="$vcpu" 'BEGIN { printf "%.0f", c * 1e6 / n }') µs per bundle"

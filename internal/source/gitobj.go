@@ -263,11 +263,10 @@ func parseTreeString(s string) ([]object.TreeEntry, error) {
 		if sp < 0 {
 			return nil, errors.New("malformed tree entry")
 		}
-		mode, err := filemode.New(s[:sp])
+		mode, err := parseMode(s[:sp])
 		if err != nil {
 			return nil, err
 		}
-		mode = canonicalMode(mode)
 		s = s[sp+1:]
 		nul := strings.IndexByte(s, 0)
 		if nul <= 0 || len(s) < nul+1+20 {
@@ -281,6 +280,21 @@ func parseTreeString(s string) ([]object.TreeEntry, error) {
 		s = s[nul+21:]
 	}
 	return out, nil
+}
+
+// parseMode reads a tree entry's mode as git does (see canonicalMode),
+// the modes git writes without parsing them.
+func parseMode(s string) (filemode.FileMode, error) {
+	switch s {
+	case "100644":
+		return filemode.Regular, nil
+	case "40000":
+		return filemode.Dir, nil
+	case "100755":
+		return filemode.Executable, nil
+	}
+	m, err := filemode.New(s)
+	return canonicalMode(m), err
 }
 
 // inGitOrder reports whether entries are strictly in git's order.
