@@ -9,7 +9,6 @@ import (
 	"io"
 	"path"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,7 +45,11 @@ type gitObjects struct {
 
 // treeNode is a decoded tree: its entries in git's order, and by name.
 type treeNode struct {
-	entries []object.TreeEntry
+	// raw is the tree object; each entry's name and hash are slices of
+	// it, so that a directory of thousands of files is decoded without a
+	// pointer per entry for the collector to follow.
+	raw     string
+	entries []treeEntry
 	// sorted is set when the entries are strictly in git's order (see
 	// gitCompare), as git writes every tree: then a lookup is a binary
 	// search and a diff a merge. A tree out of order, or with a name
@@ -55,6 +58,75 @@ type treeNode struct {
 	sorted bool
 	once   sync.Once
 	byName map[string]int
+}
+
+// treeEntry is an entry of a tree: its name is raw[name:end], and its
+// hash the 20 bytes after the NUL at end.
+type treeEntry struct {
+	name, end uint32
+	mode      filemode.FileMode
+}
+
+// newTreeNode decodes the tree object raw: entries of
+// "<mode> <name>\0<hash>".
+func newTreeNode(raw string) (*treeNode, error) {
+	n := &treeNode{raw: raw, sorted: true}
+	if int64(len(raw)) > 1<<32-22 {
+		return nil, errors.New("tree too large")
+	}
+	if len(raw) > 0 {
+		// An entry is at least 23 bytes, a spec's some 50.
+		n.entries = make([]treeEntry, 0, len(raw)/40+1)
+	}
+	for i := 0; i < len(raw); {
+		sp := strings.IndexByte(raw[i:], ' ')
+		if sp < 0 {
+			return nil, errors.New("malformed tree entry")
+		}
+		mode, err := parseMode(raw[i : i+sp])
+		if err != nil {
+			return nil, err
+		}
+		i += sp + 1
+		nul := strings.IndexByte(raw[i:], 0)
+		if nul <= 0 || len(raw)-i < nul+1+20 {
+			// An empty name too, which go-git refuses and git cannot
+			// check out.
+			return nil, errors.New("malformed tree entry")
+		}
+		e := treeEntry{name: uint32(i), end: uint32(i + nul), mode: mode}
+		if k := len(n.entries); n.sorted && k > 0 && gitCompare(n.name(k-1), n.entries[k-1].mode == filemode.Dir, raw[i:i+nul], mode == filemode.Dir) >= 0 {
+			n.sorted = false
+		}
+		n.entries = append(n.entries, e)
+		i += nul + 21
+	}
+	return n, nil
+}
+
+// name is the name of entry i.
+func (n *treeNode) name(i int) string { return n.raw[n.entries[i].name:n.entries[i].end] }
+
+// mode is the mode of entry i, as git reads it.
+func (n *treeNode) mode(i int) filemode.FileMode { return n.entries[i].mode }
+
+// hash is the object id of entry i.
+func (n *treeNode) hash(i int) plumbing.Hash {
+	var h plumbing.Hash
+	copy(h[:], n.raw[n.entries[i].end+1:])
+	return h
+}
+
+// entry is entry i as go-git has it.
+func (n *treeNode) entry(i int) object.TreeEntry {
+	return object.TreeEntry{Name: n.name(i), Mode: n.mode(i), Hash: n.hash(i)}
+}
+
+// same reports whether entry i of n and entry j of m are one name, mode
+// and object.
+func (n *treeNode) same(i int, m *treeNode, j int) bool {
+	a, b := n.entries[i], m.entries[j]
+	return a.mode == b.mode && n.raw[a.name:a.end+21] == m.raw[b.name:b.end+21]
 }
 
 // index returns the index of the entry called name: of the last one, in a
@@ -71,8 +143,8 @@ func (n *treeNode) index(name string) (int, bool) {
 	}
 	n.once.Do(func() {
 		n.byName = make(map[string]int, len(n.entries))
-		for i, e := range n.entries {
-			n.byName[e.Name] = i
+		for i := range n.entries {
+			n.byName[n.name(i)] = i
 		}
 	})
 	i, ok := n.byName[name]
@@ -81,10 +153,19 @@ func (n *treeNode) index(name string) (int, bool) {
 
 // search finds the entry called name that is a directory or not.
 func (n *treeNode) search(name string, dir bool) (int, bool) {
-	i, ok := slices.BinarySearchFunc(n.entries, name, func(e object.TreeEntry, name string) int {
-		return gitCompare(e.Name, e.Mode == filemode.Dir, name, dir)
-	})
-	return i, ok
+	lo, hi := 0, len(n.entries)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch c := gitCompare(n.name(m), n.entries[m].mode == filemode.Dir, name, dir); {
+		case c == 0:
+			return m, true
+		case c < 0:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return lo, false
 }
 
 // gitCompare orders tree entries as git does: by name, a directory's name
@@ -189,10 +270,9 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 		return n, nil
 	}
 	c := o.cache.Load()
-	var entries []object.TreeEntry
 	var err error
 	if raw, ok := c.tree(h); ok {
-		entries, err = parseTreeString(raw)
+		n, err = newTreeNode(raw)
 	} else {
 		r := o.reader()
 		var data []byte
@@ -200,18 +280,17 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 		if err == nil {
 			// The pack reader checked it against h.
 			c.addTree(h, data)
-			entries, err = parseTree(data)
+			n, err = newTreeNode(string(data))
 		}
 		o.put(r)
 	}
 	if err != nil {
 		// go-git reads what the packs could not (a loose tree), checked
 		// against its id as the pack reader checks, and decoded as one.
-		if entries, err = o.looseTree(h); err != nil {
+		if n, err = o.looseTree(h); err != nil {
 			return nil, err
 		}
 	}
-	n = &treeNode{entries: entries, sorted: inGitOrder(entries)}
 	o.treesMu.Lock()
 	o.trees[h] = n
 	o.treesMu.Unlock()
@@ -221,7 +300,7 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 // looseTree reads tree h through go-git's storage, which does not check an
 // object against its id: it is hashed here, so that a damaged or replaced
 // loose tree fails the review instead of hiding or adding files.
-func (o *gitObjects) looseTree(h plumbing.Hash) ([]object.TreeEntry, error) {
+func (o *gitObjects) looseTree(h plumbing.Hash) (*treeNode, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	obj, err := o.repo.Storer.EncodedObject(plumbing.TreeObject, h)
@@ -243,43 +322,7 @@ func (o *gitObjects) looseTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 	if plumbing.ComputeHash(plumbing.TreeObject, data) != h {
 		return nil, fmt.Errorf("tree %s does not hash to its id: the repository is damaged; run git fsck", h)
 	}
-	return parseTree(data)
-}
-
-// parseTree decodes a tree object: entries of "<mode> <name>\0<hash>".
-// The names share one copy of data.
-func parseTree(data []byte) ([]object.TreeEntry, error) { return parseTreeString(string(data)) }
-
-// parseTreeString is parseTree of a tree object held in a string, whose
-// names are substrings of it.
-func parseTreeString(s string) ([]object.TreeEntry, error) {
-	// An entry is at least 23 bytes, a spec's some 50.
-	var out []object.TreeEntry
-	if len(s) > 0 {
-		out = make([]object.TreeEntry, 0, len(s)/40+1)
-	}
-	for len(s) > 0 {
-		sp := strings.IndexByte(s, ' ')
-		if sp < 0 {
-			return nil, errors.New("malformed tree entry")
-		}
-		mode, err := parseMode(s[:sp])
-		if err != nil {
-			return nil, err
-		}
-		s = s[sp+1:]
-		nul := strings.IndexByte(s, 0)
-		if nul <= 0 || len(s) < nul+1+20 {
-			// An empty name too, which go-git refuses and git cannot
-			// check out.
-			return nil, errors.New("malformed tree entry")
-		}
-		e := object.TreeEntry{Name: s[:nul], Mode: mode}
-		copy(e.Hash[:], s[nul+1:nul+21])
-		out = append(out, e)
-		s = s[nul+21:]
-	}
-	return out, nil
+	return newTreeNode(string(data))
 }
 
 // parseMode reads a tree entry's mode as git does (see canonicalMode),
@@ -295,17 +338,6 @@ func parseMode(s string) (filemode.FileMode, error) {
 	}
 	m, err := filemode.New(s)
 	return canonicalMode(m), err
-}
-
-// inGitOrder reports whether entries are strictly in git's order.
-func inGitOrder(entries []object.TreeEntry) bool {
-	for i := 1; i < len(entries); i++ {
-		a, b := &entries[i-1], &entries[i]
-		if gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // canonicalMode is the mode git reads a tree entry's mode as (its
@@ -392,14 +424,14 @@ func (o *gitObjects) find(root plumbing.Hash, p string) (*object.TreeEntry, erro
 			}
 			return nil, object.ErrEntryNotFound
 		}
-		e := &n.entries[j]
 		if i == len(segs)-1 {
-			return e, nil
+			e := n.entry(j)
+			return &e, nil
 		}
-		if e.Mode != filemode.Dir {
+		if n.mode(j) != filemode.Dir {
 			return nil, object.ErrDirectoryNotFound
 		}
-		if n, err = o.tree(e.Hash); err != nil {
+		if n, err = o.tree(n.hash(j)); err != nil {
 			return nil, err
 		}
 	}
@@ -464,8 +496,10 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 		return err
 	}
 	join := joinIn(prefix)
+	// One entry for every call of fn, which must not keep it.
+	var e object.TreeEntry
 	for i := range n.entries {
-		e := &n.entries[i]
+		e = n.entry(i)
 		p := join(e.Name)
 		if e.Mode == filemode.Dir {
 			if err := o.walk(ctx, e.Hash, p, fn); err != nil {
@@ -473,42 +507,9 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 			}
 			continue
 		}
-		fn(p, e)
+		fn(p, &e)
 	}
 	return nil
-}
-
-// dir is a decoded directory and its path.
-type dir struct {
-	path string
-	node *treeNode
-}
-
-// dirs lists the tree h, with the path prefix, and every directory below
-// it, each before those below it.
-func (o *gitObjects) dirs(ctx context.Context, h plumbing.Hash, prefix string) ([]dir, error) {
-	var out []dir
-	var visit func(h plumbing.Hash, prefix string) error
-	visit = func(h plumbing.Hash, prefix string) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, err := o.tree(h)
-		if err != nil {
-			return err
-		}
-		out = append(out, dir{prefix, n})
-		join := joinIn(prefix)
-		for i := range n.entries {
-			if e := &n.entries[i]; e.Mode == filemode.Dir {
-				if err := visit(e.Hash, join(e.Name)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	return out, visit(h, prefix)
 }
 
 // joinName is path.Join(prefix, name), without its cost for the names
@@ -541,16 +542,15 @@ func differing(an, bn *treeNode) []pair {
 	var out []pair
 	if !an.sorted || !bn.sorted {
 		for i := range an.entries {
-			ea := &an.entries[i]
-			j, ok := bn.index(ea.Name)
+			j, ok := bn.index(an.name(i))
 			if !ok {
 				out = append(out, pair{i, -1})
-			} else if eb := &bn.entries[j]; ea.Hash != eb.Hash || ea.Mode != eb.Mode {
+			} else if an.hash(i) != bn.hash(j) || an.mode(i) != bn.mode(j) {
 				out = append(out, pair{i, j})
 			}
 		}
 		for j := range bn.entries {
-			if _, ok := an.index(bn.entries[j].Name); !ok {
+			if _, ok := an.index(bn.name(j)); !ok {
 				out = append(out, pair{-1, j})
 			}
 		}
@@ -566,13 +566,11 @@ func differing(an, bn *treeNode) []pair {
 			c = 1
 		case j == len(bn.entries):
 			c = -1
+		case an.same(i, bn, j):
+			i, j = i+1, j+1
+			continue
 		default:
-			ea, eb := &an.entries[i], &bn.entries[j]
-			if ea.Hash == eb.Hash && ea.Mode == eb.Mode && ea.Name == eb.Name {
-				i, j = i+1, j+1
-				continue
-			}
-			c = gitCompare(ea.Name, ea.Mode == filemode.Dir, eb.Name, eb.Mode == filemode.Dir)
+			c = gitCompare(an.name(i), an.mode(i) == filemode.Dir, bn.name(j), bn.mode(j) == filemode.Dir)
 		}
 		switch {
 		case c < 0:
@@ -602,9 +600,8 @@ func prefetch(oa, ob *gitObjects, an, bn *treeNode, diff []pair) {
 		if d.a < 0 || d.b < 0 {
 			continue
 		}
-		ea, eb := &an.entries[d.a], &bn.entries[d.b]
-		if ea.Mode == filemode.Dir && eb.Mode == filemode.Dir {
-			jobs = append(jobs, job{oa, ea.Hash}, job{ob, eb.Hash})
+		if an.mode(d.a) == filemode.Dir && bn.mode(d.b) == filemode.Dir {
+			jobs = append(jobs, job{oa, an.hash(d.a)}, job{ob, bn.hash(d.b)})
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(jobs))
@@ -648,10 +645,10 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	if err != nil {
 		return err
 	}
-	side := func(o *gitObjects, e *object.TreeEntry) error {
-		p := joinName(prefix, e.Name)
-		if e.Mode == filemode.Dir {
-			return o.walk(ctx, e.Hash, p, func(q string, _ *object.TreeEntry) { changed[q] = true })
+	side := func(o *gitObjects, n *treeNode, i int) error {
+		p := joinName(prefix, n.name(i))
+		if n.mode(i) == filemode.Dir {
+			return o.walk(ctx, n.hash(i), p, func(q string, _ *object.TreeEntry) { changed[q] = true })
 		}
 		changed[p] = true
 		return nil
@@ -661,17 +658,14 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	for _, d := range diff {
 		switch {
 		case d.b < 0:
-			err = side(oa, &an.entries[d.a])
+			err = side(oa, an, d.a)
 		case d.a < 0:
-			err = side(ob, &bn.entries[d.b])
+			err = side(ob, bn, d.b)
+		case an.mode(d.a) == filemode.Dir && bn.mode(d.b) == filemode.Dir:
+			err = diffTrees(ctx, oa, an.hash(d.a), ob, bn.hash(d.b), joinName(prefix, an.name(d.a)), changed)
 		default:
-			ea, eb := &an.entries[d.a], &bn.entries[d.b]
-			if ea.Mode == filemode.Dir && eb.Mode == filemode.Dir {
-				err = diffTrees(ctx, oa, ea.Hash, ob, eb.Hash, joinName(prefix, ea.Name), changed)
-				break
-			}
-			if err = side(oa, ea); err == nil {
-				err = side(ob, eb)
+			if err = side(oa, an, d.a); err == nil {
+				err = side(ob, bn, d.b)
 			}
 		}
 		if err != nil {

@@ -3,6 +3,8 @@ package source
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -11,29 +13,52 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// nodeOf encodes entries as a tree object and decodes it.
+func nodeOf(t testing.TB, entries []object.TreeEntry) *treeNode {
+	t.Helper()
+	var raw strings.Builder
+	for _, e := range entries {
+		raw.WriteString(strconv.FormatUint(uint64(e.Mode), 8) + " " + e.Name + "\x00" + string(e.Hash[:]))
+	}
+	n, err := newTreeNode(raw.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// entriesOf lists the entries of n as go-git has them.
+func entriesOf(n *treeNode) []object.TreeEntry {
+	var out []object.TreeEntry
+	for i := range n.entries {
+		out = append(out, n.entry(i))
+	}
+	return out
+}
+
 // effects is what diffTrees does with the pairs of differing: the names it
 // reports as changed ("n"), walks as changed ("n/**") or descends into
 // ("n/~").
 func effects(an, bn *treeNode, diff []pair) []string {
 	var out []string
-	side := func(e *object.TreeEntry) {
-		if e.Mode == filemode.Dir {
-			out = append(out, e.Name+"/**")
+	side := func(n *treeNode, i int) {
+		if n.mode(i) == filemode.Dir {
+			out = append(out, n.name(i)+"/**")
 		} else {
-			out = append(out, e.Name)
+			out = append(out, n.name(i))
 		}
 	}
 	for _, d := range diff {
 		switch {
 		case d.b < 0:
-			side(&an.entries[d.a])
+			side(an, d.a)
 		case d.a < 0:
-			side(&bn.entries[d.b])
-		case an.entries[d.a].Mode == filemode.Dir && bn.entries[d.b].Mode == filemode.Dir:
-			out = append(out, an.entries[d.a].Name+"/~")
+			side(bn, d.b)
+		case an.mode(d.a) == filemode.Dir && bn.mode(d.b) == filemode.Dir:
+			out = append(out, an.name(d.a)+"/~")
 		default:
-			side(&an.entries[d.a])
-			side(&bn.entries[d.b])
+			side(an, d.a)
+			side(bn, d.b)
 		}
 	}
 	slices.Sort(out)
@@ -69,12 +94,12 @@ func TestDifferingMergeAgreesWithMap(t *testing.T) {
 		slices.SortFunc(es, func(a, b object.TreeEntry) int {
 			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
 		})
-		return &treeNode{entries: es, sorted: inGitOrder(es)}
+		return nodeOf(t, es)
 	}
 	for i := range 2000 {
 		an, bn := random(), random()
 		if !an.sorted || !bn.sorted {
-			t.Fatalf("random trees out of git's order: %v %v", an.entries, bn.entries)
+			t.Fatalf("random trees out of git's order: %v %v", entriesOf(an), entriesOf(bn))
 		}
 		merged := effects(an, bn, differing(an, bn))
 		// The map pairs a file with a directory of its name; a tree that
@@ -82,7 +107,8 @@ func TestDifferingMergeAgreesWithMap(t *testing.T) {
 		if dup(an) || dup(bn) {
 			continue
 		}
-		ua, ub := &treeNode{entries: an.entries}, &treeNode{entries: bn.entries}
+		ua := &treeNode{raw: an.raw, entries: an.entries}
+		ub := &treeNode{raw: bn.raw, entries: bn.entries}
 		if diff := cmp.Diff(effects(ua, ub, differing(ua, ub)), merged); diff != "" {
 			t.Fatalf("case %d: merge (-map +merge):\n%s", i, diff)
 		}
@@ -91,11 +117,11 @@ func TestDifferingMergeAgreesWithMap(t *testing.T) {
 
 func dup(n *treeNode) bool {
 	seen := map[string]bool{}
-	for _, e := range n.entries {
-		if seen[e.Name] {
+	for i := range n.entries {
+		if seen[n.name(i)] {
 			return true
 		}
-		seen[e.Name] = true
+		seen[n.name(i)] = true
 	}
 	return false
 }
@@ -116,11 +142,10 @@ func TestTreeIndex(t *testing.T) {
 		{entry("100644", "a") + entry("100644", "a"), false, map[string]int{"a": 1}},
 		{entry("40000", "a") + entry("100644", "a-b"), false, map[string]int{"a": 0, "a-b": 1}},
 	} {
-		es, err := parseTree([]byte(tc.data))
+		n, err := newTreeNode(tc.data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := &treeNode{entries: es, sorted: inGitOrder(es)}
 		if n.sorted != tc.sorted {
 			t.Errorf("%q: sorted %v, want %v", tc.data, n.sorted, tc.sorted)
 		}
@@ -136,7 +161,7 @@ func TestTreeIndex(t *testing.T) {
 	}
 }
 
-// FuzzParseTree: parseTree decodes what go-git decodes, and every entry of
+// FuzzParseTree: newTreeNode decodes what go-git decodes, and every entry of
 // the tree is found by name, whatever order the tree is in.
 func FuzzParseTree(f *testing.F) {
 	var h plumbing.Hash
@@ -145,7 +170,7 @@ func FuzzParseTree(f *testing.F) {
 	f.Add(entry("100644", "b") + entry("160000", "a"))
 	f.Add(entry("100644", ""))
 	f.Fuzz(func(t *testing.T, data string) {
-		got, err := parseTree([]byte(data))
+		n, err := newTreeNode(data)
 		obj := &plumbing.MemoryObject{}
 		obj.SetType(plumbing.TreeObject)
 		obj.Write([]byte(data))
@@ -156,10 +181,10 @@ func FuzzParseTree(f *testing.F) {
 		if err != nil {
 			return
 		}
+		got := entriesOf(n)
 		if diff := cmp.Diff(want.Entries, got); diff != "" {
-			t.Fatalf("entries (-go-git +parseTree):\n%s", diff)
+			t.Fatalf("entries (-go-git +newTreeNode):\n%s", diff)
 		}
-		n := &treeNode{entries: got, sorted: inGitOrder(got)}
 		last := map[string]int{}
 		for i, e := range got {
 			last[e.Name] = i

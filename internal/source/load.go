@@ -282,36 +282,33 @@ func unchangedCandidates(ctx context.Context, from, head Tree, changed []string,
 				}
 				d := pairs[i]
 				join := joinIn(d.path)
-				candidate := func(e *object.TreeEntry) (string, bool) {
-					switch e.Mode {
+				// add adds entry k of n if it is an unchanged regular file
+				// that may hold specs.
+				add := func(n *treeNode, k int) {
+					switch n.mode(k) {
 					case filemode.Dir, filemode.Symlink, filemode.Submodule:
-						return "", false
+						return
 					}
-					p := join(e.Name)
+					p := join(n.name(k))
 					if isChanged[p] {
-						return "", false
+						return
 					}
-					ok, _ := cfg.CandidatePath(p)
-					return p, ok
+					if ok, _ := cfg.CandidatePath(p); ok {
+						per[i] = append(per[i], scanFile{p, n.hash(k)})
+					}
 				}
 				if c != nil && d.from != nil {
 					if unknown, ok := c.answer(d, changedIn[d.path], q); ok {
 						answered[i] = true
 						for _, k := range unknown {
-							e := &d.from.entries[k]
-							if p, ok := candidate(e); ok {
-								per[i] = append(per[i], scanFile{p, e.Hash})
-							}
+							add(d.from, k)
 						}
 						continue
 					}
 				}
 				per[i] = make([]scanFile, 0, len(d.head.entries))
 				for k := range d.head.entries {
-					e := &d.head.entries[k]
-					if p, ok := candidate(e); ok {
-						per[i] = append(per[i], scanFile{p, e.Hash})
-					}
+					add(d.head, k)
 				}
 			}
 		})
@@ -359,18 +356,17 @@ func pairDirs(ctx context.Context, o *gitObjects, h plumbing.Hash, fo *gitObject
 		out = append(out, d)
 		join := joinIn(prefix)
 		for i := range n.entries {
-			e := &n.entries[i]
-			if e.Mode != filemode.Dir {
+			if n.mode(i) != filemode.Dir {
 				continue
 			}
 			var sub plumbing.Hash
 			subFrom := false
 			if d.from != nil {
-				if k, ok := d.from.index(e.Name); ok && d.from.entries[k].Mode == filemode.Dir {
-					sub, subFrom = d.from.entries[k].Hash, true
+				if k, ok := d.from.index(n.name(i)); ok && d.from.mode(k) == filemode.Dir {
+					sub, subFrom = d.from.hash(k), true
 				}
 			}
-			if err := visit(e.Hash, sub, subFrom, join(e.Name)); err != nil {
+			if err := visit(n.hash(i), sub, subFrom, join(n.name(i))); err != nil {
 				return err
 			}
 		}

@@ -304,7 +304,7 @@ func TestParseTreeAgreesWithGoGit(t *testing.T) {
 		entry("100644", "a") + "100644 b",
 		entry("1x0644", "a"),
 	} {
-		got, err := parseTree([]byte(data))
+		n, err := newTreeNode(data)
 		obj := &plumbing.MemoryObject{}
 		obj.SetType(plumbing.TreeObject)
 		obj.Write([]byte(data))
@@ -317,8 +317,8 @@ func TestParseTreeAgreesWithGoGit(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if diff := cmp.Diff(want.Entries, got); diff != "" {
-			t.Errorf("%q: entries (-go-git +parseTree):\n%s", data, diff)
+		if diff := cmp.Diff(want.Entries, entriesOf(n)); diff != "" {
+			t.Errorf("%q: entries (-go-git +newTreeNode):\n%s", data, diff)
 		}
 	}
 }

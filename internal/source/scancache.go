@@ -478,12 +478,11 @@ func summarise(n *treeNode, digests func(plumbing.Hash) (digest, []uint32, bool)
 	counts := map[uint32]int{}
 	var unknown []byte
 	for k := range n.entries {
-		e := &n.entries[k]
-		switch e.Mode {
+		switch n.mode(k) {
 		case filemode.Dir, filemode.Symlink, filemode.Submodule:
 			continue
 		}
-		d, dict, ok := digests(e.Hash)
+		d, dict, ok := digests(n.hash(k))
 		if !ok || d.kind != digestRuns {
 			unknown = binary.LittleEndian.AppendUint32(unknown, uint32(k))
 			continue
@@ -808,14 +807,14 @@ func (c *scanCache) answer(d pairedDir, changed []string, q *query) ([]int, bool
 		if !ok {
 			continue
 		}
-		switch d.from.entries[k].Mode {
+		switch d.from.mode(k) {
 		case filemode.Dir, filemode.Symlink, filemode.Submodule:
 			continue
 		}
 		if _, ok := slices.BinarySearch(unknown, uint32(k)); ok {
 			continue
 		}
-		dg, ok := c.lookup(d.from.entries[k].Hash)
+		dg, ok := c.lookup(d.from.hash(k))
 		if !ok {
 			return nil, false
 		}

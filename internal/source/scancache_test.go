@@ -464,7 +464,7 @@ func FuzzScanCacheDecode(f *testing.F) {
 	sdir := f.TempDir()
 	sc := testCache(f, ScanCache{Dir: sdir}, "/repo/.git", blobs)
 	sc = newScanCache(ScanCache{Dir: sdir}, "/repo/.git")
-	sc.save(slices.Collect(maps.Keys(blobs)), map[plumbing.Hash]*treeNode{{1}: {entries: entries}, {2}: {entries: entries[:2]}})
+	sc.save(slices.Collect(maps.Keys(blobs)), map[plumbing.Hash]*treeNode{{1}: nodeOf(f, entries), {2}: nodeOf(f, entries[:2])})
 	sc = newScanCache(ScanCache{Dir: sdir}, "/repo/.git")
 	if s, ok := sc.summary(plumbing.Hash{1}); !ok || len(s.counts) == 0 || len(s.unknown) == 0 {
 		f.Fatalf("seed: summary %v, %v", s, ok)
