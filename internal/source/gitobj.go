@@ -79,12 +79,15 @@ func (n *treeNode) index(name string) (int, bool) {
 	return i, ok
 }
 
-// search finds the entry called name that is a directory or not.
+// search finds the entry called name that is a directory or not. git's
+// order compares "a/" or "a/x" equal to a directory "a": what the search
+// finds must be called name. A sorted tree holds no name with a "/" (see
+// inGitOrder), but the name looked for may.
 func (n *treeNode) search(name string, dir bool) (int, bool) {
 	i, ok := slices.BinarySearchFunc(n.entries, name, func(e object.TreeEntry, name string) int {
 		return gitCompare(e.Name, e.Mode == filemode.Dir, name, dir)
 	})
-	return i, ok
+	return i, ok && n.entries[i].Name == name && (n.entries[i].Mode == filemode.Dir) == dir
 }
 
 // gitCompare orders tree entries as git does: by name, a directory's name
@@ -281,9 +284,20 @@ func parseTree(data []byte) ([]object.TreeEntry, error) {
 	return out, nil
 }
 
-// inGitOrder reports whether entries are strictly in git's order.
+// inGitOrder reports whether entries are strictly in git's order, with
+// no name that holds a "/". gitCompare orders names as if a directory's
+// ended in "/", so it is an order of names only where no name holds one:
+// a hand-made tree may hold "a/x", which compares equal to a directory
+// "a" (a binary search for "a" would find it) and is not the entry "a".
+// Such a tree is read by name, through byName.
 func inGitOrder(entries []object.TreeEntry) bool {
-	for i := 1; i < len(entries); i++ {
+	for i := range entries {
+		if strings.IndexByte(entries[i].Name, '/') >= 0 {
+			return false
+		}
+		if i == 0 {
+			continue
+		}
 		a, b := &entries[i-1], &entries[i]
 		if gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir) >= 0 {
 			return false
