@@ -1,6 +1,10 @@
 package source
 
 import (
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -100,4 +104,104 @@ func FuzzRedteam6Index(f *testing.F) {
 			t.Fatalf("index(%q) = %d, want %d (sorted %v, entries %v)", name, i, want, n.sorted, es)
 		}
 	})
+}
+
+// cacheAnswers is what c answers for each of blobs: the kind and runs of
+// its digest, or nothing.
+func cacheAnswers(c *scanCache, blobs map[plumbing.Hash][]byte) map[plumbing.Hash]string {
+	out := map[plumbing.Hash]string{}
+	for h := range blobs {
+		if d, ok := c.lookup(h); ok {
+			out[h] = fmt.Sprint(d.kind, runsOfDigest(c.common, d))
+		}
+	}
+	return out
+}
+
+// TestRedteam6ScanCacheRewrittenInPlace: a cache file is checked whole
+// (checksum, repository, bounds) and then used as checked. Mapped, the
+// file's pages stayed the file's: rewritten in place after the check, as
+// cp rewrites a file, with an honest cache of the same repository that
+// holds more blobs, the review read the new file's entries through the
+// old one's offsets, unchecked, and took runs of other blobs for a blob's:
+// a digest that wrongly says a file mentions no wanted name skips it.
+func TestRedteam6ScanCacheRewrittenInPlace(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	blobs := testBlobs(300)
+	testCache(t, ScanCache{Dir: dir}, "/repo/.git", blobs)
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	before := cacheAnswers(c, blobs)
+	if len(before) != len(blobs) {
+		t.Fatalf("%d of %d blobs cached", len(before), len(blobs))
+	}
+	more := maps.Clone(blobs)
+	for i := range 3 {
+		data := []byte(specOf(fmt.Sprintf("other-%d", i), fmt.Sprintf("x-%d", i)))
+		more[blobHash(data)] = data
+	}
+	o := testCache(t, ScanCache{Dir: other}, "/repo/.git", more)
+	data, err := os.ReadFile(o.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.path, data, 0o600); err != nil { // truncates and writes in place
+		t.Fatal(err)
+	}
+	after := cacheAnswers(c, blobs)
+	changed, wrong := 0, 0
+	for h, want := range before {
+		got, ok := after[h]
+		switch {
+		case !ok:
+			changed++
+		case got != want:
+			wrong++
+		}
+	}
+	// A file that mentions its identity's name, which the cache says it
+	// does not: a review of that identity would not read it.
+	skipped := 0
+	for i := range 300 {
+		id := fmt.Sprintf("id-%d", i)
+		data := []byte(specOf(fmt.Sprintf("svc-%d", i), id))
+		if i%7 == 0 {
+			data = append(data, `# "\x41"`...)
+		}
+		want := names{id: true}
+		q := newQuery(want)
+		q.common = c.maskOf(q)
+		if d, ok := c.lookup(blobHash(data)); ok && !q.mayMention(d) && mentions(data, want) {
+			skipped++
+		}
+	}
+	if changed > 0 || wrong > 0 || skipped > 0 {
+		t.Errorf("after the file was rewritten: %d of %d answers gone, %d wrong; %d files that mention a wanted name skipped", changed, len(before), wrong, skipped)
+	}
+}
+
+// TestRedteam6ScanCacheTruncated: a cache file truncated while a review
+// uses it does not crash the review. Mapped, a read of a page past the new
+// end of the file raised SIGBUS: a fatal error, not a review. The test
+// runs the lookups in a child process, which such a fault kills.
+func TestRedteam6ScanCacheTruncated(t *testing.T) {
+	if dir := os.Getenv("REDTEAM6_CACHE_DIR"); dir != "" {
+		blobs := testBlobs(300)
+		c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+		before := cacheAnswers(c, blobs)
+		if err := os.Truncate(c.path, 0); err != nil {
+			t.Fatal(err)
+		}
+		after := cacheAnswers(c, blobs)
+		if len(before) != len(blobs) || fmt.Sprint(before) != fmt.Sprint(after) {
+			t.Fatalf("answers: %d before, %d after truncation", len(before), len(after))
+		}
+		return
+	}
+	dir := t.TempDir()
+	testCache(t, ScanCache{Dir: dir}, "/repo/.git", testBlobs(300))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRedteam6ScanCacheTruncated$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "REDTEAM6_CACHE_DIR="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%.2000s", err, out)
+	}
 }

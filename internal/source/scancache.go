@@ -217,11 +217,17 @@ func readCacheFile(p string, limit int64) ([]byte, error) {
 	if err := ownedByUs(fi); err != nil {
 		return nil, err
 	}
-	return mapFile(f, fi.Size())
+	// Read, not mapped: a mapped file's pages stay the file's, so a file
+	// truncated while a review uses it raises SIGBUS, a crash instead of
+	// a review, and one rewritten in place (as cp does) is read after
+	// decode checked it, through the offsets of the file it checked: a
+	// digest of other runs can say that a file mentions no wanted name,
+	// and the review skips it. What decode checks is what the review uses.
+	return readFile(f, fi.Size())
 }
 
 // readFile reads the size bytes Stat gave for f, and refuses a file that
-// grew since: mapFile where files cannot be mapped.
+// grew since.
 func readFile(f *os.File, size int64) ([]byte, error) {
 	data := make([]byte, size+1)
 	n, err := io.ReadFull(f, data)
@@ -335,11 +341,7 @@ func (c *scanCache) tree(h plumbing.Hash) ([]byte, bool) {
 		return nil, false
 	}
 	raw, ok := c.trees[h]
-	if !ok {
-		return nil, false
-	}
-	// The file is mapped: hash a copy, which nothing can change after.
-	if raw = bytes.Clone(raw); objectHash(objTree, raw) != h {
+	if !ok || objectHash(objTree, raw) != h {
 		return nil, false
 	}
 	c.mu.Lock()
@@ -396,7 +398,7 @@ func (c *scanCache) entry(i int) digest {
 	e := c.entries[i*scanEntrySize:][:scanEntrySize]
 	first, n := uint64(binary.LittleEndian.Uint32(e[21:])), uint64(binary.LittleEndian.Uint32(e[25:]))
 	if 4*(first+n) > uint64(len(c.hashes)) {
-		// Checked by decode; the mapped file changed since. Read the file.
+		// Checked by decode; never true of the bytes it checked.
 		return digest{kind: digestEscape}
 	}
 	return digest{kind: digestKind(e[20]), common: binary.LittleEndian.Uint64(e[29:]), runs: c.hashes[4*first : 4*(first+n)]}
