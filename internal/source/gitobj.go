@@ -48,10 +48,11 @@ type gitObjects struct {
 type treeNode struct {
 	entries []object.TreeEntry
 	// sorted is set when the entries are strictly in git's order (see
-	// gitCompare), as git writes every tree: then a lookup is a binary
-	// search and a diff a merge. A tree out of order, or with a name
-	// twice, which git fsck flags and only a hand-made object holds, is
-	// looked up through byName, made on the first lookup.
+	// gitCompare and inGitOrder), as git writes every tree: then a lookup
+	// is a binary search and a diff a merge. A tree out of order, with a
+	// name twice (a file and a directory) or a name with a "/", which git
+	// fsck flags and only a hand-made object holds, is looked up through
+	// byName, made on the first lookup.
 	sorted bool
 	once   sync.Once
 	byName map[string]int
@@ -61,8 +62,7 @@ type treeNode struct {
 // tree that has two.
 func (n *treeNode) index(name string) (int, bool) {
 	if n.sorted {
-		// A file and a directory of one name sort apart ("a" and "a/"):
-		// look for both, as byName would, and take the later.
+		// A directory or a file: a sorted tree has not both.
 		i, ok := n.search(name, true)
 		if !ok {
 			i, ok = n.search(name, false)
@@ -285,11 +285,16 @@ func parseTree(data []byte) ([]object.TreeEntry, error) {
 }
 
 // inGitOrder reports whether entries are strictly in git's order, with
-// no name that holds a "/". gitCompare orders names as if a directory's
-// ended in "/", so it is an order of names only where no name holds one:
-// a hand-made tree may hold "a/x", which compares equal to a directory
-// "a" (a binary search for "a" would find it) and is not the entry "a".
-// Such a tree is read by name, through byName.
+// no name that holds a "/" and no name twice. Such a tree is read by name,
+// through byName, and diffed by name, as before the merge:
+//   - gitCompare orders names as if a directory's ended in "/", so it is
+//     an order of names only where no name holds one: a hand-made tree may
+//     hold "a/x", which compares equal to a directory "a" (a binary search
+//     for "a" would find it) and is not the entry "a";
+//   - a file and a directory of one name sort apart ("a" and "a/"), and
+//     the merge would pair the file with a file alone, while a read of the
+//     name finds the directory: a tree that drops the directory brings the
+//     file into view, and the merge saw no change there.
 func inGitOrder(entries []object.TreeEntry) bool {
 	for i := range entries {
 		if strings.IndexByte(entries[i].Name, '/') >= 0 {
@@ -300,6 +305,16 @@ func inGitOrder(entries []object.TreeEntry) bool {
 		}
 		a, b := &entries[i-1], &entries[i]
 		if gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir) >= 0 {
+			return false
+		}
+	}
+	for i := range entries {
+		if entries[i].Mode != filemode.Dir {
+			continue
+		}
+		// The file of that name sorts before the directory.
+		before := &treeNode{entries: entries[:i], sorted: true}
+		if _, ok := before.search(entries[i].Name, false); ok {
 			return false
 		}
 	}

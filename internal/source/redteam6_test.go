@@ -3,11 +3,15 @@ package source
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -203,5 +207,65 @@ func TestRedteam6ScanCacheTruncated(t *testing.T) {
 	cmd.Env = append(os.Environ(), "REDTEAM6_CACHE_DIR="+dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("child: %v\n%.2000s", err, out)
+	}
+}
+
+// TestRedteam6DifferingWithFileAndDirOfOneName: differing agrees with the
+// map by name on every pair of trees, those that hold a file and a
+// directory of one name too. Such a tree reads the directory at that name
+// and never the file; when the directory goes, the file appears. The
+// merge paired the file with the file alone and saw no change: a spec that
+// came into view at base's file reads as unchanged, and a review of a new
+// spec that grants everything passed at no risk.
+func TestRedteam6DifferingWithFileAndDirOfOneName(t *testing.T) {
+	var h plumbing.Hash
+	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
+	node := func(data string) *treeNode {
+		es, err := parseTree([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &treeNode{entries: es, sorted: inGitOrder(es)}
+	}
+	both := node(entry("100644", "ci.yaml") + entry("40000", "ci.yaml"))
+	file := node(entry("100644", "ci.yaml"))
+	for _, tc := range []struct{ a, b *treeNode }{{both, file}, {file, both}} {
+		if got := effects(tc.a, tc.b, differing(tc.a, tc.b)); !slices.Contains(got, "ci.yaml") {
+			t.Errorf("%v -> %v: %v, want ci.yaml among them", tc.a.entries, tc.b.entries, got)
+		}
+	}
+
+	names := []string{"a", "a-b", "a.b", "a0", "b"}
+	modes := []filemode.FileMode{filemode.Regular, filemode.Executable, filemode.Dir, filemode.Symlink, filemode.Submodule}
+	r := rand.New(rand.NewPCG(6, 12))
+	random := func() *treeNode {
+		var es []object.TreeEntry
+		for _, n := range names {
+			for _, dir := range []bool{false, true} {
+				if r.IntN(2) == 0 {
+					continue
+				}
+				m := modes[r.IntN(len(modes))]
+				if dir {
+					m = filemode.Dir
+				} else if m == filemode.Dir {
+					m = filemode.Regular
+				}
+				e := object.TreeEntry{Name: n, Mode: m}
+				e.Hash[0] = byte(r.IntN(2))
+				es = append(es, e)
+			}
+		}
+		slices.SortFunc(es, func(a, b object.TreeEntry) int {
+			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+		})
+		return &treeNode{entries: es, sorted: inGitOrder(es)}
+	}
+	for i := range 3000 {
+		an, bn := random(), random()
+		ua, ub := &treeNode{entries: an.entries}, &treeNode{entries: bn.entries}
+		if diff := cmp.Diff(effects(ua, ub, differing(ua, ub)), effects(an, bn, differing(an, bn))); diff != "" {
+			t.Fatalf("case %d: %v -> %v (-map +got):\n%s", i, an.entries, bn.entries, diff)
+		}
 	}
 }
