@@ -664,12 +664,25 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	side := func(o *gitObjects, e *object.TreeEntry) error {
 		p := joinName(prefix, e.Name)
 		if e.Mode == filemode.Dir {
-			return o.walk(ctx, e.Hash, p, func(q string, _ *object.TreeEntry) { changed[q] = true })
+			if err := o.walk(ctx, e.Hash, p, func(q string, _ *object.TreeEntry) { changed[q] = true }); err != nil {
+				return err
+			}
+			if o == ob {
+				return checkNames(ctx, o, e.Hash, p)
+			}
+			return nil
 		}
 		changed[p] = true
 		return nil
 	}
 	diff := differing(an, bn)
+	for _, d := range diff {
+		if d.b >= 0 {
+			if err := checkName(prefix, bn.entries[d.b].Name); err != nil {
+				return err
+			}
+		}
+	}
 	prefetch(oa, ob, an, bn, diff)
 	for _, d := range diff {
 		switch {
@@ -689,6 +702,41 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 		}
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkName refuses a name of a changed entry of head that holds a "/".
+// git writes no such tree, and git fsck only warns of it (fullPathname),
+// but a checkout writes the entry at the path its name spells: a root
+// entry named "identities/x.yaml" is checked out as identities/x.yaml,
+// which nhigate, reading the trees by element, would never read.
+func checkName(prefix, name string) error {
+	if strings.IndexByte(name, '/') < 0 {
+		return nil
+	}
+	where := "at the top of the tree"
+	if prefix != "" {
+		where = "in " + prefix + "/"
+	}
+	return fmt.Errorf("a tree entry named %q %s: a name with a \"/\" is no path git writes (git fsck: fullPathname), "+
+		"and a checkout writes it as the path it spells, which nhigate does not read; commit the file from a checkout with git add",
+		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"))
+}
+
+// checkNames runs checkName on every entry below the tree h of o, at path
+// prefix.
+func checkNames(ctx context.Context, o *gitObjects, h plumbing.Hash, prefix string) error {
+	dirs, err := o.dirs(ctx, h, prefix)
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		for i := range d.node.entries {
+			if err := checkName(d.path, d.node.entries[i].Name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
