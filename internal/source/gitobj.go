@@ -676,10 +676,14 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 		return nil
 	}
 	diff := differing(an, bn)
+	twice := bn.twice()
 	for _, d := range diff {
 		if d.b >= 0 {
 			if err := checkName(prefix, bn.entries[d.b].Name); err != nil {
 				return err
+			}
+			if name := bn.entries[d.b].Name; twice[name] {
+				return errTwice(prefix, name)
 			}
 		}
 	}
@@ -738,6 +742,43 @@ func checkNames(ctx context.Context, o *gitObjects, h plumbing.Hash, prefix stri
 				return err
 			}
 		}
+		for name := range d.node.twice() {
+			return errTwice(d.path, name)
+		}
 	}
 	return nil
+}
+
+// twice lists the names that n holds more than once: none in a tree in
+// git's order (see inGitOrder).
+func (n *treeNode) twice() map[string]bool {
+	if n.sorted {
+		return nil
+	}
+	var out map[string]bool
+	seen := make(map[string]bool, len(n.entries))
+	for i := range n.entries {
+		name := n.entries[i].Name
+		if seen[name] {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[name] = true
+		}
+		seen[name] = true
+	}
+	return out
+}
+
+// errTwice refuses a name that a changed tree of head holds twice, such as
+// a file and a directory: git fsck refuses it (duplicateEntries), nhigate
+// reads one of them and a checkout or another reader of the tree may take
+// the other.
+func errTwice(prefix, name string) error {
+	where := "at the top of the tree"
+	if prefix != "" {
+		where = "in " + prefix + "/"
+	}
+	return fmt.Errorf("two tree entries named %q %s (git fsck: duplicateEntries): nhigate reads one, and a checkout or another reader of the tree may take the other; commit the files from a checkout with git add",
+		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"))
 }
