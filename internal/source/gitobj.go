@@ -675,15 +675,17 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 		changed[p] = true
 		return nil
 	}
+	// A name twice in a tree of head that differs, whichever of its
+	// entries differ: the map pairs a name once, and the other entry of
+	// it, new, need not be among the pairs.
+	if twice := bn.twice(); len(twice) > 0 {
+		return errTwice(prefix, twice[0])
+	}
 	diff := differing(an, bn)
-	twice := bn.twice()
 	for _, d := range diff {
 		if d.b >= 0 {
 			if err := checkName(prefix, bn.entries[d.b].Name); err != nil {
 				return err
-			}
-			if name := bn.entries[d.b].Name; twice[name] {
-				return errTwice(prefix, name)
 			}
 		}
 	}
@@ -742,31 +744,28 @@ func checkNames(ctx context.Context, o *gitObjects, h plumbing.Hash, prefix stri
 				return err
 			}
 		}
-		for name := range d.node.twice() {
-			return errTwice(d.path, name)
+		if twice := d.node.twice(); len(twice) > 0 {
+			return errTwice(d.path, twice[0])
 		}
 	}
 	return nil
 }
 
-// twice lists the names that n holds more than once: none in a tree in
-// git's order (see inGitOrder).
-func (n *treeNode) twice() map[string]bool {
+// twice lists the names that n holds more than once, sorted: none in a
+// tree in git's order (see inGitOrder).
+func (n *treeNode) twice() []string {
 	if n.sorted {
 		return nil
 	}
-	var out map[string]bool
-	seen := make(map[string]bool, len(n.entries))
+	var out []string
+	seen := make(map[string]int, len(n.entries))
 	for i := range n.entries {
 		name := n.entries[i].Name
-		if seen[name] {
-			if out == nil {
-				out = map[string]bool{}
-			}
-			out[name] = true
+		if seen[name]++; seen[name] == 2 {
+			out = append(out, name)
 		}
-		seen[name] = true
 	}
+	slices.Sort(out)
 	return out
 }
 
