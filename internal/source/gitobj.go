@@ -713,22 +713,29 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	return nil
 }
 
-// checkName refuses a name of a changed entry of head that holds a "/".
-// git writes no such tree, and git fsck only warns of it (fullPathname),
-// but a checkout writes the entry at the path its name spells: a root
-// entry named "identities/x.yaml" is checked out as identities/x.yaml,
-// which nhigate, reading the trees by element, would never read.
+// checkName refuses a name of a changed entry of head that holds a "/",
+// or is "." or "..". git writes no such tree, and git fsck only warns of
+// it (fullPathname, hasDot, hasDotdot), but a checkout writes an entry at
+// the path its name spells: a root entry named "identities/x.yaml" is
+// checked out as identities/x.yaml, which nhigate, reading the trees by
+// element, would never read. The paths of the others, joined, name
+// another entry or none ("identities/./x.yaml" is identities/x.yaml).
 func checkName(prefix, name string) error {
-	if strings.IndexByte(name, '/') < 0 {
+	var what string
+	switch {
+	case strings.IndexByte(name, '/') >= 0:
+		what = `a name with a "/" is no path git writes (git fsck: fullPathname), and a checkout writes it as the path it spells, which nhigate does not read`
+	case name == "." || name == "..":
+		what = "no path git writes (git fsck: hasDot, hasDotdot), and its files' paths name other files or none"
+	default:
 		return nil
 	}
 	where := "at the top of the tree"
 	if prefix != "" {
 		where = "in " + prefix + "/"
 	}
-	return fmt.Errorf("a tree entry named %q %s: a name with a \"/\" is no path git writes (git fsck: fullPathname), "+
-		"and a checkout writes it as the path it spells, which nhigate does not read; commit the file from a checkout with git add",
-		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"))
+	return fmt.Errorf("a tree entry named %q %s: %s; commit the files from a checkout with git add",
+		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"), what)
 }
 
 // checkNames runs checkName on every entry below the tree h of o, at path
