@@ -661,13 +661,18 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	if err != nil {
 		return err
 	}
-	side := func(o *gitObjects, e *object.TreeEntry) error {
+	// side adds every path at or below e, of base (head false) or head.
+	side := func(head bool, e *object.TreeEntry) error {
+		o := oa
+		if head {
+			o = ob
+		}
 		p := joinName(prefix, e.Name)
 		if e.Mode == filemode.Dir {
 			if err := o.walk(ctx, e.Hash, p, func(q string, _ *object.TreeEntry) { changed[q] = true }); err != nil {
 				return err
 			}
-			if o == ob {
+			if head {
 				return checkNames(ctx, o, e.Hash, p)
 			}
 			return nil
@@ -693,17 +698,17 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	for _, d := range diff {
 		switch {
 		case d.b < 0:
-			err = side(oa, &an.entries[d.a])
+			err = side(false, &an.entries[d.a])
 		case d.a < 0:
-			err = side(ob, &bn.entries[d.b])
+			err = side(true, &bn.entries[d.b])
 		default:
 			ea, eb := &an.entries[d.a], &bn.entries[d.b]
 			if ea.Mode == filemode.Dir && eb.Mode == filemode.Dir {
 				err = diffTrees(ctx, oa, ea.Hash, ob, eb.Hash, joinName(prefix, ea.Name), changed)
 				break
 			}
-			if err = side(oa, ea); err == nil {
-				err = side(ob, eb)
+			if err = side(false, ea); err == nil {
+				err = side(true, eb)
 			}
 		}
 		if err != nil {
