@@ -269,3 +269,29 @@ func TestRedteam6DifferingWithFileAndDirOfOneName(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedteam6Differing: on any two trees, in order or not, with any
+// names, differing pairs entries as the map by name does.
+func FuzzRedteam6Differing(f *testing.F) {
+	var h0, h1 plumbing.Hash
+	h1[0] = 1
+	entry := func(mode, name string, h plumbing.Hash) string { return mode + " " + name + "\x00" + string(h[:]) }
+	f.Add(entry("100644", "ci.yaml", h0)+entry("40000", "ci.yaml", h0), entry("100644", "ci.yaml", h0))
+	f.Add(entry("40000", "a", h0), entry("40000", "a/", h1))
+	f.Add(entry("100644", "a", h0)+entry("100644", "a-b", h1)+entry("40000", "a0", h0), entry("100644", "a", h1)+entry("40000", "a-b", h1)+entry("40000", "a0", h0))
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ea, err := parseTree([]byte(a))
+		if err != nil {
+			return
+		}
+		eb, err := parseTree([]byte(b))
+		if err != nil {
+			return
+		}
+		an, bn := &treeNode{entries: ea, sorted: inGitOrder(ea)}, &treeNode{entries: eb, sorted: inGitOrder(eb)}
+		ua, ub := &treeNode{entries: ea}, &treeNode{entries: eb}
+		if diff := cmp.Diff(effects(ua, ub, differing(ua, ub)), effects(an, bn, differing(an, bn))); diff != "" {
+			t.Fatalf("%v -> %v (-map +got):\n%s", ea, eb, diff)
+		}
+	})
+}
