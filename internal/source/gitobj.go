@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,10 +52,20 @@ type treeNode struct {
 	raw     string
 	entries []treeEntry
 	// sorted is set when the entries are strictly in git's order (see
-	// gitCompare), as git writes every tree: then a lookup is a binary
-	// search and a diff a merge. A tree out of order, or with a name
-	// twice, which git fsck flags and only a hand-made object holds, is
-	// looked up through byName, made on the first lookup.
+	// gitCompare), as git writes every tree, with no name that holds a
+	// "/" and no name twice: then a lookup is a binary search and a diff
+	// a merge. Any other tree, which git fsck flags and only a hand-made
+	// object holds, is looked up through byName, made on the first
+	// lookup, and diffed by name:
+	//   - gitCompare orders names as if a directory's ended in "/", so it
+	//     is an order of names only where no name holds one: a hand-made
+	//     tree may hold "a/x", which compares equal to a directory "a"
+	//     and is not the entry "a";
+	//   - a file and a directory of one name sort apart ("a" and "a/"),
+	//     and the merge would pair the file with a file alone, while a
+	//     read of the name finds the directory: a tree that drops the
+	//     directory brings the file into view, and the merge saw no
+	//     change there.
 	sorted bool
 	once   sync.Once
 	byName map[string]int
@@ -95,11 +106,25 @@ func newTreeNode(raw string) (*treeNode, error) {
 			return nil, errors.New("malformed tree entry")
 		}
 		e := treeEntry{name: uint32(i), end: uint32(i + nul), mode: mode}
+		if strings.IndexByte(raw[i:i+nul], '/') >= 0 {
+			n.sorted = false
+		}
 		if k := len(n.entries); n.sorted && k > 0 && gitCompare(n.name(k-1), n.entries[k-1].mode == filemode.Dir, raw[i:i+nul], mode == filemode.Dir) >= 0 {
 			n.sorted = false
 		}
 		n.entries = append(n.entries, e)
 		i += nul + 21
+	}
+	if n.sorted {
+		// A directory's file of the same name sorts before it.
+		for i := range n.entries {
+			if n.entries[i].mode == filemode.Dir {
+				if _, ok := n.search(n.name(i), false); ok {
+					n.sorted = false
+					break
+				}
+			}
+		}
 	}
 	return n, nil
 }
@@ -133,8 +158,7 @@ func (n *treeNode) same(i int, m *treeNode, j int) bool {
 // tree that has two.
 func (n *treeNode) index(name string) (int, bool) {
 	if n.sorted {
-		// A file and a directory of one name sort apart ("a" and "a/"):
-		// look for both, as byName would, and take the later.
+		// A directory or a file: a sorted tree has not both.
 		i, ok := n.search(name, true)
 		if !ok {
 			i, ok = n.search(name, false)
@@ -151,14 +175,17 @@ func (n *treeNode) index(name string) (int, bool) {
 	return i, ok
 }
 
-// search finds the entry called name that is a directory or not.
+// search finds the entry called name that is a directory or not, in a
+// tree in git's order. That order compares "a/" or "a/x" equal to a
+// directory "a": what the search finds must be called name. A sorted tree
+// holds no name with a "/", but the name looked for may.
 func (n *treeNode) search(name string, dir bool) (int, bool) {
 	lo, hi := 0, len(n.entries)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		switch c := gitCompare(n.name(m), n.entries[m].mode == filemode.Dir, name, dir); {
 		case c == 0:
-			return m, true
+			return m, n.name(m) == name && (n.entries[m].mode == filemode.Dir) == dir
 		case c < 0:
 			lo = m + 1
 		default:
@@ -485,15 +512,41 @@ func (o *gitObjects) subtree(root plumbing.Hash, dir string) (plumbing.Hash, boo
 	return e.Hash, true, nil
 }
 
+// maxTreePaths bounds the paths one listing of a tree goes through: its
+// files, or its directories (gitObjects.walk, pairDirs). A tree that
+// holds one subtree many times names exponentially many paths with few
+// objects (16 copies of a directory, 8 deep, are 4.3e9 paths); a review
+// of one fails closed with this limit named rather than run for hours.
+const maxTreePaths = 1 << 20
+
+// TreePathsError is a tree with more paths than a review lists.
+type TreePathsError struct{ Prefix string }
+
+func (e *TreePathsError) Error() string {
+	where := "the tree"
+	if e.Prefix != "" {
+		where = e.Prefix + "/"
+	}
+	return fmt.Sprintf("%s holds more than %d paths, the most nhigate lists in a review (a directory that holds copies of itself names exponentially many): split the change, or move the files out of the repository", where, maxTreePaths)
+}
+
 // walk calls fn for every entry that is not a directory below the tree h,
-// with its path below prefix.
+// with its path below prefix, and fails past maxTreePaths of them.
 func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, fn func(string, *object.TreeEntry)) error {
+	n := 0
+	return o.walkN(ctx, h, prefix, fn, &n, prefix)
+}
+
+func (o *gitObjects) walkN(ctx context.Context, h plumbing.Hash, prefix string, fn func(string, *object.TreeEntry), count *int, top string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	n, err := o.tree(h)
 	if err != nil {
 		return err
+	}
+	if *count += len(n.entries); *count > maxTreePaths {
+		return &TreePathsError{top}
 	}
 	join := joinIn(prefix)
 	// One entry for every call of fn, which must not keep it.
@@ -502,7 +555,7 @@ func (o *gitObjects) walk(ctx context.Context, h plumbing.Hash, prefix string, f
 		e = n.entry(i)
 		p := join(e.Name)
 		if e.Mode == filemode.Dir {
-			if err := o.walk(ctx, e.Hash, p, fn); err != nil {
+			if err := o.walkN(ctx, e.Hash, p, fn, count, top); err != nil {
 				return err
 			}
 			continue
@@ -645,32 +698,153 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 	if err != nil {
 		return err
 	}
-	side := func(o *gitObjects, n *treeNode, i int) error {
+	// side adds every path at or below entry i of n, of base (head
+	// false) or head.
+	side := func(head bool, n *treeNode, i int) error {
+		o := oa
+		if head {
+			o = ob
+		}
 		p := joinName(prefix, n.name(i))
 		if n.mode(i) == filemode.Dir {
-			return o.walk(ctx, n.hash(i), p, func(q string, _ *object.TreeEntry) { changed[q] = true })
+			if err := o.walk(ctx, n.hash(i), p, func(q string, _ *object.TreeEntry) { changed[q] = true }); err != nil {
+				return err
+			}
+			if head {
+				return checkNames(ctx, o, n.hash(i), p)
+			}
+			return nil
 		}
 		changed[p] = true
 		return nil
 	}
+	// A name twice in a tree of head that differs, whichever of its
+	// entries differ: the map pairs a name once, and the other entry of
+	// it, new, need not be among the pairs.
+	if twice := bn.twice(); len(twice) > 0 {
+		return errTwice(prefix, twice[0])
+	}
 	diff := differing(an, bn)
+	for _, d := range diff {
+		if d.b >= 0 {
+			if err := checkName(prefix, bn.name(d.b)); err != nil {
+				return err
+			}
+		}
+	}
 	prefetch(oa, ob, an, bn, diff)
 	for _, d := range diff {
 		switch {
 		case d.b < 0:
-			err = side(oa, an, d.a)
+			err = side(false, an, d.a)
 		case d.a < 0:
-			err = side(ob, bn, d.b)
+			err = side(true, bn, d.b)
 		case an.mode(d.a) == filemode.Dir && bn.mode(d.b) == filemode.Dir:
 			err = diffTrees(ctx, oa, an.hash(d.a), ob, bn.hash(d.b), joinName(prefix, an.name(d.a)), changed)
 		default:
-			if err = side(oa, an, d.a); err == nil {
-				err = side(ob, bn, d.b)
+			if err = side(false, an, d.a); err == nil {
+				err = side(true, bn, d.b)
 			}
 		}
 		if err != nil {
 			return err
 		}
+		if len(changed) > maxTreePaths {
+			return &TreePathsError{prefix}
+		}
 	}
 	return nil
+}
+
+// checkName refuses a name of a changed entry of head that holds a "/",
+// or is "." or "..". git writes no such tree, and git fsck only warns of
+// it (fullPathname, hasDot, hasDotdot), but a checkout writes an entry at
+// the path its name spells: a root entry named "identities/x.yaml" is
+// checked out as identities/x.yaml, which nhigate, reading the trees by
+// element, would never read. The paths of the others, joined, name
+// another entry or none ("identities/./x.yaml" is identities/x.yaml).
+func checkName(prefix, name string) error {
+	var what string
+	switch {
+	case strings.IndexByte(name, '/') >= 0:
+		what = `a name with a "/" is no path git writes (git fsck: fullPathname), and a checkout writes it as the path it spells, which nhigate does not read`
+	case name == "." || name == "..":
+		what = "no path git writes (git fsck: hasDot, hasDotdot), and its files' paths name other files or none"
+	default:
+		return nil
+	}
+	where := "at the top of the tree"
+	if prefix != "" {
+		where = "in " + prefix + "/"
+	}
+	return fmt.Errorf("a tree entry named %q %s: %s; commit the files from a checkout with git add",
+		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"), what)
+}
+
+// checkNames runs checkName on every entry below the tree h of o, at path
+// prefix, and refuses a name twice in any of its trees. Each tree is
+// checked once, wherever it appears.
+func checkNames(ctx context.Context, o *gitObjects, h plumbing.Hash, prefix string) error {
+	seen := map[plumbing.Hash]bool{}
+	var check func(h plumbing.Hash, prefix string) error
+	check = func(h plumbing.Hash, prefix string) error {
+		if seen[h] {
+			return nil
+		}
+		seen[h] = true
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := o.tree(h)
+		if err != nil {
+			return err
+		}
+		if twice := n.twice(); len(twice) > 0 {
+			return errTwice(prefix, twice[0])
+		}
+		join := joinIn(prefix)
+		for i := range n.entries {
+			if err := checkName(prefix, n.name(i)); err != nil {
+				return err
+			}
+			if n.mode(i) == filemode.Dir {
+				if err := check(n.hash(i), join(n.name(i))); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return check(h, prefix)
+}
+
+// twice lists the names that n holds more than once, sorted: none in a
+// tree in git's order (see treeNode.sorted).
+func (n *treeNode) twice() []string {
+	if n.sorted {
+		return nil
+	}
+	var out []string
+	seen := make(map[string]int, len(n.entries))
+	for i := range n.entries {
+		name := n.name(i)
+		if seen[name]++; seen[name] == 2 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// errTwice refuses a name that a changed tree of head holds twice, such as
+// a file and a directory: git fsck refuses it (duplicateEntries), nhigate
+// reads one of them and a checkout or another reader of the tree may take
+// the other.
+func errTwice(prefix, name string) error {
+	where := "at the top of the tree"
+	if prefix != "" {
+		where = "in " + prefix + "/"
+	}
+	return fmt.Errorf("two tree entries named %q %s (git fsck: duplicateEntries): nhigate reads one, and a checkout or another reader of the tree may take the other; commit the files from a checkout with git add",
+		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"))
 }

@@ -337,6 +337,7 @@ type pairedDir struct {
 // fromRoot of fo (fo nil for none).
 func pairDirs(ctx context.Context, o *gitObjects, h plumbing.Hash, fo *gitObjects, fromRoot plumbing.Hash) ([]pairedDir, error) {
 	var out []pairedDir
+	paths := 0
 	var visit func(h plumbing.Hash, f plumbing.Hash, hasFrom bool, prefix string) error
 	visit = func(h, f plumbing.Hash, hasFrom bool, prefix string) error {
 		if err := ctx.Err(); err != nil {
@@ -345,6 +346,9 @@ func pairDirs(ctx context.Context, o *gitObjects, h plumbing.Hash, fo *gitObject
 		n, err := o.tree(h)
 		if err != nil {
 			return err
+		}
+		if paths += len(n.entries); paths > maxTreePaths {
+			return &TreePathsError{}
 		}
 		d := pairedDir{path: prefix, head: n, headID: h}
 		if hasFrom {

@@ -206,14 +206,13 @@ func (l *lockedReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	return l.r.ReadAt(b, off)
 }
 
-// readIndex reads the pack index name: mapped, where it is a file on
-// disk, as every review reads a few entries of it. The index only says
-// where objects lie; what is read there is checked against its id.
+// readIndex reads the pack index name, in one read of its size: not
+// mapped, which a file truncated meanwhile would turn into a crash.
 func readIndex(fs billy.Filesystem, name string) ([]byte, error) {
 	if f, err := os.Open(filepath.Join(fs.Root(), filepath.FromSlash(name))); err == nil {
 		defer f.Close()
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= 1<<32 {
-			if data, err := mapFile(f, fi.Size()); err == nil {
+			if data, err := readFile(f, fi.Size()); err == nil {
 				return data, nil
 			}
 		}

@@ -230,11 +230,17 @@ func readCacheFile(p string, limit int64) ([]byte, error) {
 	if err := ownedByUs(fi); err != nil {
 		return nil, err
 	}
-	return mapFile(f, fi.Size())
+	// Read, not mapped: a mapped file's pages stay the file's, so a file
+	// truncated while a review uses it raises SIGBUS, a crash instead of
+	// a review, and one rewritten in place (as cp does) is read after
+	// decode checked it, through the offsets of the file it checked: a
+	// digest of other runs can say that a file mentions no wanted name,
+	// and the review skips it. What decode checks is what the review uses.
+	return readFile(f, fi.Size())
 }
 
 // readFile reads the size bytes Stat gave for f, and refuses a file that
-// grew since: mapFile where files cannot be mapped.
+// grew since.
 func readFile(f *os.File, size int64) ([]byte, error) {
 	data := make([]byte, size+1)
 	n, err := io.ReadFull(f, data)
@@ -442,7 +448,7 @@ func (c *scanCache) summary(h plumbing.Hash) (treeSummary, bool) {
 			first, k := binary.LittleEndian.Uint32(e[20:]), binary.LittleEndian.Uint32(e[24:])
 			ufirst, un := binary.LittleEndian.Uint32(e[28:]), binary.LittleEndian.Uint32(e[32:])
 			if 4*(uint64(first)+uint64(k)) > uint64(len(c.sumHashes)) || 4*(uint64(ufirst)+uint64(un)) > uint64(len(c.sumUnknown)) {
-				return treeSummary{}, false // the mapped file changed since decode
+				return treeSummary{}, false // checked by decode
 			}
 			return treeSummary{c.sumHashes[4*first:][:4*k], c.sumCounts[first:][:k], c.sumUnknown[4*ufirst:][:4*un]}, true
 		case -1:
@@ -527,7 +533,7 @@ func (c *scanCache) tree(h plumbing.Hash) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	// The file is mapped: hash a copy, which nothing can change after.
+	// The string decoded is the string hashed.
 	s := string(raw)
 	if objectHashString(objTree, s) != h {
 		return "", false
@@ -586,7 +592,7 @@ func (c *scanCache) entry(i int) digest {
 	e := c.entries[i*scanEntrySize:][:scanEntrySize]
 	first, n := uint64(binary.LittleEndian.Uint32(e[21:])), uint64(binary.LittleEndian.Uint32(e[25:]))
 	if 4*(first+n) > uint64(len(c.hashes)) {
-		// Checked by decode; the mapped file changed since. Read the file.
+		// Checked by decode; never true of the bytes it checked.
 		return digest{kind: digestEscape}
 	}
 	return digest{kind: digestKind(e[20]), common: binary.LittleEndian.Uint64(e[29:]), runs: c.hashes[4*first : 4*(first+n)]}

@@ -351,6 +351,11 @@ func (t *gitTree) entries(ctx context.Context) (map[string]entry, error) {
 			out[name] = entry{hash: e.Hash, kind: kindRegular}
 		}
 	})
+	if err == nil {
+		// Compared path by path with a directory, every entry is one
+		// that may differ (see checkName).
+		err = checkNames(ctx, t.objs, t.root, "")
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err

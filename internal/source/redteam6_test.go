@@ -1,0 +1,444 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/google/go-cmp/cmp"
+	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/gittest"
+)
+
+// TestRedteam6SlashNameIndex: a lookup by name finds that name only. In a
+// hand-made tree an entry's name may hold a "/", and git's order compares
+// "a/x" equal to a directory "a": a binary search for the directory "a"
+// took the file "a/x" for it, so that reading "ci.yaml" read the entry
+// "ci.yaml/x.yaml" and a widened ci.yaml was reviewed as its old self.
+func TestRedteam6SlashNameIndex(t *testing.T) {
+	var h plumbing.Hash
+	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
+	for _, tc := range []struct {
+		data string
+		want map[string]int
+	}{
+		{entry("100644", "ci.yaml") + entry("100644", "ci.yaml/x.yaml"), map[string]int{"ci.yaml": 0, "ci.yaml/x.yaml": 1, "x.yaml": -1}},
+		{entry("100644", "a/b"), map[string]int{"a": -1, "a/b": 0, "b": -1}},
+		{entry("40000", "a/b"), map[string]int{"a": -1, "a/b": 0}},
+		{entry("100644", "a/") + entry("100644", "b"), map[string]int{"a": -1, "a/": 0, "b": 1}},
+		{entry("40000", "a/") + entry("100644", "b"), map[string]int{"a": -1, "a/": 0, "b": 1}},
+		{entry("100644", "a") + entry("40000", "a/x") + entry("100644", "b"), map[string]int{"a": 0, "a/x": 1, "b": 2}},
+	} {
+		n, err := newTreeNode(tc.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range tc.want {
+			i, ok := n.index(name)
+			if !ok {
+				i = -1
+			}
+			if i != want {
+				t.Errorf("%q: index(%q) = %d, want %d", tc.data, name, i, want)
+			}
+		}
+	}
+}
+
+// TestRedteam6SlashNameDiff: two trees whose names hold a "/" are paired
+// by name, as the map pairs them: a directory "a" is not the directory
+// "a/" nor "a/x", whose paths the walk and the reads see apart.
+func TestRedteam6SlashNameDiff(t *testing.T) {
+	var h1, h2 plumbing.Hash
+	h2[0] = 1
+	entry := func(mode, name string, h plumbing.Hash) string { return mode + " " + name + "\x00" + string(h[:]) }
+	for _, tc := range []struct{ a, b string }{
+		{entry("40000", "a", h1), entry("40000", "a/", h1)},
+		{entry("40000", "a", h1), entry("40000", "a/x", h2)},
+		{entry("100644", "ci.yaml", h1), entry("100644", "ci.yaml", h1) + entry("100644", "ci.yaml/x.yaml", h2)},
+		{entry("40000", "a", h1) + entry("100644", "b", h1), entry("100644", "a/", h2) + entry("100644", "b", h1)},
+	} {
+		an, err := newTreeNode(tc.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bn, err := newTreeNode(tc.b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ua, ub := unsortedCopy(an), unsortedCopy(bn)
+		if diff := cmp.Diff(effects(ua, ub, differing(ua, ub)), effects(an, bn, differing(an, bn))); diff != "" {
+			t.Errorf("%q vs %q (-map +got):\n%s", tc.a, tc.b, diff)
+		}
+	}
+}
+
+// FuzzRedteam6Index: index(name) finds the last entry called name, and
+// nothing for a name no entry has, whatever the tree and the name hold.
+func FuzzRedteam6Index(f *testing.F) {
+	var h plumbing.Hash
+	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
+	f.Add(entry("100644", "ci.yaml")+entry("100644", "ci.yaml/x.yaml"), "ci.yaml")
+	f.Add(entry("40000", "a")+entry("100644", "b"), "a/")
+	f.Add(entry("100644", "a/b"), "a")
+	f.Fuzz(func(t *testing.T, data, name string) {
+		n, err := newTreeNode(data)
+		if err != nil {
+			return
+		}
+		es := entriesOf(n)
+		want := -1
+		for i, e := range es {
+			if e.Name == name {
+				want = i
+			}
+		}
+		i, ok := n.index(name)
+		if !ok {
+			i = -1
+		}
+		if i != want {
+			t.Fatalf("index(%q) = %d, want %d (sorted %v, entries %v)", name, i, want, n.sorted, es)
+		}
+	})
+}
+
+// cacheAnswers is what c answers for each of blobs: the kind and runs of
+// its digest, or nothing.
+func cacheAnswers(c *scanCache, blobs map[plumbing.Hash][]byte) map[plumbing.Hash]string {
+	out := map[plumbing.Hash]string{}
+	for h := range blobs {
+		if d, ok := c.lookup(h); ok {
+			out[h] = fmt.Sprint(d.kind, runsOfDigest(c.common, d))
+		}
+	}
+	return out
+}
+
+// TestRedteam6ScanCacheRewrittenInPlace: a cache file is checked whole
+// (checksum, repository, bounds) and then used as checked. Mapped, the
+// file's pages stayed the file's: rewritten in place after the check, as
+// cp rewrites a file, with an honest cache of the same repository that
+// holds more blobs, the review read the new file's entries through the
+// old one's offsets, unchecked, and took runs of other blobs for a blob's:
+// a digest that wrongly says a file mentions no wanted name skips it.
+func TestRedteam6ScanCacheRewrittenInPlace(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	blobs := testBlobs(300)
+	testCache(t, ScanCache{Dir: dir}, "/repo/.git", blobs)
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	before := cacheAnswers(c, blobs)
+	if len(before) != len(blobs) {
+		t.Fatalf("%d of %d blobs cached", len(before), len(blobs))
+	}
+	more := maps.Clone(blobs)
+	for i := range 3 {
+		data := []byte(specOf(fmt.Sprintf("other-%d", i), fmt.Sprintf("x-%d", i)))
+		more[blobHash(data)] = data
+	}
+	o := testCache(t, ScanCache{Dir: other}, "/repo/.git", more)
+	data, err := os.ReadFile(o.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.path, data, 0o600); err != nil { // truncates and writes in place
+		t.Fatal(err)
+	}
+	after := cacheAnswers(c, blobs)
+	changed, wrong := 0, 0
+	for h, want := range before {
+		got, ok := after[h]
+		switch {
+		case !ok:
+			changed++
+		case got != want:
+			wrong++
+		}
+	}
+	// A file that mentions its identity's name, which the cache says it
+	// does not: a review of that identity would not read it.
+	skipped := 0
+	for i := range 300 {
+		id := fmt.Sprintf("id-%d", i)
+		data := []byte(specOf(fmt.Sprintf("svc-%d", i), id))
+		if i%7 == 0 {
+			data = append(data, `# "\x41"`...)
+		}
+		want := names{id: true}
+		q := newQuery(want)
+		q.common = c.maskOf(q)
+		if d, ok := c.lookup(blobHash(data)); ok && !q.mayMention(d) && mentions(data, want) {
+			skipped++
+		}
+	}
+	if changed > 0 || wrong > 0 || skipped > 0 {
+		t.Errorf("after the file was rewritten: %d of %d answers gone, %d wrong; %d files that mention a wanted name skipped", changed, len(before), wrong, skipped)
+	}
+}
+
+// TestRedteam6ScanCacheTruncated: a cache file truncated while a review
+// uses it does not crash the review. Mapped, a read of a page past the new
+// end of the file raised SIGBUS: a fatal error, not a review. The test
+// runs the lookups in a child process, which such a fault kills.
+func TestRedteam6ScanCacheTruncated(t *testing.T) {
+	if dir := os.Getenv("REDTEAM6_CACHE_DIR"); dir != "" {
+		blobs := testBlobs(300)
+		c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+		before := cacheAnswers(c, blobs)
+		if err := os.Truncate(c.path, 0); err != nil {
+			t.Fatal(err)
+		}
+		after := cacheAnswers(c, blobs)
+		if len(before) != len(blobs) || fmt.Sprint(before) != fmt.Sprint(after) {
+			t.Fatalf("answers: %d before, %d after truncation", len(before), len(after))
+		}
+		return
+	}
+	dir := t.TempDir()
+	testCache(t, ScanCache{Dir: dir}, "/repo/.git", testBlobs(300))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRedteam6ScanCacheTruncated$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "REDTEAM6_CACHE_DIR="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%.2000s", err, out)
+	}
+}
+
+// TestRedteam6DifferingWithFileAndDirOfOneName: differing agrees with the
+// map by name on every pair of trees, those that hold a file and a
+// directory of one name too. Such a tree reads the directory at that name
+// and never the file; when the directory goes, the file appears. The
+// merge paired the file with the file alone and saw no change: a spec that
+// came into view at base's file reads as unchanged, and a review of a new
+// spec that grants everything passed at no risk.
+func TestRedteam6DifferingWithFileAndDirOfOneName(t *testing.T) {
+	var h plumbing.Hash
+	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
+	node := func(data string) *treeNode {
+		n, err := newTreeNode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	both := node(entry("100644", "ci.yaml") + entry("40000", "ci.yaml"))
+	file := node(entry("100644", "ci.yaml"))
+	for _, tc := range []struct{ a, b *treeNode }{{both, file}, {file, both}} {
+		if got := effects(tc.a, tc.b, differing(tc.a, tc.b)); !slices.Contains(got, "ci.yaml") {
+			t.Errorf("%v -> %v: %v, want ci.yaml among them", entriesOf(tc.a), entriesOf(tc.b), got)
+		}
+	}
+
+	names := []string{"a", "a-b", "a.b", "a0", "b"}
+	modes := []filemode.FileMode{filemode.Regular, filemode.Executable, filemode.Dir, filemode.Symlink, filemode.Submodule}
+	r := rand.New(rand.NewPCG(6, 12))
+	random := func() *treeNode {
+		var es []object.TreeEntry
+		for _, n := range names {
+			for _, dir := range []bool{false, true} {
+				if r.IntN(2) == 0 {
+					continue
+				}
+				m := modes[r.IntN(len(modes))]
+				if dir {
+					m = filemode.Dir
+				} else if m == filemode.Dir {
+					m = filemode.Regular
+				}
+				e := object.TreeEntry{Name: n, Mode: m}
+				e.Hash[0] = byte(r.IntN(2))
+				es = append(es, e)
+			}
+		}
+		slices.SortFunc(es, func(a, b object.TreeEntry) int {
+			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+		})
+		return nodeOf(t, es)
+	}
+	for i := range 3000 {
+		an, bn := random(), random()
+		ua, ub := unsortedCopy(an), unsortedCopy(bn)
+		if diff := cmp.Diff(effects(ua, ub, differing(ua, ub)), effects(an, bn, differing(an, bn))); diff != "" {
+			t.Fatalf("case %d: %v -> %v (-map +got):\n%s", i, entriesOf(an), entriesOf(bn), diff)
+		}
+	}
+}
+
+// FuzzRedteam6Differing: on any two trees, in order or not, with any
+// names, differing pairs entries as the map by name does.
+func FuzzRedteam6Differing(f *testing.F) {
+	var h0, h1 plumbing.Hash
+	h1[0] = 1
+	entry := func(mode, name string, h plumbing.Hash) string { return mode + " " + name + "\x00" + string(h[:]) }
+	f.Add(entry("100644", "ci.yaml", h0)+entry("40000", "ci.yaml", h0), entry("100644", "ci.yaml", h0))
+	f.Add(entry("40000", "a", h0), entry("40000", "a/", h1))
+	f.Add(entry("100644", "a", h0)+entry("100644", "a-b", h1)+entry("40000", "a0", h0), entry("100644", "a", h1)+entry("40000", "a-b", h1)+entry("40000", "a0", h0))
+	f.Fuzz(func(t *testing.T, a, b string) {
+		an, err := newTreeNode(a)
+		if err != nil {
+			return
+		}
+		bn, err := newTreeNode(b)
+		if err != nil {
+			return
+		}
+		ua, ub := unsortedCopy(an), unsortedCopy(bn)
+		if diff := cmp.Diff(effects(ua, ub, differing(ua, ub)), effects(an, bn, differing(an, bn))); diff != "" {
+			t.Fatalf("%v -> %v (-map +got):\n%s", entriesOf(an), entriesOf(bn), diff)
+		}
+	})
+}
+
+// bombRepo makes a repository whose main holds base, a branch bomb that
+// adds under bomb/ a directory holding 16 copies of itself, 8 deep: 4.3e9
+// paths in 10 tree objects; and a branch more, which adds more.yaml to
+// bomb.
+func bombRepo(t *testing.T, base map[string]string) string {
+	t.Helper()
+	repo := gittest.Repo(t, base)
+	r, err := git.PlainOpen(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := func(typ plumbing.ObjectType, data []byte) plumbing.Hash {
+		obj := r.Storer.NewEncodedObject()
+		obj.SetType(typ)
+		w, err := obj.Writer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+		w.Close()
+		h, err := r.Storer.SetEncodedObject(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	tree := func(mode string, names []string, h plumbing.Hash) plumbing.Hash {
+		var raw []byte
+		for _, n := range names {
+			raw = append(raw, mode+" "+n+"\x00"...)
+			raw = append(raw, h[:]...)
+		}
+		return store(plumbing.TreeObject, raw)
+	}
+	var files, dirs []string
+	for i := range 16 {
+		files = append(files, fmt.Sprintf("f%02d.yaml", i))
+		dirs = append(dirs, fmt.Sprintf("d%02d", i))
+	}
+	cur := tree("100644", files, store(plumbing.BlobObject, []byte(specOf("bomb", "bomb-ci"))))
+	for range 8 {
+		cur = tree("40000", dirs, cur)
+	}
+	main, err := r.ResolveRevision("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.CommitObject(*main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := c.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := append(slices.Clone(top.Entries), object.TreeEntry{Name: "bomb", Mode: filemode.Dir, Hash: cur})
+	slices.SortFunc(entries, func(a, b object.TreeEntry) int {
+		return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+	})
+	var raw []byte
+	for _, e := range entries {
+		raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
+		raw = append(raw, e.Hash[:]...)
+	}
+	commit := &object.Commit{Author: c.Author, Committer: c.Committer, Message: "bomb", TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{*main}}
+	obj := r.Storer.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := r.Storer.SetEncodedObject(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Storer.SetReference(plumbing.NewHashReference("refs/heads/bomb", ch)); err != nil {
+		t.Fatal(err)
+	}
+	// more: bomb, and a new spec at the top, never checked out.
+	entries = append(entries, object.TreeEntry{Name: "more.yaml", Mode: filemode.Regular, Hash: store(plumbing.BlobObject, []byte(specOf("more", "a-ci")))})
+	slices.SortFunc(entries, func(a, b object.TreeEntry) int {
+		return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+	})
+	raw = nil
+	for _, e := range entries {
+		raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
+		raw = append(raw, e.Hash[:]...)
+	}
+	commit = &object.Commit{Author: c.Author, Committer: c.Committer, Message: "more", TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{ch}}
+	obj = r.Storer.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		t.Fatal(err)
+	}
+	if ch, err = r.Storer.SetEncodedObject(obj); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Storer.SetReference(plumbing.NewHashReference("refs/heads/more", ch)); err != nil {
+		t.Fatal(err)
+	}
+	return repo
+}
+
+// TestRedteam6TreeBomb: a directory that holds copies of itself names
+// exponentially many paths with a few objects. A review of a pull request
+// that adds one fails with the limit named, as one of a repository that
+// holds one already, instead of listing 4.3e9 paths.
+func TestRedteam6TreeBomb(t *testing.T) {
+	ctx := context.Background()
+	repo := bombRepo(t, map[string]string{"identities/a.yaml": specOf("a", "a-ci")})
+	base, head := open(t, repo, "main"), open(t, repo, "bomb")
+	_, err := Changed(ctx, base, head)
+	var limit *TreePathsError
+	if !errors.As(err, &limit) {
+		t.Fatalf("Changed of a tree bomb: %v, want a TreePathsError", err)
+	}
+	if !strings.Contains(err.Error(), "bomb/") {
+		t.Errorf("the error does not name the directory: %v", err)
+	}
+	// The bomb merged: a review of another change lists head's
+	// directories, and fails the same way, with or without a cache. (A
+	// checkout of the bomb would write 4.3e9 files: it is never made.)
+	for _, dir := range []string{"", t.TempDir()} {
+		r := NewRepo(repo)
+		b, err := r.Open("bomb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := r.Open("more")
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed, err := Changed(ctx, b, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cache *Cache
+		if dir != "" {
+			cache = OpenCache(ScanCache{Dir: dir}, h, b)
+		}
+		if _, err := LoadReview(ctx, b, h, changed, config.Default(), cache); !errors.As(err, &limit) {
+			t.Errorf("cache %q: LoadReview with a tree bomb in base: %v, want a TreePathsError", dir, err)
+		}
+	}
+}
