@@ -68,37 +68,42 @@ func effects(an, bn *treeNode, diff []pair) []string {
 	return slices.Compact(out)
 }
 
+// randomTree is a tree in git's order of some of names, each as a file
+// (of any kind) or a directory or both, leaving out one in skip, with one
+// of two hashes.
+func randomTree(t testing.TB, r *rand.Rand, names []string, skip int) *treeNode {
+	modes := []filemode.FileMode{filemode.Regular, filemode.Executable, filemode.Dir, filemode.Symlink, filemode.Submodule}
+	var es []object.TreeEntry
+	for _, n := range names {
+		for _, dir := range []bool{false, true} {
+			if r.IntN(skip) == 0 {
+				continue
+			}
+			m := modes[r.IntN(len(modes))]
+			if dir {
+				m = filemode.Dir
+			} else if m == filemode.Dir {
+				m = filemode.Regular
+			}
+			e := object.TreeEntry{Name: n, Mode: m}
+			e.Hash[0] = byte(r.IntN(2))
+			es = append(es, e)
+		}
+	}
+	slices.SortFunc(es, func(a, b object.TreeEntry) int {
+		return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+	})
+	return nodeOf(t, es)
+}
+
 // TestDifferingMergeAgreesWithMap: the merge of two trees in git's order
 // pairs entries as matching them by name does, with files and directories
 // of one name, names that are prefixes of others ("a", "a-b", "a/") and
 // entries on one side only.
 func TestDifferingMergeAgreesWithMap(t *testing.T) {
 	names := []string{"a", "a-b", "a.b", "a0", "ab", "b", "é", "z"}
-	modes := []filemode.FileMode{filemode.Regular, filemode.Executable, filemode.Dir, filemode.Symlink, filemode.Submodule}
 	r := rand.New(rand.NewPCG(1, 2))
-	random := func() *treeNode {
-		var es []object.TreeEntry
-		for _, n := range names {
-			for _, dir := range []bool{false, true} {
-				if r.IntN(3) == 0 {
-					continue
-				}
-				m := modes[r.IntN(len(modes))]
-				if dir {
-					m = filemode.Dir
-				} else if m == filemode.Dir {
-					m = filemode.Regular
-				}
-				e := object.TreeEntry{Name: n, Mode: m}
-				e.Hash[0] = byte(r.IntN(2))
-				es = append(es, e)
-			}
-		}
-		slices.SortFunc(es, func(a, b object.TreeEntry) int {
-			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
-		})
-		return nodeOf(t, es)
-	}
+	random := func() *treeNode { return randomTree(t, r, names, 3) }
 	for i := range 2000 {
 		an, bn := random(), random()
 		// A tree with a file and a directory of one name is read by name,

@@ -241,31 +241,8 @@ func TestRedteam6DifferingWithFileAndDirOfOneName(t *testing.T) {
 	}
 
 	names := []string{"a", "a-b", "a.b", "a0", "b"}
-	modes := []filemode.FileMode{filemode.Regular, filemode.Executable, filemode.Dir, filemode.Symlink, filemode.Submodule}
 	r := rand.New(rand.NewPCG(6, 12))
-	random := func() *treeNode {
-		var es []object.TreeEntry
-		for _, n := range names {
-			for _, dir := range []bool{false, true} {
-				if r.IntN(2) == 0 {
-					continue
-				}
-				m := modes[r.IntN(len(modes))]
-				if dir {
-					m = filemode.Dir
-				} else if m == filemode.Dir {
-					m = filemode.Regular
-				}
-				e := object.TreeEntry{Name: n, Mode: m}
-				e.Hash[0] = byte(r.IntN(2))
-				es = append(es, e)
-			}
-		}
-		slices.SortFunc(es, func(a, b object.TreeEntry) int {
-			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
-		})
-		return nodeOf(t, es)
-	}
+	random := func() *treeNode { return randomTree(t, r, names, 2) }
 	for i := range 3000 {
 		an, bn := random(), random()
 		ua, ub := unsortedCopy(an), unsortedCopy(bn)
