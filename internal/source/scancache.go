@@ -402,13 +402,7 @@ func (s treeSummary) count(h uint32) int {
 	return 0
 }
 
-// isUnknown reports whether entry k of the tree is one the summary does
-// not count.
-func (s treeSummary) isUnknown(k int) bool {
-	_, ok := slices.BinarySearch(s.unknownList(), uint32(k))
-	return ok
-}
-
+// unknownList is the entries of the tree the summary does not count.
 func (s treeSummary) unknownList() []uint32 {
 	out := make([]uint32, len(s.unknown)/4)
 	for i := range out {

@@ -506,7 +506,7 @@ func FuzzScanCacheDecode(f *testing.F) {
 			}
 			if s.fits(6) {
 				s.count(q.hashes[0])
-				s.isUnknown(5)
+				s.unknownList()
 			}
 		}
 	})
