@@ -213,8 +213,8 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 // unchangedCandidates lists the regular files of head that may hold specs
 // and did not change since from, with their hashes.
 //
-// With a scan cache c, it also returns the directories of both trees, by
-// id, for the cache to summarise, and it leaves out the files of each
+// With a scan cache c, it also returns the directories of from, by id,
+// for the cache to summarise, and it leaves out the files of each
 // directory whose summary shows that none of its unchanged files may
 // mention a name of want; summarised counts those directories. A
 // directory's unchanged files are those of its tree in from, less the
@@ -257,9 +257,12 @@ func unchangedCandidates(ctx context.Context, from, head Tree, changed []string,
 	if c != nil {
 		q = newQuery(want)
 		q.common = c.maskOf(q)
+		// Summaries are asked of the merge base's trees (which, for the
+		// directories a change leaves alone, are head's too): a head's
+		// own new trees are summarised when a later review diffs from
+		// them, not on every push.
 		dirs = map[plumbing.Hash]*treeNode{}
 		for _, d := range pairs {
-			dirs[d.headID] = d.head
 			if d.from != nil {
 				dirs[d.fromID] = d.from
 			}

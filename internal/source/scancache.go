@@ -475,7 +475,8 @@ func (d digest) has(dict []uint32, h uint32) bool {
 // summarise makes the summary of the tree n from digests, which look up a
 // blob's digest and the dictionary it is factored by.
 func summarise(n *treeNode, digests func(plumbing.Hash) (digest, []uint32, bool)) treeSummary {
-	counts := map[uint32]int{}
+	// About 60 distinct runs a spec.
+	counts := make(map[uint32]int, 64*len(n.entries))
 	var unknown []byte
 	for k := range n.entries {
 		switch n.mode(k) {
