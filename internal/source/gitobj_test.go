@@ -146,6 +146,16 @@ func TestTreeIndex(t *testing.T) {
 		{entry("100644", "b") + entry("100644", "a"), false, map[string]int{"a": 1, "b": 0}},
 		{entry("100644", "a") + entry("100644", "a"), false, map[string]int{"a": 1}},
 		{entry("40000", "a") + entry("100644", "a-b"), false, map[string]int{"a": 0, "a-b": 1}},
+		// Red team 6: a name may hold a "/", which git's order compares equal to
+		// a directory: reading "ci.yaml" must not find "ci.yaml/x.yaml".
+		{entry("100644", "ci.yaml") + entry("100644", "ci.yaml/x.yaml"), false, map[string]int{"ci.yaml": 0, "ci.yaml/x.yaml": 1, "x.yaml": -1}},
+		{entry("100644", "a/b"), false, map[string]int{"a": -1, "a/b": 0, "b": -1}},
+		{entry("40000", "a/b"), false, map[string]int{"a": -1, "a/b": 0}},
+		{entry("100644", "a/") + entry("100644", "b"), false, map[string]int{"a": -1, "a/": 0, "b": 1}},
+		{entry("40000", "a/") + entry("100644", "b"), false, map[string]int{"a": -1, "a/": 0, "b": 1}},
+		{entry("100644", "a") + entry("40000", "a/x") + entry("100644", "b"), false, map[string]int{"a": 0, "a/x": 1, "b": 2}},
+		// In a sorted tree, a name looked for may hold the "/".
+		{entry("40000", "a") + entry("100644", "b"), true, map[string]int{"a": 0, "a/": -1, "a/x": -1, "b": 1}},
 	} {
 		n, err := newTreeNode(tc.data)
 		if err != nil {

@@ -22,41 +22,6 @@ import (
 	"github.com/nhigate/nhigate/internal/gittest"
 )
 
-// TestRedteam6SlashNameIndex: a lookup by name finds that name only. In a
-// hand-made tree an entry's name may hold a "/", and git's order compares
-// "a/x" equal to a directory "a": a binary search for the directory "a"
-// took the file "a/x" for it, so that reading "ci.yaml" read the entry
-// "ci.yaml/x.yaml" and a widened ci.yaml was reviewed as its old self.
-func TestRedteam6SlashNameIndex(t *testing.T) {
-	var h plumbing.Hash
-	entry := func(mode, name string) string { return mode + " " + name + "\x00" + string(h[:]) }
-	for _, tc := range []struct {
-		data string
-		want map[string]int
-	}{
-		{entry("100644", "ci.yaml") + entry("100644", "ci.yaml/x.yaml"), map[string]int{"ci.yaml": 0, "ci.yaml/x.yaml": 1, "x.yaml": -1}},
-		{entry("100644", "a/b"), map[string]int{"a": -1, "a/b": 0, "b": -1}},
-		{entry("40000", "a/b"), map[string]int{"a": -1, "a/b": 0}},
-		{entry("100644", "a/") + entry("100644", "b"), map[string]int{"a": -1, "a/": 0, "b": 1}},
-		{entry("40000", "a/") + entry("100644", "b"), map[string]int{"a": -1, "a/": 0, "b": 1}},
-		{entry("100644", "a") + entry("40000", "a/x") + entry("100644", "b"), map[string]int{"a": 0, "a/x": 1, "b": 2}},
-	} {
-		n, err := newTreeNode(tc.data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, want := range tc.want {
-			i, ok := n.index(name)
-			if !ok {
-				i = -1
-			}
-			if i != want {
-				t.Errorf("%q: index(%q) = %d, want %d", tc.data, name, i, want)
-			}
-		}
-	}
-}
-
 // TestRedteam6SlashNameDiff: two trees whose names hold a "/" are paired
 // by name, as the map pairs them: a directory "a" is not the directory
 // "a/" nor "a/x", whose paths the walk and the reads see apart.
