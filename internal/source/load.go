@@ -155,6 +155,27 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 			c.save(blobs, dirs)
 		}
 	}
+	// A file over the size limit that mentions a wanted name cannot be
+	// loaded; without spec globs it is one only if its text claims to be
+	// a spec, as a smaller file is only with the marker.
+	for i, f := range found {
+		if f.size == 0 {
+			continue
+		}
+		if _, mode := cfg.CandidatePath(f.path); mode == spec.Discover {
+			r, err := openLarge(head, f)
+			if err != nil {
+				return nil, err
+			}
+			claims, err := scanReader(r, f.path, spec.ClaimInText)
+			if err != nil {
+				return nil, err
+			}
+			if !claims {
+				found[i].size = -1
+			}
+		}
+	}
 	r.Parsed, r.Cached = len(found), skipped
 
 	// Parse on every core; the order of the results is the order of found.
@@ -167,7 +188,15 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 			for i := range next {
 				f := found[i]
 				_, mode := cfg.CandidatePath(f.path)
-				if mode == spec.Discover && !spec.Marker(f.data) {
+				switch {
+				case f.size < 0:
+					continue
+				case f.size > 0:
+					// What readSpecs says of a changed file over the limit.
+					failed[i] = spec.Errors{{File: f.path, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", f.size, lim.MaxFileSize),
+						Hint: "split it into several files, or raise limits.maxFileSize in .nhigate.yaml"}}
+					continue
+				case mode == spec.Discover && !spec.Marker(f.data):
 					continue
 				}
 				ws, err := spec.Parse(f.path, f.data, mode, lim)

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -365,6 +366,29 @@ func nameByte(c byte) bool {
 type scanned struct {
 	path string
 	data []byte
+	// size is set, and data nil, for a file over the limit that
+	// mentions a name: it may hold a wanted principal and cannot be read
+	// as a spec; -1 for such a file that is no spec.
+	size int64
+	// hash is the blob of a git tree's file over the limit.
+	hash plumbing.Hash
+}
+
+// largeMentions reads the file r, over the size limit, in bounded chunks,
+// and reports whether one of them mentions a name of want: such a file
+// may hold a principal of the change and cannot be loaded, which the
+// review must not take as holding none.
+func largeMentions(r io.ReadCloser, p string, want names) (bool, error) {
+	lengths := want.lengths()
+	return scanReader(r, p, func(b []byte) bool { return mentionsLen(b, want, lengths) })
+}
+
+// openLarge streams the file f of t, over the size limit.
+func openLarge(t Tree, f scanned) (io.ReadCloser, error) {
+	if g, ok := t.(*gitTree); ok {
+		return g.openHash(f.path, f.hash)
+	}
+	return t.openReader(f.path)
 }
 
 // scanFile is a regular file to scan, and the hash of its content.
@@ -374,8 +398,10 @@ type scanFile struct {
 }
 
 // scanFiles reads the regular files of t and keeps those that mention a
-// name, in the order of their paths. Files over limit bytes are skipped:
-// they cannot be specs. With a cache (of a git tree), it reads only the
+// name, in the order of their paths. Files over limit bytes are read in
+// bounded chunks, and kept without their data (scanned.size) if one of
+// them mentions a name: they cannot be loaded, and may hold a principal
+// of the change. With a cache (of a git tree), it reads only the
 // blobs whose digest may mention a name, and digests those it did not
 // know; skipped counts the files the cache answered without a read.
 func scanFiles(ctx context.Context, t Tree, files []scanFile, limit int64, want names, c *scanCache) (found []scanned, skipped int, err error) {
@@ -396,13 +422,26 @@ func scanFiles(ctx context.Context, t Tree, files []scanFile, limit int64, want 
 		var tooLarge *TooLargeError
 		var symlink *SymlinkError
 		switch {
-		case errors.As(err, &tooLarge), errors.As(err, &symlink):
+		case errors.As(err, &tooLarge):
+			r, err := t.openReader(p)
+			if err != nil {
+				return nil, 0, err
+			}
+			ok, err := largeMentions(r, p, want)
+			if err != nil {
+				return nil, 0, err
+			}
+			if ok {
+				out = append(out, scanned{path: p, size: tooLarge.Size})
+			}
+			continue
+		case errors.As(err, &symlink):
 			continue
 		case err != nil:
 			return nil, 0, err
 		}
 		if mentions(data, want) {
-			out = append(out, scanned{p, data})
+			out = append(out, scanned{path: p, data: data})
 		}
 	}
 	return out, 0, nil
@@ -482,6 +521,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 	lengths := want.lengths()
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
 	found := make([][]scanned, workers)
+	large := make([][]scanned, workers)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -513,12 +553,14 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 				var tooLarge *TooLargeError
 				switch {
 				case errors.As(err, &tooLarge):
+					large[w] = append(large[w], scanned{path: it.path, size: tooLarge.Size, hash: it.hash})
 					continue
 				case err != nil:
 					// Somewhere the packs do not hold it, such as a loose
 					// object or an alternate: ask go-git.
 					data, err = t.objs.blob(it.path, it.hash, limit)
 					if errors.As(err, &tooLarge) {
+						large[w] = append(large[w], scanned{path: it.path, size: tooLarge.Size, hash: it.hash})
 						continue
 					}
 				}
@@ -534,7 +576,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 					}
 				}
 				if mentionsLen(data, want, lengths) {
-					found[w] = append(found[w], scanned{it.path, data})
+					found[w] = append(found[w], scanned{path: it.path, data: data})
 				}
 			}
 		})
@@ -542,6 +584,24 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, 0, err
+	}
+	// Files over the limit, read in chunks, one at a time: they are few,
+	// and go-git streams them behind one lock.
+	for _, f := range slices.Concat(large...) {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		r, err := t.openHash(f.path, f.hash)
+		if err != nil {
+			return nil, 0, err
+		}
+		ok, err := largeMentions(r, f.path, want)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			found[0] = append(found[0], f)
+		}
 	}
 	out := slices.Concat(found...)
 	slices.SortFunc(out, func(a, b scanned) int { return strings.Compare(a.path, b.path) })

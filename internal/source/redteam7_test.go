@@ -1,0 +1,364 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nhigate/nhigate/config"
+	"github.com/nhigate/nhigate/internal/gittest"
+)
+
+// rt7State is the files of a commit: path -> content, where "->target"
+// is a symlink and "x:" starts an executable file.
+type rt7State map[string]string
+
+// rt7Commit replaces the work tree of repo with st and commits it on the
+// current branch.
+func rt7Commit(t *testing.T, repo string, st rt7State, msg string) {
+	t.Helper()
+	ents, err := os.ReadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != ".git" {
+			os.RemoveAll(filepath.Join(repo, e.Name()))
+		}
+	}
+	for p, c := range st {
+		full := filepath.Join(repo, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasPrefix(c, "->"):
+			err = os.Symlink(c[2:], full)
+		case strings.HasPrefix(c, "x:"):
+			err = os.WriteFile(full, []byte(c[2:]), 0o755)
+		default:
+			err = os.WriteFile(full, []byte(c), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "--allow-empty", "-m", msg)
+}
+
+// rt7Review is reviewOnce of base...head with cfg, and the cache in dir
+// ("" for none).
+func rt7Review(t *testing.T, repo, base, branch string, cfg *config.Config, dir string) *Review {
+	t.Helper()
+	ctx := context.Background()
+	r := NewRepo(repo)
+	b, err := r.Open(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := r.Open(branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cache *Cache
+	if dir != "" {
+		cache = OpenCache(ScanCache{Dir: dir}, head, b)
+	}
+	from, err := MergeBase(b, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := Changed(ctx, from, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv, err := LoadReview(ctx, from, head, changed, cfg, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rv
+}
+
+// rt7Mutate applies n random operations to st.
+func rt7Mutate(r *rand.Rand, st rt7State, ids, dirs []string, tag string, n int) {
+	pick := func() string {
+		ps := slices.Sorted(maps.Keys(st))
+		if len(ps) == 0 {
+			return ""
+		}
+		return ps[r.IntN(len(ps))]
+	}
+	newSpec := func() string {
+		name := fmt.Sprintf("%s-%d", tag, r.IntN(1_000_000))
+		return specOf(name, ids[r.IntN(len(ids))])
+	}
+	dir := func() string { return dirs[r.IntN(len(dirs))] }
+	for range n {
+		p := pick()
+		if p == "" {
+			continue
+		}
+		switch r.IntN(14) {
+		case 0: // change
+			if strings.HasSuffix(p, ".yaml") && !strings.HasPrefix(st[p], "->") {
+				st[p] = strings.TrimPrefix(st[p], "x:") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"
+			}
+		case 1: // delete
+			delete(st, p)
+		case 2: // move to another directory
+			c := st[p]
+			delete(st, p)
+			st[path.Join(dir(), "mv-"+path.Base(p))] = c
+		case 3: // add a spec
+			st[path.Join(dir(), fmt.Sprintf("%s-%d.yaml", tag, r.IntN(1000)))] = newSpec()
+		case 4: // a symlink in place of a file, to another spec
+			if q := pick(); q != p {
+				rel, _ := filepath.Rel(path.Dir(p), q)
+				st[p] = "->" + filepath.ToSlash(rel)
+			}
+		case 5: // a file replaced by a directory of its name
+			c := st[p]
+			delete(st, p)
+			st[p+"/inner.yaml"] = c
+		case 6: // a directory replaced by a file of its name
+			d := path.Dir(p)
+			if d == "." {
+				continue
+			}
+			var c string
+			for q := range st {
+				if strings.HasPrefix(q, d+"/") {
+					c = st[q]
+					delete(st, q)
+				}
+			}
+			if d != "" {
+				st[d] = c
+			}
+		case 7: // the same blob in another place
+			st[path.Join(dir(), "copy-"+path.Base(p))] = st[p]
+		case 8: // executable
+			if !strings.HasPrefix(st[p], "->") && !strings.HasPrefix(st[p], "x:") {
+				st[p] = "x:" + st[p]
+			}
+		case 9: // an escape
+			id := ids[r.IntN(len(ids))]
+			st[path.Join(dir(), fmt.Sprintf("esc-%s-%d.yaml", tag, r.IntN(100)))] = strings.Replace(specOf(tag+fmt.Sprint(r.IntN(1000)), id), "name: "+id, `name: "\x`+fmt.Sprintf("%02x", id[0])+id[1:]+`"`, 1)
+		case 10: // not a candidate under some configs
+			st[path.Join(dir(), fmt.Sprintf("n-%s-%d.txt", tag, r.IntN(100)))] = newSpec()
+		case 11: // a directory deleted, and re-added elsewhere or the same
+			d := path.Dir(p)
+			if d == "." {
+				continue
+			}
+			moved := map[string]string{}
+			for q, c := range st {
+				if strings.HasPrefix(q, d+"/") {
+					delete(st, q)
+					moved[q] = c
+				}
+			}
+			to := d
+			if r.IntN(2) == 0 {
+				to = path.Join(dir(), "re-"+path.Base(d))
+			}
+			for q, c := range moved {
+				st[to+strings.TrimPrefix(q, d)] = c
+			}
+		case 12: // large: over the small configs' maxFileSize
+			st[path.Join(dir(), fmt.Sprintf("big-%s-%d.yaml", tag, r.IntN(100)))] = newSpec() + "# " + strings.Repeat("pad ", 200) + "\n"
+		case 13: // many runs
+			var b strings.Builder
+			b.WriteString(newSpec())
+			for i := range 5000 {
+				fmt.Fprintf(&b, "# w%d\n", i)
+			}
+			st[path.Join(dir(), fmt.Sprintf("many-%s-%d.yaml", tag, r.IntN(100)))] = b.String()
+		}
+		// A file and a directory of one name cannot both be: the later
+		// operation wins.
+		for q := range st {
+			for d := path.Dir(q); d != "." && d != "/"; d = path.Dir(d) {
+				delete(st, d)
+			}
+		}
+	}
+}
+
+// TestRedteam7Differential: series of reviews of pull requests branched
+// from two commits of main (so that some merge bases are not main), under
+// configs that change between reviews, with one cache, find what they
+// find without one.
+func TestRedteam7Differential(t *testing.T) {
+	seed := uint64(7)
+	if s := os.Getenv("RT7_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	rounds := 4
+	if s := os.Getenv("RT7_ROUNDS"); s != "" {
+		fmt.Sscan(s, &rounds)
+	}
+	r := rand.New(rand.NewPCG(seed, 77))
+	ids := []string{"alpha-ci", "beta-ci", "s3", "staging", "production", "aws", "gamma-ci"}
+	dirs := []string{"", "a", "a/b", "c", "c/d.yaml", "e"}
+	small := config.Default()
+	small.Limits.MaxFileSize = 700
+	globs := config.Default()
+	globs.Specs = []string{"a/**", "e/*.yaml", "**/*.txt"}
+	globsSmall := config.Default()
+	globsSmall.Specs = []string{"c/**", "**/*.yaml"}
+	globsSmall.Limits.MaxFileSize = 700
+	cfgs := []*config.Config{config.Default(), small, globs, globsSmall}
+	summarised := 0
+	for round := range rounds {
+		repo := t.TempDir()
+		gittest.Run(t, repo, "init", "-q", "-b", "main")
+		st := rt7State{}
+		for i := range 30 + r.IntN(30) {
+			st[path.Join(dirs[r.IntN(len(dirs))], fmt.Sprintf("s%d.yaml", i))] = specOf(fmt.Sprintf("s%d", i), ids[r.IntN(len(ids))])
+		}
+		st["a/README.md"] = "mentions alpha-ci in prose\n"
+		if round%2 == 1 {
+			// Counts that saturate: a principal in more than 255 files of
+			// one directory.
+			for i := range 260 {
+				st[fmt.Sprintf("sat/s%d.yaml", i)] = specOf(fmt.Sprintf("sat%d", i), "beta-ci")
+			}
+		}
+		rt7Commit(t, repo, st, "main0")
+		gittest.Run(t, repo, "branch", "m0")
+		main1 := maps.Clone(st)
+		rt7Mutate(r, main1, ids, dirs, "m1", 3)
+		var bases []rt7State
+		bases = append(bases, st, main1)
+		rt7Commit(t, repo, main1, "main1")
+		var branchesOf []string
+		for b := range 5 {
+			from := r.IntN(2)
+			name := fmt.Sprintf("pr%d", b)
+			start := "m0"
+			if from == 1 {
+				start = "main"
+			}
+			gittest.Run(t, repo, "checkout", "-q", "-b", name, start)
+			head := maps.Clone(bases[from])
+			rt7Mutate(r, head, ids, dirs, name, 1+r.IntN(4))
+			rt7Commit(t, repo, head, name)
+			branchesOf = append(branchesOf, name)
+		}
+		gittest.Run(t, repo, "checkout", "-q", "main")
+		if round%2 == 0 {
+			gittest.Run(t, repo, "gc", "-q")
+		}
+		type key struct {
+			b string
+			c int
+		}
+		want := map[key]*Review{}
+		dir := t.TempDir()
+		var order []key
+		for range 3 {
+			for _, b := range branchesOf {
+				order = append(order, key{b, r.IntN(len(cfgs))})
+			}
+		}
+		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for i, k := range order {
+			if want[k] == nil {
+				want[k] = rt7Review(t, repo, "main", k.b, cfgs[k.c], "")
+			}
+			got := rt7Review(t, repo, "main", k.b, cfgs[k.c], dir)
+			sameReview(t, fmt.Sprintf("seed %d round %d, review %d (%s, config %d)", seed, round, i, k.b, k.c), want[k], got)
+			summarised += got.Summarised
+		}
+	}
+	t.Logf("summarised %d", summarised)
+	if summarised == 0 {
+		t.Error("no directory was answered by its summary")
+	}
+}
+
+// TestRedteam7LargeUnchangedSpec: an unchanged spec over
+// limits.maxFileSize (lowered since it merged) that holds the principal
+// of a changed spec cannot be read, so its grants would drop out of the
+// comparison and a widening would read as an addition: the review must
+// say so and block, as for an unchanged file that does not parse, with
+// or without the scan cache. Large files that mention no changed name,
+// and, without spec globs, large files that claim no spec, are no error.
+func TestRedteam7LargeUnchangedSpec(t *testing.T) {
+	pad := "# " + strings.Repeat("padding ", 200) + "\n"
+	base := map[string]string{
+		"d/big.yaml":       specOf("big", "shared-ci") + pad,
+		"d/other.yaml":     specOf("other", "other-ci") + pad,
+		"d/small.yaml":     specOf("small", "third-ci"),
+		"e/data.yaml":      "# not a spec, but names shared-ci\nitems: [shared-ci]\n" + pad,
+		"e/notes/big.json": `{"owner": "shared-ci", "pad": "` + strings.Repeat("x", 2000) + `"}`,
+	}
+	repo := branches(t, base, map[string]map[string]string{
+		"adds-shared": {"e/new.yaml": specOf("new", "shared-ci")},
+	})
+	small := config.Default()
+	small.Limits.MaxFileSize = 700
+	globs := config.Default()
+	globs.Specs = []string{"d/**", "e/*.yaml"}
+	globs.Limits.MaxFileSize = 700
+	for _, tc := range []struct {
+		name string
+		cfg  *config.Config
+		want []string // the files the review's errors name
+	}{
+		{"discovered", small, []string{"d/big.yaml"}},
+		{"specs globs", globs, []string{"d/big.yaml", "e/data.yaml"}},
+	} {
+		for _, cache := range []string{"", t.TempDir()} {
+			for run := range 2 {
+				rv := reviewOnce(t, repo, "adds-shared", tc.cfg, cache)
+				var files []string
+				for _, e := range rv.Head.Errors {
+					files = append(files, e.File)
+					if !strings.Contains(e.Msg, "over the limit of 700") {
+						t.Errorf("%s (cache %q, run %d): %s: %s, want it to name the limit", tc.name, cache, run, e.File, e.Msg)
+					}
+				}
+				slices.Sort(files)
+				if !slices.Equal(files, tc.want) {
+					t.Errorf("%s (cache %q, run %d): errors at %v, want %v", tc.name, cache, run, files, tc.want)
+				}
+			}
+		}
+		// A directory as head: its files are read from the disk.
+		ctx := context.Background()
+		b, err := NewRepo(repo).Open("main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		writeTree(t, dir, base)
+		writeTree(t, dir, map[string]string{"e/new.yaml": specOf("new", "shared-ci")})
+		head := Dir(dir)
+		changed, err := Changed(ctx, b, head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv, err := LoadReview(ctx, b, head, changed, tc.cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var files []string
+		for _, e := range rv.Head.Errors {
+			files = append(files, e.File)
+		}
+		slices.Sort(files)
+		if !slices.Equal(files, tc.want) {
+			t.Errorf("%s, directory: errors at %v, want %v", tc.name, files, tc.want)
+		}
+	}
+}
