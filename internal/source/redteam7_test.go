@@ -362,3 +362,40 @@ func TestRedteam7LargeUnchangedSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestRedteam7MentionsChunked: a file over the size limit, read in chunks,
+// mentions a name exactly when its whole content does, as its digest
+// says: a chunk's edge must neither hide a name nor cut a longer run into
+// one (then a review without the cache would block where one with it,
+// from a digest made under a larger limit, would not).
+func TestRedteam7MentionsChunked(t *testing.T) {
+	want := names{"shared-ci": true, "s3": true, "a": true}
+	r := rand.New(rand.NewPCG(7, 7))
+	alphabet := []string{"shared-ci", "s3", "a", "x", "-", ".", " ", "\n", ":", "__", "Shared-CI", strings.Repeat("q", 300), "{", "\"", "/"}
+	check := func(data string) {
+		t.Helper()
+		all := mentions([]byte(data), want)
+		for chunk := 1; chunk <= 40; chunk++ {
+			got, err := mentionsChunked(strings.NewReader(data), "f", want, chunk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != all {
+				t.Fatalf("chunks of %d say %v of %q, the whole file %v", chunk, got, data, all)
+			}
+		}
+	}
+	check("xshared-ci y")
+	check("x-shared-ci")
+	check(strings.Repeat("-", 500) + "shared-ci")
+	check(strings.Repeat("q", 300) + "-shared-ci")
+	check("shared-ci" + strings.Repeat("q", 300))
+	check(`"\x73hared-ci"`)
+	for range 3000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		check(b.String())
+	}
+}

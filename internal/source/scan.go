@@ -374,13 +374,75 @@ type scanned struct {
 	hash plumbing.Hash
 }
 
-// largeMentions reads the file r, over the size limit, in bounded chunks,
-// and reports whether one of them mentions a name of want: such a file
-// may hold a principal of the change and cannot be loaded, which the
-// review must not take as holding none.
+// largeMentions reports whether the file r, over the size limit, mentions
+// a name of want, as mentions would of its whole content, reading it in
+// bounded chunks: such a file may hold a principal of the change and
+// cannot be loaded, which the review must not take as holding none. It
+// closes r.
 func largeMentions(r io.ReadCloser, p string, want names) (bool, error) {
+	defer r.Close()
+	return mentionsChunked(r, p, want, scanChunk)
+}
+
+// mentionsChunked is mentions over r, read chunk bytes at a time. A chunk
+// is looked at up to its last byte that ends a run; the run it may cut
+// short is carried into the next, so that the answer is that of the whole
+// file, as a digest of it gives: never a suffix of a longer run taken for
+// a name.
+func mentionsChunked(r io.Reader, p string, want names, chunk int) (bool, error) {
 	lengths := want.lengths()
-	return scanReader(r, p, func(b []byte) bool { return mentionsLen(b, want, lengths) })
+	buf := make([]byte, maxNameLen+chunk)
+	kept := 0     // the start of a run, carried over
+	skip := false // within a run longer than any name
+	for {
+		n, err := io.ReadFull(r, buf[kept:])
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			return false, fmt.Errorf("read %s: %w", p, err)
+		}
+		data := buf[:kept+n]
+		if bytes.IndexByte(data[kept:], '\\') >= 0 {
+			return true, nil
+		}
+		start := 0
+		if skip {
+			for start < len(data) && nameClass[data[start]] != 0 {
+				start++
+			}
+			if start == len(data) && !eof {
+				kept = 0
+				continue
+			}
+			skip = false
+		}
+		end := len(data)
+		if !eof {
+			end = start
+			for i := len(data) - 1; i >= start; i-- {
+				if nameClass[data[i]] == 0 {
+					end = i + 1
+					break
+				}
+			}
+		}
+		if mentionsLen(data[start:end], want, lengths) {
+			return true, nil
+		}
+		if eof {
+			return false, nil
+		}
+		// The rest is one sequence of name bytes: the separators that
+		// start it start no name.
+		tail := data[end:]
+		for len(tail) > 0 && nameClass[tail[0]] == classSep {
+			tail = tail[1:]
+		}
+		if len(tail) > maxNameLen {
+			skip, kept = true, 0
+			continue
+		}
+		kept = copy(buf, tail)
+	}
 }
 
 // openLarge streams the file f of t, over the size limit.
