@@ -55,8 +55,8 @@ func rt7Commit(t *testing.T, repo string, st rt7State, msg string) {
 }
 
 // rt7Review is reviewOnce of base...head with cfg, and the cache in dir
-// ("" for none).
-func rt7Review(t *testing.T, repo, base, branch string, cfg *config.Config, dir string) *Review {
+// ("" for none) of at most maxBytes (0 for the default).
+func rt7Review(t *testing.T, repo, base, branch string, cfg *config.Config, dir string, maxBytes int64) *Review {
 	t.Helper()
 	ctx := context.Background()
 	r := NewRepo(repo)
@@ -70,7 +70,7 @@ func rt7Review(t *testing.T, repo, base, branch string, cfg *config.Config, dir 
 	}
 	var cache *Cache
 	if dir != "" {
-		cache = OpenCache(ScanCache{Dir: dir}, head, b)
+		cache = OpenCache(ScanCache{Dir: dir, MaxBytes: maxBytes}, head, b)
 	}
 	from, err := MergeBase(b, head)
 	if err != nil {
@@ -273,9 +273,10 @@ func TestRedteam7Differential(t *testing.T) {
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for i, k := range order {
 			if want[k] == nil {
-				want[k] = rt7Review(t, repo, "main", k.b, cfgs[k.c], "")
+				want[k] = rt7Review(t, repo, "main", k.b, cfgs[k.c], "", 0)
 			}
-			got := rt7Review(t, repo, "main", k.b, cfgs[k.c], dir)
+			// Some rounds with a cache too small for all it would keep.
+			got := rt7Review(t, repo, "main", k.b, cfgs[k.c], dir, []int64{0, 3000, 12000, 40000}[(round+i)%4*(round%2)])
 			sameReview(t, fmt.Sprintf("seed %d round %d, review %d (%s, config %d)", seed, round, i, k.b, k.c), want[k], got)
 			summarised += got.Summarised
 		}
