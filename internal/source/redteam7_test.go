@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/gittest"
 )
@@ -399,4 +402,114 @@ func TestRedteam7MentionsChunked(t *testing.T) {
 		}
 		check(b.String())
 	}
+}
+
+// TestRedteam7SummaryAnswerSound: whenever a directory's summary answers
+// that its unchanged files mention no wanted name, none of the files it
+// counts does, in trees in git's order or not, with names twice, with
+// symlinks, submodules and directories among the files, after summaries
+// made from some digests and kept while others were added, and with any
+// changed names, whether the tree has them or not.
+func TestRedteam7SummaryAnswerSound(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 1))
+	words := []string{"p1", "p2", "p3", "s3", "production", "ci", "x", "Y"}
+	modes := []string{"100644", "100755", "120000", "160000", "40000", "100664"}
+	answered := 0
+	for iter := range 400 {
+		var blobs []plumbing.Hash
+		content := map[plumbing.Hash][]byte{}
+		type ent struct {
+			mode, name string
+			h          plumbing.Hash
+		}
+		var ents []ent
+		for i := range 1 + r.IntN(12) {
+			var b strings.Builder
+			for range 1 + r.IntN(6) {
+				b.WriteString(words[r.IntN(len(words))] + " ")
+			}
+			if r.IntN(10) == 0 {
+				b.WriteString(`"\x70"`)
+			}
+			data := []byte(b.String())
+			h := blobHash(data)
+			if r.IntN(5) == 0 && len(blobs) > 0 {
+				h = blobs[r.IntN(len(blobs))] // the same blob twice
+			} else {
+				content[h] = data
+				blobs = append(blobs, h)
+			}
+			name := fmt.Sprintf("f%d", i)
+			if r.IntN(8) == 0 && len(ents) > 0 {
+				name = ents[r.IntN(len(ents))].name // a name twice
+			}
+			ents = append(ents, ent{modes[r.IntN(len(modes))], name, h})
+		}
+		if r.IntN(2) == 0 {
+			slices.SortFunc(ents, func(a, b ent) int { return gitCompare(a.name, a.mode == "40000", b.name, b.mode == "40000") })
+		}
+		var raw strings.Builder
+		for _, e := range ents {
+			raw.WriteString(e.mode + " " + e.name + "\x00" + string(e.h[:]))
+		}
+		n, err := newTreeNode(raw.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := objectHashString(objTree, raw.String())
+		dir := t.TempDir()
+		opts := ScanCache{Dir: dir}
+		// Digests of some blobs, then a summary; later, more digests.
+		for stage := range 3 {
+			c := newScanCache(opts, "/repo")
+			for _, h := range blobs {
+				if r.IntN(3) == 0 {
+					c.add(cacheEntry{h, digestOf(content[h])})
+				}
+			}
+			c.save(blobs, map[plumbing.Hash]*treeNode{id: n})
+			c = newScanCache(opts, "/repo")
+			for range 5 {
+				want := names{}
+				for range 1 + r.IntN(2) {
+					want[strings.ToLower(words[r.IntN(len(words))])] = true
+				}
+				var changed []string
+				isChanged := map[string]bool{}
+				for _, e := range ents {
+					if r.IntN(4) == 0 && !isChanged[e.name] {
+						changed = append(changed, e.name)
+						isChanged[e.name] = true
+					}
+				}
+				if r.IntN(4) == 0 {
+					changed = append(changed, "new.yaml")
+				}
+				q := newQuery(want)
+				q.common = c.maskOf(q)
+				unknown, ok := c.answer(pairedDir{from: n, fromID: id}, changed, q)
+				if !ok {
+					continue
+				}
+				answered++
+				for k := range n.entries {
+					switch n.mode(k) {
+					case filemode.Dir, filemode.Symlink, filemode.Submodule:
+						continue
+					}
+					if isChanged[n.name(k)] || slices.Contains(unknown, k) {
+						continue
+					}
+					if mentions(content[n.hash(k)], want) {
+						t.Fatalf("iteration %d, stage %d: the summary rules out %s (%q), which mentions %v; changed %v, unknown %v, entries %q",
+							iter, stage, n.name(k), content[n.hash(k)], slices.Collect(maps.Keys(want)), changed, unknown, raw.String())
+					}
+				}
+			}
+		}
+	}
+	if answered == 0 {
+		t.Fatal("no summary answered")
+	}
+	t.Logf("%d answers", answered)
 }
