@@ -113,6 +113,11 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	if r.Head, err = LoadSpecs(head, changed, cfg); err != nil {
 		return nil, err
 	}
+	unloaded, err := unloadedAtBase(base, r.Base, r.Head, cfg.SpecLimits().MaxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	r.Head.Errors = append(r.Head.Errors, unloaded...)
 	principals := map[string]bool{}
 	want := names{}
 	for _, w := range slices.Concat(r.Base.Workflows, r.Head.Workflows) {
@@ -237,6 +242,70 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		}
 	}
 	return r, nil
+}
+
+// unloadedAtBase reports the changed files whose version at base does not
+// load (over a size limit lowered since it merged, or broken by a stricter
+// release) and mentions the identity name of a spec at head, the file
+// itself or another (a rename). The access such a file granted is
+// unknown, so the head's grants would read as new, a widening as an
+// addition: the change cannot be compared, and blocks, as an unchanged
+// file that may hold a principal of the change and does not load does. A
+// change that deletes such a file, and gives its principals nothing, is
+// not blocked; a later one that does is reviewed as new access.
+func unloadedAtBase(base Tree, loaded, head *Loaded, limit int64) (spec.Errors, error) {
+	ok, want := map[string]bool{}, names{}
+	for _, w := range loaded.Workflows {
+		ok[w.Source.File] = true
+	}
+	for _, w := range head.Workflows {
+		want[diffing.FoldName(w.Spec.Identity.Name)] = true
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	var out spec.Errors
+	for _, e := range loaded.Errors {
+		// Errors of a file that loaded (a metadata.name twice) leave its
+		// workflows in the comparison.
+		if ok[e.File] {
+			continue
+		}
+		ok[e.File] = true // one error a file
+		data, err := base.ReadFile(e.File, limit)
+		var mentioned bool
+		var tooLarge *TooLargeError
+		switch {
+		case errors.As(err, &tooLarge):
+			r, err := base.openReader(e.File)
+			if err != nil {
+				return nil, err
+			}
+			if mentioned, err = largeMentions(r, e.File, want); err != nil {
+				return nil, err
+			}
+		case err != nil:
+			// Not a regular file (a symlink): no access of its own.
+			continue
+		default:
+			mentioned = mentions(data, want)
+		}
+		if !mentioned {
+			continue
+		}
+		where := ""
+		if e.Line > 0 {
+			where = fmt.Sprintf(" at line %d, column %d", e.Line, e.Col)
+		}
+		detail := e.Msg
+		if e.Path != "" {
+			detail = e.Path + ": " + e.Msg
+		}
+		out = append(out, &spec.Error{File: e.File,
+			Msg:  fmt.Sprintf("changed, but its version at base does not load%s (%s), and it may hold a principal this change grants: the access it granted cannot be compared with this change's, whose grants would read as new", where, detail),
+			Hint: "if it is over limits.maxFileSize, raise the limit in a change of its own first; otherwise delete the file in one pull request and add its specs back in another, which is reviewed as new access"})
+	}
+	return out, nil
 }
 
 // unchangedCandidates lists the regular files of head that may hold specs

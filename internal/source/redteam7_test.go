@@ -513,3 +513,59 @@ func TestRedteam7SummaryAnswerSound(t *testing.T) {
 	}
 	t.Logf("%d answers", answered)
 }
+
+// TestRedteam7BaseVersionDoesNotLoad: a changed file whose version at base
+// does not load (over a limits.maxFileSize lowered since it merged, or
+// broken by a stricter release) has no access at base to compare with:
+// its head version's grants would all read as new, a widening as an
+// addition. When it mentions a principal that a spec at head holds (in
+// the file itself, or another: a rename), the review blocks on it; a
+// change that deletes such a file, and grants its principals nothing,
+// does not.
+func TestRedteam7BaseVersionDoesNotLoad(t *testing.T) {
+	pad := "# " + strings.Repeat("padding ", 200) + "\n"
+	brokenTTL := func(s string) string { return strings.Replace(s, "ttl: 1h", "ttl: 1d", 1) }
+	base := map[string]string{
+		"d/big.yaml":      specOf("big", "big-ci") + pad,
+		"d/broken.yaml":   brokenTTL(specOf("broken", "broken-ci")),
+		"d/gone.yaml":     brokenTTL(specOf("gone", "gone-ci")),
+		"d/gone-big.yaml": specOf("gonebig", "gonebig-ci") + pad,
+		"d/fine.yaml":     specOf("fine", "fine-ci"),
+		"d/renamed.yaml":  brokenTTL(specOf("renamed", "renamed-ci")),
+	}
+	widen := func(s string) string { return strings.Replace(s, "bucket/*", "*", 1) }
+	repo := branches(t, base, map[string]map[string]string{
+		"fixes": {
+			"d/big.yaml":      widen(specOf("big", "big-ci")),
+			"d/broken.yaml":   widen(specOf("broken", "broken-ci")),
+			"d/gone.yaml":     "",
+			"d/gone-big.yaml": "",
+			"d/fine.yaml":     widen(specOf("fine", "fine-ci")),
+			"d/renamed.yaml":  "",
+			"e/renamed.yaml":  widen(specOf("renamed", "renamed-ci")),
+		},
+	})
+	cfg := withSpecs("d/*.yaml", "e/*.yaml")
+	cfg.Limits.MaxFileSize = 700
+	for _, cache := range []string{"", t.TempDir()} {
+		rv := reviewOnce(t, repo, "fixes", cfg, cache)
+		got := map[string]string{}
+		for _, e := range rv.Head.Errors {
+			got[e.File] = e.Msg
+		}
+		if m := got["d/big.yaml"]; !strings.Contains(m, "at base") || !strings.Contains(m, "over the limit of 700") {
+			t.Errorf("cache %q: d/big.yaml: %q, want an error that its version at base is over the limit", cache, m)
+		}
+		if m := got["d/broken.yaml"]; !strings.Contains(m, "at base") || !strings.Contains(m, "spec.credential.ttl") {
+			t.Errorf("cache %q: d/broken.yaml: %q, want an error that its version at base does not load", cache, m)
+		}
+		if m := got["d/renamed.yaml"]; !strings.Contains(m, "at base") {
+			t.Errorf("cache %q: d/renamed.yaml: %q, want an error that its version at base does not load", cache, m)
+		}
+		for _, f := range []string{"d/gone.yaml", "d/gone-big.yaml", "d/fine.yaml", "e/renamed.yaml"} {
+			if m, ok := got[f]; ok {
+				t.Errorf("cache %q: %s: %q, want no error", cache, f, m)
+			}
+		}
+	}
+}
