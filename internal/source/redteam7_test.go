@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -337,6 +338,17 @@ func TestRedteam7LargeUnchangedSpec(t *testing.T) {
 					t.Errorf("%s (cache %q, run %d): errors at %v, want %v", tc.name, cache, run, files, tc.want)
 				}
 			}
+			if cache == "" {
+				continue
+			}
+			// The cache keeps the digest of a large file it read whole,
+			// which the next review answers with.
+			c := newScanCache(ScanCache{Dir: cache}, filepath.Join(repo, ".git"))
+			for _, f := range []string{"d/other.yaml", "d/big.yaml"} {
+				if d, ok := c.lookup(blobHash([]byte(base[f]))); !ok || d.kind != digestRuns {
+					t.Errorf("%s: the cache has no digest of %s: %v %v", tc.name, f, d, ok)
+				}
+			}
 		}
 		// A directory as head: its files are read from the disk.
 		ctx := context.Background()
@@ -387,6 +399,13 @@ func TestRedteam7MentionsChunked(t *testing.T) {
 			if got != all {
 				t.Fatalf("chunks of %d say %v of %q, the whole file %v", chunk, got, data, all)
 			}
+			got, d, err := scanChunked(strings.NewReader(data), "f", want, chunk, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dw := digestOf([]byte(data)); got != all || d.kind != dw.kind || !bytes.Equal(d.runs, dw.runs) {
+				t.Fatalf("chunks of %d of %q: mention %v, digest %v %x; the whole file: %v, %v %x", chunk, data, got, d.kind, d.runs, all, dw.kind, dw.runs)
+			}
 		}
 	}
 	check("xshared-ci y")
@@ -395,6 +414,12 @@ func TestRedteam7MentionsChunked(t *testing.T) {
 	check(strings.Repeat("q", 300) + "-shared-ci")
 	check("shared-ci" + strings.Repeat("q", 300))
 	check(`"\x73hared-ci"`)
+	var many strings.Builder
+	for i := range maxDigestRuns + 10 {
+		fmt.Fprintf(&many, "w%d ", i)
+	}
+	check(many.String())
+	check(many.String() + " shared-ci")
 	for range 3000 {
 		var b strings.Builder
 		for range r.IntN(12) {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/bits"
 	"runtime"
@@ -384,13 +386,51 @@ func largeMentions(r io.ReadCloser, p string, want names) (bool, error) {
 	return mentionsChunked(r, p, want, scanChunk)
 }
 
-// mentionsChunked is mentions over r, read chunk bytes at a time. A chunk
-// is looked at up to its last byte that ends a run; the run it may cut
-// short is carried into the next, so that the answer is that of the whole
-// file, as a digest of it gives: never a suffix of a longer run taken for
-// a name.
+// mentionsChunked is mentions over r, read chunk bytes at a time.
 func mentionsChunked(r io.Reader, p string, want names, chunk int) (bool, error) {
+	found, _, err := scanChunked(r, p, want, chunk, false)
+	return found, err
+}
+
+// scanChunked is mentions over r, read chunk bytes at a time, and, if
+// digest, the digest of r, as digestOf gives of the whole of it: the
+// digest of a file over the size limit lets the next review with the
+// scan cache leave it unread.
+func scanChunked(r io.Reader, p string, want names, chunk int, withDigest bool) (bool, digest, error) {
 	lengths := want.lengths()
+	var set runSet
+	var buf [maxNameLen]byte
+	found, tooMany := false, false
+	escape, err := eachRunChunked(r, p, chunk, func(run []byte) bool {
+		if withDigest && !tooMany && !set.add(foldHash(run)) {
+			tooMany = true
+		}
+		if !found && lengths[len(run)] {
+			for k, c := range run {
+				buf[k] = lower[c]
+			}
+			found = want[string(buf[:len(run)])]
+		}
+		return !found || withDigest && !tooMany
+	})
+	switch {
+	case err != nil:
+		return false, digest{}, err
+	case escape:
+		return true, digest{kind: digestEscape}, nil
+	case tooMany:
+		return found, digest{kind: digestTooMany}, nil
+	}
+	return found, digest{kind: digestRuns, runs: set.bytes()}, nil
+}
+
+// eachRunChunked calls fn with each run of 1 to maxNameLen bytes that
+// nextRun finds in the whole of r, read chunk bytes at a time, until fn
+// returns false; it stops at a backslash, and reports it. A chunk is
+// looked at up to its last byte that ends a run; the run it may cut short
+// is carried into the next, so that the runs are those of the whole file:
+// never a suffix of a longer run taken for a name.
+func eachRunChunked(r io.Reader, p string, chunk int, fn func(run []byte) bool) (escape bool, err error) {
 	buf := make([]byte, maxNameLen+chunk)
 	kept := 0     // the start of a run, carried over
 	skip := false // within a run longer than any name
@@ -425,8 +465,15 @@ func mentionsChunked(r io.Reader, p string, want names, chunk int) (bool, error)
 				}
 			}
 		}
-		if mentionsLen(data[start:end], want, lengths) {
-			return true, nil
+		for i := start; i < end; {
+			var run []byte
+			run, i = nextRun(data[:end], i)
+			if len(run) == 0 || len(run) > maxNameLen {
+				continue
+			}
+			if !fn(run) {
+				return false, nil
+			}
 		}
 		if eof {
 			return false, nil
@@ -443,6 +490,38 @@ func mentionsChunked(r io.Reader, p string, want names, chunk int) (bool, error)
 		}
 		kept = copy(buf, tail)
 	}
+}
+
+// hashingReader hashes what is read through it as the git blob of size
+// bytes it should be.
+type hashingReader struct {
+	r    io.Reader
+	h    hash.Hash
+	n    int64
+	size int64
+}
+
+func newHashingReader(r io.Reader, size int64) *hashingReader {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", size)
+	return &hashingReader{r: r, h: h, size: size}
+}
+
+func (r *hashingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.h.Write(p[:n])
+	r.n += int64(n)
+	return n, err
+}
+
+// is reports whether everything was read, and hashes to id.
+func (r *hashingReader) is(id plumbing.Hash) bool {
+	if r.n != r.size {
+		return false
+	}
+	var got plumbing.Hash
+	copy(got[:], r.h.Sum(nil))
+	return got == id
 }
 
 // openLarge streams the file f of t, over the size limit.
@@ -583,7 +662,11 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 	lengths := want.lengths()
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
 	found := make([][]scanned, workers)
-	large := make([][]scanned, workers)
+	type largeFile struct {
+		item
+		size int64
+	}
+	large := make([][]largeFile, workers)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -615,14 +698,14 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 				var tooLarge *TooLargeError
 				switch {
 				case errors.As(err, &tooLarge):
-					large[w] = append(large[w], scanned{path: it.path, size: tooLarge.Size, hash: it.hash})
+					large[w] = append(large[w], largeFile{it, tooLarge.Size})
 					continue
 				case err != nil:
 					// Somewhere the packs do not hold it, such as a loose
 					// object or an alternate: ask go-git.
 					data, err = t.objs.blob(it.path, it.hash, limit)
 					if errors.As(err, &tooLarge) {
-						large[w] = append(large[w], scanned{path: it.path, size: tooLarge.Size, hash: it.hash})
+						large[w] = append(large[w], largeFile{it, tooLarge.Size})
 						continue
 					}
 				}
@@ -649,6 +732,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 	}
 	// Files over the limit, read in chunks, one at a time: they are few,
 	// and go-git streams them behind one lock.
+	var digested []cacheEntry
 	for _, f := range slices.Concat(large...) {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
@@ -657,13 +741,29 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 		if err != nil {
 			return nil, 0, err
 		}
-		ok, err := largeMentions(r, f.path, want)
+		// go-git does not check a blob against its id, as the pack
+		// reader does: an answer of no mention, or a digest of its runs,
+		// is only of content that hashes to it. (A scan stopped at a
+		// mention or a backslash answers yes.)
+		hr := newHashingReader(r, f.size)
+		ok, d, err := scanChunked(hr, f.path, want, scanChunk, c != nil && !f.known)
+		r.Close()
+		if err == nil && (!ok || d.kind == digestRuns) && !hr.is(f.hash) {
+			err = fmt.Errorf("read %s: object %s does not hash to its id: the repository is damaged; run git fsck", f.path, f.hash)
+		}
 		if err != nil {
 			return nil, 0, err
 		}
-		if ok {
-			found[0] = append(found[0], f)
+		if c != nil && !f.known {
+			// Read whole from the id it is kept by, like any other.
+			digested = append(digested, cacheEntry{f.hash, d})
 		}
+		if ok {
+			found[0] = append(found[0], scanned{path: f.path, size: f.size, hash: f.hash})
+		}
+	}
+	if c != nil {
+		c.add(digested...)
 	}
 	out := slices.Concat(found...)
 	slices.SortFunc(out, func(a, b scanned) int { return strings.Compare(a.path, b.path) })
