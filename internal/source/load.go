@@ -98,7 +98,10 @@ type Review struct {
 // head is diffed against.
 //
 // A metadata.name of a changed head spec that an unchanged file also uses
-// is an error of the head spec, naming both files. Unchanged files were
+// is an error of the head spec, naming both files. So is a changed file
+// whose version at base does not load and may hold a principal of a head
+// spec (see unloadedAtBase), and an unchanged file that may hold a wanted
+// name and does not load, over the size limit too. Unchanged files were
 // judged when they merged: their own errors are not this review's.
 //
 // With a cache of head's repository (OpenCache), only the unchanged files
@@ -284,9 +287,11 @@ func unloadedAtBase(base Tree, loaded, head *Loaded, limit int64) (spec.Errors, 
 			if mentioned, err = largeMentions(r, e.File, want); err != nil {
 				return nil, err
 			}
-		case err != nil:
-			// Not a regular file (a symlink): no access of its own.
+		case errors.As(err, new(*SymlinkError)), errors.Is(err, fs.ErrNotExist):
+			// Not a regular file: no access of its own.
 			continue
+		case err != nil:
+			return nil, err
 		default:
 			mentioned = mentions(data, want)
 		}
