@@ -392,8 +392,8 @@ func mentionsChunked(r io.Reader, p string, want names, chunk int) (bool, error)
 	return found, err
 }
 
-// scanChunked is mentions over r, read chunk bytes at a time, and, if
-// digest, the digest of r, as digestOf gives of the whole of it: the
+// scanChunked is mentions over r, read chunk bytes at a time, and, with
+// withDigest, the digest of r, as digestOf gives of the whole of it: the
 // digest of a file over the size limit lets the next review with the
 // scan cache leave it unread.
 func scanChunked(r io.Reader, p string, want names, chunk int, withDigest bool) (bool, digest, error) {
