@@ -283,6 +283,12 @@ func scan(t Tree, p string, found func([]byte) bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return scanReader(r, p, found)
+}
+
+// scanReader reports whether found is true of any chunk of r, the file
+// at p, which it closes.
+func scanReader(r io.ReadCloser, p string, found func([]byte) bool) (bool, error) {
 	defer r.Close()
 	buf := make([]byte, scanOverlap+scanChunk)
 	kept := 0

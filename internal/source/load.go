@@ -98,7 +98,10 @@ type Review struct {
 // head is diffed against.
 //
 // A metadata.name of a changed head spec that an unchanged file also uses
-// is an error of the head spec, naming both files. Unchanged files were
+// is an error of the head spec, naming both files. So is a changed file
+// whose version at base does not load and may hold a principal of a head
+// spec (see unloadedAtBase), and an unchanged file that may hold a wanted
+// name and does not load, over the size limit too. Unchanged files were
 // judged when they merged: their own errors are not this review's.
 //
 // With a cache of head's repository (OpenCache), only the unchanged files
@@ -113,6 +116,11 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	if r.Head, err = LoadSpecs(head, changed, cfg); err != nil {
 		return nil, err
 	}
+	unloaded, err := unloadedAtBase(base, r.Base, r.Head, cfg.SpecLimits().MaxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	r.Head.Errors = append(r.Head.Errors, unloaded...)
 	principals := map[string]bool{}
 	want := names{}
 	for _, w := range slices.Concat(r.Base.Workflows, r.Head.Workflows) {
@@ -155,6 +163,27 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 			c.save(blobs, dirs)
 		}
 	}
+	// A file over the size limit that mentions a wanted name cannot be
+	// loaded; without spec globs it is one only if its text claims to be
+	// a spec, as a smaller file is only with the marker.
+	for i, f := range found {
+		if f.size == 0 {
+			continue
+		}
+		if _, mode := cfg.CandidatePath(f.path); mode == spec.Discover {
+			r, err := openLarge(head, f)
+			if err != nil {
+				return nil, err
+			}
+			claims, err := scanReader(r, f.path, spec.ClaimInText)
+			if err != nil {
+				return nil, err
+			}
+			if !claims {
+				found[i].size = -1
+			}
+		}
+	}
 	r.Parsed, r.Cached = len(found), skipped
 
 	// Parse on every core; the order of the results is the order of found.
@@ -167,7 +196,15 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 			for i := range next {
 				f := found[i]
 				_, mode := cfg.CandidatePath(f.path)
-				if mode == spec.Discover && !spec.Marker(f.data) {
+				switch {
+				case f.size < 0:
+					continue
+				case f.size > 0:
+					// What readSpecs says of a changed file over the limit.
+					failed[i] = spec.Errors{{File: f.path, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", f.size, lim.MaxFileSize),
+						Hint: "split it into several files, or raise limits.maxFileSize in .nhigate.yaml"}}
+					continue
+				case mode == spec.Discover && !spec.Marker(f.data):
 					continue
 				}
 				ws, err := spec.Parse(f.path, f.data, mode, lim)
@@ -208,6 +245,72 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 		}
 	}
 	return r, nil
+}
+
+// unloadedAtBase reports the changed files whose version at base does not
+// load (over a size limit lowered since it merged, or broken by a stricter
+// release) and mentions the identity name of a spec at head, the file
+// itself or another (a rename). The access such a file granted is
+// unknown, so the head's grants would read as new, a widening as an
+// addition: the change cannot be compared, and blocks, as an unchanged
+// file that may hold a principal of the change and does not load does. A
+// change that deletes such a file, and gives its principals nothing, is
+// not blocked; a later one that does is reviewed as new access.
+func unloadedAtBase(base Tree, loaded, head *Loaded, limit int64) (spec.Errors, error) {
+	ok, want := map[string]bool{}, names{}
+	for _, w := range loaded.Workflows {
+		ok[w.Source.File] = true
+	}
+	for _, w := range head.Workflows {
+		want[diffing.FoldName(w.Spec.Identity.Name)] = true
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	var out spec.Errors
+	for _, e := range loaded.Errors {
+		// Errors of a file that loaded (a metadata.name twice) leave its
+		// workflows in the comparison.
+		if ok[e.File] {
+			continue
+		}
+		ok[e.File] = true // one error a file
+		data, err := base.ReadFile(e.File, limit)
+		var mentioned bool
+		var tooLarge *TooLargeError
+		switch {
+		case errors.As(err, &tooLarge):
+			r, err := base.openReader(e.File)
+			if err != nil {
+				return nil, err
+			}
+			if mentioned, err = largeMentions(r, e.File, want); err != nil {
+				return nil, err
+			}
+		case errors.As(err, new(*SymlinkError)), errors.Is(err, fs.ErrNotExist):
+			// Not a regular file: no access of its own.
+			continue
+		case err != nil:
+			return nil, err
+		default:
+			mentioned = mentions(data, want)
+		}
+		if !mentioned {
+			continue
+		}
+		where := ""
+		if e.Line > 0 {
+			where = fmt.Sprintf(" at line %d, column %d", e.Line, e.Col)
+		}
+		detail := e.Msg
+		if e.Path != "" {
+			detail = e.Path + ": " + e.Msg
+		}
+		out = append(out, &spec.Error{File: e.File,
+			Msg:  fmt.Sprintf("changed, but its version at base does not load%s (%s), and it may hold a principal this change grants: the access it granted cannot be compared with this change's, whose grants would read as new", where, detail),
+			Hint: "if it is over limits.maxFileSize, raise the limit in a change of its own first; otherwise delete the file in one pull request and add its specs back in another, which is reviewed as new access"})
+	}
+	return out, nil
 }
 
 // unchangedCandidates lists the regular files of head that may hold specs

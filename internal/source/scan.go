@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -365,6 +368,168 @@ func nameByte(c byte) bool {
 type scanned struct {
 	path string
 	data []byte
+	// size is set, and data nil, for a file over the limit that
+	// mentions a name: it may hold a wanted principal and cannot be read
+	// as a spec; -1 for such a file that is no spec.
+	size int64
+	// hash is the blob of a git tree's file over the limit.
+	hash plumbing.Hash
+}
+
+// largeMentions reports whether the file r, over the size limit, mentions
+// a name of want, as mentions would of its whole content, reading it in
+// bounded chunks: such a file may hold a principal of the change and
+// cannot be loaded, which the review must not take as holding none. It
+// closes r.
+func largeMentions(r io.ReadCloser, p string, want names) (bool, error) {
+	defer r.Close()
+	return mentionsChunked(r, p, want, scanChunk)
+}
+
+// mentionsChunked is mentions over r, read chunk bytes at a time.
+func mentionsChunked(r io.Reader, p string, want names, chunk int) (bool, error) {
+	found, _, err := scanChunked(r, p, want, chunk, false)
+	return found, err
+}
+
+// scanChunked is mentions over r, read chunk bytes at a time, and, with
+// withDigest, the digest of r, as digestOf gives of the whole of it: the
+// digest of a file over the size limit lets the next review with the
+// scan cache leave it unread.
+func scanChunked(r io.Reader, p string, want names, chunk int, withDigest bool) (bool, digest, error) {
+	lengths := want.lengths()
+	var set runSet
+	var buf [maxNameLen]byte
+	found, tooMany := false, false
+	escape, err := eachRunChunked(r, p, chunk, func(run []byte) bool {
+		if withDigest && !tooMany && !set.add(foldHash(run)) {
+			tooMany = true
+		}
+		if !found && lengths[len(run)] {
+			for k, c := range run {
+				buf[k] = lower[c]
+			}
+			found = want[string(buf[:len(run)])]
+		}
+		return !found || withDigest && !tooMany
+	})
+	switch {
+	case err != nil:
+		return false, digest{}, err
+	case escape:
+		return true, digest{kind: digestEscape}, nil
+	case tooMany:
+		return found, digest{kind: digestTooMany}, nil
+	}
+	return found, digest{kind: digestRuns, runs: set.bytes()}, nil
+}
+
+// eachRunChunked calls fn with each run of 1 to maxNameLen bytes that
+// nextRun finds in the whole of r, read chunk bytes at a time, until fn
+// returns false; it stops at a backslash, and reports it. A chunk is
+// looked at up to its last byte that ends a run; the run it may cut short
+// is carried into the next, so that the runs are those of the whole file:
+// never a suffix of a longer run taken for a name.
+func eachRunChunked(r io.Reader, p string, chunk int, fn func(run []byte) bool) (escape bool, err error) {
+	buf := make([]byte, maxNameLen+chunk)
+	kept := 0     // the start of a run, carried over
+	skip := false // within a run longer than any name
+	for {
+		n, err := io.ReadFull(r, buf[kept:])
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			return false, fmt.Errorf("read %s: %w", p, err)
+		}
+		data := buf[:kept+n]
+		if bytes.IndexByte(data[kept:], '\\') >= 0 {
+			return true, nil
+		}
+		start := 0
+		if skip {
+			for start < len(data) && nameClass[data[start]] != 0 {
+				start++
+			}
+			if start == len(data) && !eof {
+				kept = 0
+				continue
+			}
+			skip = false
+		}
+		end := len(data)
+		if !eof {
+			end = start
+			for i := len(data) - 1; i >= start; i-- {
+				if nameClass[data[i]] == 0 {
+					end = i + 1
+					break
+				}
+			}
+		}
+		for i := start; i < end; {
+			var run []byte
+			run, i = nextRun(data[:end], i)
+			if len(run) == 0 || len(run) > maxNameLen {
+				continue
+			}
+			if !fn(run) {
+				return false, nil
+			}
+		}
+		if eof {
+			return false, nil
+		}
+		// The rest is one sequence of name bytes: the separators that
+		// start it start no name.
+		tail := data[end:]
+		for len(tail) > 0 && nameClass[tail[0]] == classSep {
+			tail = tail[1:]
+		}
+		if len(tail) > maxNameLen {
+			skip, kept = true, 0
+			continue
+		}
+		kept = copy(buf, tail)
+	}
+}
+
+// hashingReader hashes what is read through it as the git blob of size
+// bytes it should be.
+type hashingReader struct {
+	r    io.Reader
+	h    hash.Hash
+	n    int64
+	size int64
+}
+
+func newHashingReader(r io.Reader, size int64) *hashingReader {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", size)
+	return &hashingReader{r: r, h: h, size: size}
+}
+
+func (r *hashingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.h.Write(p[:n])
+	r.n += int64(n)
+	return n, err
+}
+
+// is reports whether everything was read, and hashes to id.
+func (r *hashingReader) is(id plumbing.Hash) bool {
+	if r.n != r.size {
+		return false
+	}
+	var got plumbing.Hash
+	copy(got[:], r.h.Sum(nil))
+	return got == id
+}
+
+// openLarge streams the file f of t, over the size limit.
+func openLarge(t Tree, f scanned) (io.ReadCloser, error) {
+	if g, ok := t.(*gitTree); ok {
+		return g.openHash(f.path, f.hash)
+	}
+	return t.openReader(f.path)
 }
 
 // scanFile is a regular file to scan, and the hash of its content.
@@ -374,8 +539,10 @@ type scanFile struct {
 }
 
 // scanFiles reads the regular files of t and keeps those that mention a
-// name, in the order of their paths. Files over limit bytes are skipped:
-// they cannot be specs. With a cache (of a git tree), it reads only the
+// name, in the order of their paths. Files over limit bytes are read in
+// bounded chunks, and kept without their data (scanned.size) if one of
+// them mentions a name: they cannot be loaded, and may hold a principal
+// of the change. With a cache (of a git tree), it reads only the
 // blobs whose digest may mention a name, and digests those it did not
 // know; skipped counts the files the cache answered without a read.
 func scanFiles(ctx context.Context, t Tree, files []scanFile, limit int64, want names, c *scanCache) (found []scanned, skipped int, err error) {
@@ -396,13 +563,26 @@ func scanFiles(ctx context.Context, t Tree, files []scanFile, limit int64, want 
 		var tooLarge *TooLargeError
 		var symlink *SymlinkError
 		switch {
-		case errors.As(err, &tooLarge), errors.As(err, &symlink):
+		case errors.As(err, &tooLarge):
+			r, err := t.openReader(p)
+			if err != nil {
+				return nil, 0, err
+			}
+			ok, err := largeMentions(r, p, want)
+			if err != nil {
+				return nil, 0, err
+			}
+			if ok {
+				out = append(out, scanned{path: p, size: tooLarge.Size})
+			}
+			continue
+		case errors.As(err, &symlink):
 			continue
 		case err != nil:
 			return nil, 0, err
 		}
 		if mentions(data, want) {
-			out = append(out, scanned{p, data})
+			out = append(out, scanned{path: p, data: data})
 		}
 	}
 	return out, 0, nil
@@ -482,6 +662,11 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 	lengths := want.lengths()
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
 	found := make([][]scanned, workers)
+	type largeFile struct {
+		item
+		size int64
+	}
+	large := make([][]largeFile, workers)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -513,12 +698,14 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 				var tooLarge *TooLargeError
 				switch {
 				case errors.As(err, &tooLarge):
+					large[w] = append(large[w], largeFile{it, tooLarge.Size})
 					continue
 				case err != nil:
 					// Somewhere the packs do not hold it, such as a loose
 					// object or an alternate: ask go-git.
 					data, err = t.objs.blob(it.path, it.hash, limit)
 					if errors.As(err, &tooLarge) {
+						large[w] = append(large[w], largeFile{it, tooLarge.Size})
 						continue
 					}
 				}
@@ -534,7 +721,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 					}
 				}
 				if mentionsLen(data, want, lengths) {
-					found[w] = append(found[w], scanned{it.path, data})
+					found[w] = append(found[w], scanned{path: it.path, data: data})
 				}
 			}
 		})
@@ -542,6 +729,41 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, 0, err
+	}
+	// Files over the limit, read in chunks, one at a time: they are few,
+	// and go-git streams them behind one lock.
+	var digested []cacheEntry
+	for _, f := range slices.Concat(large...) {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		r, err := t.openHash(f.path, f.hash)
+		if err != nil {
+			return nil, 0, err
+		}
+		// go-git does not check a blob against its id, as the pack
+		// reader does: an answer of no mention, or a digest of its runs,
+		// is only of content that hashes to it. (A scan stopped at a
+		// mention or a backslash answers yes.)
+		hr := newHashingReader(r, f.size)
+		ok, d, err := scanChunked(hr, f.path, want, scanChunk, c != nil && !f.known)
+		r.Close()
+		if err == nil && (!ok || d.kind == digestRuns) && !hr.is(f.hash) {
+			err = fmt.Errorf("read %s: object %s does not hash to its id: the repository is damaged; run git fsck", f.path, f.hash)
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if c != nil && !f.known {
+			// Read whole from the id it is kept by, like any other.
+			digested = append(digested, cacheEntry{f.hash, d})
+		}
+		if ok {
+			found[0] = append(found[0], scanned{path: f.path, size: f.size, hash: f.hash})
+		}
+	}
+	if c != nil {
+		c.add(digested...)
 	}
 	out := slices.Concat(found...)
 	slices.SortFunc(out, func(a, b scanned) int { return strings.Compare(a.path, b.path) })

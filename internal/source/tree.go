@@ -289,6 +289,17 @@ func (t *gitTree) openReader(p string) (io.ReadCloser, error) {
 	return &lockedReader{ReadCloser: r, unlock: t.mu.Unlock}, nil
 }
 
+// openHash streams blob h, the regular file at p, whatever its size.
+func (t *gitTree) openHash(p string, h plumbing.Hash) (io.ReadCloser, error) {
+	t.mu.Lock()
+	r, err := t.openBlob(p, &object.TreeEntry{Name: path.Base(p), Mode: filemode.Regular, Hash: h})
+	if err != nil {
+		t.mu.Unlock()
+		return nil, err
+	}
+	return &lockedReader{ReadCloser: r, unlock: t.mu.Unlock}, nil
+}
+
 func (t *gitTree) openBlob(p string, e *object.TreeEntry) (io.ReadCloser, error) {
 	switch e.Mode {
 	case filemode.Regular, filemode.Executable, filemode.Deprecated:
