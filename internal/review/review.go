@@ -146,7 +146,9 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		return nil, err
 	}
 	// Base specs were judged when they merged; a broken one must not block
-	// the pull request that fixes it, so only head errors count. Access is
+	// the pull request that fixes it, so only head errors count, unless
+	// the broken file may hold a principal the change grants: its access
+	// cannot be compared, and the change's would read as new. Access is
 	// compared per principal, so the specs of unchanged files that share a
 	// principal with a changed one are read too.
 	specs, err := source.LoadReview(ctx, from, head, changed, cfg, cache)
