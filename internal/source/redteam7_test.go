@@ -58,39 +58,6 @@ func rt7Commit(t *testing.T, repo string, st rt7State, msg string) {
 	gittest.Run(t, repo, "commit", "-q", "--allow-empty", "-m", msg)
 }
 
-// rt7Review is reviewOnce of base...head with cfg, and the cache in dir
-// ("" for none) of at most maxBytes (0 for the default).
-func rt7Review(t *testing.T, repo, base, branch string, cfg *config.Config, dir string, maxBytes int64) *Review {
-	t.Helper()
-	ctx := context.Background()
-	r := NewRepo(repo)
-	b, err := r.Open(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, err := r.Open(branch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cache *Cache
-	if dir != "" {
-		cache = OpenCache(ScanCache{Dir: dir, MaxBytes: maxBytes}, head, b)
-	}
-	from, err := MergeBase(b, head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed, err := Changed(ctx, from, head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rv, err := LoadReview(ctx, from, head, changed, cfg, cache)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rv
-}
-
 // rt7Mutate applies n random operations to st.
 func rt7Mutate(r *rand.Rand, st rt7State, ids, dirs []string, tag string, n int) {
 	pick := func() string {
@@ -277,10 +244,10 @@ func TestRedteam7Differential(t *testing.T) {
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for i, k := range order {
 			if want[k] == nil {
-				want[k] = rt7Review(t, repo, "main", k.b, cfgs[k.c], "", 0)
+				want[k] = reviewOf(t, repo, "main", k.b, cfgs[k.c], "", 0)
 			}
 			// Some rounds with a cache too small for all it would keep.
-			got := rt7Review(t, repo, "main", k.b, cfgs[k.c], dir, []int64{0, 3000, 12000, 40000}[(round+i)%4*(round%2)])
+			got := reviewOf(t, repo, "main", k.b, cfgs[k.c], dir, []int64{0, 3000, 12000, 40000}[(round+i)%4*(round%2)])
 			sameReview(t, fmt.Sprintf("seed %d round %d, review %d (%s, config %d)", seed, round, i, k.b, k.c), want[k], got)
 			summarised += got.Summarised
 		}

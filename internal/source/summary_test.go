@@ -47,9 +47,16 @@ func branches(t *testing.T, base map[string]string, heads map[string]map[string]
 // none), as the CLI does: the merge base, the changed paths, LoadReview.
 func reviewOnce(t *testing.T, repo, branch string, cfg *config.Config, dir string) *Review {
 	t.Helper()
+	return reviewOf(t, repo, "main", branch, cfg, dir, 0)
+}
+
+// reviewOf is reviewOnce of base...branch, with a cache of at most
+// maxBytes (0 for the default).
+func reviewOf(t *testing.T, repo, base, branch string, cfg *config.Config, dir string, maxBytes int64) *Review {
+	t.Helper()
 	ctx := context.Background()
 	r := NewRepo(repo)
-	base, err := r.Open("main")
+	b, err := r.Open(base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,9 +66,9 @@ func reviewOnce(t *testing.T, repo, branch string, cfg *config.Config, dir strin
 	}
 	var cache *Cache
 	if dir != "" {
-		cache = OpenCache(ScanCache{Dir: dir}, head, base)
+		cache = OpenCache(ScanCache{Dir: dir, MaxBytes: maxBytes}, head, b)
 	}
-	from, err := MergeBase(base, head)
+	from, err := MergeBase(b, head)
 	if err != nil {
 		t.Fatal(err)
 	}
