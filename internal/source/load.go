@@ -372,7 +372,8 @@ func unchangedCandidates(ctx context.Context, from, head Tree, changed []string,
 		}
 		for _, p := range changed {
 			dir, name := path.Split(p)
-			changedIn[strings.TrimSuffix(dir, "/")] = append(changedIn[strings.TrimSuffix(dir, "/")], name)
+			dir = strings.TrimSuffix(dir, "/")
+			changedIn[dir] = append(changedIn[dir], name)
 		}
 	}
 	per := make([][]scanFile, len(pairs))
