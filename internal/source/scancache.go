@@ -20,9 +20,10 @@ import (
 )
 
 // ScanCache is where reviews keep the digests of the files they scanned,
-// so that the next review of the repository reads only the files whose
-// digest may mention a changed name: the cost of a review then follows the
-// change, not the repository.
+// and a summary of each directory's digests, so that the next review of
+// the repository reads only the files whose digest may mention a changed
+// name, and looks at none of a directory whose summary rules them all
+// out: the cost of a review then follows the change, not the repository.
 //
 // A digest is keyed by the blob's git object id, and computed by nhigate
 // from bytes whose id it checked, so an honest cache answers exactly as
