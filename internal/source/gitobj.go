@@ -684,9 +684,35 @@ func prefetch(oa, ob *gitObjects, an, bn *treeNode, diff []pair) {
 // or in mode; a file and a directory of one name differ as the file and
 // every entry below the directory.
 func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObjects, b plumbing.Hash, prefix string, changed map[string]bool) error {
-	if a == b {
+	return treeDiff{oa: oa, ob: ob, changed: changed, same: map[[2]plumbing.Hash]bool{}}.trees(ctx, a, b, prefix)
+}
+
+// treeDiff is one diffTrees. same holds the pairs of trees that differ in
+// id and hold the same entries (their modes spelled otherwise, below
+// them): such a pair adds no path wherever it is met again, and a tree
+// holding copies of one is compared once, not once per path to it.
+type treeDiff struct {
+	oa, ob  *gitObjects
+	changed map[string]bool
+	same    map[[2]plumbing.Hash]bool
+}
+
+func (t treeDiff) trees(ctx context.Context, a, b plumbing.Hash, prefix string) error {
+	if a == b || t.same[[2]plumbing.Hash{a, b}] {
 		return nil
 	}
+	before := len(t.changed)
+	if err := t.pair(ctx, a, b, prefix); err != nil {
+		return err
+	}
+	if len(t.changed) == before {
+		t.same[[2]plumbing.Hash{a, b}] = true
+	}
+	return nil
+}
+
+func (t treeDiff) pair(ctx context.Context, a, b plumbing.Hash, prefix string) error {
+	oa, ob, changed := t.oa, t.ob, t.changed
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -740,7 +766,7 @@ func diffTrees(ctx context.Context, oa *gitObjects, a plumbing.Hash, ob *gitObje
 		case d.a < 0:
 			err = side(true, bn, d.b)
 		case an.mode(d.a) == filemode.Dir && bn.mode(d.b) == filemode.Dir:
-			err = diffTrees(ctx, oa, an.hash(d.a), ob, bn.hash(d.b), joinName(prefix, an.name(d.a)), changed)
+			err = t.trees(ctx, an.hash(d.a), bn.hash(d.b), joinName(prefix, an.name(d.a)))
 		default:
 			if err = side(false, an, d.a); err == nil {
 				err = side(true, bn, d.b)

@@ -244,8 +244,9 @@ func FuzzRedteam6Differing(f *testing.F) {
 
 // bombRepo makes a repository whose main holds base, a branch bomb that
 // adds under bomb/ a directory holding 16 copies of itself, 8 deep: 4.3e9
-// paths in 10 tree objects; and a branch more, which adds more.yaml to
-// bomb.
+// paths in 10 tree objects; a branch more, which adds more.yaml to bomb;
+// and a branch bomb-modes, which writes bomb's directories with another
+// spelling of their mode.
 func bombRepo(t *testing.T, base map[string]string) string {
 	t.Helper()
 	repo := gittest.Repo(t, base)
@@ -281,9 +282,13 @@ func bombRepo(t *testing.T, base map[string]string) string {
 		files = append(files, fmt.Sprintf("f%02d.yaml", i))
 		dirs = append(dirs, fmt.Sprintf("d%02d", i))
 	}
-	cur := tree("100644", files, store(plumbing.BlobObject, []byte(specOf("bomb", "bomb-ci"))))
-	for range 8 {
-		cur = tree("40000", dirs, cur)
+	// bomb is the directory, its directories written with mode.
+	bomb := func(mode string) plumbing.Hash {
+		cur := tree("100644", files, store(plumbing.BlobObject, []byte(specOf("bomb", "bomb-ci"))))
+		for range 8 {
+			cur = tree(mode, dirs, cur)
+		}
+		return cur
 	}
 	main, err := r.ResolveRevision("main")
 	if err != nil {
@@ -297,48 +302,40 @@ func bombRepo(t *testing.T, base map[string]string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries := append(slices.Clone(top.Entries), object.TreeEntry{Name: "bomb", Mode: filemode.Dir, Hash: cur})
-	slices.SortFunc(entries, func(a, b object.TreeEntry) int {
-		return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
-	})
-	var raw []byte
-	for _, e := range entries {
-		raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
-		raw = append(raw, e.Hash[:]...)
+	// commit makes branch, a child of parent holding top's entries and
+	// more.
+	commit := func(branch string, parent plumbing.Hash, more ...object.TreeEntry) plumbing.Hash {
+		entries := append(slices.Clone(top.Entries), more...)
+		slices.SortFunc(entries, func(a, b object.TreeEntry) int {
+			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+		})
+		var raw []byte
+		for _, e := range entries {
+			raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
+			raw = append(raw, e.Hash[:]...)
+		}
+		commit := &object.Commit{Author: c.Author, Committer: c.Committer, Message: branch, TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{parent}}
+		obj := r.Storer.NewEncodedObject()
+		if err := commit.Encode(obj); err != nil {
+			t.Fatal(err)
+		}
+		ch, err := r.Storer.SetEncodedObject(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), ch)); err != nil {
+			t.Fatal(err)
+		}
+		return ch
 	}
-	commit := &object.Commit{Author: c.Author, Committer: c.Committer, Message: "bomb", TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{*main}}
-	obj := r.Storer.NewEncodedObject()
-	if err := commit.Encode(obj); err != nil {
-		t.Fatal(err)
-	}
-	ch, err := r.Storer.SetEncodedObject(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Storer.SetReference(plumbing.NewHashReference("refs/heads/bomb", ch)); err != nil {
-		t.Fatal(err)
-	}
+	dir := object.TreeEntry{Name: "bomb", Mode: filemode.Dir, Hash: bomb("40000")}
+	b := commit("bomb", *main, dir)
 	// more: bomb, and a new spec at the top, never checked out.
-	entries = append(entries, object.TreeEntry{Name: "more.yaml", Mode: filemode.Regular, Hash: store(plumbing.BlobObject, []byte(specOf("more", "a-ci")))})
-	slices.SortFunc(entries, func(a, b object.TreeEntry) int {
-		return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
-	})
-	raw = nil
-	for _, e := range entries {
-		raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
-		raw = append(raw, e.Hash[:]...)
-	}
-	commit = &object.Commit{Author: c.Author, Committer: c.Committer, Message: "more", TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{ch}}
-	obj = r.Storer.NewEncodedObject()
-	if err := commit.Encode(obj); err != nil {
-		t.Fatal(err)
-	}
-	if ch, err = r.Storer.SetEncodedObject(obj); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Storer.SetReference(plumbing.NewHashReference("refs/heads/more", ch)); err != nil {
-		t.Fatal(err)
-	}
+	commit("more", b, dir, object.TreeEntry{Name: "more.yaml", Mode: filemode.Regular, Hash: store(plumbing.BlobObject, []byte(specOf("more", "a-ci")))})
+	// bomb-modes: bomb with its directories written "040000", which git
+	// reads as "40000": every tree of it has another id, and the same
+	// entries.
+	commit("bomb-modes", b, object.TreeEntry{Name: "bomb", Mode: filemode.Dir, Hash: bomb("040000")})
 	return repo
 }
 
@@ -382,5 +379,12 @@ func TestRedteam6TreeBomb(t *testing.T) {
 		if _, err := LoadReview(ctx, b, h, changed, config.Default(), cache); !errors.As(err, &limit) {
 			t.Errorf("cache %q: LoadReview with a tree bomb in base: %v, want a TreePathsError", dir, err)
 		}
+	}
+	// Red team 7: a bomb in base and one in head whose trees differ only
+	// in how their modes are spelled: each pair of trees is compared
+	// once, not once for each of the 4.3e9 paths that lead to it.
+	changed, err := Changed(ctx, open(t, repo, "bomb"), open(t, repo, "bomb-modes"))
+	if err != nil || len(changed) != 0 {
+		t.Errorf("Changed between two spellings of one bomb: %v, %v; want no change", changed, err)
 	}
 }
