@@ -106,8 +106,11 @@ func (g *ghAdapter) Reviews(number int) reviewer.PullRequest {
 // the policies and the config.
 func approvals(ctx context.Context, gh GitHub, pr *Pull, prep *Prepared) error {
 	prep.Input.Mode = reviewer.GitHub
-	if err := crossCheck(ctx, gh, pr.Number, prep.Changed); err != nil {
-		return err
+	// A refused change blocks whatever git and GitHub list.
+	if !prep.Refused {
+		if err := crossCheck(ctx, gh, pr.Number, prep.Changed); err != nil {
+			return err
+		}
 	}
 	rules, err := prep.ApprovalRules()
 	if err != nil {

@@ -90,6 +90,10 @@ type Prepared struct {
 	// Context are the specs of unchanged files that hold a changed
 	// principal.
 	Context []*spec.Workflow
+	// Refused is set when head's trees could not be judged (see
+	// source.TreeError): the review blocks on that alone, with nothing
+	// compared, and nothing else is read.
+	Refused bool
 }
 
 // Prepare reads both sides, diffs them and, for ScopeReview, runs the
@@ -142,6 +146,10 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		return nil, err
 	}
 	changed, err := source.Changed(ctx, from, head)
+	var refused *source.TreeError
+	if errors.As(err, &refused) {
+		return refusal(base, from, head, cfg, scope, now, refused), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +160,9 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// compared per principal, so the specs of unchanged files that share a
 	// principal with a changed one are read too.
 	specs, err := source.LoadReview(ctx, from, head, changed, cfg, cache)
+	if errors.As(err, &refused) {
+		return refusal(base, from, head, cfg, scope, now, refused), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +230,22 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		}
 	}
 	return &Prepared{Input: in, Config: cfg, Base: base, HeadTree: head, Changed: changed, Head: headSpecs.Workflows, BaseSpecs: baseSpecs.Workflows, Context: specs.Context}, nil
+}
+
+// refusal is the review of a change whose trees cannot be judged: it
+// blocks, with the reason as its one invalid entry, and its diff withheld
+// (rated critical, as any change left uncompared).
+func refusal(base, from, head source.Tree, cfg *config.Config, scope reviewer.Scope, now time.Time, e *source.TreeError) *Prepared {
+	name := base.String()
+	if from != base {
+		name += ", diffed from " + from.String()
+	}
+	in := &reviewer.Input{
+		Mode: reviewer.Local, Scope: scope, Base: name, Head: head.String(), Now: now,
+		Invalid: []*spec.Error{{File: e.Path, Msg: e.Msg, Hint: e.Hint}},
+		Diff:    diffing.Withheld(nil, "the change was not compared: "+e.Msg),
+	}
+	return &Prepared{Input: in, Config: cfg, Base: base, HeadTree: head, Refused: true}
 }
 
 // withoutInvalid leaves out the base workflows of files that are invalid at

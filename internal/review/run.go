@@ -119,8 +119,12 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		if err := approvals(ctx, req.GitHub, pr, prep); err != nil {
 			return nil, err
 		}
-		if err := mergeResult(ctx, req, pr, prep); err != nil {
-			return nil, err
+		// The merge result holds head's trees too: a refused change has
+		// none to judge.
+		if !prep.Refused {
+			if err := mergeResult(ctx, req, pr, prep); err != nil {
+				return nil, err
+			}
 		}
 		res.Pull = pr
 	case Merged:

@@ -5,9 +5,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhigate/nhigate/internal/gittest"
@@ -211,5 +217,94 @@ func TestRunCheck(t *testing.T) {
 	}
 	if res.Report.Scope != reviewer.ScopeCheck || res.Report.Verdict != reviewer.Blocked {
 		t.Errorf("scope %s verdict %s, want a blocked check (the example's static production credential)", res.Report.Scope, res.Report.Verdict)
+	}
+}
+
+// refusedRepo is a repository whose main holds the example's base, and a
+// branch feature that adds at the top a tree entry named
+// "identities/evil.yaml": no git add writes it, and a checkout writes it
+// as identities/evil.yaml, where nhigate would read nothing.
+func refusedRepo(t *testing.T) string {
+	t.Helper()
+	repo := t.TempDir()
+	if err := os.CopyFS(repo, os.DirFS(exampleBase)); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Init(t, repo)
+	r, err := git.PlainOpen(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := func(typ plumbing.ObjectType, data []byte) plumbing.Hash {
+		obj := r.Storer.NewEncodedObject()
+		obj.SetType(typ)
+		w, _ := obj.Writer()
+		w.Write(data)
+		w.Close()
+		h, err := r.Storer.SetEncodedObject(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	main, err := r.ResolveRevision("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.CommitObject(*main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := c.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := store(plumbing.BlobObject, []byte("apiVersion: nhigate.dev/v1\n"))
+	var raw []byte
+	for _, e := range append(top.Entries, object.TreeEntry{Name: "identities/evil.yaml", Mode: filemode.Regular, Hash: blob}) {
+		raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
+		raw = append(raw, e.Hash[:]...)
+	}
+	commit := &object.Commit{Author: c.Author, Committer: c.Committer, Message: "evil", TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{*main}}
+	obj := r.Storer.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		t.Fatal(err)
+	}
+	head, err := r.Storer.SetEncodedObject(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Storer.SetReference(plumbing.NewHashReference("refs/heads/feature", head)); err != nil {
+		t.Fatal(err)
+	}
+	return repo
+}
+
+// TestRunRefusedTree: a change whose trees nhigate will not judge blocks,
+// with the reason as its invalid entry and nothing compared, locally and
+// on a pull request, where neither the merge result nor GitHub's list of
+// files is asked for.
+func TestRunRefusedTree(t *testing.T) {
+	repo := refusedRepo(t)
+	gh := &fakeGitHub{pull: &review.Pull{Number: 7, Head: "abc", BaseRef: "main"}, files: []string{"identities/evil.yaml"}}
+	for _, mode := range []review.Mode{review.Local, review.PullRequest} {
+		req := review.Request{Repo: repo, Base: "main", Head: "feature", Scope: reviewer.ScopeReview, Mode: mode, Now: exampleNow}
+		if mode == review.PullRequest {
+			req.GitHub = gh
+		}
+		res, err := review.Run(context.Background(), req)
+		if err != nil {
+			t.Fatalf("mode %d: %v", mode, err)
+		}
+		rep := res.Report
+		if rep.Verdict != reviewer.Blocked || len(rep.Invalid) != 1 || !strings.Contains(rep.Invalid[0].Msg, `a tree entry named "identities/evil.yaml"`) {
+			t.Errorf("mode %d: verdict %s, invalid %v; want blocked on the entry's name", mode, rep.Verdict, rep.Invalid)
+		}
+		if !res.Prepared.Refused || rep.Diff == nil || rep.Diff.Uncompared == "" {
+			t.Errorf("mode %d: refused %v, diff %+v; want a refused review that compared nothing", mode, res.Prepared.Refused, rep.Diff)
+		}
+	}
+	if slices.Contains(gh.asked, "files") {
+		t.Errorf("asked GitHub %v: a refused review needs no list of files", gh.asked)
 	}
 }

@@ -519,15 +519,35 @@ func (o *gitObjects) subtree(root plumbing.Hash, dir string) (plumbing.Hash, boo
 // of one fails closed with this limit named rather than run for hours.
 const maxTreePaths = 1 << 20
 
-// TreePathsError is a tree with more paths than a review lists.
-type TreePathsError struct{ Prefix string }
+// A TreeError is a git tree that a review will not judge: an entry that
+// no `git add` writes, in a tree the change touches (see checkName and
+// errTwice), or more paths than a review lists (maxTreePaths). It is the
+// author's to fix, and the review blocks on it.
+type TreeError struct {
+	Path string // the directory it is in, "." for the top
+	Msg  string // what is wrong, and where
+	Hint string // what to do
+}
 
-func (e *TreePathsError) Error() string {
+func (e *TreeError) Error() string { return e.Msg + "; " + e.Hint }
+
+// tooManyPaths is the TreeError of a tree below prefix with more than
+// maxTreePaths paths.
+func tooManyPaths(prefix string) *TreeError {
 	where := "the tree"
-	if e.Prefix != "" {
-		where = e.Prefix + "/"
+	if prefix != "" {
+		where = prefix + "/"
 	}
-	return fmt.Sprintf("%s holds more than %d paths, the most nhigate lists in a review (a directory that holds copies of itself names exponentially many): split the change, or move the files out of the repository", where, maxTreePaths)
+	return &TreeError{Path: dirOrTop(prefix),
+		Msg:  fmt.Sprintf("%s holds more than %d paths, the most nhigate lists in a review (a directory that holds copies of itself names exponentially many)", where, maxTreePaths),
+		Hint: "split the change, or move the files out of the repository"}
+}
+
+func dirOrTop(prefix string) string {
+	if prefix == "" {
+		return "."
+	}
+	return prefix
 }
 
 // walk calls fn for every entry that is not a directory below the tree h,
@@ -546,7 +566,7 @@ func (o *gitObjects) walkN(ctx context.Context, h plumbing.Hash, prefix string, 
 		return err
 	}
 	if *count += len(n.entries); *count > maxTreePaths {
-		return &TreePathsError{top}
+		return tooManyPaths(top)
 	}
 	join := joinIn(prefix)
 	// One entry for every call of fn, which must not keep it.
@@ -776,7 +796,7 @@ func (t treeDiff) pair(ctx context.Context, a, b plumbing.Hash, prefix string) e
 			return err
 		}
 		if len(changed) > maxTreePaths {
-			return &TreePathsError{prefix}
+			return tooManyPaths(prefix)
 		}
 	}
 	return nil
@@ -799,12 +819,17 @@ func checkName(prefix, name string) error {
 	default:
 		return nil
 	}
-	where := "at the top of the tree"
-	if prefix != "" {
-		where = "in " + prefix + "/"
+	return &TreeError{Path: dirOrTop(prefix),
+		Msg:  fmt.Sprintf("a tree entry named %q %s: %s", strings.ToValidUTF8(name, "\uFFFD"), where(prefix), what),
+		Hint: "commit the files from a checkout with git add"}
+}
+
+// where says where in the tree the directory prefix is.
+func where(prefix string) string {
+	if prefix == "" {
+		return "at the top of the tree"
 	}
-	return fmt.Errorf("a tree entry named %q %s: %s; commit the files from a checkout with git add",
-		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"), what)
+	return "in " + strings.ToValidUTF8(prefix, "\uFFFD") + "/"
 }
 
 // checkNames runs checkName on every entry below the tree h of o, at path
@@ -867,10 +892,8 @@ func (n *treeNode) twice() []string {
 // reads one of them and a checkout or another reader of the tree may take
 // the other.
 func errTwice(prefix, name string) error {
-	where := "at the top of the tree"
-	if prefix != "" {
-		where = "in " + prefix + "/"
-	}
-	return fmt.Errorf("two tree entries named %q %s (git fsck: duplicateEntries): nhigate reads one, and a checkout or another reader of the tree may take the other; commit the files from a checkout with git add",
-		strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(where, "\uFFFD"))
+	return &TreeError{Path: dirOrTop(prefix),
+		Msg: fmt.Sprintf("two tree entries named %q %s (git fsck: duplicateEntries): nhigate reads one, and a checkout or another reader of the tree may take the other",
+			strings.ToValidUTF8(name, "\uFFFD"), where(prefix)),
+		Hint: "commit the files from a checkout with git add"}
 }

@@ -455,7 +455,7 @@ func pairDirs(ctx context.Context, o *gitObjects, h plumbing.Hash, fo *gitObject
 			return err
 		}
 		if paths += len(n.entries); paths > maxTreePaths {
-			return &TreePathsError{}
+			return tooManyPaths("")
 		}
 		d := pairedDir{path: prefix, head: n, headID: h}
 		if hasFrom {

@@ -348,9 +348,9 @@ func TestRedteam6TreeBomb(t *testing.T) {
 	repo := bombRepo(t, map[string]string{"identities/a.yaml": specOf("a", "a-ci")})
 	base, head := open(t, repo, "main"), open(t, repo, "bomb")
 	_, err := Changed(ctx, base, head)
-	var limit *TreePathsError
+	var limit *TreeError
 	if !errors.As(err, &limit) {
-		t.Fatalf("Changed of a tree bomb: %v, want a TreePathsError", err)
+		t.Fatalf("Changed of a tree bomb: %v, want a TreeError", err)
 	}
 	if !strings.Contains(err.Error(), "bomb/") {
 		t.Errorf("the error does not name the directory: %v", err)
@@ -377,7 +377,7 @@ func TestRedteam6TreeBomb(t *testing.T) {
 			cache = OpenCache(ScanCache{Dir: dir}, h, b)
 		}
 		if _, err := LoadReview(ctx, b, h, changed, config.Default(), cache); !errors.As(err, &limit) {
-			t.Errorf("cache %q: LoadReview with a tree bomb in base: %v, want a TreePathsError", dir, err)
+			t.Errorf("cache %q: LoadReview with a tree bomb in base: %v, want a TreeError", dir, err)
 		}
 	}
 	// Red team 7: a bomb in base and one in head whose trees differ only
