@@ -6,14 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhigate/nhigate/internal/gittest"
@@ -231,52 +226,9 @@ func refusedRepo(t *testing.T) string {
 		t.Fatal(err)
 	}
 	gittest.Init(t, repo)
-	r, err := git.PlainOpen(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := func(typ plumbing.ObjectType, data []byte) plumbing.Hash {
-		obj := r.Storer.NewEncodedObject()
-		obj.SetType(typ)
-		w, _ := obj.Writer()
-		w.Write(data)
-		w.Close()
-		h, err := r.Storer.SetEncodedObject(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	main, err := r.ResolveRevision("main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.CommitObject(*main)
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := c.Tree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	blob := store(plumbing.BlobObject, []byte("apiVersion: nhigate.dev/v1\n"))
-	var raw []byte
-	for _, e := range append(top.Entries, object.TreeEntry{Name: "identities/evil.yaml", Mode: filemode.Regular, Hash: blob}) {
-		raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
-		raw = append(raw, e.Hash[:]...)
-	}
-	commit := &object.Commit{Author: c.Author, Committer: c.Committer, Message: "evil", TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{*main}}
-	obj := r.Storer.NewEncodedObject()
-	if err := commit.Encode(obj); err != nil {
-		t.Fatal(err)
-	}
-	head, err := r.Storer.SetEncodedObject(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Storer.SetReference(plumbing.NewHashReference("refs/heads/feature", head)); err != nil {
-		t.Fatal(err)
-	}
+	o := gittest.OpenObjects(t, repo)
+	evil := gittest.Entry{Mode: "100644", Name: "identities/evil.yaml", Hash: o.Blob("apiVersion: nhigate.dev/v1\n")}
+	o.Commit("feature", "main", o.Tree(append(o.Top("main"), evil)...))
 	return repo
 }
 

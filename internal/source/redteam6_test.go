@@ -9,14 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/gittest"
@@ -250,92 +246,39 @@ func FuzzRedteam6Differing(f *testing.F) {
 func bombRepo(t *testing.T, base map[string]string) string {
 	t.Helper()
 	repo := gittest.Repo(t, base)
-	r, err := git.PlainOpen(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := func(typ plumbing.ObjectType, data []byte) plumbing.Hash {
-		obj := r.Storer.NewEncodedObject()
-		obj.SetType(typ)
-		w, err := obj.Writer()
-		if err != nil {
-			t.Fatal(err)
+	o := gittest.OpenObjects(t, repo)
+	// copies is a tree of 16 entries of mode and h.
+	copies := func(mode, format string, h plumbing.Hash) plumbing.Hash {
+		var es []gittest.Entry
+		for i := range 16 {
+			es = append(es, gittest.Entry{Mode: mode, Name: fmt.Sprintf(format, i), Hash: h})
 		}
-		w.Write(data)
-		w.Close()
-		h, err := r.Storer.SetEncodedObject(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	tree := func(mode string, names []string, h plumbing.Hash) plumbing.Hash {
-		var raw []byte
-		for _, n := range names {
-			raw = append(raw, mode+" "+n+"\x00"...)
-			raw = append(raw, h[:]...)
-		}
-		return store(plumbing.TreeObject, raw)
-	}
-	var files, dirs []string
-	for i := range 16 {
-		files = append(files, fmt.Sprintf("f%02d.yaml", i))
-		dirs = append(dirs, fmt.Sprintf("d%02d", i))
+		return o.Tree(es...)
 	}
 	// bomb is the directory, its directories written with mode.
 	bomb := func(mode string) plumbing.Hash {
-		cur := tree("100644", files, store(plumbing.BlobObject, []byte(specOf("bomb", "bomb-ci"))))
+		cur := copies("100644", "f%02d.yaml", o.Blob(specOf("bomb", "bomb-ci")))
 		for range 8 {
-			cur = tree(mode, dirs, cur)
+			cur = copies(mode, "d%02d", cur)
 		}
 		return cur
 	}
-	main, err := r.ResolveRevision("main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.CommitObject(*main)
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := c.Tree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// commit makes branch, a child of parent holding top's entries and
-	// more.
-	commit := func(branch string, parent plumbing.Hash, more ...object.TreeEntry) plumbing.Hash {
-		entries := append(slices.Clone(top.Entries), more...)
-		slices.SortFunc(entries, func(a, b object.TreeEntry) int {
-			return gitCompare(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+	// top is main's top tree and more, in git's order.
+	top := func(more ...gittest.Entry) plumbing.Hash {
+		es := append(o.Top("main"), more...)
+		slices.SortFunc(es, func(a, b gittest.Entry) int {
+			return gitCompare(a.Name, a.Mode == "40000", b.Name, b.Mode == "40000")
 		})
-		var raw []byte
-		for _, e := range entries {
-			raw = append(raw, strconv.FormatUint(uint64(e.Mode), 8)+" "+e.Name+"\x00"...)
-			raw = append(raw, e.Hash[:]...)
-		}
-		commit := &object.Commit{Author: c.Author, Committer: c.Committer, Message: branch, TreeHash: store(plumbing.TreeObject, raw), ParentHashes: []plumbing.Hash{parent}}
-		obj := r.Storer.NewEncodedObject()
-		if err := commit.Encode(obj); err != nil {
-			t.Fatal(err)
-		}
-		ch, err := r.Storer.SetEncodedObject(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), ch)); err != nil {
-			t.Fatal(err)
-		}
-		return ch
+		return o.Tree(es...)
 	}
-	dir := object.TreeEntry{Name: "bomb", Mode: filemode.Dir, Hash: bomb("40000")}
-	b := commit("bomb", *main, dir)
+	dir := gittest.Entry{Mode: "40000", Name: "bomb", Hash: bomb("40000")}
+	o.Commit("bomb", "main", top(dir))
 	// more: bomb, and a new spec at the top, never checked out.
-	commit("more", b, dir, object.TreeEntry{Name: "more.yaml", Mode: filemode.Regular, Hash: store(plumbing.BlobObject, []byte(specOf("more", "a-ci")))})
+	o.Commit("more", "bomb", top(dir, gittest.Entry{Mode: "100644", Name: "more.yaml", Hash: o.Blob(specOf("more", "a-ci"))}))
 	// bomb-modes: bomb with its directories written "040000", which git
 	// reads as "40000": every tree of it has another id, and the same
 	// entries.
-	commit("bomb-modes", b, object.TreeEntry{Name: "bomb", Mode: filemode.Dir, Hash: bomb("040000")})
+	o.Commit("bomb-modes", "bomb", top(gittest.Entry{Mode: "40000", Name: "bomb", Hash: bomb("040000")}))
 	return repo
 }
 
