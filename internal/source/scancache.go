@@ -672,10 +672,6 @@ func (c *scanCache) save(tree []plumbing.Hash, dirs map[plumbing.Hash]*treeNode)
 			}
 		}
 	}
-	type treeObj struct {
-		id  plumbing.Hash
-		raw []byte
-	}
 	var trees []treeObj
 	size := int64(scanHeaderSize + 4 + 4*len(common))
 	for id, raw := range used {
@@ -692,7 +688,6 @@ func (c *scanCache) save(tree []plumbing.Hash, dirs map[plumbing.Hash]*treeNode)
 	sums := c.summaries(dirs, all, common)
 	// Keep to the size bound: the entries that fit, in id order, then
 	// the summaries that fit.
-	runs := 0
 	for i, k := range all {
 		size += scanEntrySize + int64(len(k.d.runs))
 		if size > c.opts.MaxBytes {
@@ -700,10 +695,8 @@ func (c *scanCache) save(tree []plumbing.Hash, dirs map[plumbing.Hash]*treeNode)
 			all, sums = all[:i], nil
 			break
 		}
-		runs += len(k.d.runs) / 4
 	}
 	size += 12
-	sumRuns, sumUnknown := 0, 0
 	for i, t := range sums {
 		size += scanSumSize + int64(len(t.s.hashes)+len(t.s.counts)+len(t.s.unknown))
 		if size > c.opts.MaxBytes {
@@ -711,12 +704,40 @@ func (c *scanCache) save(tree []plumbing.Hash, dirs map[plumbing.Hash]*treeNode)
 			sums = sums[:i]
 			break
 		}
+	}
+	buf := encodeScan(c.repo, all, common, trees, sums)
+	if err := writeAtomic(c.opts.Dir, c.path, buf); err != nil {
+		c.logf("scan cache not written: %v", err)
+	}
+}
+
+// treeObj is a tree's content, to write.
+type treeObj struct {
+	id  plumbing.Hash
+	raw []byte
+}
+
+// encodeScan writes a cache file (see scanCacheVersion) of repo: the
+// entries all, in id order, whose digests common factors, the trees and
+// the summaries, both in id order.
+func encodeScan(repo [32]byte, all []cacheEntry, common []uint32, trees []treeObj, sums []idSummary) []byte {
+	runs, sumRuns, sumUnknown := 0, 0, 0
+	size := scanHeaderSize + 4*len(common) + 12 + 4
+	for _, k := range all {
+		runs += len(k.d.runs) / 4
+		size += scanEntrySize + len(k.d.runs)
+	}
+	for _, t := range trees {
+		size += scanTreeSize + len(t.raw)
+	}
+	for _, t := range sums {
 		sumRuns, sumUnknown = sumRuns+len(t.s.counts), sumUnknown+len(t.s.unknown)/4
+		size += scanSumSize + len(t.s.hashes) + len(t.s.counts) + len(t.s.unknown)
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, scanCacheMagic...)
 	buf = binary.LittleEndian.AppendUint32(buf, scanCacheVersion)
-	buf = append(buf, c.repo[:]...)
+	buf = append(buf, repo[:]...)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(all)))
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(runs))
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(trees)))
@@ -767,9 +788,7 @@ func (c *scanCache) save(tree []plumbing.Hash, dirs map[plumbing.Hash]*treeNode)
 		buf = append(buf, t.s.unknown...)
 	}
 	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
-	if err := writeAtomic(c.opts.Dir, c.path, buf); err != nil {
-		c.logf("scan cache not written: %v", err)
-	}
+	return buf
 }
 
 // idSummary is a tree's summary, to write.
