@@ -18,6 +18,11 @@ import (
 // File is the config's path at the root of the repo.
 const File = ".nhigate.yaml"
 
+// ScanIndexFile is where a repository keeps its scan index, which reviews
+// read from base to skip unchanged files that cannot hold a principal of
+// the change (nhigate index writes it).
+const ScanIndexFile = ".nhigate/scan-index"
+
 // Config is the effective configuration: the file merged over Default.
 type Config struct {
 	// Specs are globs ("**" spans directories) of the files that must be
@@ -390,6 +395,8 @@ func (c *Config) GovernanceReason(p string) string {
 	switch {
 	case lower == strings.ToLower(File):
 		return judged + " (the config); " + stillBase
+	case lower == ScanIndexFile:
+		return "the scan index: later reviews trust it to say which unchanged files they need not read; this change is blocked unless it is exactly what nhigate index writes of its head"
 	case lower == "codeowners" || lower == ".github/codeowners" || lower == "docs/codeowners":
 		return judged + " (who must approve); " + stillBase
 	case strings.HasPrefix(lower, ".github/"):

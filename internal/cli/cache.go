@@ -16,11 +16,14 @@ import (
 // variable tells reliably that a machine's home is not shared with jobs
 // that ran a pull request's code (CI systems set different ones, and some
 // none).
+//
+// Cache on or off, a review reads the scan index its base commits
+// (nhigate index), and says on stderr when it ignores one.
 func (p *program) scanCache() (source.ScanCache, error) {
-	var c source.ScanCache
+	c := source.ScanCache{Warn: p.stderr}
 	switch v := p.env["NHIGATE_CACHE"]; v {
 	case "", "off":
-		return source.ScanCache{}, nil
+		return c, nil
 	case "on":
 	case "debug":
 		c.Log = p.stderr
@@ -29,8 +32,8 @@ func (p *program) scanCache() (source.ScanCache, error) {
 	}
 	dir := p.userCacheDir()
 	if dir == "" {
-		// Nowhere to keep it: every file is read.
-		return source.ScanCache{}, nil
+		// Nowhere to keep it: every file is read, but for an index.
+		return source.ScanCache{Warn: p.stderr}, nil
 	}
 	c.Dir = filepath.Join(dir, "nhigate")
 	return c, nil

@@ -157,6 +157,7 @@ func commands() []command {
 		{"verify", "verify a spec against its bundle before applying it: the deployer's gate", runVerify},
 		{"render", "verify specs, then render them into the platform's own access artifacts", runRender},
 		{"import", "write specs from a platform's existing access (IAM, RBAC, Vault policies)", runImport},
+		{"index", "write the scan index that lets reviews read only what their change touches", runIndex},
 		{"version", "print the nhigate version", runVersion},
 	}
 }

@@ -180,6 +180,18 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Once merged, head's scan index is what later reviews trust to skip
+	// files: it must be exactly what nhigate writes of head.
+	if slices.Contains(changed, source.ScanIndexPath) {
+		msg, err := source.CheckScanIndex(ctx, head)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			screened.Errors = append(screened.Errors, &spec.Error{File: source.ScanIndexPath, Msg: msg,
+				Hint: "run nhigate index at this pull request's head and commit the file it writes, or delete " + source.ScanIndexPath})
+		}
+	}
 	var governance []string
 	why := map[string]string{}
 	for _, g := range screened.Governance {

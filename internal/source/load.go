@@ -153,9 +153,9 @@ func LoadReview(ctx context.Context, base, head Tree, changed []string, cfg *con
 	}
 	if c != nil {
 		hits, decoded := c.treeCounts()
-		c.logf("scan cache: %d directories answered by their summary; %d of %d other unchanged files answered without a read; %d trees read from it, %d from the packs",
-			summarised, skipped, len(files), hits, decoded)
-		if g, ok := head.(*gitTree); ok && (c.dirty() || c.missingSummaries(dirs)) {
+		c.logf("%s: %d directories answered by their summary; %d of %d other unchanged files answered without a read; %d trees read from it, %d from the packs",
+			c.name(), summarised, skipped, len(files), hits, decoded)
+		if g, ok := head.(*gitTree); ok && c.path != "" && (c.dirty() || c.missingSummaries(dirs)) {
 			blobs, err := blobsOf(ctx, g)
 			if err != nil {
 				return nil, err
@@ -376,6 +376,18 @@ func unchangedCandidates(ctx context.Context, from, head Tree, changed []string,
 			changedIn[dir] = append(changedIn[dir], name)
 		}
 	}
+	// The digest of a changed file of from, which a scan index does not
+	// keep: read from the blob, which the reader checks against its id.
+	var blobDigest func(plumbing.Hash) (digest, bool)
+	if fromObjs != nil {
+		blobDigest = func(h plumbing.Hash) (digest, bool) {
+			data, err := fromObjs.blob(h.String(), h, indexBlobLimit)
+			if err != nil {
+				return digest{}, false // read its directory instead
+			}
+			return digestOf(data), true
+		}
+	}
 	per := make([][]scanFile, len(pairs))
 	answered := make([]bool, len(pairs))
 	var next atomic.Int64
@@ -405,7 +417,7 @@ func unchangedCandidates(ctx context.Context, from, head Tree, changed []string,
 					}
 				}
 				if c != nil && d.from != nil {
-					if unknown, ok := c.answer(d, changedIn[d.path], q); ok {
+					if unknown, ok := c.answer(d, changedIn[d.path], q, blobDigest); ok {
 						answered[i] = true
 						for _, k := range unknown {
 							add(d.from, k)

@@ -46,7 +46,7 @@ func TestRedteam5BucketOfIDsFFFF(t *testing.T) {
 		}
 	}
 	testCache(t, ScanCache{Dir: dir}, "/repo/.git", blobs)
-	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git", nil)
 	if c.count != len(blobs) {
 		t.Fatalf("read %d entries of %d", c.count, len(blobs))
 	}

@@ -99,7 +99,7 @@ func TestRedteam6ScanCacheRewrittenInPlace(t *testing.T) {
 	dir, other := t.TempDir(), t.TempDir()
 	blobs := testBlobs(300)
 	testCache(t, ScanCache{Dir: dir}, "/repo/.git", blobs)
-	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git", nil)
 	before := cacheAnswers(c, blobs)
 	if len(before) != len(blobs) {
 		t.Fatalf("%d of %d blobs cached", len(before), len(blobs))
@@ -156,7 +156,7 @@ func TestRedteam6ScanCacheRewrittenInPlace(t *testing.T) {
 func TestRedteam6ScanCacheTruncated(t *testing.T) {
 	if dir := os.Getenv("REDTEAM6_CACHE_DIR"); dir != "" {
 		blobs := testBlobs(300)
-		c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+		c := newScanCache(ScanCache{Dir: dir}, "/repo/.git", nil)
 		before := cacheAnswers(c, blobs)
 		if err := os.Truncate(c.path, 0); err != nil {
 			t.Fatal(err)

@@ -310,7 +310,7 @@ func TestRedteam7LargeUnchangedSpec(t *testing.T) {
 			}
 			// The cache keeps the digest of a large file it read whole,
 			// which the next review answers with.
-			c := newScanCache(ScanCache{Dir: cache}, filepath.Join(repo, ".git"))
+			c := newScanCache(ScanCache{Dir: cache}, filepath.Join(repo, ".git"), nil)
 			for _, f := range []string{"d/other.yaml", "d/big.yaml"} {
 				if d, ok := c.lookup(blobHash([]byte(base[f]))); !ok || d.kind != digestRuns {
 					t.Errorf("%s: the cache has no digest of %s: %v %v", tc.name, f, d, ok)
@@ -453,14 +453,14 @@ func TestRedteam7SummaryAnswerSound(t *testing.T) {
 		opts := ScanCache{Dir: dir}
 		// Digests of some blobs, then a summary; later, more digests.
 		for stage := range 3 {
-			c := newScanCache(opts, "/repo")
+			c := newScanCache(opts, "/repo", nil)
 			for _, h := range blobs {
 				if r.IntN(3) == 0 {
 					c.add(cacheEntry{h, digestOf(content[h])})
 				}
 			}
 			c.save(blobs, map[plumbing.Hash]*treeNode{id: n})
-			c = newScanCache(opts, "/repo")
+			c = newScanCache(opts, "/repo", nil)
 			for range 5 {
 				want := names{}
 				for range 1 + r.IntN(2) {
@@ -479,7 +479,7 @@ func TestRedteam7SummaryAnswerSound(t *testing.T) {
 				}
 				q := newQuery(want)
 				q.common = c.maskOf(q)
-				unknown, ok := c.answer(pairedDir{from: n, fromID: id}, changed, q)
+				unknown, ok := c.answer(pairedDir{from: n, fromID: id}, changed, q, nil)
 				if !ok {
 					continue
 				}

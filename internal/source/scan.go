@@ -713,7 +713,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 					errs[w] = fmt.Errorf("read %s: %w", it.path, err)
 					return
 				}
-				if c != nil && !it.known {
+				if c != nil && c.record && !it.known {
 					d := digestOf(data)
 					digested = append(digested, cacheEntry{it.hash, d})
 					if !q.mayMention(d) {
@@ -746,7 +746,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 		// is only of content that hashes to it. (A scan stopped at a
 		// mention or a backslash answers yes.)
 		hr := newHashingReader(r, f.size)
-		ok, d, err := scanChunked(hr, f.path, want, scanChunk, c != nil && !f.known)
+		ok, d, err := scanChunked(hr, f.path, want, scanChunk, c != nil && c.record && !f.known)
 		r.Close()
 		if err == nil && (!ok || d.kind == digestRuns) && !hr.is(f.hash) {
 			err = fmt.Errorf("read %s: object %s does not hash to its id: the repository is damaged; run git fsck", f.path, f.hash)
@@ -754,7 +754,7 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 		if err != nil {
 			return nil, 0, err
 		}
-		if c != nil && !f.known {
+		if c != nil && c.record && !f.known {
 			// Read whole from the id it is kept by, like any other.
 			digested = append(digested, cacheEntry{f.hash, d})
 		}

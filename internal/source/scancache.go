@@ -38,8 +38,13 @@ type ScanCache struct {
 	// larger file is ignored, and a write keeps to it.
 	MaxBytes int64
 	// Log, if not nil, gets a line when a cache file is ignored or cannot
-	// be written. Neither is an error: the review reads the files.
+	// be written, and one of what the cache answered. Neither is an
+	// error: the review reads the files.
 	Log io.Writer
+	// Warn, if not nil, gets a line when base's scan index (ScanIndexPath)
+	// is ignored, cache on or off: the review reads the files, but the
+	// repository's maintainers should write the index again.
+	Warn io.Writer
 }
 
 // DefaultScanCacheBytes bounds a cache file: about 150 bytes a spec (a
@@ -96,8 +101,15 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // scanCache is the cache of one repository for one review: the entries
 // read from its file, and those the review adds.
 type scanCache struct {
-	opts    ScanCache
-	path    string
+	opts ScanCache
+	// path is the cache file, "" for none: an index of base alone is
+	// read, and nothing is written.
+	path string
+	// record is whether the scan digests the blobs it reads, for the
+	// cache file or an index.
+	record bool
+	// index is whether what decode kept is base's scan index.
+	index   bool
 	repoDir string
 	repo    [32]byte
 
@@ -132,19 +144,24 @@ type cacheEntry struct {
 // Cache is the scan cache of one review, opened by OpenCache.
 type Cache struct{ c *scanCache }
 
-// OpenCache reads the cache of the repository head was read from, and
-// lends its trees to the reads of head and of the other trees of that
-// repository (the base, the merge base), whose diff then need not inflate
-// them. It returns nil, which LoadReview takes as no cache, when the
-// cache is off or head is a directory. A cache file that cannot be
-// trusted is logged and left out.
-func OpenCache(opts ScanCache, head Tree, others ...Tree) *Cache {
+// OpenCache reads the cache of the repository head was read from, or,
+// when the cache is off or has no file yet, the scan index of base (see
+// ScanIndexPath), base being the revision the review trusts. It lends the
+// cache's trees to the reads of head and base, whose diff then need not
+// inflate them. It returns nil, which LoadReview takes as no cache, when
+// head is a directory, or when the cache is off and base has no index. A
+// cache file that cannot be trusted is logged and left out; so is an
+// index.
+func OpenCache(opts ScanCache, head, base Tree) *Cache {
 	dir, ok := gitDirOf(head)
-	if opts.Dir == "" || !ok {
+	if !ok {
 		return nil
 	}
-	c := newScanCache(opts, dir)
-	for _, t := range append([]Tree{head}, others...) {
+	c := newScanCache(opts, dir, base)
+	if c == nil {
+		return nil
+	}
+	for _, t := range []Tree{head, base} {
 		if d, ok := gitDirOf(t); ok && d == dir {
 			t.(*gitTree).objs.cache.Store(c)
 		}
@@ -174,30 +191,75 @@ func gitDirOf(t Tree) (string, bool) {
 }
 
 // newScanCache reads the cache file of the repository whose git directory
-// is the absolute path gitDir.
-func newScanCache(opts ScanCache, gitDir string) *scanCache {
+// is the absolute path gitDir, or else base's scan index; nil when the
+// cache is off and base has no index.
+func newScanCache(opts ScanCache, gitDir string, base Tree) *scanCache {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultScanCacheBytes
 	}
 	c := &scanCache{opts: opts, repoDir: gitDir, repo: sha256.Sum256([]byte(gitDir)), used: map[plumbing.Hash][]byte{}}
-	c.path = filepath.Join(opts.Dir, "scan-"+hex.EncodeToString(c.repo[:12]))
-	data, err := readCacheFile(c.path, opts.MaxBytes)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		c.logf("scan cache %s ignored: %v", c.path, err)
-	default:
-		if err := c.decode(data); err != nil {
+	if opts.Dir != "" {
+		c.record = true
+		c.path = filepath.Join(opts.Dir, "scan-"+hex.EncodeToString(c.repo[:12]))
+		data, err := readCacheFile(c.path, opts.MaxBytes)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
 			c.logf("scan cache %s ignored: %v", c.path, err)
-			c.count, c.entries, c.hashes, c.buckets, c.trees, c.common = 0, nil, nil, nil, nil, nil
+		default:
+			err := c.decode(data, c.repo)
+			if err == nil {
+				return c
+			}
+			c.logf("scan cache %s ignored: %v", c.path, err)
+			c.reset()
+		}
+	}
+	if base == nil {
+		return c
+	}
+	index := readScanIndex(base, c)
+	if index == nil {
+		if c.path == "" {
+			return nil
+		}
+		return c
+	}
+	c.index = true
+	if err := c.decode(index, [32]byte{}); err != nil {
+		c.index = false
+		c.warnf("scan index %s at %s ignored, every unchanged file is read: %v; write it again with nhigate index", ScanIndexPath, base, err)
+		c.reset()
+		if c.path == "" {
+			return nil
 		}
 	}
 	return c
 }
 
+// name says where the cache's answers come from, for its log.
+func (c *scanCache) name() string {
+	if c.index {
+		return "scan index " + ScanIndexPath + " of base"
+	}
+	return "scan cache"
+}
+
+// reset drops what decode kept of a file it refused.
+func (c *scanCache) reset() {
+	c.count, c.entries, c.hashes, c.buckets, c.trees, c.common = 0, nil, nil, nil, nil, nil
+	c.sumIndex, c.sumHashes, c.sumCounts, c.sumUnknown = nil, nil, nil, nil
+}
+
 func (c *scanCache) logf(format string, args ...any) {
 	if c.opts.Log != nil {
 		fmt.Fprintf(c.opts.Log, "nhigate: "+format+"\n", args...)
+	}
+}
+
+func (c *scanCache) warnf(format string, args ...any) {
+	if c.opts.Warn != nil {
+		fmt.Fprintf(c.opts.Warn, "nhigate: "+format+"\n", args...)
 	}
 }
 
@@ -255,9 +317,10 @@ func readFile(f *os.File, size int64) ([]byte, error) {
 }
 
 // decode checks data whole before keeping any of it: a file of another
-// version, another repository, the wrong length or checksum, or entries
-// out of order or out of bounds is refused.
-func (c *scanCache) decode(data []byte) error {
+// version, of a repository other than repo, the wrong length or checksum,
+// or entries out of order or out of bounds is refused. A scan index is
+// written for repo zero, and holds no trees.
+func (c *scanCache) decode(data []byte, repo [32]byte) error {
 	if len(data) < scanHeaderSize+4 || string(data[:8]) != scanCacheMagic {
 		return errors.New("not a scan cache file")
 	}
@@ -268,13 +331,19 @@ func (c *scanCache) decode(data []byte) error {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return errors.New("checksum mismatch")
 	}
-	if !bytes.Equal(data[12:44], c.repo[:]) {
+	if !bytes.Equal(data[12:44], repo[:]) {
+		if repo == ([32]byte{}) {
+			return errors.New("a scan cache file, not an index")
+		}
 		return errors.New("written for another repository")
 	}
 	count := uint64(binary.LittleEndian.Uint32(data[44:]))
 	runs := uint64(binary.LittleEndian.Uint32(data[48:]))
 	ntrees := uint64(binary.LittleEndian.Uint32(data[52:]))
 	ncommon := uint64(binary.LittleEndian.Uint32(data[56:]))
+	if repo == ([32]byte{}) && (ntrees != 0 || count != 0 || ncommon != 0) {
+		return errors.New("an index holds summaries only, no trees or digests of files")
+	}
 	if ncommon > maxCommonRuns {
 		return fmt.Errorf("%d common runs, over %d", ncommon, maxCommonRuns)
 	}
@@ -552,7 +621,7 @@ func (c *scanCache) treeCounts() (hits, decoded int) {
 // addTree keeps tree h, whose content the caller hashed to h, for the next
 // write. Safe for concurrent use.
 func (c *scanCache) addTree(h plumbing.Hash, raw []byte) {
-	if c == nil {
+	if c == nil || c.path == "" {
 		return
 	}
 	c.mu.Lock()
@@ -619,6 +688,9 @@ func (c *scanCache) dirty() bool {
 // The file keeps a summary of each tree of dirs, the directories of the
 // review: those of the file, and new ones made from the digests it writes.
 func (c *scanCache) save(tree []plumbing.Hash, dirs map[plumbing.Hash]*treeNode) {
+	if c.path == "" {
+		return
+	}
 	// Other readers of the repository (the policies of base) may still
 	// decode trees.
 	c.mu.Lock()
@@ -813,7 +885,10 @@ func (c *scanCache) missingSummaries(dirs map[plumbing.Hash]*treeNode) bool {
 // changed), may mention a name of q. If so, it returns the entries of that
 // tree which the summary does not count, for the scan to look at one by
 // one; if not, or without a summary, false.
-func (c *scanCache) answer(d pairedDir, changed []string, q *query) ([]int, bool) {
+//
+// A changed file's digest is the cache's, or else made by digestOf from
+// the blob (nil: none); a scan index keeps no digests of files.
+func (c *scanCache) answer(d pairedDir, changed []string, q *query, digestOf func(plumbing.Hash) (digest, bool)) ([]int, bool) {
 	s, ok := c.summary(d.fromID)
 	if !ok || !s.fits(len(d.from.entries)) {
 		return nil, false
@@ -836,6 +911,9 @@ func (c *scanCache) answer(d pairedDir, changed []string, q *query) ([]int, bool
 			continue
 		}
 		dg, ok := c.lookup(d.from.hash(k))
+		if !ok && digestOf != nil {
+			dg, ok = digestOf(d.from.hash(k))
+		}
 		if !ok {
 			return nil, false
 		}

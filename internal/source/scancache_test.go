@@ -196,7 +196,7 @@ func TestDigestKinds(t *testing.T) {
 // blobs, saved to dir.
 func testCache(t testing.TB, opts ScanCache, gitDir string, blobs map[plumbing.Hash][]byte) *scanCache {
 	t.Helper()
-	c := newScanCache(opts, gitDir)
+	c := newScanCache(opts, gitDir, nil)
 	var tree []plumbing.Hash
 	for h, data := range blobs {
 		c.add(cacheEntry{h, digestOf(data)})
@@ -238,7 +238,7 @@ func TestScanCacheRoundTrip(t *testing.T) {
 	blobs := testBlobs(300)
 	testCache(t, ScanCache{Dir: dir}, "/repo/.git", blobs)
 	var log strings.Builder
-	c := newScanCache(ScanCache{Dir: dir, Log: &log}, "/repo/.git")
+	c := newScanCache(ScanCache{Dir: dir, Log: &log}, "/repo/.git", nil)
 	if log.Len() > 0 || c.count != len(blobs) {
 		t.Fatalf("read %d entries of %d; log %q", c.count, len(blobs), log.String())
 	}
@@ -274,7 +274,7 @@ func TestScanCacheRoundTrip(t *testing.T) {
 	}
 	c.add(cacheEntry{blobHash(extra), digestOf(extra)})
 	c.save([]plumbing.Hash{keep}, nil)
-	c = newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	c = newScanCache(ScanCache{Dir: dir}, "/repo/.git", nil)
 	if _, ok := c.lookup(keep); c.count != 2 || !ok {
 		t.Errorf("after eviction: %d entries, kept one found %v", c.count, ok)
 	}
@@ -366,7 +366,7 @@ func TestScanCacheIgnoresUntrustedFiles(t *testing.T) {
 			var log strings.Builder
 			opts := tc.opts
 			opts.Dir, opts.Log = dir, &log
-			c = newScanCache(opts, "/repo/.git")
+			c = newScanCache(opts, "/repo/.git", nil)
 			if c.count != 0 || !strings.Contains(log.String(), tc.because) {
 				t.Fatalf("%d entries trusted; log %q, want it to say %q", c.count, log.String(), tc.because)
 			}
@@ -384,7 +384,7 @@ func TestScanCacheIgnoresUntrustedFiles(t *testing.T) {
 			c.add(cacheEntry{blobHash(extra), digestOf(extra)})
 			c.save(nil, nil)
 			log.Reset()
-			if c = newScanCache(opts, "/repo/.git"); c.count != 1 || log.Len() > 0 {
+			if c = newScanCache(opts, "/repo/.git", nil); c.count != 1 || log.Len() > 0 {
 				t.Errorf("rewritten: %d entries; log %q", c.count, log.String())
 			}
 			if name == "symlink" {
@@ -401,14 +401,14 @@ func TestScanCacheIgnoresUntrustedFiles(t *testing.T) {
 func TestScanCacheOfAnotherRepository(t *testing.T) {
 	dir := t.TempDir()
 	a := testCache(t, ScanCache{Dir: dir}, "/a/.git", testBlobs(10))
-	b := newScanCache(ScanCache{Dir: dir}, "/b/.git")
+	b := newScanCache(ScanCache{Dir: dir}, "/b/.git", nil)
 	if a.path == b.path {
 		t.Fatal("two repositories share a cache file")
 	}
 	data, _ := os.ReadFile(a.path)
 	os.WriteFile(b.path, data, 0o600)
 	var log strings.Builder
-	if b = newScanCache(ScanCache{Dir: dir, Log: &log}, "/b/.git"); b.count != 0 || !strings.Contains(log.String(), "written for another repository") {
+	if b = newScanCache(ScanCache{Dir: dir, Log: &log}, "/b/.git", nil); b.count != 0 || !strings.Contains(log.String(), "written for another repository") {
 		t.Errorf("%d entries of another repository trusted; log %q", b.count, log.String())
 	}
 }
@@ -428,7 +428,7 @@ func TestScanCacheSizeBound(t *testing.T) {
 		t.Errorf("log %q", log.String())
 	}
 	log.Reset()
-	if c = newScanCache(opts, "/repo/.git"); c.count == 0 || c.count == 100 || log.Len() > 0 {
+	if c = newScanCache(opts, "/repo/.git", nil); c.count == 0 || c.count == 100 || log.Len() > 0 {
 		t.Errorf("read %d entries; log %q", c.count, log.String())
 	}
 }
@@ -463,9 +463,9 @@ func FuzzScanCacheDecode(f *testing.F) {
 	entries = append(entries, object.TreeEntry{Name: "unknown.yaml", Mode: filemode.Regular, Hash: blobHash([]byte("x"))})
 	sdir := f.TempDir()
 	sc := testCache(f, ScanCache{Dir: sdir}, "/repo/.git", blobs)
-	sc = newScanCache(ScanCache{Dir: sdir}, "/repo/.git")
+	sc = newScanCache(ScanCache{Dir: sdir}, "/repo/.git", nil)
 	sc.save(slices.Collect(maps.Keys(blobs)), map[plumbing.Hash]*treeNode{{1}: nodeOf(f, entries), {2}: nodeOf(f, entries[:2])})
-	sc = newScanCache(ScanCache{Dir: sdir}, "/repo/.git")
+	sc = newScanCache(ScanCache{Dir: sdir}, "/repo/.git", nil)
 	if s, ok := sc.summary(plumbing.Hash{1}); !ok || len(s.counts) == 0 || len(s.unknown) == 0 {
 		f.Fatalf("seed: summary %v, %v", s, ok)
 	}
@@ -481,7 +481,7 @@ func FuzzScanCacheDecode(f *testing.F) {
 			copy(data[12:44], c.repo[:])
 			binary.LittleEndian.PutUint32(data[len(data)-4:], crc32.Checksum(data[:len(data)-4], castagnoli))
 		}
-		if err := c.decode(data); err != nil {
+		if err := c.decode(data, c.repo); err != nil {
 			return
 		}
 		for id := range c.trees {
@@ -549,7 +549,7 @@ func TestScanCacheKeepsOnlyHashedContent(t *testing.T) {
 			t.Errorf("cache %q: err %v, want the damaged object named", cache.Dir, err)
 		}
 	}
-	if _, ok := newScanCache(ScanCache{Dir: dir}, filepath.Join(repo, ".git")).lookup(x); ok {
+	if _, ok := newScanCache(ScanCache{Dir: dir}, filepath.Join(repo, ".git"), nil).lookup(x); ok {
 		t.Error("a digest of planted content was kept under the id")
 	}
 }
@@ -626,13 +626,13 @@ func TestScanCacheTrees(t *testing.T) {
 	for id, raw := range c.trees {
 		ids, raws = append(ids, id), append(raws, raw)
 	}
-	forged := newScanCache(opts, c.repoDir)
+	forged := newScanCache(opts, c.repoDir, nil)
 	for i, id := range ids {
 		forged.used[id] = raws[(i+1)%len(raws)]
 	}
 	forged.newTrees = len(ids)
 	forged.save(nil, nil)
-	if got := newScanCache(opts, c.repoDir); len(got.trees) != len(ids) {
+	if got := newScanCache(opts, c.repoDir, nil); len(got.trees) != len(ids) {
 		t.Fatalf("the forged file holds %d trees, want %d", len(got.trees), len(ids))
 	}
 	after, c := review(opts)
@@ -649,7 +649,7 @@ func TestScanCacheAnswersAsMentions(t *testing.T) {
 	dir := t.TempDir()
 	blobs := testBlobs(300)
 	testCache(t, ScanCache{Dir: dir}, "/repo/.git", blobs)
-	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git", nil)
 	if len(c.common) == 0 {
 		t.Fatal("no dictionary")
 	}
@@ -681,7 +681,7 @@ func TestScanCacheAnswersAsMentions(t *testing.T) {
 // read (and their trees decoded) while LoadReview writes the cache.
 func TestScanCacheSaveWhileTreesAreRead(t *testing.T) {
 	dir := t.TempDir()
-	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git")
+	c := newScanCache(ScanCache{Dir: dir}, "/repo/.git", nil)
 	c.add(cacheEntry{blobHash([]byte("x")), digestOf([]byte("x"))})
 	done := make(chan bool)
 	go func() {
@@ -698,7 +698,7 @@ func TestScanCacheSaveWhileTreesAreRead(t *testing.T) {
 	}
 	<-done
 	c.save(nil, nil)
-	if got := newScanCache(ScanCache{Dir: dir}, "/repo/.git"); len(got.trees) != 200 || got.count != 1 {
+	if got := newScanCache(ScanCache{Dir: dir}, "/repo/.git", nil); len(got.trees) != 200 || got.count != 1 {
 		t.Errorf("%d trees and %d entries, want 200 and 1", len(got.trees), got.count)
 	}
 }

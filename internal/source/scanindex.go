@@ -1,0 +1,183 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/nhigate/nhigate/config"
+)
+
+// ScanIndexPath is where a repository may keep its scan index: the
+// summaries of its directories, as a scan cache file keeps them (see
+// ScanCache and treeSummary), written by BuildScanIndex and committed. A review reads it from base, the trusted revision, like the
+// config, so that on a fresh CI runner, with no cache of its own, it
+// reads only the unchanged files whose digest may mention a changed name.
+//
+// What it holds is keyed by tree id, so it cannot go stale: a directory
+// that changed since it was written is simply not in it, and its files
+// are read. It is trusted as base is, and a pull request that changes it is
+// blocked unless it is exactly what BuildScanIndex writes of the pull
+// request's head (CheckScanIndex).
+const ScanIndexPath = config.ScanIndexFile
+
+// maxScanIndexBytes bounds a scan index: about 20 bytes a spec, so some
+// 3,000,000 specs, and under the 100 MB GitHub takes in one file.
+const maxScanIndexBytes = 64 << 20
+
+// indexBlobLimit is the size up to which BuildScanIndex reads a blob
+// whole; larger ones are read in chunks, to the same digest.
+const indexBlobLimit = 1 << 20
+
+// onIndexPath reports whether the directory dir holds ScanIndexPath: its
+// tree changes whenever the index does, so a summary of it written into
+// the index would never match the tree it is committed in.
+func onIndexPath(dir string) bool { return dir == "" || dir == ".nhigate" }
+
+// BuildScanIndex writes the scan index of the git revision t: the summary
+// of every directory but those on the index's path, made from the digests
+// of the blobs of its regular files. It is a function of the tree
+// alone, so that CheckScanIndex can compare it byte for byte.
+func BuildScanIndex(ctx context.Context, t Tree) ([]byte, error) {
+	g, ok := t.(*gitTree)
+	if !ok {
+		return nil, fmt.Errorf("%s is a directory: a scan index is written of a git revision, whose objects it names", t)
+	}
+	pairs, err := pairDirs(ctx, g.objs, g.root, nil, plumbing.ZeroHash)
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", t, err)
+	}
+	dirs := map[plumbing.Hash]*treeNode{}
+	seen := map[plumbing.Hash]bool{}
+	var files []scanFile
+	for _, d := range pairs {
+		if !onIndexPath(d.path) {
+			dirs[d.headID] = d.head
+		}
+		join := joinIn(d.path)
+		for k := range d.head.entries {
+			switch d.head.mode(k) {
+			case filemode.Dir, filemode.Symlink, filemode.Submodule:
+				continue
+			}
+			p, h := join(d.head.name(k)), d.head.hash(k)
+			if p == ScanIndexPath || seen[h] {
+				continue
+			}
+			seen[h] = true
+			files = append(files, scanFile{p, h})
+		}
+	}
+	// A cache of no file that records the digest of every blob it reads:
+	// with no name wanted, the scan reads and digests them all.
+	c := &scanCache{record: true, used: map[plumbing.Hash][]byte{}}
+	if _, _, err := g.scanBlobs(ctx, files, indexBlobLimit, names{}, c); err != nil {
+		return nil, err
+	}
+	all := c.added
+	slices.SortFunc(all, func(a, b cacheEntry) int { return bytes.Compare(a.id[:], b.id[:]) })
+	all = slices.CompactFunc(all, func(a, b cacheEntry) bool { return a.id == b.id })
+	// The summaries alone: every review reads the index, and the digests
+	// of files would make it four times larger. A review digests the few
+	// changed files a summary counts from their blobs.
+	out := encodeScan([32]byte{}, nil, nil, nil, c.summaries(dirs, all, nil))
+	if len(out) > maxScanIndexBytes {
+		return nil, fmt.Errorf("the scan index of %s would be %d bytes, over the limit of %d: the repository is too large for one", t, len(out), maxScanIndexBytes)
+	}
+	return out, nil
+}
+
+// readScanIndex reads the scan index of base: nil when it has none, or
+// one that cannot be used, which it says why on the Warn log.
+func readScanIndex(base Tree, c *scanCache) []byte {
+	if _, ok := base.(*gitTree); !ok {
+		return nil
+	}
+	data, err := base.ReadFile(ScanIndexPath, maxScanIndexBytes)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		c.warnf("scan index %s at %s ignored, every unchanged file is read: %v", ScanIndexPath, base, err)
+		return nil
+	}
+	return data
+}
+
+// CheckScanIndex tells whether the scan index of head, which a change
+// adds or edits, is the one BuildScanIndex writes of head: "" if it is,
+// or if head has none; else what is wrong with it, for the change to be
+// blocked. A review trusts the index of its base, so an index merged
+// unchecked could make later reviews skip files that hold a principal
+// they change.
+func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
+	if _, ok := head.(*gitTree); !ok {
+		return "changed in a directory, where nhigate cannot check it against the objects it names: review the commit", nil
+	}
+	got, err := head.ReadFile(ScanIndexPath, maxScanIndexBytes)
+	var tooLarge *TooLargeError
+	var symlink *SymlinkError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, ok, kerr := headKind(head); kerr == nil && !ok {
+			return "", nil // deleted
+		}
+		return "not a regular file: a scan index is one file, written by nhigate index", nil
+	case errors.As(err, &tooLarge):
+		return fmt.Sprintf("%d bytes, over the limit of %d for a scan index", tooLarge.Size, maxScanIndexBytes), nil
+	case errors.As(err, &symlink):
+		return "a symlink: a scan index is one file, written by nhigate index", nil
+	case err != nil:
+		return "", err
+	}
+	want, err := BuildScanIndex(ctx, head)
+	if err != nil {
+		return "", err
+	}
+	if bytes.Equal(got, want) {
+		return "", nil
+	}
+	return "not the scan index of this pull request's head: " + indexDifference(got, want), nil
+}
+
+// headKind reports whether head has anything at ScanIndexPath.
+func headKind(head Tree) (kind, bool, error) {
+	k, _, err := head.kind(ScanIndexPath)
+	return k, k != kindNone, err
+}
+
+// indexDifference says how the index got differs from want, the one
+// BuildScanIndex writes, in words a reviewer can check.
+func indexDifference(got, want []byte) string {
+	g, w := &scanCache{}, &scanCache{}
+	if err := g.decode(got, [32]byte{}); err != nil {
+		return "it is not a scan index nhigate reads (" + err.Error() + ")"
+	}
+	if err := w.decode(want, [32]byte{}); err != nil {
+		return "nhigate cannot read the index it writes (" + err.Error() + ")"
+	}
+	gs, ws := len(g.sumIndex)/scanSumSize, len(w.sumIndex)/scanSumSize
+	if gs != ws {
+		return fmt.Sprintf("it holds the summaries of %d directories, where the head has %d", gs, ws)
+	}
+	for i := range gs {
+		id := g.sumIndex[i*scanSumSize:][:20]
+		if !bytes.Equal(id, w.sumIndex[i*scanSumSize:][:20]) {
+			return fmt.Sprintf("it holds the summary of tree %x, which is no directory of the head", id)
+		}
+		var h plumbing.Hash
+		copy(h[:], id)
+		a, _ := g.summary(h)
+		b, _ := w.summary(h)
+		if !bytes.Equal(a.hashes, b.hashes) || !bytes.Equal(a.counts, b.counts) || !bytes.Equal(a.unknown, b.unknown) {
+			return fmt.Sprintf("its summary of tree %x is not that directory's", id)
+		}
+	}
+	return "it is written differently from the index nhigate writes (a different release of nhigate?)"
+}
