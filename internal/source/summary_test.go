@@ -64,10 +64,9 @@ func reviewOf(t *testing.T, repo, base, branch string, cfg *config.Config, dir s
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cache *Cache
-	if dir != "" {
-		cache = OpenCache(ScanCache{Dir: dir, MaxBytes: maxBytes}, head, b)
-	}
+	// As the CLI does: with the cache off (dir ""), base's scan index,
+	// if it has one, is still read.
+	cache := OpenCache(ScanCache{Dir: dir, MaxBytes: maxBytes}, head, b)
 	from, err := MergeBase(b, head)
 	if err != nil {
 		t.Fatal(err)
