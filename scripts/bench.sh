@@ -49,7 +49,14 @@ repo() {
   git -C "$dir" config gc.auto 0
   git -C "$dir" add -A
   git -C "$dir" commit -q -m base
-  git -C "$dir" checkout -q -b feature
+  # indexed is main and its scan index (nhigate index), as a repository
+  # that commits one has it; feature branches from main, so both bases
+  # give one merge base and one change.
+  git -C "$dir" checkout -q -b indexed
+  "$work/nhigate" index --repo "$dir" 2>/dev/null
+  git -C "$dir" add -A
+  git -C "$dir" commit -q -m index
+  git -C "$dir" checkout -q -b feature main
   go run ./scripts/synth -n "$n" -changed "$CHANGED" -out "$dir" -now "$NOW" >/dev/null
   git -C "$dir" add -A
   git -C "$dir" commit -q -m head
@@ -70,18 +77,27 @@ for row in $ROWS; do
     echo "== review: $CHANGED changed specs in a repo of $SMALL and of $LARGE specs"
     repo "$work/small" "$SMALL"
     repo "$work/large" "$LARGE"
-    # Off: the default, no scan cache. Warm: NHIGATE_CACHE=on, with the
-    # cache file a first, untimed review of the same change wrote.
-    for temp in off warm; do
+    # Index: the default (no scan cache), on a base that commits its scan
+    # index, as a fresh CI runner reviews. Off: the default with no index.
+    # Warm: NHIGATE_CACHE=on, with the cache file a first, untimed review
+    # of the same change wrote.
+    for temp in index off warm; do
       run=(env NHIGATE_CACHE=off)
-      label="scan cache off (the default)"
-      if [ $temp = warm ]; then
+      base=main
+      label="scan cache off (the default), no scan index"
+      case $temp in
+      index)
+        base=indexed
+        label="scan cache off (the default), scan index committed in base"
+        ;;
+      warm)
         run=(env NHIGATE_CACHE=on XDG_CACHE_HOME="$work/warm-cache")
-        label="scan cache on, warm (written by an earlier review)"
+        label="scan cache on, warm (written by an earlier review), no scan index"
         for r in small large; do "${run[@]}" "$work/nhigate" review --repo "$work/$r" --base main --head feature --now "$NOW" >/dev/null 2>&1 || true; done
-      fi
-      read -r s scpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/small" --base main --head feature --now "$NOW")
-      read -r l lcpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/large" --base main --head feature --now "$NOW")
+        ;;
+      esac
+      read -r s scpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/small" --base $base --head feature --now "$NOW")
+      read -r l lcpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/large" --base $base --head feature --now "$NOW")
       echo "review, $label: ${s}s at $SMALL, ${l}s at $LARGE: ratio $(ratio "$l" "$s"); CPU ${scpu}s and ${lcpu}s: ratio $(ratio "$lcpu" "$scpu")"
     done
     g=$(wall git -C "$work/large" diff --stat main feature)
