@@ -737,6 +737,9 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
+		if c != nil && c.wholeOnly {
+			continue
+		}
 		r, err := t.openHash(f.path, f.hash)
 		if err != nil {
 			return nil, 0, err

@@ -108,6 +108,11 @@ type scanCache struct {
 	// record is whether the scan digests the blobs it reads, for the
 	// cache file or an index.
 	record bool
+	// wholeOnly leaves blobs over the scan's limit undigested (for an
+	// index, whose summaries then list them as files a review looks at
+	// one by one): writing or checking an index reads no more than the
+	// limit a file.
+	wholeOnly bool
 	// index is whether what decode kept is base's scan index.
 	index   bool
 	repoDir string

@@ -31,8 +31,10 @@ const ScanIndexPath = config.ScanIndexFile
 // 3,000,000 specs, and under the 100 MB GitHub takes in one file.
 const maxScanIndexBytes = 64 << 20
 
-// indexBlobLimit is the size up to which BuildScanIndex reads a blob
-// whole; larger ones are read in chunks, to the same digest.
+// indexBlobLimit is the size up to which BuildScanIndex digests a blob;
+// a summary lists a larger one as a file it does not count, which a
+// review looks at one by one, so that writing or checking an index reads
+// at most this much of each file.
 const indexBlobLimit = 1 << 20
 
 // onIndexPath reports whether the directory dir holds ScanIndexPath: its
@@ -42,7 +44,8 @@ func onIndexPath(dir string) bool { return dir == "" || dir == ".nhigate" }
 
 // BuildScanIndex writes the scan index of the git revision t: the summary
 // of every directory but those on the index's path, made from the digests
-// of the blobs of its regular files. It is a function of the tree
+// of the blobs of its regular files (those of at most indexBlobLimit
+// bytes; the summary lists the others as not counted). It is a function of the tree
 // alone, so that CheckScanIndex can compare it byte for byte.
 func BuildScanIndex(ctx context.Context, t Tree) ([]byte, error) {
 	g, ok := t.(*gitTree)
@@ -76,7 +79,7 @@ func BuildScanIndex(ctx context.Context, t Tree) ([]byte, error) {
 	}
 	// A cache of no file that records the digest of every blob it reads:
 	// with no name wanted, the scan reads and digests them all.
-	c := &scanCache{record: true, used: map[plumbing.Hash][]byte{}}
+	c := &scanCache{record: true, wholeOnly: true, used: map[plumbing.Hash][]byte{}}
 	if _, _, err := g.scanBlobs(ctx, files, indexBlobLimit, names{}, c); err != nil {
 		return nil, err
 	}

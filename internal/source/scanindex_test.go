@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/gittest"
 )
@@ -171,6 +173,13 @@ func TestBuildScanIndexOfItself(t *testing.T) {
 	}
 	if n := len(c.sumIndex) / scanSumSize; n != 3 {
 		t.Errorf("%d summaries, want those of a, b and b/c", n)
+	}
+	// b/big.txt, over indexBlobLimit, is not digested: b's summary lists
+	// it (entry 0 of b: big.txt, c, notes.txt) for reviews to look at.
+	b := plumbing.NewHash(gitOut(t, repo, "rev-parse", "indexed:b"))
+	s, ok := c.summary(b)
+	if !ok || !slices.Equal(s.unknownList(), []uint32{0}) {
+		t.Errorf("summary of b: %v, unknown %v; want big.txt (0) not counted", ok, s.unknownList())
 	}
 }
 
