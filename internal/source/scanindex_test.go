@@ -312,3 +312,53 @@ func TestScanIndexIgnored(t *testing.T) {
 		t.Error("a/two.yaml, of the same principal, was not read")
 	}
 }
+
+// FuzzScanIndexDecode: a scan index is read from base, and a pull
+// request's is decoded to say how it differs from the one nhigate writes:
+// neither may panic or run unbounded, whatever the bytes, sealed with a
+// valid checksum as a forger would; what decodes is in order and bounds.
+func FuzzScanIndexDecode(f *testing.F) {
+	repo := gittest.Repo(f, map[string]string{
+		"a/one.yaml": specOf("one", "alpha-ci"),
+		"a/two.txt":  `\u0061lpha`,
+		"b/c/x.yaml": specOf("x", "beta-ci"),
+	})
+	tr, err := NewRepo(repo).Open("HEAD")
+	if err != nil {
+		f.Fatal(err)
+	}
+	want, err := BuildScanIndex(context.Background(), tr)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(want)
+	f.Add(want[:scanHeaderSize])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) >= scanHeaderSize+4 {
+			copy(data, scanCacheMagic)
+			binary.LittleEndian.PutUint32(data[8:], scanCacheVersion)
+			copy(data[12:44], make([]byte, 32))
+			binary.LittleEndian.PutUint32(data[len(data)-4:], crc32.Checksum(data[:len(data)-4], castagnoli))
+		}
+		indexDifference(data, want)
+		c := &scanCache{}
+		if err := c.decode(data, [32]byte{}); err != nil {
+			return
+		}
+		if c.count != 0 || len(c.trees) != 0 || len(c.common) != 0 {
+			t.Fatalf("an index with %d digests, %d trees, %d common runs decoded", c.count, len(c.trees), len(c.common))
+		}
+		q := newQuery(names{"alpha-ci": true})
+		for i := range len(c.sumIndex) / scanSumSize {
+			var h plumbing.Hash
+			copy(h[:], c.sumIndex[i*scanSumSize:])
+			s, ok := c.summary(h)
+			if !ok {
+				t.Fatalf("summary %d not found", i)
+			}
+			if s.fits(3) {
+				s.count(q.hashes[0])
+			}
+		}
+	})
+}
