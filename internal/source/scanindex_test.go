@@ -60,12 +60,7 @@ func TestScanIndexSameReview(t *testing.T) {
 	dirs := []string{"", "a", "a/b", "c", "c/d/e", "f"}
 	summarised := 0
 	for round := range 6 {
-		base := map[string]string{}
-		for i := range 40 {
-			p := filepath.ToSlash(filepath.Join(dirs[r.IntN(len(dirs))], fmt.Sprintf("s%d.yaml", i)))
-			base[p] = specOf(fmt.Sprintf("s%d", i), ids[r.IntN(len(ids))])
-		}
-		base["a/README.md"] = "mentions alpha-ci in prose\n"
+		base := randomSpecs(r, ids, dirs)
 		base["c/escaped.yaml"] = strings.Replace(specOf("esc", "zeta-ci"), "zeta-ci", `"zet\u0061-ci"`, 1)
 		paths := slices.Sorted(maps.Keys(base))
 		repo := t.TempDir()

@@ -139,6 +139,18 @@ func TestSummaryUncountedChangedFile(t *testing.T) {
 	sameReview(t, "changes-k, warm", wantK, reviewOnce(t, repo, "changes-k", cfg, dir))
 }
 
+// randomSpecs is 40 specs s0 … s39, each of a random principal of ids in
+// a random directory of dirs, and a/README.md, which mentions alpha-ci in
+// prose.
+func randomSpecs(r *rand.Rand, ids, dirs []string) map[string]string {
+	base := map[string]string{"a/README.md": "mentions alpha-ci in prose\n"}
+	for i := range 40 {
+		p := filepath.ToSlash(filepath.Join(dirs[r.IntN(len(dirs))], fmt.Sprintf("s%d.yaml", i)))
+		base[p] = specOf(fmt.Sprintf("s%d", i), ids[r.IntN(len(ids))])
+	}
+	return base
+}
+
 // TestSummaryRandomRepos: over random repositories and series of pull
 // requests reviewed with one cache, a review finds what it finds without
 // a cache: files that move, are renamed, deleted, added or changed, in
@@ -150,12 +162,7 @@ func TestSummaryRandomRepos(t *testing.T) {
 	dirs := []string{"", "a", "a/b", "c", "c/d/e"}
 	summarised := 0
 	for round := range 6 {
-		base := map[string]string{}
-		for i := range 40 {
-			p := filepath.ToSlash(filepath.Join(dirs[r.IntN(len(dirs))], fmt.Sprintf("s%d.yaml", i)))
-			base[p] = specOf(fmt.Sprintf("s%d", i), ids[r.IntN(len(ids))])
-		}
-		base["a/README.md"] = "mentions alpha-ci in prose\n"
+		base := randomSpecs(r, ids, dirs)
 		base["c/notes.txt"] = "beta-ci\n"
 		paths := slices.Sorted(maps.Keys(base))
 		heads := map[string]map[string]string{}
