@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/nhigate/nhigate/internal/source"
@@ -40,16 +42,46 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 		return err
 	}
 	path := *out
-	if path == "" {
-		path = filepath.Join(*repo, filepath.FromSlash(source.ScanIndexPath))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if path != "" {
+		err = writeAtomic(path, func(w io.Writer) error {
+			_, err := w.Write(data)
 			return err
-		}
+		})
+	} else {
+		path = filepath.Join(*repo, filepath.FromSlash(source.ScanIndexPath))
+		err = writeInRepo(*repo, data)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(p.stderr, "nhigate: wrote the scan index of %s to %s (%d bytes); commit it as %s, and reviews whose base has it read only the unchanged files that may hold a principal of their change\n",
 		t, path, len(data), source.ScanIndexPath)
+	return nil
+}
+
+// writeInRepo writes data to the index's path in the work tree repo,
+// whole or not at all, and never outside it: a .nhigate that is a
+// symlink out of the repository is refused.
+func writeInRepo(repo string, data []byte) error {
+	root, err := os.OpenRoot(repo)
+	if err != nil {
+		return usageErrorf("--repo: %v", err)
+	}
+	defer root.Close()
+	refused := func(err error) error {
+		return usageErrorf("--repo: cannot write %s inside %s (%v): %s must be a directory of the repository, not a link out of it; or name the file with --output",
+			source.ScanIndexPath, repo, err, path.Dir(source.ScanIndexPath))
+	}
+	if err := root.MkdirAll(path.Dir(source.ScanIndexPath), 0o755); err != nil {
+		return refused(err)
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d", source.ScanIndexPath, os.Getpid())
+	if err := root.WriteFile(tmp, data, 0o644); err != nil {
+		return refused(err)
+	}
+	if err := root.Rename(tmp, source.ScanIndexPath); err != nil {
+		root.Remove(tmp)
+		return refused(err)
+	}
 	return nil
 }
