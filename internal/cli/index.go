@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -41,12 +42,20 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 	}
 	path := *out
 	if path == "" {
+		// The work tree may be a pull request's checkout: a link at
+		// .nhigate or at the index would have the index written through
+		// it, over any file the link names.
 		path = filepath.Join(*repo, filepath.FromSlash(source.ScanIndexPath))
+		for _, p := range []string{filepath.Dir(path), path} {
+			if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+				return usageErrorf("%s is a symlink: nhigate index writes %s only as a file of the work tree; remove the link, or name a file with --output", p, source.ScanIndexPath)
+			}
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := writeAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	fmt.Fprintf(p.stderr, "nhigate: wrote the scan index of %s to %s (%d bytes); commit it as %s, and reviews whose base has it read only the unchanged files that may hold a principal of their change\n",

@@ -3,6 +3,12 @@ package source
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,5 +66,147 @@ func TestRedteam8LargeFileMentionEarly(t *testing.T) {
 	rv := reviewOf(t, repo, "main", "adds-shared", small, "", 0)
 	if len(rv.Head.Errors) != 1 || rv.Head.Errors[0].File != "d/big.yaml" {
 		t.Fatalf("errors %v, want d/big.yaml over the limit", rv.Head.Errors)
+	}
+}
+
+// rt8CommitIndex writes the scan index of HEAD into the work tree of repo
+// and commits it.
+func rt8CommitIndex(t *testing.T, repo string) []byte {
+	t.Helper()
+	tr, err := NewRepo(repo).OpenRevision("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := BuildScanIndex(context.Background(), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(repo, ".nhigate", "scan-index")
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(full, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "--allow-empty", "-m", "index")
+	return data
+}
+
+// rt8Clean drops from st what would keep the index from being written:
+// a file .nhigate, or a directory .nhigate/scan-index.
+func rt8Clean(st rt7State) {
+	for p := range st {
+		if p == ".nhigate" || strings.HasPrefix(p, ".nhigate/scan-index/") {
+			delete(st, p)
+		}
+	}
+}
+
+// TestRedteam8IndexDifferential: reviews of random pull requests (from
+// rt7Mutate) whose base commits a scan index find what they find
+// without it, under several configs; the index of a commit is the same
+// bytes after git gc, and a pull request that commits the index of its
+// own head passes CheckScanIndex, while one that commits the index of
+// another commit does not, unless that commit has the same directories.
+func TestRedteam8IndexDifferential(t *testing.T) {
+	seed := uint64(8)
+	if s := os.Getenv("RT8_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	rounds := 3
+	if s := os.Getenv("RT8_ROUNDS"); s != "" {
+		fmt.Sscan(s, &rounds)
+	}
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(seed, 88))
+	ids := []string{"alpha-ci", "beta-ci", "s3", "staging", "production", "aws", "gamma-ci"}
+	dirs := []string{"", "a", "a/b", "c", "c/d.yaml", "e", ".nhigate"}
+	small := config.Default()
+	small.Limits.MaxFileSize = 700
+	globs := config.Default()
+	globs.Specs = []string{"a/**", "e/*.yaml", "**/*.txt"}
+	cfgs := []*config.Config{config.Default(), small, globs}
+	summarised := 0
+	for round := range rounds {
+		repo := t.TempDir()
+		gittest.Run(t, repo, "init", "-q", "-b", "main")
+		st := rt7State{}
+		for i := range 30 + r.IntN(30) {
+			st[path.Join(dirs[r.IntN(len(dirs))], fmt.Sprintf("s%d.yaml", i))] = specOf(fmt.Sprintf("s%d", i), ids[r.IntN(len(ids))])
+		}
+		st["a/README.md"] = "mentions alpha-ci in prose\n"
+		rt7Commit(t, repo, st, "main0")
+		idx0 := rt8CommitIndex(t, repo)
+		st[".nhigate/scan-index"] = string(idx0)
+		gittest.Run(t, repo, "branch", "m0")
+		main1 := maps.Clone(st)
+		rt7Mutate(r, main1, ids, dirs[:len(dirs)-1], "m1", 3)
+		rt8Clean(main1)
+		delete(main1, ".nhigate/scan-index")
+		rt7Commit(t, repo, main1, "main1")
+		idx1 := rt8CommitIndex(t, repo)
+		main1[".nhigate/scan-index"] = string(idx1)
+		bases := []rt7State{st, main1}
+		var prs []string
+		for b := range 6 {
+			from := r.IntN(2)
+			name := fmt.Sprintf("pr%d", b)
+			gittest.Run(t, repo, "checkout", "-q", "-b", name, []string{"m0", "main"}[from])
+			head := maps.Clone(bases[from])
+			rt7Mutate(r, head, ids, dirs[:len(dirs)-1], name, 1+r.IntN(4))
+			rt8Clean(head)
+			head[".nhigate/scan-index"] = bases[from][".nhigate/scan-index"]
+			rt7Commit(t, repo, head, name)
+			prs = append(prs, name)
+			// Some commit the index of their head; it must pass.
+			if b%2 == 1 {
+				rt8CommitIndex(t, repo)
+				h, err := NewRepo(repo).OpenRevision("HEAD")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if msg, err := CheckScanIndex(ctx, h); err != nil || msg != "" {
+					t.Fatalf("round %d %s: the index of its own head: %q, %v", round, name, msg, err)
+				}
+			}
+		}
+		gittest.Run(t, repo, "checkout", "-q", "main")
+		before := map[string][]byte{}
+		for _, b := range prs {
+			h, _ := NewRepo(repo).OpenRevision(b)
+			before[b], _ = BuildScanIndex(ctx, h)
+		}
+		if round%2 == 0 {
+			gittest.Run(t, repo, "gc", "-q")
+		}
+		for _, b := range prs {
+			h, _ := NewRepo(repo).OpenRevision(b)
+			after, err := BuildScanIndex(ctx, h)
+			if err != nil || !bytes.Equal(after, before[b]) {
+				t.Fatalf("round %d %s: the index after gc differs (%v)", round, b, err)
+			}
+		}
+		for _, b := range prs {
+			for ci, cfg := range cfgs {
+				want := reviewOf(t, repo, "main", b, cfg, "", 0)
+				var warn bytes.Buffer
+				got := rt8Review(t, repo, "main", b, cfg, &warn)
+				sameReview(t, fmt.Sprintf("seed %d round %d %s config %d", seed, round, b, ci), want, got)
+				if warn.Len() > 0 {
+					t.Errorf("round %d %s: warned %s", round, b, warn.String())
+				}
+				summarised += got.Summarised
+				// With base m0, whose index is older.
+				want = reviewOf(t, repo, "m0", b, cfg, "", 0)
+				got = rt8Review(t, repo, "m0", b, cfg, &warn)
+				sameReview(t, fmt.Sprintf("seed %d round %d %s config %d, base m0", seed, round, b, ci), want, got)
+				summarised += got.Summarised
+			}
+		}
+	}
+	t.Logf("summarised %d", summarised)
+	if summarised == 0 {
+		t.Error("no directory was answered by the index")
 	}
 }
