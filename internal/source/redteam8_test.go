@@ -3,7 +3,9 @@ package source
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -114,7 +116,7 @@ func TestRedteam8IndexDifferential(t *testing.T) {
 	if s := os.Getenv("RT8_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
 	}
-	rounds := 3
+	rounds := 2
 	if s := os.Getenv("RT8_ROUNDS"); s != "" {
 		fmt.Sscan(s, &rounds)
 	}
@@ -136,6 +138,9 @@ func TestRedteam8IndexDifferential(t *testing.T) {
 			st[path.Join(dirs[r.IntN(len(dirs))], fmt.Sprintf("s%d.yaml", i))] = specOf(fmt.Sprintf("s%d", i), ids[r.IntN(len(ids))])
 		}
 		st["a/README.md"] = "mentions alpha-ci in prose\n"
+		// Over indexBlobLimit, naming principals past its first MiB:
+		// the index digests it in chunks, a review cannot from the blob.
+		st[path.Join(dirs[r.IntN(len(dirs)-1)], "huge.yaml")] = specOf("huge", ids[r.IntN(len(ids))]) + "# " + strings.Repeat("pad ", indexBlobLimit/4) + "\n# " + ids[r.IntN(len(ids))] + "\n"
 		rt7Commit(t, repo, st, "main0")
 		idx0 := rt8CommitIndex(t, repo)
 		st[".nhigate/scan-index"] = string(idx0)
@@ -209,4 +214,37 @@ func TestRedteam8IndexDifferential(t *testing.T) {
 	if summarised == 0 {
 		t.Error("no directory was answered by the index")
 	}
+}
+
+// FuzzRedteam8IndexDifference: what CheckScanIndex says of a pull
+// request's index that is not the one nhigate writes, which anyone may
+// write, never panics and always names a difference.
+func FuzzRedteam8IndexDifference(f *testing.F) {
+	repo := gittest.Repo(f, map[string]string{
+		"a/x.yaml":   specOf("x", "x-ci"),
+		"a/y.yaml":   specOf("y", "y-ci") + `# "\x41"` + "\n",
+		"b/c/z.yaml": specOf("z", "z-ci"),
+	})
+	tr, err := NewRepo(repo).OpenRevision("HEAD")
+	if err != nil {
+		f.Fatal(err)
+	}
+	want, err := BuildScanIndex(context.Background(), tr)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(want)
+	f.Add(want[:scanHeaderSize])
+	f.Fuzz(func(t *testing.T, got []byte) {
+		if len(got) >= scanHeaderSize+4 {
+			copy(got, scanCacheMagic)
+			binary.LittleEndian.PutUint32(got[8:], scanCacheVersion)
+			clear(got[12:44])
+			binary.LittleEndian.PutUint32(got[len(got)-4:], crc32.Checksum(got[:len(got)-4], castagnoli))
+		}
+		msg := indexDifference(got, want)
+		if msg == "" {
+			t.Fatal("no difference named")
+		}
+	})
 }
