@@ -353,3 +353,65 @@ func TestRedteam8AnswerAsHas(t *testing.T) {
 		}
 	}
 }
+
+// TestRedteam8CheckScanIndexKinds: CheckScanIndex passes the index at
+// .nhigate/scan-index only as a file holding exactly what nhigate writes
+// of head (executable or not); a symlink, a submodule or a directory
+// there, or the right bytes at another spelling of the path, is no index
+// a later review could read, and blocks or is ignored.
+func TestRedteam8CheckScanIndexKinds(t *testing.T) {
+	ctx := context.Background()
+	repo := gittest.Repo(t, map[string]string{
+		"a/x.yaml": specOf("x", "x-ci"),
+		"b/y.yaml": specOf("y", "y-ci"),
+	})
+	main, err := NewRepo(repo).OpenRevision("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := BuildScanIndex(ctx, main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := gittest.OpenObjects(t, repo)
+	blob := o.Blob(string(index))
+	top := o.Top("main")
+	with := func(name string, es ...gittest.Entry) plumbing.Hash {
+		all := append(slices.Clone(top), gittest.Entry{Mode: "40000", Name: name, Hash: o.Tree(es...)})
+		slices.SortFunc(all, func(a, b gittest.Entry) int {
+			return gitCompare(a.Name, a.Mode == "40000", b.Name, b.Mode == "40000")
+		})
+		return o.Tree(all...)
+	}
+	for _, tc := range []struct {
+		name  string
+		tree  plumbing.Hash
+		block bool // CheckScanIndex blocks it
+		read  bool // a review with it as base reads it
+	}{
+		{"file", with(".nhigate", gittest.Entry{Mode: "100644", Name: "scan-index", Hash: blob}), false, true},
+		{"executable", with(".nhigate", gittest.Entry{Mode: "100755", Name: "scan-index", Hash: blob}), false, true},
+		{"symlink", with(".nhigate", gittest.Entry{Mode: "120000", Name: "scan-index", Hash: o.Blob("../a/x.yaml")}), true, false},
+		{"submodule", with(".nhigate", gittest.Entry{Mode: "160000", Name: "scan-index", Hash: blob}), true, false},
+		{"directory", with(".nhigate", gittest.Entry{Mode: "40000", Name: "scan-index", Hash: o.Tree(gittest.Entry{Mode: "100644", Name: "x", Hash: blob})}), true, false},
+		{"other case", with(".NHIGATE", gittest.Entry{Mode: "100644", Name: "scan-index", Hash: blob}), false, false},
+	} {
+		o.Commit("k-"+strings.ReplaceAll(tc.name, " ", "-"), "main", tc.tree)
+		head, err := NewRepo(repo).OpenRevision("k-" + strings.ReplaceAll(tc.name, " ", "-"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := CheckScanIndex(ctx, head)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if (msg != "") != tc.block {
+			t.Errorf("%s: CheckScanIndex says %q, want blocked %v", tc.name, msg, tc.block)
+		}
+		var warn bytes.Buffer
+		c := newScanCache(ScanCache{Warn: &warn}, filepath.Join(repo, ".git"), head)
+		if read := c != nil && c.index; read != tc.read {
+			t.Errorf("%s: a review with it as base reads it: %v, want %v (warned %q)", tc.name, read, tc.read, warn.String())
+		}
+	}
+}
