@@ -48,8 +48,14 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 			return err
 		})
 	} else {
-		path = filepath.Join(*repo, filepath.FromSlash(source.ScanIndexPath))
-		err = writeInRepo(*repo, data)
+		// At the top of the work tree, where reviews read it, even when
+		// --repo names a directory inside it.
+		top, terr := workTreeTop(*repo)
+		if terr != nil {
+			return terr
+		}
+		path = filepath.Join(top, filepath.FromSlash(source.ScanIndexPath))
+		err = writeInRepo(top, data)
 	}
 	if err != nil {
 		return err
@@ -59,9 +65,28 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 	return nil
 }
 
+// workTreeTop is the top of the work tree that holds dir: the nearest
+// directory at or above it with a .git.
+func workTreeTop(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", usageErrorf("--repo: %v", err)
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", usageErrorf("--repo: %s is in no git work tree: run nhigate index in a clone, or name the file with --output", dir)
+		}
+	}
+}
+
 // writeInRepo writes data to the index's path in the work tree repo,
-// whole or not at all, and never outside it: a .nhigate that is a
-// symlink out of the repository is refused.
+// whole or not at all, and never through a link: the work tree may be a
+// pull request's checkout (a blocked index's hint says to run nhigate
+// index at its head), whose .nhigate or index may be a symlink to any
+// file.
 func writeInRepo(repo string, data []byte) error {
 	root, err := os.OpenRoot(repo)
 	if err != nil {
@@ -71,6 +96,11 @@ func writeInRepo(repo string, data []byte) error {
 	refused := func(err error) error {
 		return usageErrorf("--repo: cannot write %s inside %s (%v): %s must be a directory of the repository, not a link out of it; or name the file with --output",
 			source.ScanIndexPath, repo, err, path.Dir(source.ScanIndexPath))
+	}
+	for _, p := range []string{path.Dir(source.ScanIndexPath), source.ScanIndexPath} {
+		if fi, err := root.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return usageErrorf("%s is a symlink: nhigate index writes %s only as a file of the work tree; remove the link, or name a file with --output", p, source.ScanIndexPath)
+		}
 	}
 	if err := root.MkdirAll(path.Dir(source.ScanIndexPath), 0o755); err != nil {
 		return refused(err)

@@ -184,6 +184,9 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// files: it must be exactly what nhigate writes of head.
 	if slices.Contains(changed, source.ScanIndexPath) {
 		msg, err := source.CheckScanIndex(ctx, head)
+		if errors.As(err, &refused) {
+			return refusal(base, from, head, cfg, scope, now, refused), nil
+		}
 		if err != nil {
 			return nil, err
 		}

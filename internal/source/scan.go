@@ -748,16 +748,19 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 		// reader does: an answer of no mention, or a digest of its runs,
 		// is only of content that hashes to it. (A scan stopped at a
 		// mention or a backslash answers yes.)
+		// A scan that found a mention without keeping a digest stops
+		// there, short of the end, which it need not hash.
 		hr := newHashingReader(r, f.size)
-		ok, d, err := scanChunked(hr, f.path, want, scanChunk, c != nil && c.record && !f.known)
+		withDigest := c != nil && c.record && !f.known
+		ok, d, err := scanChunked(hr, f.path, want, scanChunk, withDigest)
 		r.Close()
-		if err == nil && (!ok || d.kind == digestRuns) && !hr.is(f.hash) {
+		if err == nil && (!ok || withDigest && d.kind == digestRuns) && !hr.is(f.hash) {
 			err = fmt.Errorf("read %s: object %s does not hash to its id: the repository is damaged; run git fsck", f.path, f.hash)
 		}
 		if err != nil {
 			return nil, 0, err
 		}
-		if c != nil && c.record && !f.known {
+		if withDigest {
 			// Read whole from the id it is kept by, like any other.
 			digested = append(digested, cacheEntry{f.hash, d})
 		}

@@ -924,17 +924,13 @@ func (c *scanCache) answer(d pairedDir, changed []string, q *query, digestOf fun
 		}
 		counted = append(counted, dg)
 	}
+	// How many of the counted changed files may hold each wanted hash:
+	// one pass over their digests, not one for each wanted hash, which
+	// would be the product of a change's files and its names.
+	sub := c.wantedIn(counted, q)
 	for _, w := range q.hashes {
 		n := s.count(w)
-		if n >= saturated {
-			return nil, false
-		}
-		for _, dg := range counted {
-			if n > 0 && dg.has(c.common, w) {
-				n--
-			}
-		}
-		if n > 0 {
+		if n >= saturated || n > sub.files(w) {
 			return nil, false
 		}
 	}
@@ -943,6 +939,48 @@ func (c *scanCache) answer(d pairedDir, changed []string, q *query, digestOf fun
 		out[i] = int(k)
 	}
 	return out, true
+}
+
+// wanted counts, for each hash of a query, the digests that may hold it
+// (as digest.has says).
+type wanted struct {
+	all int            // digests that may hold any run
+	n   map[uint32]int // digests whose runs hold the hash
+}
+
+func (w wanted) files(h uint32) int { return w.all + w.n[h] }
+
+// wantedIn counts the digests ds that may hold each hash of q, in one
+// pass over their runs.
+func (c *scanCache) wantedIn(ds []digest, q *query) wanted {
+	w := wanted{n: map[uint32]int{}}
+	for _, d := range ds {
+		if d.kind != digestRuns {
+			w.all++
+			continue
+		}
+		// A hash once per digest, even if it is both in the dictionary
+		// and in its own runs.
+		seen := map[uint32]bool{}
+		note := func(h uint32) {
+			if q.bits[h&0xffff>>6]&(1<<(h&63)) == 0 || seen[h] {
+				return
+			}
+			if _, ok := slices.BinarySearch(q.hashes, h); ok {
+				seen[h] = true
+				w.n[h]++
+			}
+		}
+		for i, h := range c.common {
+			if d.common&(1<<i) != 0 {
+				note(h)
+			}
+		}
+		for i := 0; i+4 <= len(d.runs); i += 4 {
+			note(binary.LittleEndian.Uint32(d.runs[i:]))
+		}
+	}
+	return w
 }
 
 // summaries lists the summaries of the trees of dirs, in id order: the
