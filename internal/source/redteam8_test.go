@@ -119,7 +119,8 @@ func TestRedteam8IndexDifferential(t *testing.T) {
 	if s := os.Getenv("RT8_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
 	}
-	rounds := 2
+	// One round in the suite (9 s); RT8_ROUNDS=20 for a longer hunt.
+	rounds := 1
 	if s := os.Getenv("RT8_ROUNDS"); s != "" {
 		fmt.Sscan(s, &rounds)
 	}
