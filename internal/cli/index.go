@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,10 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 		return usageErrorf("--rev: %v", err)
 	}
 	data, err := source.BuildScanIndex(ctx, t)
+	var bound *source.IndexBoundError
+	if errors.As(err, &bound) {
+		return usageErrorf("%s: %v", t, bound)
+	}
 	if err != nil {
 		return err
 	}

@@ -715,6 +715,10 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 				}
 				if c != nil && c.record && !it.known {
 					d := digestOf(data)
+					if err := c.spend(len(data), d); err != nil {
+						errs[w] = err
+						return
+					}
 					digested = append(digested, cacheEntry{it.hash, d})
 					if !q.mayMention(d) {
 						continue

@@ -113,6 +113,9 @@ type scanCache struct {
 	// one by one): writing or checking an index reads no more than the
 	// limit a file.
 	wholeOnly bool
+	// budget, if not nil, bounds what the scan reads and keeps (an
+	// index's; see maxIndexRead).
+	budget *indexBudget
 	// index is whether what decode kept is base's scan index.
 	index   bool
 	repoDir string

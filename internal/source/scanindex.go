@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -36,6 +37,48 @@ const maxScanIndexBytes = 64 << 20
 // review looks at one by one, so that writing or checking an index reads
 // at most this much of each file.
 const indexBlobLimit = 1 << 20
+
+// Writing or checking an index reads and digests every file of a
+// revision, which a pull request chooses: what it reads, inflated, and
+// the run hashes it keeps are bounded, so that a head of many files, or
+// of delta-compressed copies of one, fails in seconds and in bounded
+// memory. Half a million specs of a few kilobytes fit.
+const (
+	maxIndexRead = 2 << 30  // bytes read from blobs
+	maxIndexRuns = 64 << 20 // run hashes kept, 256 MiB
+)
+
+// indexBudget counts what a scan that writes an index has read and kept,
+// against its limits (maxIndexRead and maxIndexRuns, but in tests).
+type indexBudget struct {
+	maxRead, maxRuns int64
+	read, runs       atomic.Int64
+}
+
+// indexLimits are the limits of a new indexBudget.
+var indexLimits = [2]int64{maxIndexRead, maxIndexRuns}
+
+// IndexBoundError is a revision too large to write or check an index of.
+type IndexBoundError struct{ Msg string }
+
+func (e *IndexBoundError) Error() string { return e.Msg }
+
+// spend counts a blob of size bytes read and its digest d against the
+// budget of c, if it has one: past it, an *IndexBoundError. Safe for
+// concurrent use.
+func (c *scanCache) spend(size int, d digest) error {
+	if c.budget == nil {
+		return nil
+	}
+	b := c.budget
+	if b.read.Add(int64(size)) > b.maxRead {
+		return &IndexBoundError{fmt.Sprintf("its files hold more than %d bytes to digest, the limit of a scan index: the repository is too large for one", b.maxRead)}
+	}
+	if b.runs.Add(int64(len(d.runs)/4)) > b.maxRuns {
+		return &IndexBoundError{fmt.Sprintf("its files hold more than %d name-like runs in all, the limit of a scan index: the repository is too large for one", b.maxRuns)}
+	}
+	return nil
+}
 
 // onIndexPath reports whether the directory dir holds ScanIndexPath: its
 // tree changes whenever the index does, so a summary of it written into
@@ -79,7 +122,7 @@ func BuildScanIndex(ctx context.Context, t Tree) ([]byte, error) {
 	}
 	// A cache of no file that records the digest of every blob it reads:
 	// with no name wanted, the scan reads and digests them all.
-	c := &scanCache{record: true, wholeOnly: true, used: map[plumbing.Hash][]byte{}}
+	c := &scanCache{record: true, wholeOnly: true, budget: &indexBudget{maxRead: indexLimits[0], maxRuns: indexLimits[1]}, used: map[plumbing.Hash][]byte{}}
 	if _, _, err := g.scanBlobs(ctx, files, indexBlobLimit, names{}, c); err != nil {
 		return nil, err
 	}
@@ -140,6 +183,10 @@ func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
 		return "", err
 	}
 	want, err := BuildScanIndex(ctx, head)
+	var bound *IndexBoundError
+	if errors.As(err, &bound) {
+		return "nhigate cannot check it: " + bound.Msg, nil
+	}
 	if err != nil {
 		return "", err
 	}

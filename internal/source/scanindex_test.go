@@ -357,3 +357,41 @@ func FuzzScanIndexDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestScanIndexBudget: writing or checking an index of a head whose files
+// hold more to read, or more runs to keep, than the limits stops there,
+// and a pull request's index is then blocked, saying why: a head of many
+// files, or of delta-compressed copies of one, costs bounded time and
+// memory.
+func TestScanIndexBudget(t *testing.T) {
+	files := map[string]string{}
+	for i := range 20 {
+		files[fmt.Sprintf("a/s%d.yaml", i)] = specOf(fmt.Sprintf("s%d", i), fmt.Sprintf("id%d-ci", i))
+	}
+	repo := gittest.Repo(t, files)
+	idx, err := BuildScanIndex(context.Background(), mustOpen(t, repo, "HEAD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeIndex(t, repo, idx)
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "-m", "index")
+	for _, tc := range []struct {
+		limits [2]int64
+		want   string
+	}{
+		{[2]int64{maxIndexRead, maxIndexRuns}, ""},
+		{[2]int64{1000, maxIndexRuns}, "more than 1000 bytes to digest"},
+		{[2]int64{maxIndexRead, 100}, "more than 100 name-like runs"},
+	} {
+		indexLimits = tc.limits
+		got, err := CheckScanIndex(context.Background(), mustOpen(t, repo, "HEAD"))
+		indexLimits = [2]int64{maxIndexRead, maxIndexRuns}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("limits %v: CheckScanIndex = %q, want %q", tc.limits, got, tc.want)
+		}
+	}
+}
