@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nhigate/nhigate/config"
 	"github.com/nhigate/nhigate/internal/gittest"
 )
 
@@ -51,5 +52,61 @@ func TestRedteam9IndexSummaryWork(t *testing.T) {
 	var bound *IndexBoundError
 	if !errors.As(err, &bound) || !strings.Contains(bound.Msg, "1000") {
 		t.Fatalf("BuildScanIndex = %v, want an *IndexBoundError naming the limit of 1000", err)
+	}
+}
+
+// TestRedteam9IndexEdges: the same review with base's scan index as
+// without, for the cases the summaries' arithmetic must get right: a
+// changed file whose blob another unchanged file of its directory also
+// holds (counted twice, taken off once), both copies changed, a changed
+// file over indexBlobLimit (listed as not counted, so not taken off), an
+// unchanged one that names the principal past its first MiB, a file
+// with an escape, and limits.maxFileSize under and over indexBlobLimit.
+func TestRedteam9IndexEdges(t *testing.T) {
+	pad := "# " + strings.Repeat("pad ", indexBlobLimit/4) + "\n"
+	a := specOf("a", "p-ci")
+	base := map[string]string{
+		"d/a.yaml":     a,
+		"d/b.yaml":     a,
+		"d/big.yaml":   specOf("big", "q-ci") + pad + "# p-ci\n",
+		"d/esc.yaml":   specOf("esc", "r-ci") + `# "\x70-ci"` + "\n",
+		"d/other.yaml": specOf("o", "z-ci"),
+		"f/big.yaml":   specOf("fbig", "s-ci") + pad,
+		"f/one.yaml":   specOf("one", "s-ci"),
+		"g/q.yaml":     specOf("q", "q-ci"),
+	}
+	widen := func(s string) string { return strings.Replace(s, "identity:", "# widened\n  identity:", 1) }
+	heads := map[string]map[string]string{
+		"pr-a":     {"d/a.yaml": a + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"},
+		"pr-ab":    {"d/a.yaml": a + "  expiresAt: \"2026-12-01T00:00:00Z\"\n", "d/b.yaml": ""},
+		"pr-big":   {"d/big.yaml": widen(base["d/big.yaml"]), "g/q.yaml": specOf("q", "q-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"},
+		"pr-fbig":  {"f/one.yaml": specOf("one", "s-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n"},
+		"pr-new":   {"e/new.yaml": specOf("new", "p-ci")},
+		"pr-esc":   {"e/new.yaml": specOf("new2", "r-ci")},
+		"pr-other": {"d/other.yaml": specOf("o", "p-ci")},
+	}
+	repo := branches(t, base, heads)
+	gittest.Run(t, repo, "branch", "noidx", "main")
+	idx, err := BuildScanIndex(context.Background(), mustOpen(t, repo, "main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeIndex(t, repo, idx)
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "-m", "index")
+	small, large := config.Default(), config.Default()
+	small.Limits.MaxFileSize = 700
+	large.Limits.MaxFileSize = 4 << 20
+	summarised := 0
+	for name := range heads {
+		for ci, cfg := range []*config.Config{config.Default(), small, large} {
+			want := reviewOf(t, repo, "noidx", name, cfg, "", 0)
+			got := reviewOf(t, repo, "main", name, cfg, "", 0)
+			sameReview(t, fmt.Sprintf("%s config %d", name, ci), want, got)
+			summarised += got.Summarised
+		}
+	}
+	if summarised == 0 {
+		t.Error("no directory was answered by the index")
 	}
 }
