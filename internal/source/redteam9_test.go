@@ -1,9 +1,14 @@
 package source
 
 import (
+	"bytes"
+	stdflate "compress/flate"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,4 +114,45 @@ func TestRedteam9IndexEdges(t *testing.T) {
 	if summarised == 0 {
 		t.Error("no directory was answered by the index")
 	}
+}
+
+// FuzzRedteam9Inflate: the pack reader's inflate (klauspost's flate
+// after a zlib header it checks itself) of any bytes returns exactly
+// the size asked for or errPackMiss, never panics, and, where the
+// standard library inflates the same stream, returns what it does.
+func FuzzRedteam9Inflate(f *testing.F) {
+	for _, s := range []string{"", "hello", strings.Repeat("ab", 5000)} {
+		var b bytes.Buffer
+		w := zlib.NewWriter(&b)
+		w.Write([]byte(s))
+		w.Close()
+		f.Add(b.Bytes(), uint16(len(s)))
+		f.Add(b.Bytes()[:b.Len()/2], uint16(len(s)))
+		f.Add(b.Bytes(), uint16(len(s)+7))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, size uint16) {
+		pf := &packFile{size: int64(len(data))}
+		mem := slices.Clone(data)
+		pf.data.Store(&mem)
+		r := (&packs{files: []*packFile{pf}}).reader(scanCacheBudget)
+		for range 2 { // the second time through Reset
+			got, err := r.inflate(pf, 0, int64(size))
+			if err != nil {
+				if !errors.Is(err, errPackMiss) {
+					t.Fatalf("inflate: %v, want errPackMiss", err)
+				}
+				continue
+			}
+			if len(got) != int(size) {
+				t.Fatalf("inflate gave %d bytes, want %d", len(got), size)
+			}
+			if len(data) < 2 {
+				t.Fatal("inflated without a header")
+			}
+			want := make([]byte, size)
+			if _, err := io.ReadFull(stdflate.NewReader(bytes.NewReader(data[2:])), want); err == nil && !bytes.Equal(got, want) {
+				t.Fatalf("inflate differs from the standard library's")
+			}
+		}
+	})
 }
