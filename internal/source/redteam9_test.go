@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -155,4 +156,33 @@ func FuzzRedteam9Inflate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRedteam9SummaryMemory: summarising a directory costs memory for
+// the runs its files hold, not 64 map slots for each of its entries: a
+// directory of 100,000 symlinks (no blob read, no run) must not make
+// writing or checking an index allocate a map for 6.4 million runs,
+// which at the million entries a tree may hold is gigabytes.
+func TestRedteam9SummaryMemory(t *testing.T) {
+	repo := gittest.Repo(t, map[string]string{"README.md": "a repository\n"})
+	o := gittest.OpenObjects(t, repo)
+	link := o.Blob("../README.md")
+	var es []gittest.Entry
+	for i := range 100_000 {
+		es = append(es, gittest.Entry{Mode: "120000", Name: fmt.Sprintf("l%06d", i), Hash: link})
+	}
+	top := append(o.Top("main"), gittest.Entry{Mode: "40000", Name: "links", Hash: o.Tree(es...)})
+	o.Commit("pr", "main", o.Tree(top...))
+	head := mustOpen(t, repo, "pr")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := BuildScanIndex(context.Background(), head); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	got := after.TotalAlloc - before.TotalAlloc
+	t.Logf("allocated %d bytes", got)
+	if got > 64<<20 {
+		t.Errorf("BuildScanIndex allocated %d bytes for a directory of 100,000 symlinks, want under 64 MiB", got)
+	}
 }
