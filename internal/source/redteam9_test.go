@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -184,5 +186,64 @@ func TestRedteam9SummaryMemory(t *testing.T) {
 	t.Logf("allocated %d bytes", got)
 	if got > 64<<20 {
 		t.Errorf("BuildScanIndex allocated %d bytes for a directory of 100,000 symlinks, want under 64 MiB", got)
+	}
+}
+
+// TestRedteam9IndexReadCountsDeltaBases: the read budget of writing or
+// checking an index counts what the pack reader inflates, the delta
+// bases of the blobs it digests included, not only the blobs' own bytes.
+// A blob of under 1 MiB may be a delta of a base of up to 32 times its
+// size (git's limit), and a base over 1 MiB, never digested itself, is
+// inflated again for each of its deltas that the reader's cache lost: a
+// head of 40 blobs of 1 MiB cut from one of 30 MiB inflated 600 MiB
+// against a budget charged 40 MiB. Here blobs of 300 KB, cut from one of
+// 8 MiB that git deltas them against, with a budget of 4 MiB: the
+// blobs' bytes fit, the base's do not.
+func TestRedteam9IndexReadCountsDeltaBases(t *testing.T) {
+	repo := gittest.Repo(t, map[string]string{"README.md": "a repository\n"})
+	r := rand.New(rand.NewPCG(9, 9))
+	words := make([]byte, 0, 9<<20)
+	for len(words) < 8<<20 {
+		words = fmt.Appendf(words, "w%d ", r.IntN(1<<30))
+	}
+	files := map[string]string{"big.txt": string(words)}
+	total := 0
+	for i := range 10 {
+		off := r.IntN(len(words) - 300<<10)
+		files[fmt.Sprintf("t%02d.txt", i)] = fmt.Sprintf("edit %d\n", i) + string(words[off:off+300<<10])
+		total += 300<<10 + 8
+	}
+	gittest.Write(t, repo, files)
+	gittest.Run(t, repo, "add", "-A")
+	gittest.Run(t, repo, "commit", "-q", "-m", "copies")
+	gittest.Run(t, repo, "repack", "-adfq")
+	out, err := exec.Command("git", "-C", repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objectsize) %(deltabase)").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bases := map[string]bool{}
+	sizes := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(l)
+		sizes[f[0]] = f[1]
+		bases[f[2]] = true
+	}
+	big := false
+	for id := range bases {
+		big = big || sizes[id] == fmt.Sprint(len(words))
+	}
+	if !big {
+		t.Skip("git deltified no blob against the large one")
+	}
+	head := mustOpen(t, repo, "HEAD")
+	if total > 4<<20 {
+		t.Fatalf("the blobs hold %d bytes, over the budget", total)
+	}
+	indexLimits = [2]int64{4 << 20, maxIndexRuns}
+	defer func() { indexLimits = [2]int64{maxIndexRead, maxIndexRuns} }()
+	_, err = BuildScanIndex(context.Background(), head)
+	var bound *IndexBoundError
+	if !errors.As(err, &bound) || !strings.Contains(bound.Msg, "bytes") {
+		t.Fatalf("BuildScanIndex = %v, want an *IndexBoundError naming the bytes read", err)
 	}
 }

@@ -63,15 +63,15 @@ type IndexBoundError struct{ Msg string }
 
 func (e *IndexBoundError) Error() string { return e.Msg }
 
-// spend counts a blob of size bytes read and its digest d against the
-// budget of c, if it has one: past it, an *IndexBoundError. Safe for
-// concurrent use.
-func (c *scanCache) spend(size int, d digest) error {
-	if c.budget == nil {
+// spend counts the read bytes that reading a blob inflated (its delta
+// bases included) or read, and its digest d, against the budget of c, if
+// it has one: past it, an *IndexBoundError. Safe for concurrent use.
+func (c *scanCache) spend(read int64, d digest) error {
+	if c == nil || c.budget == nil {
 		return nil
 	}
 	b := c.budget
-	if b.read.Add(int64(size)) > b.maxRead {
+	if b.read.Add(read) > b.maxRead {
 		return &IndexBoundError{fmt.Sprintf("its files hold more than %d bytes to digest, the limit of a scan index: the repository is too large for one", b.maxRead)}
 	}
 	if b.runs.Add(int64(len(d.runs)/4)) > b.maxRuns {
