@@ -39,9 +39,15 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 		return usageErrorf("--rev: %v", err)
 	}
 	data, err := source.BuildScanIndex(ctx, t)
+	// Past a bound of the revision (its reads, runs, size or paths), as
+	// a review blocks on it: the repository's, not nhigate's failure.
 	var bound *source.IndexBoundError
-	if errors.As(err, &bound) {
+	var refused *source.TreeError
+	switch {
+	case errors.As(err, &bound):
 		return usageErrorf("%s: %v", t, bound)
+	case errors.As(err, &refused):
+		return usageErrorf("%v", err)
 	}
 	if err != nil {
 		return err

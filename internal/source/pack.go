@@ -296,6 +296,16 @@ type packReader struct {
 	typ    map[packPos]int
 	cached int
 	budget int
+	// inflated counts the bytes the reader inflated.
+	inflated int64
+}
+
+// inflatedBytes is how many bytes r inflated; 0 for no reader.
+func (r *packReader) inflatedBytes() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.inflated
 }
 
 type packPos struct {
@@ -539,6 +549,7 @@ func (r *packReader) inflate(f *packFile, off, size int64) ([]byte, error) {
 	} else if err := r.zr.(flate.Resetter).Reset(src, nil); err != nil {
 		return nil, errPackMiss
 	}
+	r.inflated += size
 	data := make([]byte, size)
 	if _, err := io.ReadFull(r.zr, data); err != nil {
 		return nil, errPackMiss

@@ -692,17 +692,29 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 					}
 				}
 				it := items[i]
+				// What reading it inflated, its delta bases included
+				// (a base over the limit, never digested itself, is
+				// inflated again for each delta the cache lost), and
+				// what go-git read: an index's budget counts it all.
+				inflated := r.inflatedBytes()
+				read := func(own int) int64 { return int64(own) + r.inflatedBytes() - inflated }
 				// Both readers check that the content hashes to the
 				// id, under which its digest is kept.
 				data, err := r.blob(it.hash, limit)
+				fallback := false
 				var tooLarge *TooLargeError
 				switch {
 				case errors.As(err, &tooLarge):
 					large[w] = append(large[w], largeFile{it, tooLarge.Size})
+					if err := c.spend(read(0), digest{}); err != nil {
+						errs[w] = err
+						return
+					}
 					continue
 				case err != nil:
 					// Somewhere the packs do not hold it, such as a loose
 					// object or an alternate: ask go-git.
+					fallback = true
 					data, err = t.objs.blob(it.path, it.hash, limit)
 					if errors.As(err, &tooLarge) {
 						large[w] = append(large[w], largeFile{it, tooLarge.Size})
@@ -715,7 +727,11 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 				}
 				if c != nil && c.record && !it.known {
 					d := digestOf(data)
-					if err := c.spend(len(data), d); err != nil {
+					own := 0
+					if fallback {
+						own = len(data)
+					}
+					if err := c.spend(read(own), d); err != nil {
 						errs[w] = err
 						return
 					}

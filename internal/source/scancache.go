@@ -553,8 +553,10 @@ func (d digest) has(dict []uint32, h uint32) bool {
 // summarise makes the summary of the tree n from digests, which look up a
 // blob's digest and the dictionary it is factored by.
 func summarise(n *treeNode, digests func(plumbing.Hash) (digest, []uint32, bool)) treeSummary {
-	// About 60 distinct runs a spec.
-	counts := make(map[uint32]int, 64*len(n.entries))
+	// About 60 distinct runs a spec; a directory of many entries that
+	// hold none (links, submodules, files of escapes) grows it no further
+	// than its runs: a hint per entry is gigabytes at a million.
+	counts := make(map[uint32]int, min(64*len(n.entries), 1<<12))
 	var unknown []byte
 	for k := range n.entries {
 		switch n.mode(k) {
