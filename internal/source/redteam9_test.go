@@ -95,13 +95,7 @@ func TestRedteam9IndexEdges(t *testing.T) {
 	}
 	repo := branches(t, base, heads)
 	gittest.Run(t, repo, "branch", "noidx", "main")
-	idx, err := BuildScanIndex(context.Background(), mustOpen(t, repo, "main"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeIndex(t, repo, idx)
-	gittest.Run(t, repo, "add", "-A")
-	gittest.Run(t, repo, "commit", "-q", "-m", "index")
+	commitIndex(t, repo) // branches leaves main checked out
 	small, large := config.Default(), config.Default()
 	small.Limits.MaxFileSize = 700
 	large.Limits.MaxFileSize = 4 << 20
