@@ -169,14 +169,8 @@ func rt7Mutate(r *rand.Rand, st rt7State, ids, dirs []string, tag string, n int)
 // configs that change between reviews, with one cache, find what they
 // find without one.
 func TestRedteam7Differential(t *testing.T) {
-	seed := uint64(7)
-	if s := os.Getenv("RT7_SEED"); s != "" {
-		fmt.Sscan(s, &seed)
-	}
-	rounds := 4
-	if s := os.Getenv("RT7_ROUNDS"); s != "" {
-		fmt.Sscan(s, &rounds)
-	}
+	seed := envUint("RT7_SEED", 7)
+	rounds := int(envUint("RT7_ROUNDS", 4))
 	r := rand.New(rand.NewPCG(seed, 77))
 	ids := []string{"alpha-ci", "beta-ci", "s3", "staging", "production", "aws", "gamma-ci"}
 	dirs := []string{"", "a", "a/b", "c", "c/d.yaml", "e"}

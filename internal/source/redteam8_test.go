@@ -24,30 +24,7 @@ import (
 // base's scan index, if it has one. warn gets what the review says of it.
 func rt8Review(t *testing.T, repo, base, branch string, cfg *config.Config, warn *bytes.Buffer) *Review {
 	t.Helper()
-	ctx := context.Background()
-	r := NewRepo(repo)
-	b, err := r.Open(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, err := r.Open(branch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache := OpenCache(ScanCache{Warn: warn}, head, b)
-	from, err := MergeBase(b, head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed, err := Changed(ctx, from, head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rv, err := LoadReview(ctx, from, head, changed, cfg, cache)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rv
+	return reviewWith(t, repo, base, branch, cfg, ScanCache{Warn: warn})
 }
 
 // TestRedteam8LargeFileMentionEarly: an unchanged file over
@@ -114,15 +91,9 @@ func rt8Clean(st rt7State) {
 // own head passes CheckScanIndex, while one that commits the index of
 // another commit does not, unless that commit has the same directories.
 func TestRedteam8IndexDifferential(t *testing.T) {
-	seed := uint64(8)
-	if s := os.Getenv("RT8_SEED"); s != "" {
-		fmt.Sscan(s, &seed)
-	}
+	seed := envUint("RT8_SEED", 8)
 	// One round in the suite (9 s); RT8_ROUNDS=20 for a longer hunt.
-	rounds := 1
-	if s := os.Getenv("RT8_ROUNDS"); s != "" {
-		fmt.Sscan(s, &rounds)
-	}
+	rounds := int(envUint("RT8_ROUNDS", 1))
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(seed, 88))
 	ids := []string{"alpha-ci", "beta-ci", "s3", "staging", "production", "aws", "gamma-ci"}

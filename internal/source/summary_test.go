@@ -54,6 +54,14 @@ func reviewOnce(t *testing.T, repo, branch string, cfg *config.Config, dir strin
 // maxBytes (0 for the default).
 func reviewOf(t *testing.T, repo, base, branch string, cfg *config.Config, dir string, maxBytes int64) *Review {
 	t.Helper()
+	return reviewWith(t, repo, base, branch, cfg, ScanCache{Dir: dir, MaxBytes: maxBytes})
+}
+
+// reviewWith is the review of base...branch with the scan cache opts, as
+// the CLI makes it: with the cache off (opts.Dir ""), base's scan index,
+// if it has one, is still read.
+func reviewWith(t *testing.T, repo, base, branch string, cfg *config.Config, opts ScanCache) *Review {
+	t.Helper()
 	ctx := context.Background()
 	r := NewRepo(repo)
 	b, err := r.Open(base)
@@ -64,9 +72,7 @@ func reviewOf(t *testing.T, repo, base, branch string, cfg *config.Config, dir s
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As the CLI does: with the cache off (dir ""), base's scan index,
-	// if it has one, is still read.
-	cache := OpenCache(ScanCache{Dir: dir, MaxBytes: maxBytes}, head, b)
+	cache := OpenCache(opts, head, b)
 	from, err := MergeBase(b, head)
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +86,15 @@ func reviewOf(t *testing.T, repo, base, branch string, cfg *config.Config, dir s
 		t.Fatal(err)
 	}
 	return rv
+}
+
+// envUint is the number in the environment variable name, or def: the
+// seeds and rounds of the randomised tests, for a longer hunt.
+func envUint(name string, def uint64) uint64 {
+	if s := os.Getenv(name); s != "" {
+		fmt.Sscan(s, &def)
+	}
+	return def
 }
 
 // sameReview fails unless got, with a cache, found what want, without one,
