@@ -396,7 +396,7 @@ func (c *Config) GovernanceReason(p string) string {
 	case lower == strings.ToLower(File):
 		return judged + " (the config); " + stillBase
 	case lower == ScanIndexFile:
-		return "the scan index: later reviews trust it to say which unchanged files they need not read; this change is blocked unless it is exactly what nhigate index writes of its head"
+		return "the scan index: later reviews trust it to say which unchanged files they need not read; this change is blocked unless each of its summaries is what nhigate makes of a tree of this repository"
 	case lower == "codeowners" || lower == ".github/codeowners" || lower == "docs/codeowners":
 		return judged + " (who must approve); " + stillBase
 	case strings.HasPrefix(lower, ".github/"):

@@ -12,13 +12,13 @@ import (
 	"github.com/nhigate/nhigate/reviewer"
 )
 
-// TestRedteam9IndexOverSize: a pull request that commits a scan index
-// whose head would need an index over its size limit (64 MiB) blocks,
-// naming the limit (exit 1), not exit 3. The head is cheap to make: one
-// blob of 4,096 distinct runs (read and kept once, far under the read and
-// run budgets) under a different name in each of 3,400 directories, whose
-// trees all differ, so that each has a summary of 4,096 hashes.
-func TestRedteam9IndexOverSize(t *testing.T) {
+// TestRedteam9IndexChangedBlocksWithoutError: a pull request that commits
+// an index nhigate does not write blocks with the index as its invalid
+// entry (exit 1), whatever its head holds: here 3,400 directories of one
+// blob of 4,096 runs, whose index would be over its size limit (see
+// internal/source TestRedteam9IndexOverSize for the forged index of
+// them), not an internal error (exit 3).
+func TestRedteam9IndexChangedBlocksWithoutError(t *testing.T) {
 	repo := gittest.Repo(t, map[string]string{"README.md": "a repository\n"})
 	o := gittest.OpenObjects(t, repo)
 	var words strings.Builder
@@ -45,10 +45,10 @@ func TestRedteam9IndexOverSize(t *testing.T) {
 	}
 	found := false
 	for _, e := range prep.Input.Invalid {
-		found = found || e.File == ".nhigate/scan-index" && strings.Contains(e.Msg, "limit")
+		found = found || e.File == ".nhigate/scan-index" && strings.Contains(e.Msg, "not a scan index nhigate reads")
 	}
 	if !found {
-		t.Errorf("invalid entries %v, want one of the index naming its limit", prep.Input.Invalid)
+		t.Errorf("invalid entries %v, want one of the index", prep.Input.Invalid)
 	}
 	if rep := reviewer.Decide(*prep.Input); rep.Verdict != reviewer.Blocked {
 		t.Errorf("verdict %s, want blocked", rep.Verdict)

@@ -200,11 +200,13 @@ func TestRedteam9IndexReadCountsDeltaBases(t *testing.T) {
 	for len(words) < 8<<20 {
 		words = fmt.Appendf(words, "w%d ", r.IntN(1<<30))
 	}
-	files := map[string]string{"big.txt": string(words)}
+	// In a directory: the root is not summarised, and its files are not
+	// digested.
+	files := map[string]string{"d/big.txt": string(words)}
 	total := 0
 	for i := range 10 {
 		off := r.IntN(len(words) - 300<<10)
-		files[fmt.Sprintf("t%02d.txt", i)] = fmt.Sprintf("edit %d\n", i) + string(words[off:off+300<<10])
+		files[fmt.Sprintf("d/t%02d.txt", i)] = fmt.Sprintf("edit %d\n", i) + string(words[off:off+300<<10])
 		total += 300<<10 + 8
 	}
 	gittest.Write(t, repo, files)
@@ -239,5 +241,40 @@ func TestRedteam9IndexReadCountsDeltaBases(t *testing.T) {
 	var bound *IndexBoundError
 	if !errors.As(err, &bound) || !strings.Contains(bound.Msg, "bytes") {
 		t.Fatalf("BuildScanIndex = %v, want an *IndexBoundError naming the bytes read", err)
+	}
+}
+
+// TestRedteam9IndexOverSize: a pull request's index whose summaries are
+// forged small, of trees whose true summaries make an index over its
+// size limit (64 MiB), is blocked naming the limit, not an internal
+// error. The trees are cheap to make: one blob of 4,096 distinct runs
+// (read and kept once, far under the read and run budgets) under a
+// different name in each of 3,400 directories, whose trees all differ,
+// so that each has a summary of 4,096 hashes.
+func TestRedteam9IndexOverSize(t *testing.T) {
+	repo := gittest.Repo(t, map[string]string{"README.md": "a repository\n"})
+	o := gittest.OpenObjects(t, repo)
+	var words strings.Builder
+	for i := range 4096 {
+		fmt.Fprintf(&words, "w%d ", i)
+	}
+	blob := o.Blob(words.String() + "\n")
+	var es []gittest.Entry
+	var sums []idSummary
+	for i := range 3400 {
+		id := o.Tree(gittest.Entry{Mode: "100644", Name: fmt.Sprintf("f%04d.txt", i), Hash: blob})
+		es = append(es, gittest.Entry{Mode: "40000", Name: fmt.Sprintf("d%04d", i), Hash: id})
+		sums = append(sums, idSummary{id, treeSummary{}})
+	}
+	slices.SortFunc(sums, func(a, b idSummary) int { return bytes.Compare(a.id[:], b.id[:]) })
+	index := o.Tree(gittest.Entry{Mode: "100644", Name: "scan-index", Hash: o.Blob(string(encodeScan([32]byte{}, nil, nil, nil, sums)))})
+	head := append(slices.Clone(o.Top("main")), gittest.Entry{Mode: "40000", Name: ".nhigate", Hash: index})
+	o.Commit("pr", "main", o.Tree(append(head, es...)...))
+	msg, err := CheckScanIndex(context.Background(), mustOpen(t, repo, "pr"))
+	if err != nil || !strings.Contains(msg, "over the limit of 67108864") {
+		t.Errorf("CheckScanIndex = %q, %v; want the index blocked, naming its size limit", msg, err)
+	}
+	if _, err := BuildScanIndex(context.Background(), mustOpen(t, repo, "pr")); !errors.As(err, new(*IndexBoundError)) {
+		t.Errorf("BuildScanIndex: %v, want an *IndexBoundError", err)
 	}
 }

@@ -17,15 +17,16 @@ import (
 
 // ScanIndexPath is where a repository may keep its scan index: the
 // summaries of its directories, as a scan cache file keeps them (see
-// ScanCache and treeSummary), written by BuildScanIndex and committed. A review reads it from base, the trusted revision, like the
-// config, so that on a fresh CI runner, with no cache of its own, it
-// reads only the unchanged files whose digest may mention a changed name.
+// ScanCache and treeSummary), written by BuildScanIndex and committed. A
+// review reads it from base, the trusted revision, like the config, so
+// that on a fresh CI runner, with no cache of its own, it reads only the
+// unchanged files whose digest may mention a changed name.
 //
 // What it holds is keyed by tree id, so it cannot go stale: a directory
 // that changed since it was written is simply not in it, and its files
-// are read. It is trusted as base is, and a pull request that changes it is
-// blocked unless it is exactly what BuildScanIndex writes of the pull
-// request's head (CheckScanIndex).
+// are read. It is trusted as base is, and a pull request that changes it
+// is blocked unless each of its summaries is what nhigate makes of its
+// tree (CheckScanIndex).
 const ScanIndexPath = config.ScanIndexFile
 
 // maxScanIndexBytes bounds a scan index: about 20 bytes a spec, so some
@@ -54,6 +55,10 @@ type indexBudget struct {
 	maxRead, maxRuns int64
 	read, runs       atomic.Int64
 }
+
+// indexTreePaths bounds the entries of the trees a pull request's index
+// summarises, as maxTreePaths bounds a listing (lower in tests).
+var indexTreePaths = maxTreePaths
 
 // indexLimits are the limits of a new indexBudget.
 var indexLimits = [2]int64{maxIndexRead, maxIndexRuns}
@@ -88,8 +93,8 @@ func onIndexPath(dir string) bool { return dir == "" || dir == ".nhigate" }
 // BuildScanIndex writes the scan index of the git revision t: the summary
 // of every directory but those on the index's path, made from the digests
 // of the blobs of its regular files (those of at most indexBlobLimit
-// bytes; the summary lists the others as not counted). It is a function of the tree
-// alone, so that CheckScanIndex can compare it byte for byte.
+// bytes; the summary lists the others as not counted). It is a function
+// of the tree alone, as each summary is of its own tree.
 func BuildScanIndex(ctx context.Context, t Tree) ([]byte, error) {
 	g, ok := t.(*gitTree)
 	if !ok {
@@ -100,24 +105,31 @@ func BuildScanIndex(ctx context.Context, t Tree) ([]byte, error) {
 		return nil, fmt.Errorf("walk %s: %w", t, err)
 	}
 	dirs := map[plumbing.Hash]*treeNode{}
-	seen := map[plumbing.Hash]bool{}
-	var files []scanFile
 	for _, d := range pairs {
 		if !onIndexPath(d.path) {
 			dirs[d.headID] = d.head
 		}
-		join := joinIn(d.path)
-		for k := range d.head.entries {
-			switch d.head.mode(k) {
+	}
+	return summariseTrees(ctx, g, dirs)
+}
+
+// summariseTrees writes the index of the summaries of dirs, trees of g's
+// repository: it digests the blobs of their regular files, within the
+// budgets, and summarises each tree from them.
+func summariseTrees(ctx context.Context, g *gitTree, dirs map[plumbing.Hash]*treeNode) ([]byte, error) {
+	seen := map[plumbing.Hash]bool{}
+	var files []scanFile
+	for id, n := range dirs {
+		for k := range n.entries {
+			switch n.mode(k) {
 			case filemode.Dir, filemode.Symlink, filemode.Submodule:
 				continue
 			}
-			p, h := join(d.head.name(k)), d.head.hash(k)
-			if p == ScanIndexPath || seen[h] {
-				continue
+			if h := n.hash(k); !seen[h] {
+				seen[h] = true
+				// A path for errors: the tree and the name.
+				files = append(files, scanFile{id.String() + "/" + n.name(k), h})
 			}
-			seen[h] = true
-			files = append(files, scanFile{p, h})
 		}
 	}
 	// A cache of no file that records the digest of every blob it reads:
@@ -186,13 +198,19 @@ func readScanIndex(base Tree, c *scanCache) []byte {
 }
 
 // CheckScanIndex tells whether the scan index of head, which a change
-// adds or edits, is the one BuildScanIndex writes of head: "" if it is,
-// or if head has none; else what is wrong with it, for the change to be
-// blocked. A review trusts the index of its base, so an index merged
-// unchecked could make later reviews skip files that hold a principal
-// they change.
+// adds or edits, says only what nhigate computes: "" if it does, or if
+// head has none; else what is wrong with it, for the change to be
+// blocked. Each of its summaries must be the one nhigate makes of the
+// tree it names, a tree of this repository, and the file must be written
+// as nhigate index writes it. The summaries need not be of head's own
+// trees: one of any tree holds wherever that tree is, so the index of a
+// pull request's head still checks on its merge commit (attest reviews
+// that) after the base branch has moved. A review trusts the index of its
+// base, so an index merged unchecked could make later reviews skip files
+// that hold a principal they change.
 func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
-	if _, ok := head.(*gitTree); !ok {
+	g, ok := head.(*gitTree)
+	if !ok {
 		return "changed in a directory, where nhigate cannot check it against the objects it names: review the commit", nil
 	}
 	got, err := head.ReadFile(ScanIndexPath, maxScanIndexBytes)
@@ -211,7 +229,30 @@ func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
 	case err != nil:
 		return "", err
 	}
-	want, err := BuildScanIndex(ctx, head)
+	c := &scanCache{}
+	if err := c.decode(got, [32]byte{}); err != nil {
+		return "not a scan index nhigate reads (" + err.Error() + ")", nil
+	}
+	// The trees it summarises, each of this repository, within the
+	// bound on paths a review lists.
+	dirs := map[plumbing.Hash]*treeNode{}
+	paths := 0
+	for i := range len(c.sumIndex) / scanSumSize {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		var id plumbing.Hash
+		copy(id[:], c.sumIndex[i*scanSumSize:])
+		n, err := g.objs.tree(id)
+		if err != nil {
+			return fmt.Sprintf("it holds the summary of tree %s, which is no tree of this repository", id), nil
+		}
+		if paths += len(n.entries); paths > indexTreePaths {
+			return fmt.Sprintf("nhigate cannot check it: the trees it summarises hold more than %d entries in all, the bound on what a review lists", indexTreePaths), nil
+		}
+		dirs[id] = n
+	}
+	want, err := summariseTrees(ctx, g, dirs)
 	var bound *IndexBoundError
 	if errors.As(err, &bound) {
 		return "nhigate cannot check it: " + bound.Msg, nil
@@ -222,7 +263,7 @@ func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
 	if bytes.Equal(got, want) {
 		return "", nil
 	}
-	return "not the scan index of this pull request's head: " + indexDifference(got, want), nil
+	return "it says what nhigate does not: " + indexDifference(got, want), nil
 }
 
 // headKind reports whether head has anything at ScanIndexPath.
@@ -232,7 +273,7 @@ func headKind(head Tree) (kind, bool, error) {
 }
 
 // indexDifference says how the index got differs from want, the one
-// BuildScanIndex writes, in words a reviewer can check.
+// nhigate writes of the same trees, in words a reviewer can check.
 func indexDifference(got, want []byte) string {
 	g, w := &scanCache{}, &scanCache{}
 	if err := g.decode(got, [32]byte{}); err != nil {
@@ -243,19 +284,19 @@ func indexDifference(got, want []byte) string {
 	}
 	gs, ws := len(g.sumIndex)/scanSumSize, len(w.sumIndex)/scanSumSize
 	if gs != ws {
-		return fmt.Sprintf("it holds the summaries of %d directories, where the head has %d", gs, ws)
+		return fmt.Sprintf("it holds the summaries of %d trees, where nhigate made %d", gs, ws)
 	}
 	for i := range gs {
 		id := g.sumIndex[i*scanSumSize:][:20]
 		if !bytes.Equal(id, w.sumIndex[i*scanSumSize:][:20]) {
-			return fmt.Sprintf("it holds the summary of tree %x, which is no directory of the head", id)
+			return fmt.Sprintf("it holds the summary of tree %x, which nhigate did not make", id)
 		}
 		var h plumbing.Hash
 		copy(h[:], id)
 		a, _ := g.summary(h)
 		b, _ := w.summary(h)
 		if !bytes.Equal(a.hashes, b.hashes) || !bytes.Equal(a.counts, b.counts) || !bytes.Equal(a.unknown, b.unknown) {
-			return fmt.Sprintf("its summary of tree %x is not that directory's", id)
+			return fmt.Sprintf("its summary of tree %x is not that tree's", id)
 		}
 	}
 	return "it is written differently from the index nhigate writes (a different release of nhigate?)"

@@ -195,9 +195,11 @@ func withCRC(data []byte) []byte {
 	return out
 }
 
-// TestCheckScanIndex: a change to the index passes only when the index is
-// exactly the one of the change's head: not one of another commit, not a
-// forged summary with a valid checksum, not a link or garbage.
+// TestCheckScanIndex: a change to the index passes only when each of its
+// summaries is the one nhigate makes of a tree of this repository (of
+// head or not: the index of an earlier commit passes), written as nhigate
+// writes it: not the summary of another repository's tree or of a blob,
+// not a forged count with a valid checksum, not a link or garbage.
 func TestCheckScanIndex(t *testing.T) {
 	files := map[string]string{
 		"a/one.yaml": specOf("one", "alpha-ci"),
@@ -220,14 +222,35 @@ func TestCheckScanIndex(t *testing.T) {
 			gittest.Run(t, repo, "commit", "-q", "-m", "index")
 			os.Remove(filepath.Join(repo, filepath.FromSlash(ScanIndexPath)))
 		}},
+		// A summary holds for its tree wherever the tree is: the index
+		// of an earlier commit says only what is true.
 		{name: "of the commit before a change", change: func(t *testing.T, repo string, idx []byte) {
 			writeIndex(t, repo, idx)
 			writeTree(t, repo, map[string]string{"a/two.yaml": specOf("two", "alpha-ci")})
-		}, want: "which is no directory of the head"},
+		}},
 		{name: "a directory more", change: func(t *testing.T, repo string, idx []byte) {
 			writeIndex(t, repo, idx)
 			writeTree(t, repo, map[string]string{"d/new.yaml": specOf("new", "alpha-ci")})
-		}, want: "the summaries of 2 directories, where the head has 3"},
+		}},
+		{name: "of another repository", change: func(t *testing.T, repo string, idx []byte) {
+			other := gittest.Repo(t, map[string]string{"x/y.yaml": specOf("y", "alpha-ci")})
+			oi, err := BuildScanIndex(context.Background(), mustOpen(t, other, "HEAD"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeIndex(t, repo, oi)
+		}, want: "which is no tree of this repository"},
+		{name: "a blob's id as a tree's", change: func(t *testing.T, repo string, idx []byte) {
+			c := &scanCache{}
+			if err := c.decode(idx, [32]byte{}); err != nil {
+				t.Fatal(err)
+			}
+			var id plumbing.Hash
+			copy(id[:], c.sumIndex)
+			s, _ := c.summary(id)
+			blob := plumbing.NewHash(gitOut(t, repo, "rev-parse", "HEAD:a/one.yaml"))
+			writeIndex(t, repo, encodeScan([32]byte{}, nil, nil, nil, []idSummary{{blob, s}}))
+		}, want: "which is no tree of this repository"},
 		{name: "a forged count with its checksum", change: func(t *testing.T, repo string, idx []byte) {
 			// The last summary's first count, of 1 or more, set to 0.
 			c := &scanCache{}
@@ -238,10 +261,10 @@ func TestCheckScanIndex(t *testing.T) {
 			off := len(idx) - 4 - len(c.sumUnknown) - len(c.sumCounts)
 			forged[off] = 0
 			writeIndex(t, repo, withCRC(forged))
-		}, want: "is not that directory's"},
+		}, want: "is not that tree's"},
 		{name: "garbage", change: func(t *testing.T, repo string, idx []byte) {
 			writeIndex(t, repo, []byte("garbage"))
-		}, want: "it is not a scan index nhigate reads (not a scan cache file)"},
+		}, want: "not a scan index nhigate reads (not a scan cache file)"},
 		{name: "a scan cache file", change: func(t *testing.T, repo string, idx []byte) {
 			writeIndex(t, repo, withCRC(append(idx[:12:12], append(make([]byte, 32), idx[44:]...)...)))
 			forged := slices.Clone(idx)
@@ -363,6 +386,7 @@ func FuzzScanIndexDecode(f *testing.F) {
 
 // TestScanIndexBudget: writing or checking an index of a head whose files
 // hold more to read, or more runs to keep, than the limits stops there,
+// as does checking one whose trees hold more entries than a listing may,
 // and a pull request's index is then blocked, saying why: a head of many
 // files, or of delta-compressed copies of one, costs bounded time and
 // memory.
@@ -373,6 +397,14 @@ func TestScanIndexBudget(t *testing.T) {
 	}
 	repo := gittest.Repo(t, files)
 	commitIndex(t, repo)
+	// The trees it names hold 20 entries; with a bound of 10, it is
+	// not checked, and blocks.
+	indexTreePaths = 10
+	got, err := CheckScanIndex(context.Background(), mustOpen(t, repo, "HEAD"))
+	indexTreePaths = maxTreePaths
+	if err != nil || !strings.Contains(got, "hold more than 10 entries in all") {
+		t.Errorf("CheckScanIndex with a bound of 10 paths = %q, %v; want it blocked naming the bound", got, err)
+	}
 	for _, tc := range []struct {
 		limits [2]int64
 		want   string
