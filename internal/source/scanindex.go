@@ -254,11 +254,15 @@ func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
 	}
 	want, err := summariseTrees(ctx, g, dirs)
 	var bound *IndexBoundError
-	if errors.As(err, &bound) {
+	switch {
+	case errors.As(err, &bound):
 		return "nhigate cannot check it: " + bound.Msg, nil
-	}
-	if err != nil {
+	case err != nil && ctx.Err() != nil:
 		return "", err
+	case err != nil:
+		// A tree whose blobs this repository lacks or cannot read:
+		// nothing about it can be vouched for.
+		return "nhigate cannot read the files of the trees it summarises: " + err.Error(), nil
 	}
 	if bytes.Equal(got, want) {
 		return "", nil

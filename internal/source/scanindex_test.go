@@ -251,6 +251,12 @@ func TestCheckScanIndex(t *testing.T) {
 			blob := plumbing.NewHash(gitOut(t, repo, "rev-parse", "HEAD:a/one.yaml"))
 			writeIndex(t, repo, encodeScan([32]byte{}, nil, nil, nil, []idSummary{{blob, s}}))
 		}, want: "which is no tree of this repository"},
+		{name: "a tree whose blob is missing", change: func(t *testing.T, repo string, idx []byte) {
+			// A hand-made tree naming a blob no one stored.
+			o := gittest.OpenObjects(t, repo)
+			id := o.Tree(gittest.Entry{Mode: "100644", Name: "ghost.yaml", Hash: plumbing.NewHash("0123456789abcdef0123456789abcdef01234567")})
+			writeIndex(t, repo, encodeScan([32]byte{}, nil, nil, nil, []idSummary{{id, treeSummary{}}}))
+		}, want: "nhigate cannot read the files of the trees it summarises"},
 		{name: "a forged count with its checksum", change: func(t *testing.T, repo string, idx []byte) {
 			// The last summary's first count, of 1 or more, set to 0.
 			c := &scanCache{}
