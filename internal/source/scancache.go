@@ -898,7 +898,16 @@ func (c *scanCache) missingSummaries(dirs map[plumbing.Hash]*treeNode) bool {
 //
 // A changed file's digest is the cache's, or else made by digestOf from
 // the blob (nil: none); a scan index keeps no digests of files.
+//
+// A tree not in git's order (treeNode.sorted: a name twice, a "/" in a
+// name), which git never writes, is not answered: its summary is true of
+// its entries, but the files it lists are not one to a path as head's
+// are (a name twice is read twice, a context workflow counted twice),
+// and a summary or an index may name any tree of the repository.
 func (c *scanCache) answer(d pairedDir, changed []string, q *query, digestOf func(plumbing.Hash) (digest, bool)) ([]int, bool) {
+	if !d.from.sorted {
+		return nil, false
+	}
 	s, ok := c.summary(d.fromID)
 	if !ok || !s.fits(len(d.from.entries)) {
 		return nil, false
