@@ -79,7 +79,7 @@ func TestRedteam10IndexOfHandMadeTrees(t *testing.T) {
 			o.Blob(specOf("w4", "q-ci") + "# mentions p-ci\n"),
 			o.Blob(specOf("w5", "p-ci") + `# "\x70-ci"` + "\n"),
 		}
-		names := []string{"a.yaml", "b.yaml", "c.yaml", "x/y.yaml", "a.yaml/", "sub"}
+		names := []string{"a.yaml", "b.yaml", "c.yaml", "x/y.yaml", "a.yaml/", "sub", ".", "..", "d"}
 		modes := []string{"100644", "100755", "100664", "100600", "120000", "160000", "40000", "040000"}
 		sub := o.Tree(gittest.Entry{Mode: "100644", Name: "s.yaml", Hash: blobs[0]})
 		entry := func(canon bool) gittest.Entry {
