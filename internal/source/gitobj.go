@@ -38,6 +38,9 @@ type gitObjects struct {
 
 	treesMu sync.Mutex
 	trees   map[plumbing.Hash]*treeNode
+	// treeBytes counts the bytes of the trees decoded, against
+	// maxTreeBytes.
+	treeBytes atomic.Int64
 
 	// cache, when set, holds trees of earlier reviews and keeps those
 	// decoded here for the next.
@@ -318,10 +321,29 @@ func (o *gitObjects) tree(h plumbing.Hash) (*treeNode, error) {
 			return nil, err
 		}
 	}
+	// Each tree is kept, so what they hold is bounded, not only their
+	// entries (maxTreePaths): a tree of one entry may be 64 MiB of name,
+	// and a pack of deltas holds thousands of them in a few bytes each.
+	if o.treeBytes.Add(int64(len(n.raw))) > maxTreeBytes {
+		return nil, tooManyTreeBytes()
+	}
 	o.treesMu.Lock()
 	o.trees[h] = n
 	o.treesMu.Unlock()
 	return n, nil
+}
+
+// maxTreeBytes bounds the bytes of the trees one opened repository
+// decodes (lower in tests): base, head and their merge base listed
+// whole, maxTreePaths entries each of a long name, are some hundreds of
+// MiB.
+var maxTreeBytes int64 = 1 << 30
+
+// tooManyTreeBytes is the TreeError of trees over maxTreeBytes.
+func tooManyTreeBytes() *TreeError {
+	return &TreeError{Path: ".",
+		Msg:  fmt.Sprintf("the trees nhigate read hold more than %d bytes, the most it decodes in one review (trees of very long names, or very many trees)", maxTreeBytes),
+		Hint: "split the change, or move the files out of the repository"}
 }
 
 // looseTree reads tree h through go-git's storage, which does not check an

@@ -2,9 +2,11 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -240,5 +242,69 @@ func TestRedteam10DuplicateEntryOfMergeBase(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Review{}, "Scanned", "Cached", "Summarised")); diff != "" {
 		t.Errorf("review (-without index +with):\n%s", diff)
+	}
+}
+
+// TestRedteam10TreeBytes: the trees a review or an index check decodes
+// are kept, and bounded by their entries alone (maxTreePaths) they were
+// not bounded in bytes: a tree of one entry may hold a name of up to
+// 64 MiB, and a pack stores thousands of such trees as deltas of a few
+// bytes. A pull request's index may name any of them, reachable from
+// head or not (an earlier commit of the pull request), so that checking
+// it decoded up to maxTreePaths × 64 MiB. Now the bytes of the trees an
+// opened repository decodes are bounded (maxTreeBytes, lowered here):
+// past it, the index is blocked with the limit named, and a review of a
+// head that holds them is refused with it (a TreeError, exit 1).
+func TestRedteam10TreeBytes(t *testing.T) {
+	ctx := context.Background()
+	repo := gittest.Repo(t, map[string]string{"README.md": "a repository\n"})
+	o := gittest.OpenObjects(t, repo)
+	blob := o.Blob("nothing here\n")
+	var long []plumbing.Hash
+	top := o.Top("main")
+	for i := range 16 {
+		id := o.Tree(gittest.Entry{Mode: "100644", Name: fmt.Sprintf("%d-%s", i, strings.Repeat("n", 4000)), Hash: blob})
+		long = append(long, id)
+		top = append(top, gittest.Entry{Mode: "40000", Name: fmt.Sprintf("d%02d", i), Hash: id})
+	}
+	o.Commit("bulky", "main", o.Tree(rt10Sorted(top)...))
+	// The index nhigate makes of those trees, committed on main, which
+	// does not hold them.
+	bulky := mustOpen(t, repo, "bulky").(*gitTree)
+	dirs := map[plumbing.Hash]*treeNode{}
+	for _, id := range long {
+		n, err := bulky.objs.tree(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs[id] = n
+	}
+	idx, err := summariseTrees(ctx, bulky, dirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idxTree := o.Tree(gittest.Entry{Mode: "100644", Name: "scan-index", Hash: o.Blob(string(idx))})
+	o.Commit("indexed", "main", o.Tree(rt10Sorted(append(o.Top("main"), gittest.Entry{Mode: "40000", Name: ".nhigate", Hash: idxTree}))...))
+	if msg, err := CheckScanIndex(ctx, mustOpen(t, repo, "indexed")); err != nil || msg != "" {
+		t.Fatalf("within the bound: CheckScanIndex = %q, %v; want it to pass", msg, err)
+	}
+	maxTreeBytes = 32 << 10
+	defer func() { maxTreeBytes = 1 << 30 }()
+	msg, err := CheckScanIndex(ctx, mustOpen(t, repo, "indexed"))
+	if err != nil || !strings.Contains(msg, fmt.Sprintf("more than %d bytes", 32<<10)) {
+		t.Errorf("CheckScanIndex = %q, %v; want it blocked naming the bound of trees' bytes", msg, err)
+	}
+	r := NewRepo(repo)
+	b, err := r.Open("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := r.Open("bulky")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused *TreeError
+	if _, err := Changed(ctx, b, h); !errors.As(err, &refused) || !strings.Contains(refused.Msg, "bytes") {
+		t.Errorf("Changed = %v, want a TreeError naming the bound of trees' bytes", err)
 	}
 }

@@ -244,7 +244,11 @@ func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
 		var id plumbing.Hash
 		copy(id[:], c.sumIndex[i*scanSumSize:])
 		n, err := g.objs.tree(id)
-		if err != nil {
+		var refused *TreeError
+		switch {
+		case errors.As(err, &refused):
+			return "nhigate cannot check it: " + refused.Msg, nil
+		case err != nil:
 			return fmt.Sprintf("it holds the summary of tree %s, which is no tree of this repository", id), nil
 		}
 		if paths += len(n.entries); paths > indexTreePaths {
