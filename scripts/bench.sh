@@ -8,6 +8,7 @@
 #   COSIGN=0 scripts/bench.sh        # skip building cosign (minutes)
 #   NHIGATE=/path/to/nhigate scripts/bench.sh   # time that build instead
 #   RUNS=5 scripts/bench.sh          # best of 5 runs instead of 3
+#   PAIRS=25 scripts/bench.sh         # review: 25 pairs of runs instead of 15
 #
 # Needs Go, git and openssl; scripts/timeit times the runs.
 set -euo pipefail
@@ -96,9 +97,12 @@ for row in $ROWS; do
         for r in small large; do "${run[@]}" "$work/nhigate" review --repo "$work/$r" --base main --head feature --now "$NOW" >/dev/null 2>&1 || true; done
         ;;
       esac
-      read -r s scpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/small" --base $base --head feature --now "$NOW")
-      read -r l lcpu < <(tm "${run[@]}" "$work/nhigate" review --repo "$work/large" --base $base --head feature --now "$NOW")
-      echo "review, $label: ${s}s at $SMALL, ${l}s at $LARGE: ratio $(ratio "$l" "$s"); CPU ${scpu}s and ${lcpu}s: ratio $(ratio "$lcpu" "$scpu")"
+      # The two repos in turn, PAIRS times: medians, and the median of
+      # the ratios of each pair, which a load that moves moves less.
+      read -r l lcpu s scpu rw rc < <("$work/timeit" -runs "${PAIRS:-15}" -- \
+        "${run[@]}" "$work/nhigate" review --repo "$work/large" --base $base --head feature --now "$NOW" ::: \
+        "${run[@]}" "$work/nhigate" review --repo "$work/small" --base $base --head feature --now "$NOW")
+      echo "review, $label: ${s}s at $SMALL, ${l}s at $LARGE: ratio $rw; CPU ${scpu}s and ${lcpu}s: ratio $rc (medians of ${PAIRS:-15} pairs)"
     done
     g=$(wall git -C "$work/large" diff --stat main feature)
     echo "git diff --stat at $LARGE ${g}s"
