@@ -150,17 +150,7 @@ func TestRedteam10IndexOfHandMadeTrees(t *testing.T) {
 			}
 			headD = o.Tree(rt10Sorted(es)...)
 		}
-		var headTop []gittest.Entry
-		for _, e := range mbTop {
-			switch e.Name {
-			case "top.yaml":
-				e.Hash = o.Blob(specOf("top", "p-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n")
-			case "d":
-				e.Hash = headD
-			}
-			headTop = append(headTop, e)
-		}
-		o.Commit("pr", "mb", o.Tree(headTop...))
+		rt10Head(o, mbTop, headD)
 		want, werr := rt10Review(repo, "mb", "pr", cfg)
 		got, gerr := rt10Review(repo, "indexed", "pr", cfg)
 		name := fmt.Sprintf("round %d (from %v, head d %s)", round, from, headD)
@@ -221,17 +211,7 @@ func TestRedteam10DuplicateEntryOfMergeBase(t *testing.T) {
 		t.Fatalf("CheckScanIndex = %q, %v; want the index nhigate writes to pass", msg, err)
 	}
 	headD := o.Tree(gittest.Entry{Mode: "100644", Name: "a.yaml", Hash: esc}, gittest.Entry{Mode: "100644", Name: "b.yaml", Hash: other})
-	var headTop []gittest.Entry
-	for _, e := range mbTop {
-		switch e.Name {
-		case "top.yaml":
-			e.Hash = o.Blob(specOf("top", "p-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n")
-		case "d":
-			e.Hash = headD
-		}
-		headTop = append(headTop, e)
-	}
-	o.Commit("pr", "mb", o.Tree(headTop...))
+	rt10Head(o, mbTop, headD)
 	want, err := rt10Review(repo, "mb", "pr", config.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -307,4 +287,20 @@ func TestRedteam10TreeBytes(t *testing.T) {
 	if _, err := Changed(ctx, b, h); !errors.As(err, &refused) || !strings.Contains(refused.Msg, "bytes") {
 		t.Errorf("Changed = %v, want a TreeError naming the bound of trees' bytes", err)
 	}
+}
+
+// rt10Head commits pr on mb: mb's top tree with top.yaml widened and d
+// replaced by headD.
+func rt10Head(o *gittest.Objects, mbTop []gittest.Entry, headD plumbing.Hash) {
+	var headTop []gittest.Entry
+	for _, e := range mbTop {
+		switch e.Name {
+		case "top.yaml":
+			e.Hash = o.Blob(specOf("top", "p-ci") + "  expiresAt: \"2026-12-01T00:00:00Z\"\n")
+		case "d":
+			e.Hash = headD
+		}
+		headTop = append(headTop, e)
+	}
+	o.Commit("pr", "mb", o.Tree(headTop...))
 }
