@@ -353,3 +353,22 @@ func TestRedteam8CheckScanIndexKinds(t *testing.T) {
 		}
 	}
 }
+
+// has reports whether digest d, factored by dict, may hold run hash h:
+// the per-hash logic answer had before wantedIn, kept as its reference.
+func (d digest) has(dict []uint32, h uint32) bool {
+	if d.kind != digestRuns {
+		return true
+	}
+	for i, c := range dict {
+		if c == h && d.common&(1<<i) != 0 {
+			return true
+		}
+	}
+	for i := 0; i+4 <= len(d.runs); i += 4 {
+		if binary.LittleEndian.Uint32(d.runs[i:]) == h {
+			return true
+		}
+	}
+	return false
+}

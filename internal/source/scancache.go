@@ -532,24 +532,6 @@ func (c *scanCache) summary(h plumbing.Hash) (treeSummary, bool) {
 	return treeSummary{}, false
 }
 
-// has reports whether digest d, factored by dict, may hold run hash h.
-func (d digest) has(dict []uint32, h uint32) bool {
-	if d.kind != digestRuns {
-		return true
-	}
-	for i, c := range dict {
-		if c == h && d.common&(1<<i) != 0 {
-			return true
-		}
-	}
-	for i := 0; i+4 <= len(d.runs); i += 4 {
-		if binary.LittleEndian.Uint32(d.runs[i:]) == h {
-			return true
-		}
-	}
-	return false
-}
-
 // summarise makes the summary of the tree n from digests, which look up a
 // blob's digest and the dictionary it is factored by.
 func summarise(n *treeNode, digests func(plumbing.Hash) (digest, []uint32, bool)) treeSummary {
