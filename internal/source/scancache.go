@@ -938,7 +938,7 @@ func (c *scanCache) answer(d pairedDir, changed []string, q *query, digestOf fun
 }
 
 // wanted counts, for each hash of a query, the digests that may hold it
-// (as digest.has says).
+// (as the per-hash check it replaced, digest.has in the tests, says).
 type wanted struct {
 	all int            // digests that may hold any run
 	n   map[uint32]int // digests whose runs hold the hash
