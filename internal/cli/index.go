@@ -52,9 +52,9 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 	if err != nil {
 		return err
 	}
-	path := *out
-	if path != "" {
-		err = writeAtomic(path, func(w io.Writer) error {
+	dest := *out
+	if dest != "" {
+		err = writeAtomic(dest, func(w io.Writer) error {
 			_, err := w.Write(data)
 			return err
 		})
@@ -65,14 +65,14 @@ func runIndex(ctx context.Context, p *program, args []string) error {
 		if terr != nil {
 			return terr
 		}
-		path = filepath.Join(top, filepath.FromSlash(source.ScanIndexPath))
+		dest = filepath.Join(top, filepath.FromSlash(source.ScanIndexPath))
 		err = writeInRepo(top, data)
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(p.stderr, "nhigate: wrote the scan index of %s to %s (%d bytes); commit it as %s, and reviews whose base has it read only the unchanged files that may hold a principal of their change\n",
-		t, path, len(data), source.ScanIndexPath)
+		t, dest, len(data), source.ScanIndexPath)
 	return nil
 }
 

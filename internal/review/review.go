@@ -181,7 +181,7 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		return nil, err
 	}
 	// Once merged, head's scan index is what later reviews trust to skip
-	// files: it must be exactly what nhigate writes of head.
+	// files: each of its summaries must be what nhigate makes of its tree.
 	if slices.Contains(changed, source.ScanIndexPath) {
 		msg, err := source.CheckScanIndex(ctx, head)
 		if errors.As(err, &refused) {

@@ -753,12 +753,12 @@ func (t *gitTree) scanBlobs(ctx context.Context, files []scanFile, limit int64, 
 	// Files over the limit, read in chunks, one at a time: they are few,
 	// and go-git streams them behind one lock.
 	var digested []cacheEntry
+	if c != nil && c.wholeOnly {
+		large = nil // an index digests only what it read whole
+	}
 	for _, f := range slices.Concat(large...) {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
-		}
-		if c != nil && c.wholeOnly {
-			continue
 		}
 		r, err := t.openHash(f.path, f.hash)
 		if err != nil {

@@ -233,15 +233,15 @@ func newScanCache(opts ScanCache, gitDir string, base Tree) *scanCache {
 		}
 		return c
 	}
-	c.index = true
 	if err := c.decode(index, [32]byte{}); err != nil {
-		c.index = false
 		c.warnf("scan index %s at %s ignored, every unchanged file is read: %v; write it again with nhigate index", ScanIndexPath, base, err)
 		c.reset()
 		if c.path == "" {
 			return nil
 		}
+		return c
 	}
+	c.index = true
 	return c
 }
 

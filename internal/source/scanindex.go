@@ -218,7 +218,7 @@ func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
 	var symlink *SymlinkError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if _, ok, kerr := headKind(head); kerr == nil && !ok {
+		if k, _, kerr := head.kind(ScanIndexPath); kerr == nil && k == kindNone {
 			return "", nil // deleted
 		}
 		return "not a regular file: a scan index is one file, written by nhigate index", nil
@@ -272,12 +272,6 @@ func CheckScanIndex(ctx context.Context, head Tree) (string, error) {
 		return "", nil
 	}
 	return "it says what nhigate does not: " + indexDifference(got, want), nil
-}
-
-// headKind reports whether head has anything at ScanIndexPath.
-func headKind(head Tree) (kind, bool, error) {
-	k, _, err := head.kind(ScanIndexPath)
-	return k, k != kindNone, err
 }
 
 // indexDifference says how the index got differs from want, the one
